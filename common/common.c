@@ -1,0 +1,68 @@
+/* common.c - diagnostics and checked allocation shared by every stage. */
+#include "common.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sched_diag_set(sched_diag_t *diag, int status, const char *fmt, ...) {
+  if (diag) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(diag->msg, sizeof diag->msg, fmt, ap);
+    va_end(ap);
+  }
+  return status;
+}
+
+const char *sched_status_name(int status) {
+  switch (status) {
+  case SCHED_OK: return "ok";
+  case SCHED_ERR_INPUT: return "input error";
+  case SCHED_ERR_NOMEM: return "out of memory";
+  case SCHED_ERR_NOT_FOUND: return "not found";
+  case SCHED_ERR_INFEASIBLE: return "infeasible";
+  case SCHED_ERR_TIMEOUT: return "time limit";
+  case SCHED_ERR_INTERNAL: return "internal error";
+  }
+  return "unknown status";
+}
+
+static void *check_alloc(void *p, size_t bytes) {
+  if (!p && bytes) {
+    fprintf(stderr, "sched: out of memory allocating %zu bytes\n", bytes);
+    abort();
+  }
+  return p;
+}
+
+void *sched_xmalloc(size_t bytes) { return check_alloc(malloc(bytes ? bytes : 1), bytes); }
+
+void *sched_xcalloc(size_t count, size_t bytes) {
+  return check_alloc(calloc(count ? count : 1, bytes ? bytes : 1), count * bytes);
+}
+
+void *sched_xrealloc(void *ptr, size_t bytes) {
+  return check_alloc(realloc(ptr, bytes ? bytes : 1), bytes);
+}
+
+char *sched_xstrdup(const char *s) {
+  size_t n = strlen(s) + 1;
+  return memcpy(sched_xmalloc(n), s, n);
+}
+
+void sched_grow(void **items, int *cap, int need, size_t elem_bytes) {
+  if (need <= *cap)
+    return;
+  int next = *cap ? *cap : 8;
+  while (next < need)
+    next *= 2;
+  *items = sched_xrealloc(*items, (size_t)next * elem_bytes);
+  *cap = next;
+}
+
+_Noreturn void sched_unreachable(const char *file, int line) {
+  fprintf(stderr, "sched: internal error: unreachable code reached at %s:%d\n", file, line);
+  abort();
+}

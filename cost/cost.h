@@ -1,0 +1,94 @@
+/* cost.h - cost providers behind one interface: the analytic DPU/DMA/SHAVE
+ * model and measured lookup tables.
+ *
+ * A DPU workload is the unit the hardware runs: one cluster's share of one
+ * layer (or of one tile of it). Providers answer in DPU clock cycles. A
+ * provider may decline a workload (SCHED_ERR_NOT_FOUND); the cost model then
+ * falls back to the analytic provider and says so in the estimate. */
+#ifndef SCHED_COST_H
+#define SCHED_COST_H
+
+#include "arch/arch.h"
+#include "ir/ir.h"
+
+typedef enum {
+  COST_DPU_CONV,
+  COST_DPU_DWCONV,
+  COST_DPU_MAXPOOL,
+  COST_DPU_AVGPOOL,
+  COST_DPU_ELTWISE,
+  COST_DPU_OP_COUNT
+} cost_dpu_op_t;
+
+typedef struct {
+  cost_dpu_op_t op;
+  int32_t in_c, in_h, in_w;
+  int32_t out_c, out_h, out_w;
+  int32_t kernel_h, kernel_w;
+  int32_t stride_h, stride_w;
+  int32_t pad_top, pad_bottom, pad_left, pad_right;
+  ir_dtype_t dtype;
+  arch_mpe_mode_t mode; /* ARCH_MPE_AUTO: the fastest supported mode */
+} cost_workload_t;
+
+typedef struct {
+  int64_t cycles;       /* DPU clock cycles */
+  arch_mpe_mode_t mode; /* the mode costed (the best one under AUTO) */
+  const char *provider; /* name of the provider that answered */
+} cost_dpu_estimate_t;
+
+/* Where a DMA moves bytes. */
+typedef enum { COST_DMA_DDR_TO_CMX, COST_DMA_CMX_TO_DDR, COST_DMA_CMX_TO_CMX } cost_dma_path_t;
+
+/* Which engine runs an op. */
+typedef enum {
+  COST_ENGINE_DPU,
+  COST_ENGINE_SHAVE,
+  COST_ENGINE_DMA,  /* data movement only (depth-to-space, nearest upsample on some archs) */
+  COST_ENGINE_NONE  /* free: reshape, concat in place, fused activations */
+} cost_engine_t;
+
+/* A provider: adding one is one file plus one row in cost.c's table. */
+typedef struct cost_provider {
+  const char *name;
+  /* Opens the provider's data (arg is what follows "name:" in the spec, or
+   * NULL); fills *state. */
+  int (*open)(const char *arg, const arch_t *arch, void **state, sched_diag_t *diag);
+  /* Costs one workload or returns SCHED_ERR_NOT_FOUND. */
+  int (*dpu_workload)(const void *state, const arch_t *arch, const cost_workload_t *wl,
+                      cost_dpu_estimate_t *out);
+  void (*close)(void *state);
+} cost_provider_t;
+
+typedef struct {
+  const arch_t *arch; /* borrowed; must outlive the model */
+  const cost_provider_t *provider;
+  void *state;
+} cost_model_t;
+
+/* ---- cost.c: the model ---- */
+
+/* spec: "analytic" or "lut:FILE.csv". Errors name the bad spec or file line. */
+int cost_model_init(cost_model_t *m, const arch_t *arch, const char *spec, sched_diag_t *diag);
+void cost_model_free(cost_model_t *m);
+
+/* Costs one DPU workload: the model's provider first, analytic as fallback.
+ * Input errors (non-positive dims, unsupported mode) name the field. */
+int cost_dpu_workload(const cost_model_t *m, const cost_workload_t *wl, cost_dpu_estimate_t *out,
+                      sched_diag_t *diag);
+/* latency + bytes / bandwidth, in DPU cycles; 0 bytes cost 0. */
+int64_t cost_dma_cycles(const cost_model_t *m, int64_t bytes, cost_dma_path_t path);
+/* One SHAVE kernel of this op kind over `bytes` of input: launch + per byte. */
+int64_t cost_shave_cycles(const cost_model_t *m, ir_op_kind_t kind, int64_t bytes);
+/* The engine an op runs on, with its fused activation, on this arch. */
+cost_engine_t cost_op_engine(const arch_t *arch, const ir_graph_t *g, const ir_op_t *op);
+const char *cost_engine_name(cost_engine_t e);
+const char *cost_dpu_op_name(cost_dpu_op_t op);
+int cost_dpu_op_parse(const char *s, cost_dpu_op_t *out);
+
+/* ---- analytic.c ---- */
+extern const cost_provider_t cost_provider_analytic;
+/* ---- lut.c ---- */
+extern const cost_provider_t cost_provider_lut;
+
+#endif

@@ -1,0 +1,27 @@
+# Runs one golden CLI case: ${DIR}/${CASE}.args (one argument per line) is
+# passed to ${SCHED}; stdout must equal ${CASE}.out byte for byte and the exit
+# code must equal ${CASE}.code (0 when that file is absent).
+file(STRINGS ${DIR}/${CASE}.args args)
+set(expected_code 0)
+if(EXISTS ${DIR}/${CASE}.code)
+  file(READ ${DIR}/${CASE}.code expected_code)
+  string(STRIP "${expected_code}" expected_code)
+endif()
+execute_process(COMMAND ${SCHED} ${args} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE code)
+if(NOT code STREQUAL expected_code)
+  message(FATAL_ERROR "${CASE}: exit code ${code}, expected ${expected_code}\nstderr: ${err}")
+endif()
+if(EXISTS ${DIR}/${CASE}.out)
+  file(READ ${DIR}/${CASE}.out expected)
+  if(NOT out STREQUAL expected)
+    file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/${CASE}.actual "${out}")
+    message(FATAL_ERROR "${CASE}: stdout differs from ${DIR}/${CASE}.out; "
+      "actual output written to ${CMAKE_CURRENT_BINARY_DIR}/${CASE}.actual")
+  endif()
+endif()
+if(EXISTS ${DIR}/${CASE}.err)
+  file(READ ${DIR}/${CASE}.err expected_err)
+  if(NOT err STREQUAL expected_err)
+    message(FATAL_ERROR "${CASE}: stderr was:\n${err}expected:\n${expected_err}")
+  endif()
+endif()

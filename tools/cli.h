@@ -1,0 +1,24 @@
+/* cli.h - the sched command's subcommands. Each is `int cmd_NAME(argc, argv)`
+ * (argv[0] is the subcommand's name) returning the process exit code:
+ * 0 success, 1 a negative answer (infeasible, check failed), 2 bad input.
+ * Adding a subcommand is one cmd_*.c file plus one row in main.c. */
+#ifndef SCHED_CLI_H
+#define SCHED_CLI_H
+
+#include <stdio.h>
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_NO 1
+#define CLI_EXIT_INPUT 2
+
+int cmd_run(int argc, char **argv);      /* plan and report a network (the default) */
+int cmd_cost(int argc, char **argv);     /* cost one DPU workload */
+int cmd_memalloc(int argc, char **argv); /* allocate buffers from a CSV */
+
+/* Prints "sched: error: <msg>" to stderr and returns CLI_EXIT_INPUT. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The closest of `candidates` (NULL-terminated) to `word`, or NULL when none
+ * is within a small edit distance. */
+const char *cli_suggest(const char *word, const char *const *candidates);
+
+#endif

@@ -1,0 +1,45 @@
+/* main.c - the sched command: dispatches to a subcommand, or runs the
+ * planning pipeline (cmd_run) when the first argument is a flag. */
+#include <stdio.h>
+#include <string.h>
+
+#include "tools/cli.h"
+
+typedef struct {
+  const char *name;
+  int (*main)(int argc, char **argv);
+  const char *summary;
+} subcommand_t;
+
+static const subcommand_t subcommands[] = {
+    {"run", cmd_run, "plan a network and report it (default when the first argument is a flag)"},
+    {"cost", cmd_cost, "cost one DPU workload"},
+    {"memalloc", cmd_memalloc, "allocate CMX buffers from a CSV of live ranges"},
+};
+
+static void print_subcommands(FILE *out) {
+  fprintf(out, "subcommands:\n");
+  for (int i = 0; i < (int)(sizeof subcommands / sizeof subcommands[0]); i++)
+    fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+  fprintf(out, "Run 'sched SUBCOMMAND --help' for its options.\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2 || argv[1][0] == '-')
+    return cmd_run(argc, argv);
+  const char *names[sizeof subcommands / sizeof subcommands[0] + 1];
+  int n = (int)(sizeof subcommands / sizeof subcommands[0]);
+  for (int i = 0; i < n; i++) {
+    if (strcmp(argv[1], subcommands[i].name) == 0)
+      return subcommands[i].main(argc - 1, argv + 1);
+    names[i] = subcommands[i].name;
+  }
+  names[n] = NULL;
+  const char *guess = cli_suggest(argv[1], names);
+  if (guess)
+    cli_error("unknown subcommand '%s' (did you mean '%s'?)", argv[1], guess);
+  else
+    cli_error("unknown subcommand '%s'", argv[1]);
+  print_subcommands(stderr);
+  return CLI_EXIT_INPUT;
+}
