@@ -1,0 +1,510 @@
+/* arch.c - the hardware presets, arch files, the checker and the describer.
+ *
+ * One table (arch_fields) lists every settable field of arch_t with its JSON
+ * key, type, unit and sane range. The JSON reader, arch_verify and
+ * arch_describe all walk that table, so an arch file uses exactly the keys
+ * the report header prints, and a new field is one struct member plus one
+ * table row.
+ *
+ * The constants are DESIGN.md's hardware table, from public sources:
+ * openvinotoolkit/npu_compiler (attributes, platform resources) and
+ * intel/npu-nn-cost-model (include/vpu/hw_characteristics/). The cost
+ * parameters of vpu27 are calibrated on that cost model's NPU2.7 silicon
+ * measurements (tests/test_cost.c lists the points); vpu20 and vpu40 have no
+ * public measurements and borrow vpu27's per-DPU efficiencies. */
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "arch/arch.h"
+#include "ir/ir.h"
+
+#define KIB INT64_C(1024)
+#define MIB (INT64_C(1024) * 1024)
+#define PPE_BIT(kind) (UINT64_C(1) << (kind))
+#define PPE_DEFAULT (PPE_BIT(IR_OP_RELU) | PPE_BIT(IR_OP_CLAMP) | PPE_BIT(IR_OP_LEAKY_RELU))
+#define ARCH_FILE_MAX_BYTES (1 << 20)
+
+/* Per-DPU efficiencies measured on NPU2.7 (see tests/test_cost.c). */
+#define COST_PARAMS_VPU27                                                                          \
+  {                                                                                                \
+    .conv_efficiency = 0.92, .dw_macs_per_cycle_u8 = 100.0, .dw_macs_per_cycle_fp16 = 56.0,        \
+    .pool_elems_per_cycle = 100.0, .eltwise_elems_per_cycle = 32.0,                                \
+    .workload_overhead_cycles = 150, .shave_launch_us = 3.0, .shave_bytes_per_cycle = 8.0,         \
+    .shave_complex_factor = 4.0                                                                    \
+  }
+
+static const arch_t preset_vpu20 = {
+    .name = "vpu20",
+    .tiles = 4,
+    .dpus_per_tile = 5,
+    .macs_per_cycle_int8 = 256,
+    .dpu_clock_mhz = 700.0,
+    .cmx_bytes = 1 * MIB,
+    .cmx_workspace_bytes = 896 * KIB,
+    .dma_ports = 1,
+    .ddr_bandwidth_gbps = 20.0,
+    .cmx_dma_bandwidth_gbps = 22.4, /* 32 B per cycle at 700 MHz */
+    .dma_latency_ns = 143.0,        /* ~100 cycles at 700 MHz */
+    .barriers = 32,
+    .barrier_slots = 256,
+    .shaves = 16, /* UPA SHAVEs shared by all tiles */
+    .mpe_modes = {ARCH_MPE_VECTOR, ARCH_MPE_MATRIX},
+    .n_mpe_modes = 2,
+    .channel_align = 16,
+    .soh_hw_align = 1,
+    .has_sow = false,
+    .fit_isolated = 0.90,
+    .fit_pipelined = 0.85,
+    .ppe_fusable = PPE_DEFAULT,
+    .cost = {.conv_efficiency = 0.80,
+             .dw_macs_per_cycle_u8 = 12.5, /* vpu27's per-MAC ratio: 256 / 2048 of it */
+             .dw_macs_per_cycle_fp16 = 7.0,
+             .pool_elems_per_cycle = 12.5,
+             .eltwise_elems_per_cycle = 8.0,
+             .workload_overhead_cycles = 100,
+             .shave_launch_us = 5.0,
+             .shave_bytes_per_cycle = 4.0,
+             .shave_complex_factor = 4.0},
+};
+
+static const arch_t preset_vpu27 = {
+    .name = "vpu27",
+    .tiles = 2,
+    .dpus_per_tile = 1,
+    .macs_per_cycle_int8 = 2048,
+    .dpu_clock_mhz = 1300.0,
+    .cmx_bytes = 2 * MIB,
+    .cmx_workspace_bytes = 1936 * KIB,
+    .dma_ports = 2,
+    .ddr_bandwidth_gbps = 27.0,
+    .cmx_dma_bandwidth_gbps = 31.2, /* 32 B per cycle at the 975 MHz CMX clock */
+    .dma_latency_ns = 956.0,
+    .barriers = 64,
+    .barrier_slots = 256,
+    .shaves = 4, /* 2 ACT SHAVEs per tile */
+    .mpe_modes = {ARCH_MPE_CUBOID_16x16, ARCH_MPE_CUBOID_8x16, ARCH_MPE_CUBOID_4x16},
+    .n_mpe_modes = 3,
+    .channel_align = 16,
+    .soh_hw_align = 4,
+    .has_sow = false,
+    .fit_isolated = 0.90,
+    .fit_pipelined = 0.85,
+    .ppe_fusable = PPE_DEFAULT,
+    .cost = COST_PARAMS_VPU27,
+};
+
+/* Public sources give 1700-1850 MHz and 45-136 GB/s; we take the public cost
+ * model's 1700 MHz and a DDR share of 64 GB/s (the 136 GB/s LPDDR5X peak is
+ * shared with CPU and GPU). Both are arch-file settings. */
+static const arch_t preset_vpu40 = {
+    .name = "vpu40",
+    .tiles = 6,
+    .dpus_per_tile = 1,
+    .macs_per_cycle_int8 = 2048,
+    .dpu_clock_mhz = 1700.0,
+    .cmx_bytes = 1536 * KIB,
+    .cmx_workspace_bytes = 1440 * KIB,
+    .dma_ports = 2,
+    .ddr_bandwidth_gbps = 64.0,
+    .cmx_dma_bandwidth_gbps = 62.1, /* 64 B per cycle at the 971 MHz CMX clock */
+    .dma_latency_ns = 300.0,
+    .barriers = 96,
+    .barrier_slots = 256,
+    .shaves = 12, /* 2 ACT SHAVEs per tile */
+    .mpe_modes = {ARCH_MPE_CUBOID_16x16, ARCH_MPE_CUBOID_8x16, ARCH_MPE_CUBOID_4x16},
+    .n_mpe_modes = 3,
+    .channel_align = 16,
+    .soh_hw_align = 4, /* same MPE grid as vpu27 */
+    .has_sow = true,
+    .fit_isolated = 0.90,
+    .fit_pipelined = 0.85,
+    .ppe_fusable = PPE_DEFAULT,
+    .cost = COST_PARAMS_VPU27,
+};
+
+static const arch_t *const presets[] = {&preset_vpu20, &preset_vpu27, &preset_vpu40};
+static const char *const preset_names[] = {"vpu20", "vpu27", "vpu40", NULL};
+
+const char *const *arch_preset_names(void) { return preset_names; }
+
+int arch_preset(const char *name, arch_t *out, sched_diag_t *diag) {
+  for (int i = 0; i < SCHED_ARRAY_LEN(presets); i++) {
+    if (strcmp(name, presets[i]->name) == 0) {
+      *out = *presets[i];
+      return SCHED_OK;
+    }
+  }
+  return sched_diag_set(diag, SCHED_ERR_INPUT, "unknown arch '%s' (presets: vpu20, vpu27, vpu40)",
+                        name);
+}
+
+/* ---- the field table ---- */
+
+typedef enum {
+  FIELD_I32,
+  FIELD_SIZE, /* int64 bytes; JSON number or size string ("2MB") */
+  FIELD_F64,
+  FIELD_BOOL,
+  FIELD_MODES,  /* mpe_modes + n_mpe_modes; JSON array of mode names */
+  FIELD_OPMASK, /* bit set of ir_op_kind_t; JSON array of op kind names */
+} field_type_t;
+
+typedef struct {
+  const char *key; /* JSON key; "cost.x" lives under the "cost" object */
+  field_type_t type;
+  size_t offset;
+  const char *unit; /* printed after the value by arch_describe */
+  double min, max;  /* sane range, checked by arch_verify */
+} arch_field_t;
+
+#define F(key, type, member, unit, min, max)                                                       \
+  { key, type, offsetof(arch_t, member), unit, min, max }
+
+static const arch_field_t arch_fields[] = {
+    F("tiles", FIELD_I32, tiles, "clusters", 1, 64),
+    F("dpus_per_tile", FIELD_I32, dpus_per_tile, "DPUs", 1, 16),
+    F("macs_per_cycle_int8", FIELD_I32, macs_per_cycle_int8, "MACs/cycle/DPU", 1, 65536),
+    F("dpu_clock_mhz", FIELD_F64, dpu_clock_mhz, "MHz", 1, 10000),
+    F("cmx_bytes", FIELD_SIZE, cmx_bytes, "bytes/tile", 1024, 1 << 30),
+    F("cmx_workspace_bytes", FIELD_SIZE, cmx_workspace_bytes, "bytes/tile", 1024, 1 << 30),
+    F("dma_ports", FIELD_I32, dma_ports, "ports", 1, 16),
+    F("ddr_bandwidth_gbps", FIELD_F64, ddr_bandwidth_gbps, "GB/s", 0.001, 10000),
+    F("cmx_dma_bandwidth_gbps", FIELD_F64, cmx_dma_bandwidth_gbps, "GB/s/port", 0.001, 10000),
+    F("dma_latency_ns", FIELD_F64, dma_latency_ns, "ns", 0, 1e6),
+    F("barriers", FIELD_I32, barriers, "barriers", 1, 4096),
+    F("barrier_slots", FIELD_I32, barrier_slots, "slots/barrier", 1, 65536),
+    F("shaves", FIELD_I32, shaves, "SHAVEs", 0, 256),
+    F("mpe_modes", FIELD_MODES, mpe_modes, "", 0, 0),
+    F("channel_align", FIELD_I32, channel_align, "channels", 1, 256),
+    F("soh_hw_align", FIELD_I32, soh_hw_align, "elements", 1, 256),
+    F("has_sow", FIELD_BOOL, has_sow, "", 0, 0),
+    F("fit_isolated", FIELD_F64, fit_isolated, "of CMX", 0.01, 1),
+    F("fit_pipelined", FIELD_F64, fit_pipelined, "of CMX", 0.01, 1),
+    F("ppe_fusable", FIELD_OPMASK, ppe_fusable, "", 0, 0),
+    F("cost.conv_efficiency", FIELD_F64, cost.conv_efficiency, "of peak", 0.001, 1),
+    F("cost.dw_macs_per_cycle_u8", FIELD_F64, cost.dw_macs_per_cycle_u8, "MACs/cycle/DPU", 0.001,
+      65536),
+    F("cost.dw_macs_per_cycle_fp16", FIELD_F64, cost.dw_macs_per_cycle_fp16, "MACs/cycle/DPU",
+      0.001, 65536),
+    F("cost.pool_elems_per_cycle", FIELD_F64, cost.pool_elems_per_cycle,
+      "window elements/cycle/DPU", 0.001, 65536),
+    F("cost.eltwise_elems_per_cycle", FIELD_F64, cost.eltwise_elems_per_cycle,
+      "output elements/cycle/DPU", 0.001, 65536),
+    F("cost.workload_overhead_cycles", FIELD_I32, cost.workload_overhead_cycles, "cycles", 0, 1e6),
+    F("cost.shave_launch_us", FIELD_F64, cost.shave_launch_us, "us", 0, 1e6),
+    F("cost.shave_bytes_per_cycle", FIELD_F64, cost.shave_bytes_per_cycle, "bytes/cycle/SHAVE",
+      0.001, 65536),
+    F("cost.shave_complex_factor", FIELD_F64, cost.shave_complex_factor, "x", 1, 1000),
+};
+
+#undef F
+
+#define FIELD_PTR(a, f, type) ((type *)((char *)(a) + (f)->offset))
+#define FIELD_CPTR(a, f, type) ((const type *)((const char *)(a) + (f)->offset))
+
+/* ---- verify ---- */
+
+static double field_number(const arch_t *a, const arch_field_t *f) {
+  switch (f->type) {
+  case FIELD_I32: return *FIELD_CPTR(a, f, int32_t);
+  case FIELD_SIZE: return (double)*FIELD_CPTR(a, f, int64_t);
+  case FIELD_F64: return *FIELD_CPTR(a, f, double);
+  default: SCHED_UNREACHABLE();
+  }
+}
+
+static bool field_is_number(const arch_field_t *f) {
+  return f->type == FIELD_I32 || f->type == FIELD_SIZE || f->type == FIELD_F64;
+}
+
+static int verify_modes(const arch_t *a, sched_diag_t *diag) {
+  if (a->n_mpe_modes < 1 || a->n_mpe_modes >= ARCH_MPE_COUNT)
+    return sched_diag_set(diag, SCHED_ERR_INPUT, "arch %s: mpe_modes must list 1 to %d modes",
+                          a->name, ARCH_MPE_COUNT - 1);
+  for (int i = 0; i < a->n_mpe_modes; i++)
+    if (a->mpe_modes[i] <= ARCH_MPE_AUTO || a->mpe_modes[i] >= ARCH_MPE_COUNT)
+      return sched_diag_set(diag, SCHED_ERR_INPUT,
+                            "arch %s: mpe_modes[%d] must be a concrete mode, not auto", a->name, i);
+  return SCHED_OK;
+}
+
+int arch_verify(const arch_t *a, sched_diag_t *diag) {
+  for (int i = 0; i < SCHED_ARRAY_LEN(arch_fields); i++) {
+    const arch_field_t *f = &arch_fields[i];
+    if (!field_is_number(f))
+      continue;
+    double v = field_number(a, f);
+    if (!(v >= f->min && v <= f->max))
+      return sched_diag_set(diag, SCHED_ERR_INPUT, "arch %s: %s must be in [%g, %g], got %g",
+                            a->name, f->key, f->min, f->max, v);
+  }
+  if (a->cmx_workspace_bytes > a->cmx_bytes)
+    return sched_diag_set(diag, SCHED_ERR_INPUT,
+                          "arch %s: cmx_workspace_bytes (%lld) exceeds cmx_bytes (%lld)", a->name,
+                          (long long)a->cmx_workspace_bytes, (long long)a->cmx_bytes);
+  if (a->fit_pipelined > a->fit_isolated)
+    return sched_diag_set(diag, SCHED_ERR_INPUT,
+                          "arch %s: fit_pipelined (%g) exceeds fit_isolated (%g)", a->name,
+                          a->fit_pipelined, a->fit_isolated);
+  return verify_modes(a, diag);
+}
+
+int arch_set_cmx(arch_t *a, int64_t bytes, sched_diag_t *diag) {
+  char want[32], have[32];
+  arch_format_size(a->cmx_bytes, have, sizeof have);
+  if (bytes <= 0)
+    return sched_diag_set(diag, SCHED_ERR_INPUT,
+                          "CMX budget must be positive, got %lld bytes (physical CMX of %s: %s, "
+                          "%lld bytes per tile)",
+                          (long long)bytes, a->name, have, (long long)a->cmx_bytes);
+  if (bytes > a->cmx_bytes)
+    return sched_diag_set(diag, SCHED_ERR_INPUT,
+                          "CMX budget %s (%lld bytes) is larger than the physical CMX of %s, %s "
+                          "(%lld bytes) per tile",
+                          arch_format_size(bytes, want, sizeof want), (long long)bytes, a->name,
+                          have, (long long)a->cmx_bytes);
+  a->cmx_workspace_bytes = bytes;
+  return SCHED_OK;
+}
+
+/* ---- describe ---- */
+
+static void describe_field(const arch_t *a, const arch_field_t *f, FILE *out) {
+  char buf[32];
+  fprintf(out, "# %s: ", f->key);
+  switch (f->type) {
+  case FIELD_I32: fprintf(out, "%d %s\n", *FIELD_CPTR(a, f, int32_t), f->unit); break;
+  case FIELD_SIZE: {
+    int64_t v = *FIELD_CPTR(a, f, int64_t);
+    fprintf(out, "%lld %s (%s)\n", (long long)v, f->unit, arch_format_size(v, buf, sizeof buf));
+    break;
+  }
+  case FIELD_F64: fprintf(out, "%g %s\n", *FIELD_CPTR(a, f, double), f->unit); break;
+  case FIELD_BOOL: fprintf(out, "%s\n", *FIELD_CPTR(a, f, bool) ? "true" : "false"); break;
+  case FIELD_MODES:
+    for (int i = 0; i < a->n_mpe_modes; i++)
+      fprintf(out, "%s%s", i ? "," : "", arch_mpe_mode_name(a->mpe_modes[i]));
+    fputc('\n', out);
+    break;
+  case FIELD_OPMASK:
+    for (int k = 0, n = 0; k < IR_OP_KIND_COUNT && k < 64; k++)
+      if (a->ppe_fusable & PPE_BIT(k))
+        fprintf(out, "%s%s", n++ ? "," : "", ir_op_kind_name((ir_op_kind_t)k));
+    fputc('\n', out);
+    break;
+  }
+}
+
+void arch_describe(const arch_t *a, FILE *out) {
+  fprintf(out, "# arch: %s\n", a->name);
+  for (int i = 0; i < SCHED_ARRAY_LEN(arch_fields); i++)
+    describe_field(a, &arch_fields[i], out);
+}
+
+/* ---- arch files ---- */
+
+typedef struct {
+  const char *path;
+  sched_diag_t *diag;
+} json_ctx_t;
+
+static int json_error(const json_ctx_t *c, const char *key, const char *want) {
+  return sched_diag_set(c->diag, SCHED_ERR_INPUT, "arch file %s: key '%s' must be %s", c->path, key,
+                        want);
+}
+
+static int read_i32(const json_ctx_t *c, const cJSON *v, const char *key, int32_t *out) {
+  if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
+      fabs(v->valuedouble) > INT32_MAX)
+    return json_error(c, key, "an integer");
+  *out = (int32_t)v->valuedouble;
+  return SCHED_OK;
+}
+
+static int read_size(const json_ctx_t *c, const cJSON *v, const char *key, int64_t *out) {
+  if (cJSON_IsString(v)) {
+    sched_diag_t d = {{0}};
+    if (arch_parse_size(v->valuestring, out, &d) != SCHED_OK)
+      return sched_diag_set(c->diag, SCHED_ERR_INPUT, "arch file %s: key '%s': %s", c->path, key,
+                            d.msg);
+    return SCHED_OK;
+  }
+  if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < 0 ||
+      v->valuedouble > 1e15)
+    return json_error(c, key, "a size in bytes or a string like \"2MB\"");
+  *out = (int64_t)v->valuedouble;
+  return SCHED_OK;
+}
+
+static int read_modes(const json_ctx_t *c, const cJSON *v, const char *key, arch_t *a) {
+  if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) < 1 || cJSON_GetArraySize(v) >= ARCH_MPE_COUNT)
+    return json_error(c, key, "a non-empty array of MPE mode names");
+  int n = 0;
+  for (const cJSON *e = v->child; e; e = e->next) {
+    arch_mpe_mode_t m;
+    if (!cJSON_IsString(e) || arch_mpe_mode_parse(e->valuestring, &m) != SCHED_OK ||
+        m == ARCH_MPE_AUTO)
+      return json_error(c, key, "an array of MPE modes (16x16, 8x16, 4x16, vector, matrix)");
+    a->mpe_modes[n++] = m;
+  }
+  a->n_mpe_modes = n;
+  return SCHED_OK;
+}
+
+static int read_opmask(const json_ctx_t *c, const cJSON *v, const char *key, uint64_t *out) {
+  if (!cJSON_IsArray(v))
+    return json_error(c, key, "an array of op kind names");
+  uint64_t mask = 0;
+  for (const cJSON *e = v->child; e; e = e->next) {
+    ir_op_kind_t k;
+    if (!cJSON_IsString(e) || ir_op_kind_parse(e->valuestring, &k) != SCHED_OK || k >= 64)
+      return json_error(c, key, "an array of op kind names (relu, clamp, leaky_relu, ...)");
+    mask |= PPE_BIT(k);
+  }
+  *out = mask;
+  return SCHED_OK;
+}
+
+static int read_field(const json_ctx_t *c, const cJSON *v, const arch_field_t *f, arch_t *a) {
+  switch (f->type) {
+  case FIELD_I32: return read_i32(c, v, f->key, FIELD_PTR(a, f, int32_t));
+  case FIELD_SIZE: return read_size(c, v, f->key, FIELD_PTR(a, f, int64_t));
+  case FIELD_F64:
+    if (!cJSON_IsNumber(v))
+      return json_error(c, f->key, "a number");
+    *FIELD_PTR(a, f, double) = v->valuedouble;
+    return SCHED_OK;
+  case FIELD_BOOL:
+    if (!cJSON_IsBool(v))
+      return json_error(c, f->key, "true or false");
+    *FIELD_PTR(a, f, bool) = cJSON_IsTrue(v);
+    return SCHED_OK;
+  case FIELD_MODES: return read_modes(c, v, f->key, a);
+  case FIELD_OPMASK: return read_opmask(c, v, f->key, FIELD_PTR(a, f, uint64_t));
+  }
+  SCHED_UNREACHABLE();
+}
+
+static const arch_field_t *field_find(const char *prefix, const char *key) {
+  char full[96];
+  snprintf(full, sizeof full, "%s%s", prefix, key);
+  for (int i = 0; i < SCHED_ARRAY_LEN(arch_fields); i++)
+    if (strcmp(arch_fields[i].key, full) == 0)
+      return &arch_fields[i];
+  return NULL;
+}
+
+/* Applies the members of obj (the top level, or the "cost" object when
+ * prefix is "cost."). */
+static int apply_object(const json_ctx_t *c, const cJSON *obj, const char *prefix, arch_t *a) {
+  for (const cJSON *v = obj->child; v; v = v->next) {
+    if (!*prefix && (strcmp(v->string, "base") == 0))
+      continue;
+    if (!*prefix && strcmp(v->string, "name") == 0) {
+      if (!cJSON_IsString(v) || !*v->valuestring || strlen(v->valuestring) >= ARCH_NAME_MAX)
+        return json_error(c, "name", "a string of 1 to 31 characters");
+      snprintf(a->name, sizeof a->name, "%s", v->valuestring);
+      continue;
+    }
+    if (!*prefix && strcmp(v->string, "cost") == 0) {
+      if (!cJSON_IsObject(v))
+        return json_error(c, "cost", "an object");
+      int rc = apply_object(c, v, "cost.", a);
+      if (rc != SCHED_OK)
+        return rc;
+      continue;
+    }
+    const arch_field_t *f = field_find(prefix, v->string);
+    if (!f)
+      return sched_diag_set(c->diag, SCHED_ERR_INPUT, "arch file %s: unknown key '%s%s'", c->path,
+                            prefix, v->string);
+    int rc = read_field(c, v, f, a);
+    if (rc != SCHED_OK)
+      return rc;
+  }
+  return SCHED_OK;
+}
+
+/* Reads the whole file into a NUL-terminated buffer the caller frees. */
+static int read_text(const char *path, char **text, sched_diag_t *diag) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return sched_diag_set(diag, SCHED_ERR_INPUT, "arch file %s: %s", path, strerror(errno));
+  char *buf = sched_xmalloc(ARCH_FILE_MAX_BYTES + 1);
+  size_t n = fread(buf, 1, ARCH_FILE_MAX_BYTES + 1, f);
+  fclose(f);
+  if (n > ARCH_FILE_MAX_BYTES) {
+    free(buf);
+    return sched_diag_set(diag, SCHED_ERR_INPUT, "arch file %s: larger than 1 MiB", path);
+  }
+  buf[n] = '\0';
+  *text = buf;
+  return SCHED_OK;
+}
+
+static int json_line_of(const char *text, const char *at) {
+  int line = 1;
+  for (const char *p = text; at && p < at && *p; p++)
+    line += *p == '\n';
+  return line;
+}
+
+/* The arch's name: the file name without directory and extension. */
+static void name_from_path(const char *path, char *name) {
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  size_t n = strcspn(base, ".");
+  if (n == 0 || n >= ARCH_NAME_MAX)
+    n = SCHED_MIN(strlen(base), (size_t)ARCH_NAME_MAX - 1);
+  memcpy(name, base, n);
+  name[n] = '\0';
+}
+
+static int load_file(const char *path, arch_t *out, sched_diag_t *diag) {
+  char *text = NULL;
+  int rc = read_text(path, &text, diag);
+  if (rc != SCHED_OK)
+    return rc;
+  const char *end = NULL;
+  cJSON *root = cJSON_ParseWithOpts(text, &end, true);
+  json_ctx_t c = {path, diag};
+  if (!root) {
+    rc = sched_diag_set(diag, SCHED_ERR_INPUT, "arch file %s:%d: invalid JSON", path,
+                        json_line_of(text, end));
+    goto done;
+  }
+  if (!cJSON_IsObject(root)) {
+    rc = sched_diag_set(diag, SCHED_ERR_INPUT, "arch file %s: must be a JSON object", path);
+    goto done;
+  }
+  const cJSON *base = cJSON_GetObjectItemCaseSensitive(root, "base");
+  if (base && !cJSON_IsString(base)) {
+    rc = json_error(&c, "base", "a preset name");
+    goto done;
+  }
+  rc = arch_preset(base ? base->valuestring : "vpu27", out, diag);
+  if (rc != SCHED_OK)
+    goto done;
+  name_from_path(path, out->name);
+  rc = apply_object(&c, root, "", out);
+  if (rc == SCHED_OK)
+    rc = arch_verify(out, diag);
+done:
+  cJSON_Delete(root);
+  free(text);
+  return rc;
+}
+
+int arch_load(const char *name_or_path, arch_t *out, sched_diag_t *diag) {
+  for (int i = 0; preset_names[i]; i++)
+    if (strcmp(name_or_path, preset_names[i]) == 0)
+      return arch_preset(name_or_path, out, diag);
+  if (!strchr(name_or_path, '/') && !strchr(name_or_path, '.'))
+    return arch_preset(name_or_path, out, diag); /* a misspelt preset, not a file */
+  return load_file(name_or_path, out, diag);
+}
