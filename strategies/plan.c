@@ -1,0 +1,186 @@
+/* plan.c - the plan model of strategies.h: forced spills, layer cost, CMX
+ * in use at each step, evaluation, the checker, and capacity repair. Every
+ * solver is scored by strat_plan_evaluate, so their figures compare. */
+#include "strategies/strategies.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void strat_plan_init(strat_plan_t *plan, int n_layers) {
+  *plan = (strat_plan_t){.n_layers = n_layers};
+  plan->cand = sched_xcalloc((size_t)SCHED_MAX(n_layers, 1), sizeof *plan->cand);
+  plan->spilled = sched_xcalloc((size_t)SCHED_MAX(n_layers, 1), sizeof *plan->spilled);
+}
+
+void strat_plan_free(strat_plan_t *plan) {
+  free(plan->cand);
+  free(plan->spilled);
+  *plan = (strat_plan_t){0};
+}
+
+void strat_plan_copy(const strat_plan_t *src, strat_plan_t *dst) {
+  strat_plan_init(dst, src->n_layers);
+  int *cand = dst->cand;
+  bool *spilled = dst->spilled;
+  *dst = *src;
+  dst->cand = cand;
+  dst->spilled = spilled;
+  memcpy(cand, src->cand, (size_t)src->n_layers * sizeof *cand);
+  memcpy(spilled, src->spilled, (size_t)src->n_layers * sizeof *spilled);
+}
+
+static const strat_candidate_t *chosen(const strat_problem_t *p, const int *cand, int layer) {
+  return &p->layers[layer].cands[cand[layer]];
+}
+
+bool strat_value_spill_forced(const strat_problem_t *p, const int *cand, int v) {
+  const strat_value_t *val = &p->values[v];
+  const tiling_choice_t *prod = &chosen(p, cand, v)->choice;
+  if (val->graph_output || prod->tiles > 1)
+    return true;
+  tiling_dist_t out = tiling_output_dist(prod->strategy);
+  for (int i = 0; i < val->n_consumers; i++) {
+    const tiling_choice_t *cons = &chosen(p, cand, val->consumers[i])->choice;
+    if (cons->tiles > 1 || !tiling_dist_compatible(out, tiling_input_dist(cons->strategy)))
+      return true;
+  }
+  return false;
+}
+
+void strat_plan_set_forced_spills(const strat_problem_t *p, strat_plan_t *plan) {
+  for (int v = 0; v < p->n_layers; v++)
+    plan->spilled[v] = strat_value_spill_forced(p, plan->cand, v);
+}
+
+int64_t strat_layer_cycles(const strat_problem_t *p, int layer, int cand, int inputs_from_ddr,
+                           bool output_to_ddr) {
+  const strat_candidate_t *c = &p->layers[layer].cands[cand];
+  const tiling_layer_cost_t *k = &c->cost;
+  int64_t in = k->input_dma_cycles, out = k->output_dma_cycles;
+  if (c->choice.tiles > 1) {
+    int64_t moved = in + out;
+    int64_t body = c->choice.pipelined
+                       ? SCHED_MAX(k->compute_cycles, moved) + moved / c->choice.tiles
+                       : k->compute_cycles + moved;
+    return k->weight_dma_cycles + body;
+  }
+  int n_inputs = SCHED_MAX(p->g->ops[p->layers[layer].op].n_inputs, 1);
+  /* per input exactly in / n, so the cost is linear in inputs_from_ddr */
+  return k->weight_dma_cycles + k->compute_cycles + inputs_from_ddr * (in / n_inputs) +
+         (output_to_ddr ? out : 0);
+}
+
+/* DDR bytes a layer moves, by the same rules as strat_layer_cycles. */
+static int64_t layer_ddr_bytes(const strat_problem_t *p, int layer, int cand, int inputs_from_ddr,
+                               bool output_to_ddr) {
+  const strat_candidate_t *c = &p->layers[layer].cands[cand];
+  const tiling_layer_cost_t *k = &c->cost;
+  if (c->choice.tiles > 1)
+    return k->weight_dma_bytes + k->input_dma_bytes + k->output_dma_bytes;
+  int n_inputs = SCHED_MAX(p->g->ops[p->layers[layer].op].n_inputs, 1);
+  return k->weight_dma_bytes + inputs_from_ddr * (k->input_dma_bytes / n_inputs) +
+         (output_to_ddr ? k->output_dma_bytes : 0);
+}
+
+int64_t strat_layer_objective(const strat_problem_t *p, int layer, int cand, int inputs_from_ddr,
+                              bool output_to_ddr) {
+  if (p->objective == STRAT_OBJECTIVE_BANDWIDTH)
+    return layer_ddr_bytes(p, layer, cand, inputs_from_ddr, output_to_ddr);
+  return strat_layer_cycles(p, layer, cand, inputs_from_ddr, output_to_ddr);
+}
+
+int strat_layer_inputs_from_ddr(const strat_problem_t *p, const strat_plan_t *plan, int layer) {
+  const ir_op_t *op = &p->g->ops[p->layers[layer].op];
+  int n = 0;
+  for (int i = 0; i < op->n_inputs; i++) {
+    int producer = p->g->tensors[op->inputs[i]].producer;
+    n += producer < 0 || plan->spilled[producer];
+  }
+  return n;
+}
+
+static bool consumes(const strat_value_t *v, int layer) {
+  for (int i = 0; i < v->n_consumers; i++)
+    if (v->consumers[i] == layer)
+      return true;
+  return false;
+}
+
+int64_t strat_step_cmx_bytes(const strat_problem_t *p, const strat_plan_t *plan, int step) {
+  int64_t bytes = chosen(p, plan->cand, step)->cost.footprint.total_bytes;
+  for (int v = 0; v < step; v++) {
+    const strat_value_t *val = &p->values[v];
+    if (plan->spilled[v] || val->last_use <= step || consumes(val, step))
+      continue;
+    const strat_candidate_t *prod = chosen(p, plan->cand, v);
+    bytes += tiling_tensor_cluster_bytes(
+        p->g, val->tensor, tiling_output_dist(prod->choice.strategy), prod->cost.clusters);
+  }
+  return bytes;
+}
+
+void strat_plan_evaluate(const strat_problem_t *p, strat_plan_t *plan) {
+  plan->latency_cycles = plan->ddr_bytes = plan->spill_bytes = plan->peak_cmx_bytes = 0;
+  for (int l = 0; l < p->n_layers; l++) {
+    int from_ddr = strat_layer_inputs_from_ddr(p, plan, l);
+    plan->latency_cycles += strat_layer_cycles(p, l, plan->cand[l], from_ddr, plan->spilled[l]);
+    plan->ddr_bytes += layer_ddr_bytes(p, l, plan->cand[l], from_ddr, plan->spilled[l]);
+    if (plan->spilled[l] && !p->values[l].graph_output)
+      plan->spill_bytes += ir_tensor_bytes(p->g, p->values[l].tensor);
+    plan->peak_cmx_bytes = SCHED_MAX(plan->peak_cmx_bytes, strat_step_cmx_bytes(p, plan, l));
+  }
+  plan->objective =
+      p->objective == STRAT_OBJECTIVE_BANDWIDTH ? plan->ddr_bytes : plan->latency_cycles;
+}
+
+int strat_plan_verify(const strat_problem_t *p, const strat_plan_t *plan, sched_diag_t *diag) {
+  if (plan->n_layers != p->n_layers)
+    return sched_diag_set(diag, SCHED_ERR_INTERNAL, "plan has %d layers, problem %d",
+                          plan->n_layers, p->n_layers);
+  for (int l = 0; l < p->n_layers; l++) {
+    const char *name = p->g->ops[p->layers[l].op].name;
+    if (plan->cand[l] < 0 || plan->cand[l] >= p->layers[l].n_cands)
+      return sched_diag_set(diag, SCHED_ERR_INTERNAL, "layer '%s': candidate %d out of range", name,
+                            plan->cand[l]);
+  }
+  for (int l = 0; l < p->n_layers; l++) {
+    const char *name = p->g->ops[p->layers[l].op].name;
+    if (!plan->spilled[l] && strat_value_spill_forced(p, plan->cand, l))
+      return sched_diag_set(diag, SCHED_ERR_INTERNAL,
+                            "layer '%s': output kept in CMX but its consumers need a spill", name);
+    int64_t bytes = strat_step_cmx_bytes(p, plan, l);
+    if (bytes > p->capacity_bytes)
+      return sched_diag_set(diag, SCHED_ERR_INTERNAL,
+                            "layer '%s': %lld bytes of CMX in use per cluster, budget %lld", name,
+                            (long long)bytes, (long long)p->capacity_bytes);
+  }
+  return SCHED_OK;
+}
+
+/* The largest kept value that is live across `step` without being read. */
+static int largest_crossing(const strat_problem_t *p, const strat_plan_t *plan, int step) {
+  int best = -1;
+  int64_t best_bytes = -1;
+  for (int v = 0; v < step; v++) {
+    const strat_value_t *val = &p->values[v];
+    if (plan->spilled[v] || val->last_use <= step || consumes(val, step))
+      continue;
+    int64_t bytes = ir_tensor_bytes(p->g, val->tensor);
+    if (bytes > best_bytes) {
+      best = v;
+      best_bytes = bytes;
+    }
+  }
+  return best;
+}
+
+void strat_plan_repair_capacity(const strat_problem_t *p, strat_plan_t *plan) {
+  for (int step = 0; step < p->n_layers; step++) {
+    while (strat_step_cmx_bytes(p, plan, step) > p->capacity_bytes) {
+      int v = largest_crossing(p, plan, step);
+      if (v < 0)
+        break; /* the layer alone overflows: cannot happen, tiles were chosen to fit */
+      plan->spilled[v] = true;
+    }
+  }
+}

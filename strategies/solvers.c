@@ -1,0 +1,45 @@
+/* solvers.c - the table of solvers. Adding one: a file defining a
+ * strat_solver_t, its extern below, and its row in the table. */
+#include "strategies/strategies.h"
+
+#include <string.h>
+#include <time.h>
+
+extern const strat_solver_t strat_solver_greedy;
+
+static const strat_solver_t *const solver_table[] = {
+    &strat_solver_greedy,
+    NULL,
+};
+
+const strat_solver_t *const *strat_solvers(void) { return solver_table; }
+
+const strat_solver_t *strat_solver_find(const char *name) {
+  for (int i = 0; solver_table[i]; i++)
+    if (strcmp(solver_table[i]->name, name) == 0)
+      return solver_table[i];
+  return NULL;
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+int strat_solve(const strat_solver_t *solver, const strat_problem_t *p,
+                const strat_params_t *params, strat_plan_t *out, strat_stats_t *stats,
+                sched_diag_t *diag) {
+  *stats = (strat_stats_t){0};
+  double start = now_ms();
+  int rc = solver->solve(p, params, out, stats, diag);
+  stats->solve_ms = now_ms() - start;
+  if (rc != SCHED_OK)
+    return rc;
+  strat_plan_evaluate(p, out);
+  rc = strat_plan_verify(p, out, diag);
+  if (rc != SCHED_OK)
+    return sched_diag_set(diag, rc, "solver %s produced an invalid plan: %s", solver->name,
+                          diag ? diag->msg : "");
+  return SCHED_OK;
+}

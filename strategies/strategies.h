@@ -1,0 +1,150 @@
+/* strategies.h - per-layer candidates (strategy x tiling), the plan
+ * problem, plan evaluation and checking, and the solvers that pick one
+ * candidate per layer and which tensors spill through DDR.
+ *
+ * The plan model (shared by every solver, so their numbers compare):
+ * layers run one after another in topological order. A layer costs its
+ * weight DMA plus its compute; an untiled layer also pays reading each input
+ * that comes from DDR and writing its output when that goes to DDR. A
+ * layer cut into slices always streams its activations through DDR: isolated
+ * slices cost compute + input + output DMA, pipelined ones
+ * max(compute, input + output) + (input + output) / slices. A tensor goes
+ * through DDR ("spills") when its producer or a consumer is sliced, when a
+ * consumer needs a distribution the producer's output cannot serve, when it
+ * is a graph output, or when a solver chooses to free the CMX a long-lived
+ * tensor would hold. A tensor kept in CMX occupies its producer's output
+ * distribution at every step from its producer to its last consumer; the sum
+ * at each step must fit the per-cluster CMX budget. */
+#ifndef SCHED_STRATEGIES_H
+#define SCHED_STRATEGIES_H
+
+#include "tiling/tiling.h"
+
+typedef struct {
+  tiling_choice_t choice;
+  tiling_layer_cost_t cost;
+} strat_candidate_t;
+
+typedef struct {
+  int op; /* op index in the graph (layers are ops, in order) */
+  strat_candidate_t *cands;
+  int n_cands;
+  int32_t n_inputs_from_graph; /* inputs that are graph inputs (always read from DDR) */
+} strat_layer_t;
+
+/* An activation tensor produced by one layer and read by others. */
+typedef struct {
+  int tensor;
+  int producer;   /* layer index */
+  int *consumers; /* layer indices, ascending */
+  int n_consumers;
+  int last_use;      /* last consumer's layer index (producer when none) */
+  bool graph_output; /* written to DDR whatever the plan */
+} strat_value_t;
+
+typedef enum { STRAT_OBJECTIVE_LATENCY, STRAT_OBJECTIVE_BANDWIDTH } strat_objective_t;
+
+typedef struct {
+  const ir_graph_t *g;       /* borrowed */
+  const cost_model_t *model; /* borrowed */
+  strat_layer_t *layers;     /* one per op, in topological order */
+  int n_layers;
+  strat_value_t *values;  /* one per layer: its output */
+  int64_t capacity_bytes; /* per-cluster CMX budget */
+  strat_objective_t objective;
+} strat_problem_t;
+
+/* A solution: one candidate per layer and, per layer, whether its output
+ * goes through DDR. Evaluated figures are filled by strat_plan_evaluate. */
+typedef struct {
+  int *cand;
+  bool *spilled;
+  int n_layers;
+  int64_t latency_cycles; /* the plan model's latency */
+  int64_t ddr_bytes;      /* all DDR traffic: weights, spills, sliced layers, graph I/O */
+  int64_t spill_bytes;    /* bytes written to DDR by spills between layers */
+  int64_t peak_cmx_bytes; /* per cluster, over all steps */
+  int64_t objective;      /* latency cycles or DDR bytes, per problem objective */
+} strat_plan_t;
+
+typedef struct {
+  double time_limit_s;           /* ILP and anneal wall-clock limit */
+  uint64_t seed;                 /* anneal's random seed */
+  int32_t anneal_iters;          /* anneal moves */
+  const char *lp_path;           /* ilp: write the model (CPLEX LP) here, or NULL */
+  const strat_plan_t *incumbent; /* ilp: a feasible plan to start from, or NULL */
+} strat_params_t;
+
+typedef struct {
+  double solve_ms;
+  double mip_gap; /* ilp: relative gap when stopped early; 0 when proved optimal */
+  bool optimal;   /* proved optimal for the plan model */
+  int64_t nodes;  /* search nodes / iterations / rewrites, solver-specific */
+} strat_stats_t;
+
+/* A solver: adding one is one file plus one row in solvers.c's table. */
+typedef struct {
+  const char *name;
+  const char *summary;
+  int (*solve)(const strat_problem_t *p, const strat_params_t *params, strat_plan_t *out,
+               strat_stats_t *stats, sched_diag_t *diag);
+} strat_solver_t;
+
+/* ---- problem.c ---- */
+
+/* Builds candidates for every layer of a sorted, shape-inferred, fused graph:
+ * for each legal strategy, the fewest isolated slices that fit and pipelined
+ * variants (fewest pipelined slices, then 2x and 3x). A layer with no
+ * candidate that fits is SCHED_ERR_INFEASIBLE naming the layer. */
+int strat_problem_init(strat_problem_t *p, const ir_graph_t *g, const cost_model_t *model,
+                       strat_objective_t objective, sched_diag_t *diag);
+void strat_problem_free(strat_problem_t *p);
+/* Restricts every layer to candidates of one strategy where it has any
+ * (others keep Clustering): for what-if comparisons. */
+void strat_problem_restrict(strat_problem_t *p, tiling_strategy_t only);
+
+/* ---- plan.c: evaluation and checking ---- */
+
+void strat_plan_init(strat_plan_t *plan, int n_layers);
+void strat_plan_free(strat_plan_t *plan);
+void strat_plan_copy(const strat_plan_t *src, strat_plan_t *dst);
+/* Whether layer v's output must go through DDR under the chosen candidates. */
+bool strat_value_spill_forced(const strat_problem_t *p, const int *cand, int v);
+/* Sets spilled[] to exactly the forced spills of plan->cand. */
+void strat_plan_set_forced_spills(const strat_problem_t *p, strat_plan_t *plan);
+/* Fills the evaluated figures of a plan (no feasibility check). */
+void strat_plan_evaluate(const strat_problem_t *p, strat_plan_t *plan);
+/* Cost of one layer under a candidate given which inputs / output go
+ * through DDR; the building block of the plan model. */
+int64_t strat_layer_cycles(const strat_problem_t *p, int layer, int cand, int inputs_from_ddr,
+                           bool output_to_ddr);
+/* The same in the problem's objective: cycles, or DDR bytes for
+ * STRAT_OBJECTIVE_BANDWIDTH. Linear in inputs_from_ddr and output_to_ddr,
+ * which is what the ILP's coefficients are read from. */
+int64_t strat_layer_objective(const strat_problem_t *p, int layer, int cand, int inputs_from_ddr,
+                              bool output_to_ddr);
+/* How many of a layer's inputs come from DDR under a plan (graph inputs and
+ * spilled values). */
+int strat_layer_inputs_from_ddr(const strat_problem_t *p, const strat_plan_t *plan, int layer);
+/* CMX bytes per cluster in use while layer `step` runs. */
+int64_t strat_step_cmx_bytes(const strat_problem_t *p, const strat_plan_t *plan, int step);
+/* The checker: candidate indices in range, every forced spill present, CMX
+ * within capacity at every step. Names the first violation. */
+int strat_plan_verify(const strat_problem_t *p, const strat_plan_t *plan, sched_diag_t *diag);
+/* Makes a plan fit by spilling the long-lived tensors that cross over-full
+ * steps, largest first. Used by heuristics that ignore capacity. */
+void strat_plan_repair_capacity(const strat_problem_t *p, strat_plan_t *plan);
+
+/* ---- solvers.c: the table ---- */
+
+const strat_solver_t *strat_solver_find(const char *name);
+/* Runs a solver, times it (stats->solve_ms), evaluates and verifies its plan;
+ * an invalid plan is SCHED_ERR_INTERNAL naming the solver and violation.
+ * out is initialised by the solver and owned by the caller afterwards. */
+int strat_solve(const strat_solver_t *solver, const strat_problem_t *p,
+                const strat_params_t *params, strat_plan_t *out, strat_stats_t *stats,
+                sched_diag_t *diag);
+/* The solvers in table order, NULL-terminated. */
+const strat_solver_t *const *strat_solvers(void);
+
+#endif
