@@ -29,13 +29,21 @@
 #define PPE_DEFAULT (PPE_BIT(IR_OP_RELU) | PPE_BIT(IR_OP_CLAMP) | PPE_BIT(IR_OP_LEAKY_RELU))
 #define ARCH_FILE_MAX_BYTES (1 << 20)
 
-/* Per-DPU efficiencies measured on NPU2.7 (see tests/test_cost.c). */
+/* Calibrated on 85 NPU2.7 silicon measurements (tests/test_cost.c lists
+ * them): dense conv at 98% of the MAC roofline after grid padding,
+ * depthwise 96 u8 / 48 fp16 MACs per cycle on 32-byte channel groups,
+ * eltwise 49 output elements per cycle, 650 cycles per workload. CUBOID_4x16
+ * is 7% slower than the wider modes on the same work (measured on eltwise).
+ * Pooling has no public measurement: it is costed like a depthwise conv. */
 #define COST_PARAMS_VPU27                                                                          \
   {                                                                                                \
-    .conv_efficiency = 0.92, .dw_macs_per_cycle_u8 = 100.0, .dw_macs_per_cycle_fp16 = 56.0,        \
-    .pool_elems_per_cycle = 100.0, .eltwise_elems_per_cycle = 32.0,                                \
-    .workload_overhead_cycles = 150, .shave_launch_us = 3.0, .shave_bytes_per_cycle = 8.0,         \
-    .shave_complex_factor = 4.0                                                                    \
+    .conv_efficiency = 0.98, .dw_macs_per_cycle_u8 = 96.0, .dw_macs_per_cycle_fp16 = 48.0,         \
+    .pool_elems_per_cycle = 96.0, .eltwise_elems_per_cycle = 49.0,                                 \
+    .workload_overhead_cycles = 650, .dw_channel_align_bytes = 32,                                 \
+    .mode_efficiency = {[ARCH_MPE_CUBOID_16x16] = 1.0,                                             \
+                        [ARCH_MPE_CUBOID_8x16] = 1.0,                                              \
+                        [ARCH_MPE_CUBOID_4x16] = 0.93},                                            \
+    .shave_launch_us = 3.0, .shave_bytes_per_cycle = 8.0, .shave_complex_factor = 4.0              \
   }
 
 static const arch_t preset_vpu20 = {
@@ -50,6 +58,7 @@ static const arch_t preset_vpu20 = {
     .ddr_bandwidth_gbps = 20.0,
     .cmx_dma_bandwidth_gbps = 22.4, /* 32 B per cycle at 700 MHz */
     .dma_latency_ns = 143.0,        /* ~100 cycles at 700 MHz */
+    .cmx_dma_latency_ns = 143.0,
     .barriers = 32,
     .barrier_slots = 256,
     .shaves = 16, /* UPA SHAVEs shared by all tiles */
@@ -67,6 +76,8 @@ static const arch_t preset_vpu20 = {
              .pool_elems_per_cycle = 12.5,
              .eltwise_elems_per_cycle = 8.0,
              .workload_overhead_cycles = 100,
+             .dw_channel_align_bytes = 16,
+             .mode_efficiency = {[ARCH_MPE_VECTOR] = 1.0, [ARCH_MPE_MATRIX] = 1.0},
              .shave_launch_us = 5.0,
              .shave_bytes_per_cycle = 4.0,
              .shave_complex_factor = 4.0},
@@ -84,6 +95,7 @@ static const arch_t preset_vpu27 = {
     .ddr_bandwidth_gbps = 27.0,
     .cmx_dma_bandwidth_gbps = 31.2, /* 32 B per cycle at the 975 MHz CMX clock */
     .dma_latency_ns = 956.0,
+    .cmx_dma_latency_ns = 16.4, /* 16 CMX cycles at 975 MHz */
     .barriers = 64,
     .barrier_slots = 256,
     .shaves = 4, /* 2 ACT SHAVEs per tile */
@@ -113,6 +125,7 @@ static const arch_t preset_vpu40 = {
     .ddr_bandwidth_gbps = 64.0,
     .cmx_dma_bandwidth_gbps = 62.1, /* 64 B per cycle at the 971 MHz CMX clock */
     .dma_latency_ns = 300.0,
+    .cmx_dma_latency_ns = 33.0, /* 32 CMX cycles at 971 MHz */
     .barriers = 96,
     .barrier_slots = 256,
     .shaves = 12, /* 2 ACT SHAVEs per tile */
@@ -150,8 +163,9 @@ typedef enum {
   FIELD_SIZE, /* int64 bytes; JSON number or size string ("2MB") */
   FIELD_F64,
   FIELD_BOOL,
-  FIELD_MODES,  /* mpe_modes + n_mpe_modes; JSON array of mode names */
-  FIELD_OPMASK, /* bit set of ir_op_kind_t; JSON array of op kind names */
+  FIELD_MODES,    /* mpe_modes + n_mpe_modes; JSON array of mode names */
+  FIELD_OPMASK,   /* bit set of ir_op_kind_t; JSON array of op kind names */
+  FIELD_MODE_EFF, /* double per MPE mode; JSON object {"16x16": 1.0, ...} */
 } field_type_t;
 
 typedef struct {
@@ -176,6 +190,7 @@ static const arch_field_t arch_fields[] = {
     F("ddr_bandwidth_gbps", FIELD_F64, ddr_bandwidth_gbps, "GB/s", 0.001, 10000),
     F("cmx_dma_bandwidth_gbps", FIELD_F64, cmx_dma_bandwidth_gbps, "GB/s/port", 0.001, 10000),
     F("dma_latency_ns", FIELD_F64, dma_latency_ns, "ns", 0, 1e6),
+    F("cmx_dma_latency_ns", FIELD_F64, cmx_dma_latency_ns, "ns", 0, 1e6),
     F("barriers", FIELD_I32, barriers, "barriers", 1, 4096),
     F("barrier_slots", FIELD_I32, barrier_slots, "slots/barrier", 1, 65536),
     F("shaves", FIELD_I32, shaves, "SHAVEs", 0, 256),
@@ -196,6 +211,8 @@ static const arch_field_t arch_fields[] = {
     F("cost.eltwise_elems_per_cycle", FIELD_F64, cost.eltwise_elems_per_cycle,
       "output elements/cycle/DPU", 0.001, 65536),
     F("cost.workload_overhead_cycles", FIELD_I32, cost.workload_overhead_cycles, "cycles", 0, 1e6),
+    F("cost.dw_channel_align_bytes", FIELD_I32, cost.dw_channel_align_bytes, "bytes", 1, 1024),
+    F("cost.mode_efficiency", FIELD_MODE_EFF, cost.mode_efficiency, "", 0, 0),
     F("cost.shave_launch_us", FIELD_F64, cost.shave_launch_us, "us", 0, 1e6),
     F("cost.shave_bytes_per_cycle", FIELD_F64, cost.shave_bytes_per_cycle, "bytes/cycle/SHAVE",
       0.001, 65536),
@@ -291,6 +308,12 @@ static void describe_field(const arch_t *a, const arch_field_t *f, FILE *out) {
       fprintf(out, "%s%s", i ? "," : "", arch_mpe_mode_name(a->mpe_modes[i]));
     fputc('\n', out);
     break;
+  case FIELD_MODE_EFF:
+    for (int i = 0; i < a->n_mpe_modes; i++)
+      fprintf(out, "%s%s=%g", i ? "," : "", arch_mpe_mode_name(a->mpe_modes[i]),
+              FIELD_CPTR(a, f, double)[a->mpe_modes[i]]);
+    fputc('\n', out);
+    break;
   case FIELD_OPMASK:
     for (int k = 0, n = 0; k < IR_OP_KIND_COUNT && k < 64; k++)
       if (a->ppe_fusable & PPE_BIT(k))
@@ -370,6 +393,19 @@ static int read_opmask(const json_ctx_t *c, const cJSON *v, const char *key, uin
   return SCHED_OK;
 }
 
+static int read_mode_eff(const json_ctx_t *c, const cJSON *v, const char *key, double *out) {
+  if (!cJSON_IsObject(v))
+    return json_error(c, key, "an object of MPE mode names to numbers");
+  for (const cJSON *e = v->child; e; e = e->next) {
+    arch_mpe_mode_t m;
+    if (arch_mpe_mode_parse(e->string, &m) != SCHED_OK || m == ARCH_MPE_AUTO ||
+        !cJSON_IsNumber(e) || !(e->valuedouble > 0 && e->valuedouble <= 1))
+      return json_error(c, key, "an object of MPE modes to numbers in (0, 1]");
+    out[m] = e->valuedouble;
+  }
+  return SCHED_OK;
+}
+
 static int read_field(const json_ctx_t *c, const cJSON *v, const arch_field_t *f, arch_t *a) {
   switch (f->type) {
   case FIELD_I32: return read_i32(c, v, f->key, FIELD_PTR(a, f, int32_t));
@@ -386,6 +422,7 @@ static int read_field(const json_ctx_t *c, const cJSON *v, const arch_field_t *f
     return SCHED_OK;
   case FIELD_MODES: return read_modes(c, v, f->key, a);
   case FIELD_OPMASK: return read_opmask(c, v, f->key, FIELD_PTR(a, f, uint64_t));
+  case FIELD_MODE_EFF: return read_mode_eff(c, v, f->key, FIELD_PTR(a, f, double));
   }
   SCHED_UNREACHABLE();
 }

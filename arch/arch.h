@@ -37,6 +37,9 @@ typedef struct {
   double pool_elems_per_cycle;       /* output elements x kernel area per cycle */
   double eltwise_elems_per_cycle;    /* output elements per cycle */
   int32_t workload_overhead_cycles;  /* fixed cost per DPU workload */
+  int32_t dw_channel_align_bytes;    /* depthwise/pool channels pad to this many bytes (32 on
+                                        NPU2.7: 16 u8 channels cost like 32) */
+  double mode_efficiency[ARCH_MPE_COUNT]; /* relative throughput per MPE mode (1 = full) */
   double shave_launch_us;            /* fixed cost per SHAVE kernel */
   double shave_bytes_per_cycle;      /* per SHAVE, simple kernels (ReLU-like) */
   double shave_complex_factor;       /* slowdown of transcendental kernels (Sigmoid, GELU, ...) */
@@ -55,7 +58,8 @@ typedef struct {
   int32_t dma_ports;
   double ddr_bandwidth_gbps;     /* 1e9 bytes/s, shared by all ports */
   double cmx_dma_bandwidth_gbps; /* CMX-to-CMX, per port */
-  double dma_latency_ns;
+  double dma_latency_ns;         /* DDR paths */
+  double cmx_dma_latency_ns;     /* CMX-to-CMX */
   int32_t barriers;      /* physical barriers */
   int32_t barrier_slots; /* producer and consumer slots per barrier */
   int32_t shaves;        /* SHAVE cores available to the network */

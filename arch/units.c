@@ -153,18 +153,18 @@ typedef struct {
   arch_mpe_grid_t grid;
 } mpe_mode_info_t;
 
-/* Grids per mode, from the NPU compiler's ODU settings
- * (openvinotoolkit/npu_compiler, buildIDUNthwNtk: CUBOID_16x16 is NTH=4,
- * NTW=4, NTK=4; CUBOID_8x16 NTH=2, NTW=4, NTK=8; CUBOID_4x16 NTH=1, NTW=4,
- * NTK=16, where one NTK unit is 16 output channels) and, for VPU2.0, the
- * cost model's grids (intel/npu-nn-cost-model: MATRIX 4x4, VECTOR 16x1, 16
- * channels). Every NPU2.7 grid holds 1024 output elements: the modes trade
- * spatial extent for channel depth. */
+/* Grids per mode. The mode names count output positions x channels: one
+ * step of CUBOID_16x16 covers 16 positions of 16 channels. The positions'
+ * shape follows the NPU2.7 measurements in intel/npu-nn-cost-model
+ * (tests/cpp/vpu/regressions/NPU27_regression_tests.cpp): in every mode a
+ * workload of 1, 2 or 3 rows costs like 4 rows, and 6 rows like 8, so all
+ * three modes span 4 rows and differ in width (4, 2, 1). VPU2.0: MATRIX is
+ * 4x4 and VECTOR 16x1 (the public cost model's grids), 16 channels each. */
 static const mpe_mode_info_t mpe_modes[ARCH_MPE_COUNT] = {
     [ARCH_MPE_AUTO] = {"auto", "AUTO", {0, 0, 0}},
-    [ARCH_MPE_CUBOID_16x16] = {"16x16", "CUBOID_16x16", {4, 4, 64}},
-    [ARCH_MPE_CUBOID_8x16] = {"8x16", "CUBOID_8x16", {4, 2, 128}},
-    [ARCH_MPE_CUBOID_4x16] = {"4x16", "CUBOID_4x16", {4, 1, 256}},
+    [ARCH_MPE_CUBOID_16x16] = {"16x16", "CUBOID_16x16", {4, 4, 16}},
+    [ARCH_MPE_CUBOID_8x16] = {"8x16", "CUBOID_8x16", {2, 4, 16}},
+    [ARCH_MPE_CUBOID_4x16] = {"4x16", "CUBOID_4x16", {1, 4, 16}},
     [ARCH_MPE_VECTOR] = {"vector", "VECTOR", {16, 1, 16}},
     [ARCH_MPE_MATRIX] = {"matrix", "MATRIX", {4, 4, 16}},
 };
