@@ -1,0 +1,118 @@
+/* json.c - the report for scripts (schema in README.md, "JSON report").
+ * Times are microseconds rounded to 1 ns; sizes are bytes. */
+#include "report/report.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+
+static double us3(const report_input_t *in, int64_t cycles) {
+  return round(arch_cycles_to_us(in->arch, cycles) * 1e3) / 1e3;
+}
+
+static cJSON *shape_json(ir_shape_t s) {
+  double dims[4] = {(double)s.n, (double)s.c, (double)s.h, (double)s.w};
+  return cJSON_CreateDoubleArray(dims, 4);
+}
+
+static cJSON *layer_json(const report_input_t *in, int l) {
+  const ir_op_t *op = &in->g->ops[in->problem->layers[l].op];
+  const strat_candidate_t *c = &in->problem->layers[l].cands[in->chosen->plan->cand[l]];
+  report_layer_t f;
+  report_layer_figures(in, l, &f);
+  cJSON *j = cJSON_CreateObject();
+  cJSON_AddStringToObject(j, "name", op->name);
+  cJSON_AddStringToObject(j, "op", ir_op_kind_name(op->kind));
+  cJSON_AddStringToObject(j, "fused_act", op->fused_act ? ir_op_kind_name(op->fused_act) : "none");
+  cJSON_AddItemToObject(j, "out_shape", shape_json(in->g->tensors[op->output].shape));
+  cJSON_AddNumberToObject(j, "macs", (double)ir_op_macs(in->g, in->problem->layers[l].op));
+  cJSON_AddNumberToObject(j, "params", (double)ir_op_params(in->g, in->problem->layers[l].op));
+  cJSON_AddStringToObject(j, "engine", cost_engine_name(c->cost.engine));
+  cJSON_AddStringToObject(j, "strategy", tiling_strategy_name(c->choice.strategy));
+  cJSON_AddNumberToObject(j, "tiles", c->choice.tiles);
+  cJSON_AddStringToObject(j, "tile_axis", tiling_axis_name(c->choice.axis));
+  cJSON_AddBoolToObject(j, "pipelined", c->choice.pipelined);
+  cJSON_AddStringToObject(j, "mode",
+                          c->cost.mode == ARCH_MPE_AUTO ? "-" : arch_mpe_mode_name(c->cost.mode));
+  cJSON_AddStringToObject(j, "spill", report_spill_name(&f));
+  cJSON_AddNumberToObject(j, "cmx_bytes", (double)c->cost.footprint.total_bytes);
+  cJSON_AddNumberToObject(j, "compute_us", us3(in, f.compute_cycles));
+  cJSON_AddNumberToObject(j, "dma_us", us3(in, f.dma_cycles));
+  cJSON_AddNumberToObject(j, "latency_us", us3(in, f.latency_cycles));
+  cJSON_AddStringToObject(j, "bound", f.bound);
+  return j;
+}
+
+static cJSON *totals_json(const report_input_t *in) {
+  report_totals_t t;
+  report_totals(in, &t);
+  const report_solver_run_t *r = in->chosen;
+  cJSON *j = cJSON_CreateObject();
+  cJSON_AddNumberToObject(j, "macs", (double)t.macs);
+  cJSON_AddNumberToObject(j, "params", (double)t.params);
+  cJSON_AddNumberToObject(j, "latency_us", us3(in, t.latency_cycles));
+  cJSON_AddNumberToObject(j, "lower_bound_us", us3(in, t.lower_bound_cycles));
+  cJSON_AddNumberToObject(j, "compute_us", us3(in, t.compute_cycles));
+  cJSON_AddNumberToObject(j, "dma_us", us3(in, t.dma_cycles));
+  double latency_us = arch_cycles_to_us(in->arch, t.latency_cycles);
+  cJSON_AddNumberToObject(j, "fps", latency_us > 0 ? round(1e8 / latency_us) / 100 : 0);
+  cJSON_AddNumberToObject(j, "spill_bytes", (double)r->plan->spill_bytes);
+  cJSON_AddNumberToObject(j, "ddr_bytes", (double)r->plan->ddr_bytes);
+  cJSON_AddNumberToObject(j, "peak_cmx_bytes", (double)r->plan->peak_cmx_bytes);
+  cJSON_AddStringToObject(j, "solver", r->solver);
+  cJSON_AddNumberToObject(j, "solve_ms", in->timing ? round(r->stats->solve_ms * 1e3) / 1e3 : 0);
+  cJSON_AddNumberToObject(j, "mip_gap", r->stats->mip_gap);
+  cJSON_AddNumberToObject(j, "layers_analytic", t.layers_by_provider[0]);
+  cJSON_AddNumberToObject(j, "layers_lut", t.layers_by_provider[1]);
+  return j;
+}
+
+static cJSON *solvers_json(const report_input_t *in) {
+  cJSON *arr = cJSON_CreateArray();
+  for (int i = 0; i < in->n_comparison; i++) {
+    const report_solver_run_t *r = &in->comparison[i];
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "name", r->solver);
+    if (r->status != SCHED_OK) {
+      cJSON_AddStringToObject(j, "error", r->error_msg);
+    } else {
+      cJSON_AddNumberToObject(j, "latency_us", us3(in, r->plan->latency_cycles));
+      cJSON_AddNumberToObject(j, "ddr_bytes", (double)r->plan->ddr_bytes);
+      cJSON_AddNumberToObject(j, "spill_bytes", (double)r->plan->spill_bytes);
+      cJSON_AddNumberToObject(j, "peak_cmx_bytes", (double)r->plan->peak_cmx_bytes);
+      cJSON_AddNumberToObject(j, "solve_ms",
+                              in->timing ? round(r->stats->solve_ms * 1e3) / 1e3 : 0);
+      cJSON_AddNumberToObject(j, "mip_gap", r->stats->mip_gap);
+      cJSON_AddBoolToObject(j, "optimal", r->stats->optimal);
+    }
+    cJSON_AddItemToArray(arr, j);
+  }
+  return arr;
+}
+
+int report_json(const report_input_t *in, FILE *out) {
+  cJSON *root = cJSON_CreateObject();
+  if (!root)
+    return SCHED_ERR_NOMEM;
+  cJSON_AddStringToObject(root, "net", in->net_spec);
+  cJSON_AddStringToObject(root, "arch", in->arch->name);
+  cJSON_AddNumberToObject(root, "cmx_bytes", (double)in->arch->cmx_workspace_bytes);
+  cJSON_AddStringToObject(root, "cost", in->cost_spec);
+  cJSON_AddStringToObject(root, "objective",
+                          in->problem->objective == STRAT_OBJECTIVE_BANDWIDTH ? "bandwidth"
+                                                                              : "latency");
+  cJSON_AddItemToObject(root, "totals", totals_json(in));
+  cJSON *layers = cJSON_AddArrayToObject(root, "layers");
+  for (int l = 0; l < in->problem->n_layers; l++)
+    cJSON_AddItemToArray(layers, layer_json(in, l));
+  if (in->comparison)
+    cJSON_AddItemToObject(root, "solvers", solvers_json(in));
+  char *text = cJSON_Print(root);
+  cJSON_Delete(root);
+  if (!text)
+    return SCHED_ERR_NOMEM;
+  fputs(text, out);
+  fputc('\n', out);
+  free(text);
+  return SCHED_OK;
+}

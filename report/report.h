@@ -1,0 +1,60 @@
+/* report.h - turns a planned network into what people and scripts read:
+ * a text table, JSON (cJSON) and CSV. Reports only read the pipeline's
+ * results; every number they print is derived here from the plan model, so
+ * the three formats agree. */
+#ifndef SCHED_REPORT_H
+#define SCHED_REPORT_H
+
+#include <stdio.h>
+
+#include "strategies/strategies.h"
+
+/* One solver's result, for the --solver all comparison. */
+typedef struct {
+  const char *solver;
+  const strat_plan_t *plan;
+  const strat_stats_t *stats;
+  int status;            /* SCHED_OK, or why it produced no plan */
+  const char *error_msg; /* when status != SCHED_OK */
+} report_solver_run_t;
+
+typedef struct {
+  const char *net_spec;  /* what the user asked for */
+  const char *cost_spec; /* "analytic" or "lut:FILE" */
+  const ir_graph_t *g;
+  const arch_t *arch;
+  const strat_problem_t *problem;
+  const report_solver_run_t *chosen;     /* the plan reported per layer */
+  const report_solver_run_t *comparison; /* all solvers run, or NULL */
+  int n_comparison;
+  bool timing; /* print solve times; off for byte-identical output */
+} report_input_t;
+
+/* Per-layer figures derived from the plan model. */
+typedef struct {
+  int64_t compute_cycles;
+  int64_t dma_cycles; /* weights + activations paid under the plan */
+  int64_t latency_cycles;
+  bool input_spilled, output_spilled;
+  const char *bound; /* "compute", "dma", "shave", "-" */
+} report_layer_t;
+
+typedef struct {
+  int64_t macs, params;
+  int64_t compute_cycles, dma_cycles, latency_cycles;
+  int64_t lower_bound_cycles; /* max(MACs at peak, mandatory DMA at full bandwidth) */
+  int64_t mandatory_dma_bytes;
+  int32_t layers_by_provider[2]; /* [0] analytic, [1] other (lut) */
+} report_totals_t;
+
+/* "none", "in", "out" or "in+out": which of a layer's tensors cross DDR. */
+const char *report_spill_name(const report_layer_t *f);
+void report_layer_figures(const report_input_t *in, int layer, report_layer_t *out);
+void report_totals(const report_input_t *in, report_totals_t *out);
+
+void report_text(const report_input_t *in, FILE *out);
+/* Returns SCHED_ERR_NOMEM when cJSON cannot build the document. */
+int report_json(const report_input_t *in, FILE *out);
+void report_csv(const report_input_t *in, FILE *out);
+
+#endif

@@ -1,0 +1,113 @@
+/* text.c - the report for people: header with the constants in force, one
+ * row per layer, totals with the lower bound, and the solver comparison. */
+#include "report/report.h"
+
+#include <string.h>
+
+static double us(const report_input_t *in, int64_t cycles) {
+  return arch_cycles_to_us(in->arch, cycles);
+}
+
+static void format_shape(ir_shape_t s, char *buf, size_t len) {
+  snprintf(buf, len, "%lldx%lldx%lld", (long long)s.c, (long long)s.h, (long long)s.w);
+}
+
+static int name_width(const report_input_t *in) {
+  int w = 5;
+  for (int l = 0; l < in->problem->n_layers; l++)
+    w = SCHED_MAX(w, (int)strlen(in->g->ops[in->problem->layers[l].op].name));
+  return SCHED_MIN(w, 40);
+}
+
+static void print_header(const report_input_t *in, FILE *out) {
+  char cmx[32];
+  fprintf(out, "# sched report: net %s, arch %s, CMX budget %s (%lld bytes) per tile\n",
+          in->net_spec, in->arch->name,
+          arch_format_size(in->arch->cmx_workspace_bytes, cmx, sizeof cmx),
+          (long long)in->arch->cmx_workspace_bytes);
+  fprintf(out, "# solver %s, objective %s, cost %s\n", in->chosen->solver,
+          in->problem->objective == STRAT_OBJECTIVE_BANDWIDTH ? "bandwidth" : "latency",
+          in->cost_spec);
+  fprintf(out, "# constants in force:\n");
+  arch_describe(in->arch, out);
+  fputc('\n', out);
+}
+
+static void print_layers(const report_input_t *in, FILE *out) {
+  int nw = name_width(in);
+  fprintf(out, "%-*s %-15s %-14s %12s %-6s %-10s %5s %-5s %-6s %11s %11s %11s %-7s\n", nw, "layer",
+          "op", "out CxHxW", "MACs", "engine", "strategy", "tiles", "mode", "spill", "compute_us",
+          "dma_us", "latency_us", "bound");
+  for (int l = 0; l < in->problem->n_layers; l++) {
+    const ir_op_t *op = &in->g->ops[in->problem->layers[l].op];
+    const strat_candidate_t *c = &in->problem->layers[l].cands[in->chosen->plan->cand[l]];
+    report_layer_t f;
+    report_layer_figures(in, l, &f);
+    char shape[48], opname[32], tiles[16];
+    format_shape(in->g->tensors[op->output].shape, shape, sizeof shape);
+    snprintf(opname, sizeof opname, "%s%s%s", ir_op_kind_name(op->kind), op->fused_act ? "+" : "",
+             op->fused_act ? ir_op_kind_name(op->fused_act) : "");
+    snprintf(tiles, sizeof tiles, "%d%s%s", c->choice.tiles, tiling_axis_name(c->choice.axis),
+             c->choice.pipelined ? "p" : "");
+    if (c->choice.tiles == 1)
+      snprintf(tiles, sizeof tiles, "1");
+    fprintf(out,
+            "%-*.*s %-15.15s %-14s %12lld %-6s %-10s %5s %-5s %-6s %11.2f %11.2f %11.2f %-7s\n", nw,
+            nw, op->name, opname, shape, (long long)ir_op_macs(in->g, in->problem->layers[l].op),
+            cost_engine_name(c->cost.engine), tiling_strategy_name(c->choice.strategy), tiles,
+            c->cost.mode == ARCH_MPE_AUTO ? "-" : arch_mpe_mode_name(c->cost.mode),
+            report_spill_name(&f), us(in, f.compute_cycles), us(in, f.dma_cycles),
+            us(in, f.latency_cycles), f.bound);
+  }
+}
+
+static void print_totals(const report_input_t *in, FILE *out) {
+  report_totals_t t;
+  report_totals(in, &t);
+  const strat_plan_t *plan = in->chosen->plan;
+  double latency_us = us(in, t.latency_cycles), bound_us = us(in, t.lower_bound_cycles);
+  fprintf(out, "\ntotals:\n");
+  fprintf(out, "  MACs             %lld\n", (long long)t.macs);
+  fprintf(out, "  params           %lld\n", (long long)t.params);
+  fprintf(out, "  compute_us       %.2f\n", us(in, t.compute_cycles));
+  fprintf(out, "  dma_us           %.2f\n", us(in, t.dma_cycles));
+  fprintf(out, "  latency_us       %.2f (%.1f fps)\n", latency_us,
+          latency_us > 0 ? 1e6 / latency_us : 0.0);
+  fprintf(out,
+          "  lower_bound_us   %.2f (latency is %.2fx the bound: max of MACs at peak rate, "
+          "%lld mandatory DMA bytes at full bandwidth)\n",
+          bound_us, bound_us > 0 ? latency_us / bound_us : 0.0, (long long)t.mandatory_dma_bytes);
+  fprintf(out, "  spill_bytes      %lld\n", (long long)plan->spill_bytes);
+  fprintf(out, "  ddr_bytes        %lld\n", (long long)plan->ddr_bytes);
+  fprintf(out, "  peak_cmx_bytes   %lld (per tile)\n", (long long)plan->peak_cmx_bytes);
+  fprintf(out, "  cost providers   analytic %d layers, lut %d layers\n", t.layers_by_provider[0],
+          t.layers_by_provider[1]);
+  if (in->timing)
+    fprintf(out, "  solve_ms         %.2f\n", in->chosen->stats->solve_ms);
+}
+
+static void print_comparison(const report_input_t *in, FILE *out) {
+  fprintf(out, "\nsolvers:\n  %-10s %12s %12s %12s %14s %10s %8s %s\n", "solver", "latency_us",
+          "spill_bytes", "ddr_bytes", "peak_cmx_bytes", "solve_ms", "gap", "status");
+  for (int i = 0; i < in->n_comparison; i++) {
+    const report_solver_run_t *r = &in->comparison[i];
+    if (r->status != SCHED_OK) {
+      fprintf(out, "  %-10s %s\n", r->solver, r->error_msg);
+      continue;
+    }
+    char solve[32];
+    snprintf(solve, sizeof solve, in->timing ? "%.2f" : "-", r->stats->solve_ms);
+    fprintf(out, "  %-10s %12.2f %12lld %12lld %14lld %10s %7.2f%% %s\n", r->solver,
+            us(in, r->plan->latency_cycles), (long long)r->plan->spill_bytes,
+            (long long)r->plan->ddr_bytes, (long long)r->plan->peak_cmx_bytes, solve,
+            100.0 * r->stats->mip_gap, r->stats->optimal ? "optimal" : "feasible");
+  }
+}
+
+void report_text(const report_input_t *in, FILE *out) {
+  print_header(in, out);
+  print_layers(in, out);
+  print_totals(in, out);
+  if (in->comparison)
+    print_comparison(in, out);
+}
