@@ -1,0 +1,223 @@
+/* lut.c - the lookup-table cost provider: measured cycles per workload.
+ *
+ * The file is CSV with this exact header line:
+ *
+ *   op,in_c,in_h,in_w,out_c,out_h,out_w,kernel_h,kernel_w,stride_h,stride_w,dtype,mode,cycles
+ *
+ * op is conv|dwconv|maxpool|avgpool|eltwise; dtype u8|i8|fp16; mode
+ * 16x16|8x16|4x16|vector|matrix (the mode the measurement ran in); cycles a
+ * positive integer of DPU clock cycles. Blank lines and lines starting with
+ * '#' are skipped. Padding is not part of the key: a row matches a workload
+ * equal in every other column. Under ARCH_MPE_AUTO the fastest matching
+ * row of any mode answers. A workload with no row is declined
+ * (SCHED_ERR_NOT_FOUND) and the cost model falls back to the analytic
+ * provider. Tables are small (hundreds of rows), so lookup is a linear scan.
+ * Errors name file:line and the bad field. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cost/cost.h"
+
+#define LUT_HEADER                                                                                 \
+  "op,in_c,in_h,in_w,out_c,out_h,out_w,kernel_h,kernel_w,stride_h,stride_w,dtype,mode,cycles"
+#define LUT_FIELDS 14
+#define LUT_INT_FIELDS 10 /* in_c .. stride_w */
+#define LUT_LINE_MAX 1024
+#define LUT_ROWS_MAX 1000000
+
+typedef struct {
+  cost_dpu_op_t op;
+  int32_t dims[LUT_INT_FIELDS]; /* in_c, in_h, in_w, out_c, out_h, out_w, kh, kw, sh, sw */
+  ir_dtype_t dtype;
+  arch_mpe_mode_t mode;
+  int64_t cycles;
+} lut_row_t;
+
+typedef struct {
+  lut_row_t *rows;
+  int n_rows, cap_rows;
+} lut_t;
+
+static const char *const int_field_names[LUT_INT_FIELDS] = {
+    "in_c",  "in_h",     "in_w",     "out_c",    "out_h",
+    "out_w", "kernel_h", "kernel_w", "stride_h", "stride_w"};
+
+static void workload_dims(const cost_workload_t *wl, int32_t dims[LUT_INT_FIELDS]) {
+  const int32_t d[LUT_INT_FIELDS] = {wl->in_c,     wl->in_h,    wl->in_w,     wl->out_c,
+                                     wl->out_h,    wl->out_w,   wl->kernel_h, wl->kernel_w,
+                                     wl->stride_h, wl->stride_w};
+  memcpy(dims, d, sizeof d);
+}
+
+/* Splits line in place at commas; returns the field count (at most max). */
+static int split_fields(char *line, char **fields, int max) {
+  int n = 0;
+  for (char *p = line;; p++) {
+    if (n < max)
+      fields[n] = p;
+    n++;
+    p = strchr(p, ',');
+    if (!p)
+      break;
+    *p = '\0';
+  }
+  return n;
+}
+
+static bool parse_long(const char *s, long long min, long long *out) {
+  char *end;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  if (end == s || *end != '\0' || errno != 0 || v < min || v > INT32_MAX)
+    return false;
+  *out = v;
+  return true;
+}
+
+typedef struct {
+  const char *path;
+  int line;
+  sched_diag_t *diag;
+} lut_ctx_t;
+
+static int bad_field(const lut_ctx_t *c, const char *name, const char *value, const char *want) {
+  return sched_diag_set(c->diag, SCHED_ERR_INPUT, "%s:%d: bad %s '%s' (expected %s)", c->path,
+                        c->line, name, value, want);
+}
+
+static int parse_row(const lut_ctx_t *c, char *line, lut_row_t *row) {
+  char *f[LUT_FIELDS];
+  int n = split_fields(line, f, LUT_FIELDS);
+  if (n != LUT_FIELDS)
+    return sched_diag_set(c->diag, SCHED_ERR_INPUT, "%s:%d: expected %d fields, got %d", c->path,
+                          c->line, LUT_FIELDS, n);
+  if (cost_dpu_op_parse(f[0], &row->op) != SCHED_OK)
+    return bad_field(c, "op", f[0], "conv, dwconv, maxpool, avgpool or eltwise");
+  for (int i = 0; i < LUT_INT_FIELDS; i++) {
+    long long v;
+    if (!parse_long(f[1 + i], 1, &v))
+      return bad_field(c, int_field_names[i], f[1 + i], "a positive integer");
+    row->dims[i] = (int32_t)v;
+  }
+  if (ir_dtype_parse(f[11], &row->dtype) != SCHED_OK)
+    return bad_field(c, "dtype", f[11], "u8, i8 or fp16");
+  if (arch_mpe_mode_parse(f[12], &row->mode) != SCHED_OK || row->mode == ARCH_MPE_AUTO)
+    return bad_field(c, "mode", f[12], "16x16, 8x16, 4x16, vector or matrix");
+  long long cycles;
+  if (!parse_long(f[13], 1, &cycles))
+    return bad_field(c, "cycles", f[13], "a positive integer");
+  row->cycles = cycles;
+  return SCHED_OK;
+}
+
+/* Strips the line end; false when the line did not fit the buffer. */
+static bool chomp(char *line) {
+  size_t n = strlen(line);
+  if (n > 0 && line[n - 1] != '\n' && n == LUT_LINE_MAX - 1)
+    return false;
+  while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+    line[--n] = '\0';
+  return true;
+}
+
+static int read_rows(FILE *f, lut_ctx_t *c, lut_t *lut) {
+  char line[LUT_LINE_MAX];
+  while (fgets(line, sizeof line, f)) {
+    c->line++;
+    if (!chomp(line))
+      return sched_diag_set(c->diag, SCHED_ERR_INPUT, "%s:%d: line longer than %d characters",
+                            c->path, c->line, LUT_LINE_MAX - 2);
+    if (c->line == 1) {
+      if (strcmp(line, LUT_HEADER) != 0)
+        return sched_diag_set(c->diag, SCHED_ERR_INPUT, "%s:1: expected the header '%s'", c->path,
+                              LUT_HEADER);
+      continue;
+    }
+    if (line[0] == '\0' || line[0] == '#')
+      continue;
+    if (lut->n_rows >= LUT_ROWS_MAX)
+      return sched_diag_set(c->diag, SCHED_ERR_INPUT, "%s:%d: more than %d rows", c->path, c->line,
+                            LUT_ROWS_MAX);
+    sched_grow((void **)&lut->rows, &lut->cap_rows, lut->n_rows + 1, sizeof *lut->rows);
+    int rc = parse_row(c, line, &lut->rows[lut->n_rows]);
+    if (rc != SCHED_OK)
+      return rc;
+    lut->n_rows++;
+  }
+  if (c->line == 0)
+    return sched_diag_set(c->diag, SCHED_ERR_INPUT, "%s: empty (expected the header '%s')", c->path,
+                          LUT_HEADER);
+  return SCHED_OK;
+}
+
+static void lut_close(void *state) {
+  lut_t *lut = state;
+  if (!lut)
+    return;
+  free(lut->rows);
+  free(lut);
+}
+
+static int lut_open(const char *arg, const arch_t *arch, void **state, sched_diag_t *diag) {
+  (void)arch;
+  if (!arg || !*arg)
+    return sched_diag_set(diag, SCHED_ERR_INPUT, "cost provider 'lut' needs a file: lut:FILE.csv");
+  FILE *f = fopen(arg, "r");
+  if (!f)
+    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: %s", arg, strerror(errno));
+  lut_t *lut = sched_xcalloc(1, sizeof *lut);
+  lut_ctx_t c = {arg, 0, diag};
+  int rc = read_rows(f, &c, lut);
+  fclose(f);
+  if (rc != SCHED_OK) {
+    lut_close(lut);
+    return rc;
+  }
+  *state = lut;
+  return SCHED_OK;
+}
+
+static bool row_matches(const lut_row_t *r, const cost_workload_t *wl,
+                        const int32_t dims[LUT_INT_FIELDS]) {
+  if (r->op != wl->op || r->dtype != wl->dtype)
+    return false;
+  if (wl->mode != ARCH_MPE_AUTO && r->mode != wl->mode)
+    return false;
+  return memcmp(r->dims, dims, sizeof r->dims) == 0;
+}
+
+static bool arch_has_mode(const arch_t *a, arch_mpe_mode_t mode) {
+  for (int i = 0; i < a->n_mpe_modes; i++)
+    if (a->mpe_modes[i] == mode)
+      return true;
+  return false;
+}
+
+static int lut_dpu_workload(const void *state, const arch_t *arch, const cost_workload_t *wl,
+                            cost_dpu_estimate_t *out) {
+  const lut_t *lut = state;
+  int32_t dims[LUT_INT_FIELDS];
+  workload_dims(wl, dims);
+  const lut_row_t *best = NULL;
+  for (int i = 0; i < lut->n_rows; i++) {
+    const lut_row_t *r = &lut->rows[i];
+    if (row_matches(r, wl, dims) && arch_has_mode(arch, r->mode) &&
+        (!best || r->cycles < best->cycles))
+      best = r;
+  }
+  if (!best)
+    return SCHED_ERR_NOT_FOUND;
+  out->cycles = best->cycles;
+  out->mode = best->mode;
+  out->provider = cost_provider_lut.name;
+  return SCHED_OK;
+}
+
+const cost_provider_t cost_provider_lut = {
+    .name = "lut",
+    .open = lut_open,
+    .dpu_workload = lut_dpu_workload,
+    .close = lut_close,
+};
