@@ -198,10 +198,21 @@ void ir_zoo_list(FILE *out);
 /* Closest zoo net name to `name` (for "did you mean"), or NULL. */
 const char *ir_zoo_suggest(const char *name);
 
-/* ---- json.c: JSON IR ---- */
+/* ---- json.c: JSON IR (the format is documented in ir/JSON_IR.md) ---- */
 
+/* Writes a sorted graph with unique tensor names as JSON IR, one input / op
+ * per line, attributes only where they differ from their defaults: write ->
+ * read -> write is byte-identical. */
 int ir_json_write(const ir_graph_t *g, const char *path, sched_diag_t *diag);
+/* The same text in a malloc'ed string (*text is NULL on error). */
+int ir_json_print(const ir_graph_t *g, char **text, sched_diag_t *diag);
+/* Reads JSON IR (at most 256 MiB). The result is sorted and shape-inferred;
+ * ops may be listed in any order. Errors (SCHED_ERR_INPUT) name the file,
+ * the op and the key: "net.json: op 2 'conv1': missing key 'kernel'". */
 int ir_json_read(const char *path, ir_graph_t *out, sched_diag_t *diag);
+/* Parses len bytes of JSON IR text; `where` names it in errors. */
+int ir_json_parse(const char *text, size_t len, const char *where, ir_graph_t *out,
+                  sched_diag_t *diag);
 
 /* ---- onnx.c: ONNX import ---- */
 
