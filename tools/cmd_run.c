@@ -20,6 +20,8 @@ typedef struct {
   double time_limit_s;
   uint64_t seed;
   const char *lp_path;
+  const char *strategy_file;
+  const char *dump_plan;
   bool no_timing;
   bool list_nets;
   bool help;
@@ -62,6 +64,9 @@ static const run_flag_t run_flags[] = {
      "solver wall-clock limit (default 10)"},
     {"--seed", ARG_U64, RUN_FIELD(seed), "N", "random seed of anneal (default 1)"},
     {"--lp", ARG_STRING, RUN_FIELD(lp_path), "FILE", "ilp: write the model in CPLEX LP format"},
+    {"--strategy-file", ARG_STRING, RUN_FIELD(strategy_file), "FILE",
+     "force layers' strategies (JSON, as --dump-plan writes); the solver does the rest"},
+    {"--dump-plan", ARG_STRING, RUN_FIELD(dump_plan), "FILE", "write the chosen plan as JSON"},
     {"--no-timing", ARG_FLAG, RUN_FIELD(no_timing), NULL,
      "print solve times as 0 / '-' so reports are byte-identical across runs"},
     {"--list-nets", ARG_FLAG, RUN_FIELD(list_nets), NULL, "list the zoo networks and exit"},
@@ -216,7 +221,9 @@ static int solve(const run_options_t *o, run_state_t *s, sched_diag_t *diag) {
       params.incumbent = best_plan(s);
       solve_one(s, *sv, &params);
     }
-    return SCHED_OK;
+    return best_plan(s) ? SCHED_OK
+                        : sched_diag_set(diag, s->runs[0].status, "no solver found a plan: %s",
+                                         s->runs[0].error_msg);
   }
   const strat_solver_t *solver = strat_solver_find(o->solver);
   if (!solver)
@@ -232,13 +239,22 @@ static int solve(const run_options_t *o, run_state_t *s, sched_diag_t *diag) {
                               s->runs[s->n_runs - 1].error_msg);
 }
 
-static int write_report(const run_options_t *o, run_state_t *s) {
+/* The plan reported per layer: the requested solver's, or with --solver all
+ * the best one (the first in table order among equals). */
+static const report_solver_run_t *chosen_run(const run_options_t *o, const run_state_t *s) {
   const report_solver_run_t *chosen = &s->runs[s->n_runs - 1];
+  if (strcmp(o->solver, "all") != 0)
+    return chosen;
+  for (int i = s->n_runs - 1; i >= 0; i--)
+    if (s->runs[i].status == SCHED_OK &&
+        (chosen->status != SCHED_OK || s->plans[i].objective <= chosen->plan->objective))
+      chosen = &s->runs[i];
+  return chosen;
+}
+
+static int write_report(const run_options_t *o, run_state_t *s) {
+  const report_solver_run_t *chosen = chosen_run(o, s);
   bool all = strcmp(o->solver, "all") == 0;
-  if (all) /* report the best plan per layer */
-    for (int i = 0; i < s->n_runs; i++)
-      if (s->runs[i].status == SCHED_OK && s->plans[i].objective < chosen->plan->objective)
-        chosen = &s->runs[i];
   report_input_t in = {.net_spec = o->net,
                        .cost_spec = o->cost,
                        .g = &s->graph,
@@ -288,7 +304,11 @@ static int run_pipeline(const run_options_t *o, run_state_t *s, sched_diag_t *di
       strcmp(o->objective, "bandwidth") == 0 ? STRAT_OBJECTIVE_BANDWIDTH : STRAT_OBJECTIVE_LATENCY;
   if ((rc = strat_problem_init(&s->problem, &s->graph, &s->model, objective, diag)) != SCHED_OK)
     return rc;
-  return solve(o, s, diag);
+  if (o->strategy_file && (rc = strat_problem_force_json(&s->problem, o->strategy_file, diag)))
+    return rc;
+  if ((rc = solve(o, s, diag)) != SCHED_OK || !o->dump_plan)
+    return rc;
+  return strat_plan_write_json(&s->problem, chosen_run(o, s)->plan, o->net, o->dump_plan, diag);
 }
 
 int cmd_run(int argc, char **argv) {

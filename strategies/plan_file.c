@@ -1,0 +1,139 @@
+/* plan_file.c - plans as JSON, so a user can force some layers' strategies
+ * or replay a whole plan (--strategy-file) and save one (--dump-plan). */
+#include "strategies/strategies.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+int strat_plan_write_json(const strat_problem_t *p, const strat_plan_t *plan, const char *net,
+                          const char *path, sched_diag_t *diag) {
+  cJSON *root = cJSON_CreateObject();
+  cJSON_AddStringToObject(root, "net", net);
+  cJSON *layers = cJSON_AddArrayToObject(root, "layers");
+  for (int l = 0; l < p->n_layers; l++) {
+    const tiling_choice_t *c = &p->layers[l].cands[plan->cand[l]].choice;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "name", p->g->ops[p->layers[l].op].name);
+    cJSON_AddStringToObject(j, "strategy", tiling_strategy_name(c->strategy));
+    cJSON_AddNumberToObject(j, "tiles", c->tiles);
+    cJSON_AddStringToObject(j, "tile_axis", tiling_axis_name(c->axis));
+    cJSON_AddBoolToObject(j, "pipelined", c->pipelined);
+    cJSON_AddBoolToObject(j, "spilled", plan->spilled[l]);
+    cJSON_AddItemToArray(layers, j);
+  }
+  char *text = cJSON_Print(root);
+  cJSON_Delete(root);
+  FILE *f = text ? fopen(path, "w") : NULL;
+  int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+  ok = (f && fclose(f) == 0) && ok;
+  free(text);
+  return ok ? SCHED_OK : sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot write plan", path);
+}
+
+static char *read_text(const char *path, sched_diag_t *diag) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot open strategy file", path);
+    return NULL;
+  }
+  size_t cap = 1 << 16, len = 0;
+  char *buf = sched_xmalloc(cap);
+  for (size_t n; (n = fread(buf + len, 1, cap - len - 1, f)) > 0;) {
+    len += n;
+    if (len + 1 == cap) {
+      if (cap >= ((size_t)64 << 20)) { /* a plan file is small: refuse anything huge */
+        fclose(f);
+        free(buf);
+        sched_diag_set(diag, SCHED_ERR_INPUT, "%s: strategy file larger than 64 MiB", path);
+        return NULL;
+      }
+      buf = sched_xrealloc(buf, cap *= 2);
+    }
+  }
+  fclose(f);
+  buf[len] = '\0';
+  return buf;
+}
+
+static int find_layer(const strat_problem_t *p, const char *name) {
+  for (int l = 0; l < p->n_layers; l++)
+    if (strcmp(p->g->ops[p->layers[l].op].name, name) == 0)
+      return l;
+  return -1;
+}
+
+static void list_candidates(const strat_layer_t *l, char *buf, size_t len) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (int c = 0; c < l->n_cands && used < len; c++) {
+    const tiling_choice_t *ch = &l->cands[c].choice;
+    used += (size_t)snprintf(buf + used, len - used, "%s%s x%d%s", c ? ", " : "",
+                             tiling_strategy_name(ch->strategy), ch->tiles,
+                             ch->pipelined ? " pipelined" : "");
+  }
+}
+
+/* Keeps the candidates of layer l that match one forced entry. */
+static int force_layer(strat_problem_t *p, int l, const cJSON *entry, const char *path,
+                       sched_diag_t *diag) {
+  const char *name = p->g->ops[p->layers[l].op].name;
+  const cJSON *strategy = cJSON_GetObjectItemCaseSensitive(entry, "strategy");
+  const cJSON *tiles = cJSON_GetObjectItemCaseSensitive(entry, "tiles");
+  const cJSON *pipelined = cJSON_GetObjectItemCaseSensitive(entry, "pipelined");
+  tiling_strategy_t s;
+  if (!cJSON_IsString(strategy) || tiling_strategy_parse(strategy->valuestring, &s) != SCHED_OK)
+    return sched_diag_set(diag, SCHED_ERR_INPUT,
+                          "%s: layer '%s': \"strategy\" must be one of Clustering, SOH, SOK, "
+                          "HKSwitch, SOW",
+                          path, name);
+  if ((tiles && !cJSON_IsNumber(tiles)) || (pipelined && !cJSON_IsBool(pipelined)))
+    return sched_diag_set(diag, SCHED_ERR_INPUT,
+                          "%s: layer '%s': \"tiles\" must be a number, \"pipelined\" a boolean",
+                          path, name);
+  strat_layer_t *layer = &p->layers[l];
+  int kept = 0;
+  for (int c = 0; c < layer->n_cands; c++) {
+    const tiling_choice_t *ch = &layer->cands[c].choice;
+    bool match = ch->strategy == s && (!tiles || ch->tiles == tiles->valueint) &&
+                 (!pipelined || ch->pipelined == cJSON_IsTrue(pipelined));
+    if (match)
+      layer->cands[kept++] = layer->cands[c];
+  }
+  if (kept == 0) {
+    char cands[512];
+    list_candidates(layer, cands, sizeof cands);
+    return sched_diag_set(diag, SCHED_ERR_INPUT,
+                          "%s: layer '%s': no candidate %s%s matches (candidates: %s)", path, name,
+                          strategy->valuestring, tiles ? " with those tiles" : "", cands);
+  }
+  layer->n_cands = kept;
+  return SCHED_OK;
+}
+
+int strat_problem_force_json(strat_problem_t *p, const char *path, sched_diag_t *diag) {
+  char *text = read_text(path, diag);
+  if (!text)
+    return SCHED_ERR_INPUT;
+  cJSON *root = cJSON_Parse(text);
+  free(text);
+  const cJSON *layers = cJSON_GetObjectItemCaseSensitive(root, "layers");
+  int rc = SCHED_OK;
+  if (!root || !cJSON_IsArray(layers))
+    rc =
+        sched_diag_set(diag, SCHED_ERR_INPUT, "%s: not a plan: expected {\"layers\": [...]}", path);
+  const cJSON *entry;
+  cJSON_ArrayForEach(entry, rc == SCHED_OK ? layers : (const cJSON *)NULL) {
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(entry, "name");
+    int l = cJSON_IsString(name) ? find_layer(p, name->valuestring) : -1;
+    if (l < 0) {
+      rc = sched_diag_set(diag, SCHED_ERR_INPUT, "%s: unknown layer '%s'", path,
+                          cJSON_IsString(name) ? name->valuestring : "(no \"name\")");
+      break;
+    }
+    if ((rc = force_layer(p, l, entry, path, diag)) != SCHED_OK)
+      break;
+  }
+  cJSON_Delete(root);
+  return rc;
+}
