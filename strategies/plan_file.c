@@ -122,8 +122,10 @@ int strat_problem_force_json(strat_problem_t *p, const char *path, sched_diag_t 
   if (!root || !cJSON_IsArray(layers))
     rc =
         sched_diag_set(diag, SCHED_ERR_INPUT, "%s: not a plan: expected {\"layers\": [...]}", path);
+  if (rc != SCHED_OK)
+    layers = NULL;
   const cJSON *entry;
-  cJSON_ArrayForEach(entry, rc == SCHED_OK ? layers : (const cJSON *)NULL) {
+  cJSON_ArrayForEach(entry, layers) {
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(entry, "name");
     int l = cJSON_IsString(name) ? find_layer(p, name->valuestring) : -1;
     if (l < 0) {
