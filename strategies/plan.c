@@ -119,6 +119,14 @@ int64_t strat_step_cmx_bytes(const strat_problem_t *p, const strat_plan_t *plan,
   return bytes;
 }
 
+int64_t strat_plan_cost(const strat_problem_t *p, const strat_plan_t *plan) {
+  int64_t cost = 0;
+  for (int l = 0; l < p->n_layers; l++)
+    cost += strat_layer_objective(p, l, plan->cand[l], strat_layer_inputs_from_ddr(p, plan, l),
+                                  plan->spilled[l]);
+  return cost;
+}
+
 void strat_plan_evaluate(const strat_problem_t *p, strat_plan_t *plan) {
   plan->latency_cycles = plan->ddr_bytes = plan->spill_bytes = plan->peak_cmx_bytes = 0;
   for (int l = 0; l < p->n_layers; l++) {

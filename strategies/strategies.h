@@ -112,6 +112,9 @@ void strat_plan_copy(const strat_plan_t *src, strat_plan_t *dst);
 bool strat_value_spill_forced(const strat_problem_t *p, const int *cand, int v);
 /* Sets spilled[] to exactly the forced spills of plan->cand. */
 void strat_plan_set_forced_spills(const strat_problem_t *p, strat_plan_t *plan);
+/* The objective of a plan (latency cycles or DDR bytes) without the other
+ * figures or the CMX scan: O(layers x inputs), for solvers' inner loops. */
+int64_t strat_plan_cost(const strat_problem_t *p, const strat_plan_t *plan);
 /* Fills the evaluated figures of a plan (no feasibility check). */
 void strat_plan_evaluate(const strat_problem_t *p, strat_plan_t *plan);
 /* Cost of one layer under a candidate given which inputs / output go
@@ -146,5 +149,18 @@ int strat_solve(const strat_solver_t *solver, const strat_problem_t *p,
                 sched_diag_t *diag);
 /* The solvers in table order, NULL-terminated. */
 const strat_solver_t *const *strat_solvers(void);
+
+/* ---- plan_file.c: plans as JSON (--dump-plan, --strategy-file) ---- */
+
+/* Writes {"net":..., "layers":[{"name","strategy","tiles","tile_axis",
+ * "pipelined","spilled"}]} for a plan. */
+int strat_plan_write_json(const strat_problem_t *p, const strat_plan_t *plan, const char *net,
+                          const char *path, sched_diag_t *diag);
+/* Reads such a file (any subset of layers, by name; "tiles", "pipelined"
+ * optional) and keeps only the matching candidates of each named layer, so
+ * any solver then completes the plan: a full file replays it exactly. An
+ * unknown layer, strategy or a choice that is no candidate is an input
+ * error naming the layer and the candidates it has. */
+int strat_problem_force_json(strat_problem_t *p, const char *path, sched_diag_t *diag);
 
 #endif
