@@ -6,9 +6,13 @@
 #include <time.h>
 
 extern const strat_solver_t strat_solver_greedy;
+extern const strat_solver_t strat_solver_rollback;
+extern const strat_solver_t strat_solver_dp;
 
 static const strat_solver_t *const solver_table[] = {
     &strat_solver_greedy,
+    &strat_solver_rollback,
+    &strat_solver_dp,
     NULL,
 };
 

@@ -1,0 +1,191 @@
+/* dp.c - dynamic programming over the topological order, the state being
+ * the candidate of the previous layer: the chain recurrence (node
+ * elimination) of layer-wise parallelisation search in OptCNN (Jia et al.,
+ * "Exploring Hidden Dimensions in Parallelizing Convolutional Neural
+ * Networks", ICML 2018), here with spill costs as the edge costs.
+ *
+ * Cost = sum of layer objectives, split into each layer's base cost and
+ * per-value spill terms (a spill costs the producer's write and every
+ * consumer's read, read off strat_layer_objective, which is linear in them).
+ * Every state keeps the best path to it (candidates and which values are
+ * known to spill); extending it by layer l with candidate c charges l's base
+ * cost, the spills l's choice forces on its inputs (against the producers'
+ * candidates on that path) and reads of spilled inputs.
+ *
+ * Exact on chains (every value has one consumer, the next layer): there a
+ * value's spill depends only on the adjacent pair, which the state holds,
+ * and no value crosses a step, so CMX never binds. On other graphs it is a
+ * heuristic: the producer of a non-adjacent input is fixed by the path to
+ * the previous layer's state, and capacity is ignored until the end, where
+ * forced spills are set and over-full steps spill long-lived values.
+ * O(layers x candidates^2 x inputs) time plus O(layers^2 x candidates) for
+ * the paths. */
+#include "strategies/strategies.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The best path to one state: a candidate and a spill flag per layer so far. */
+typedef struct {
+  int64_t cost;
+  int *cand;
+  bool *spilled;
+} dp_path_t;
+
+typedef struct {
+  const strat_problem_t *p;
+  int max_cands;
+  dp_path_t *prev, *cur; /* max_cands each */
+} dp_t;
+
+static int64_t read_cost(const strat_problem_t *p, int layer, int cand) {
+  return strat_layer_objective(p, layer, cand, 1, false) -
+         strat_layer_objective(p, layer, cand, 0, false);
+}
+
+static int64_t write_cost(const strat_problem_t *p, int layer, int cand) {
+  return strat_layer_objective(p, layer, cand, 0, true) -
+         strat_layer_objective(p, layer, cand, 0, false);
+}
+
+static bool tiled(const strat_problem_t *p, int layer, int cand) {
+  return p->layers[layer].cands[cand].choice.tiles > 1;
+}
+
+/* Whether candidate c of `layer` can read value u kept in CMX, produced
+ * under the candidate `prod`. */
+static bool reads_kept(const strat_problem_t *p, int u, int prod, int layer, int c) {
+  if (tiled(p, u, prod) || tiled(p, layer, c))
+    return false;
+  tiling_strategy_t a = p->layers[u].cands[prod].choice.strategy;
+  tiling_strategy_t b = p->layers[layer].cands[c].choice.strategy;
+  return tiling_dist_compatible(tiling_output_dist(a), tiling_input_dist(b));
+}
+
+/* Reads of value u by the layers before `layer` on the path (a slot each). */
+static int64_t earlier_reads(const strat_problem_t *p, const dp_path_t *path, int u, int layer) {
+  const strat_value_t *val = &p->values[u];
+  int64_t cost = 0;
+  for (int i = 0; i < val->n_consumers && val->consumers[i] < layer; i++) {
+    int k = val->consumers[i];
+    const ir_op_t *op = &p->g->ops[p->layers[k].op];
+    for (int s = 0; s < op->n_inputs; s++)
+      if (op->inputs[s] == val->tensor)
+        cost += read_cost(p, k, path->cand[k]);
+  }
+  return cost;
+}
+
+/* Cost of extending `path` by layer l with candidate c; with `apply`, also
+ * records the choice and the spills it causes in the path. */
+static int64_t extend(const strat_problem_t *p, dp_path_t *path, int l, int c, bool apply) {
+  const ir_op_t *op = &p->g->ops[p->layers[l].op];
+  int64_t cost = strat_layer_objective(p, l, c, p->layers[l].n_inputs_from_graph, false);
+  bool newly[IR_MAX_INPUTS] = {false};
+  for (int s = 0; s < op->n_inputs; s++) {
+    int u = p->g->tensors[op->inputs[s]].producer;
+    if (u < 0)
+      continue;
+    bool was = path->spilled[u];
+    for (int t = 0; t < s; t++)
+      was |= newly[t] && p->g->tensors[op->inputs[t]].producer == u;
+    if (!was && !reads_kept(p, u, path->cand[u], l, c)) {
+      newly[s] = true;
+      was = true;
+      cost += write_cost(p, u, path->cand[u]) + earlier_reads(p, path, u, l);
+    }
+    if (was)
+      cost += read_cost(p, l, c);
+  }
+  bool own = tiled(p, l, c) || p->values[l].graph_output;
+  if (own)
+    cost += write_cost(p, l, c);
+  if (apply) {
+    for (int s = 0; s < op->n_inputs; s++)
+      if (newly[s])
+        path->spilled[p->g->tensors[op->inputs[s]].producer] = true;
+    path->cand[l] = c;
+    path->spilled[l] = own;
+    path->cost += cost;
+  }
+  return cost;
+}
+
+static void path_copy(const strat_problem_t *p, const dp_path_t *src, dp_path_t *dst) {
+  dst->cost = src->cost;
+  memcpy(dst->cand, src->cand, (size_t)p->n_layers * sizeof *dst->cand);
+  memcpy(dst->spilled, src->spilled, (size_t)p->n_layers * sizeof *dst->spilled);
+}
+
+/* Fills dp->cur for layer l from dp->prev (n_prev states). */
+static void dp_layer(dp_t *dp, int l, int n_prev, int64_t *nodes) {
+  const strat_problem_t *p = dp->p;
+  for (int c = 0; c < p->layers[l].n_cands; c++) {
+    int best = 0;
+    int64_t best_cost = INT64_MAX;
+    for (int a = 0; a < n_prev; a++) {
+      int64_t cost = dp->prev[a].cost + extend(p, &dp->prev[a], l, c, false);
+      if (cost < best_cost) {
+        best_cost = cost;
+        best = a;
+      }
+    }
+    *nodes += n_prev;
+    path_copy(p, &dp->prev[best], &dp->cur[c]);
+    extend(p, &dp->cur[c], l, c, true);
+  }
+}
+
+static dp_path_t *paths_new(const strat_problem_t *p, int n) {
+  dp_path_t *paths = sched_xcalloc((size_t)n, sizeof *paths);
+  for (int i = 0; i < n; i++) {
+    paths[i].cand = sched_xcalloc((size_t)SCHED_MAX(p->n_layers, 1), sizeof(int));
+    paths[i].spilled = sched_xcalloc((size_t)SCHED_MAX(p->n_layers, 1), sizeof(bool));
+  }
+  return paths;
+}
+
+static void paths_free(dp_path_t *paths, int n) {
+  for (int i = 0; i < n; i++) {
+    free(paths[i].cand);
+    free(paths[i].spilled);
+  }
+  free(paths);
+}
+
+static int dp_solve(const strat_problem_t *p, const strat_params_t *params, strat_plan_t *out,
+                    strat_stats_t *stats, sched_diag_t *diag) {
+  (void)params;
+  (void)diag;
+  dp_t dp = {.p = p, .max_cands = 1};
+  for (int l = 0; l < p->n_layers; l++)
+    dp.max_cands = SCHED_MAX(dp.max_cands, p->layers[l].n_cands);
+  dp.prev = paths_new(p, dp.max_cands);
+  dp.cur = paths_new(p, dp.max_cands);
+  int n_prev = 1; /* before layer 0: one empty path */
+  for (int l = 0; l < p->n_layers; l++) {
+    dp_layer(&dp, l, n_prev, &stats->nodes);
+    dp_path_t *swap = dp.prev;
+    dp.prev = dp.cur;
+    dp.cur = swap;
+    n_prev = p->layers[l].n_cands;
+  }
+  int best = 0;
+  for (int c = 1; c < n_prev; c++)
+    if (dp.prev[c].cost < dp.prev[best].cost)
+      best = c;
+  strat_plan_init(out, p->n_layers);
+  memcpy(out->cand, dp.prev[best].cand, (size_t)p->n_layers * sizeof *out->cand);
+  paths_free(dp.prev, dp.max_cands);
+  paths_free(dp.cur, dp.max_cands);
+  strat_plan_set_forced_spills(p, out);
+  strat_plan_repair_capacity(p, out);
+  strat_plan_evaluate(p, out);
+  return SCHED_OK;
+}
+
+const strat_solver_t strat_solver_dp = {
+    .name = "dp",
+    .summary = "dynamic programming over the layer order; exact on chains",
+    .solve = dp_solve,
+};
