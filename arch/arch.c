@@ -29,7 +29,7 @@
 #define PPE_DEFAULT (PPE_BIT(IR_OP_RELU) | PPE_BIT(IR_OP_CLAMP) | PPE_BIT(IR_OP_LEAKY_RELU))
 #define ARCH_FILE_MAX_BYTES (1 << 20)
 
-/* Calibrated on 85 NPU2.7 silicon measurements (tests/test_cost.c lists
+/* Calibrated on 79 NPU2.7 silicon measurements (tests/test_cost.c lists
  * them): dense conv at 98% of the MAC roofline after grid padding,
  * depthwise 96 u8 / 48 fp16 MACs per cycle on 32-byte channel groups,
  * eltwise 49 output elements per cycle, 650 cycles per workload. CUBOID_4x16
