@@ -1,0 +1,148 @@
+/* test_cli.c - the sched command as a user runs it: exit codes, one-line
+ * errors, JSON that agrees with the text report, byte-identical reruns. */
+#include <criterion/criterion.h>
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+typedef struct {
+  int code;
+  char *out;
+  char *err;
+} cli_result_t;
+
+static char *slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  cr_assert_not_null(f, "cannot open %s", path);
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)n + 1);
+  size_t got = fread(buf, 1, (size_t)n, f);
+  buf[got] = '\0';
+  fclose(f);
+  return buf;
+}
+
+/* Runs `sched ARGS` with stdout and stderr captured. */
+static cli_result_t run(const char *args) {
+  char out_path[] = "/tmp/sched_cli_outXXXXXX", err_path[] = "/tmp/sched_cli_errXXXXXX";
+  int fo = mkstemp(out_path), fe = mkstemp(err_path);
+  cr_assert(fo >= 0 && fe >= 0);
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd, "%s %s >%s 2>%s", SCHED_BINARY, args, out_path, err_path);
+  int status = system(cmd);
+  cli_result_t r = {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out_path), slurp(err_path)};
+  remove(out_path);
+  remove(err_path);
+  return r;
+}
+
+static void done(cli_result_t *r) {
+  free(r->out);
+  free(r->err);
+}
+
+static void expect_error(const char *args, int code, const char *needle) {
+  cli_result_t r = run(args);
+  cr_expect_eq(r.code, code, "sched %s: exit %d, expected %d", args, r.code, code);
+  cr_expect(strstr(r.err, needle) != NULL, "sched %s: stderr '%s' lacks '%s'", args, r.err, needle);
+  cr_expect(strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "one error line: '%s'", r.err);
+  done(&r);
+}
+
+Test(cli, bad_input_is_one_clear_line_and_exit_2) {
+  expect_error("--net fsrcnnn", 2, "unknown net 'fsrcnnn'");
+  expect_error("--net fsrcnn --cmx 0", 2, "'0'");
+  expect_error("--net fsrcnn --cmx -2MB", 2, "'-2MB'");
+  expect_error("--net fsrcnn --cmx 2XB", 2, "unknown unit");
+  expect_error("--net fsrcnn --cmx 64MB", 2, "CMX");
+  expect_error("--net fsrcnn --cmxx 2MB", 2, "did you mean '--cmx'");
+  expect_error("--net fsrcnn --format xml", 2, "unknown format 'xml'");
+  expect_error("--net fsrcnn --solver best", 2, "unknown solver 'best'");
+  expect_error("--net fsrcnn --arch vpu99", 2, "vpu99");
+  expect_error("--net fsrcnn:d=0", 2, "'d'");
+  expect_error("--cmx 2MB", 2, "--net is required");
+  expect_error("frobnicate", 2, "unknown subcommand 'frobnicate'");
+}
+
+Test(cli, a_budget_below_the_smallest_slice_names_the_layer_and_exits_1) {
+  expect_error("--net fsrcnn --cmx 1KB", 1, "layer 'feature'");
+}
+
+static double text_total(const char *report, const char *key) {
+  const char *at = strstr(report, key);
+  cr_assert_not_null(at, "no '%s' in text report", key);
+  return strtod(at + strlen(key), NULL);
+}
+
+Test(cli, json_report_parses_and_matches_the_text_report) {
+  cli_result_t text = run("--net mobilenetv2 --cmx 2MB --no-timing");
+  cli_result_t json = run("--net mobilenetv2 --cmx 2MB --no-timing --format json");
+  cr_assert_eq(text.code, 0, "%s", text.err);
+  cr_assert_eq(json.code, 0, "%s", json.err);
+  cJSON *root = cJSON_Parse(json.out);
+  cr_assert_not_null(root, "JSON does not parse");
+  cJSON *totals = cJSON_GetObjectItem(root, "totals");
+  const char *keys[] = {"macs", "params", "latency_us", "lower_bound_us", "compute_us", "dma_us"};
+  for (int i = 0; i < 6; i++) {
+    cJSON *item = cJSON_GetObjectItem(totals, keys[i]);
+    cr_assert(cJSON_IsNumber(item), "totals.%s missing", keys[i]);
+    char key[64];
+    snprintf(key, sizeof key, "  %s", keys[i]);
+    double t = text_total(text.out, key), j = item->valuedouble;
+    cr_expect(t - j < 0.006 && j - t < 0.006, "%s: text %.3f json %.3f", keys[i], t, j);
+  }
+  cJSON *layers = cJSON_GetObjectItem(root, "layers");
+  cr_expect(cJSON_GetArraySize(layers) > 50);
+  const char *fields[] = {"name", "op", "out_shape", "macs", "params", "engine", "compute_us",
+                          "dma_us", "bound", "strategy", "tiles", "spill"};
+  for (int i = 0; i < 12; i++)
+    cr_expect_not_null(cJSON_GetObjectItem(cJSON_GetArrayItem(layers, 0), fields[i]), "%s",
+                       fields[i]);
+  cJSON_Delete(root);
+  done(&text);
+  done(&json);
+}
+
+Test(cli, the_same_input_gives_byte_identical_reports) {
+  const char *args[] = {"--net fsrcnn --cmx 2MB --no-timing",
+                        "--net resnet50 --cmx 1MB --no-timing --format json",
+                        "--net yolov3-tiny --cmx 2MB --no-timing --format csv"};
+  for (int i = 0; i < 3; i++) {
+    cli_result_t a = run(args[i]), b = run(args[i]);
+    cr_expect_eq(a.code, 0, "%s", a.err);
+    cr_expect_str_eq(a.out, b.out, "sched %s differs between runs", args[i]);
+    done(&a);
+    done(&b);
+  }
+}
+
+Test(cli, a_dumped_plan_replays_to_the_same_report) {
+  cli_result_t a = run("--net resnet18 --cmx 1MB --no-timing --dump-plan /tmp/sched_test_plan.json");
+  cli_result_t b = run("--net resnet18 --cmx 1MB --no-timing --solver greedy "
+                       "--strategy-file /tmp/sched_test_plan.json");
+  cr_assert_eq(a.code, 0, "%s", a.err);
+  cr_assert_eq(b.code, 0, "%s", b.err);
+  /* the header names the solver; everything from the layer table on is the same */
+  cr_expect_str_eq(strstr(a.out, "\nlayer"), strstr(b.out, "\nlayer"));
+  remove("/tmp/sched_test_plan.json");
+  done(&a);
+  done(&b);
+}
+
+Test(cli, list_nets_and_help_succeed) {
+  cli_result_t r = run("--list-nets");
+  cr_expect_eq(r.code, 0);
+  const char *nets[] = {"fsrcnn", "edsr", "wdsr", "mobilenetv2", "resnet50", "resnet18",
+                        "yolov3-tiny", "conv", "dwconv", "pool", "eltwise"};
+  for (int i = 0; i < 11; i++)
+    cr_expect(strstr(r.out, nets[i]) != NULL, "--list-nets lacks %s", nets[i]);
+  done(&r);
+  r = run("--help");
+  cr_expect_eq(r.code, 0);
+  cr_expect(strstr(r.out, "--cmx") && strstr(r.out, "--solver") && strstr(r.out, "--format"));
+  done(&r);
+}
