@@ -14,9 +14,10 @@ for net in "${nets[@]}"; do
   best_ms=999999
   best_kb=0
   for _ in 1 2 3 4 5; do
-    read -r secs kb < <(/usr/bin/time -f '%e %M' build/sched --net "$net" --cmx "$cmx" \
+    start=$(date +%s%N)
+    kb=$(/usr/bin/time -f '%M' build/sched --net "$net" --cmx "$cmx" \
       --solver "$solver" --no-timing 2>&1 >/dev/null | tail -1)
-    ms=$(awk -v s="$secs" 'BEGIN { printf "%d", s * 1000 }')
+    ms=$(( ($(date +%s%N) - start) / 1000000 ))
     if [ "$ms" -lt "$best_ms" ]; then best_ms=$ms; best_kb=$kb; fi
   done
   printf '%-14s %-8s %6s %10s %10.1f\n' "$net" "$solver" "$cmx" "$best_ms" "$(awk -v k="$best_kb" 'BEGIN { print k / 1024 }')"
