@@ -285,6 +285,7 @@ static int check_op_shape(const ir_graph_t *g, int i, sched_diag_t *diag) {
   return SCHED_OK;
 }
 
+/* Links and shapes of every op first: a bad id explains an unread output. */
 static int check_ops(const ir_graph_t *g, const bool *used, sched_diag_t *diag) {
   for (int i = 0; i < g->n_ops; i++) {
     int rc = check_op_links(g, i, diag);
@@ -292,10 +293,11 @@ static int check_ops(const ir_graph_t *g, const bool *used, sched_diag_t *diag) 
       rc = check_op_shape(g, i, diag);
     if (rc != SCHED_OK)
       return rc;
+  }
+  for (int i = 0; i < g->n_ops; i++)
     if (!used[g->ops[i].output])
       return fail(diag, "op '%s': output '%s' is never read and is not a graph output",
                   g->ops[i].name, g->tensors[g->ops[i].output].name);
-  }
   return SCHED_OK;
 }
 
