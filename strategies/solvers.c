@@ -8,12 +8,10 @@
 extern const strat_solver_t strat_solver_greedy;
 extern const strat_solver_t strat_solver_rollback;
 extern const strat_solver_t strat_solver_dp;
+extern const strat_solver_t strat_solver_ilp;
 
 static const strat_solver_t *const solver_table[] = {
-    &strat_solver_greedy,
-    &strat_solver_rollback,
-    &strat_solver_dp,
-    NULL,
+    &strat_solver_greedy, &strat_solver_rollback, &strat_solver_dp, &strat_solver_ilp, NULL,
 };
 
 const strat_solver_t *const *strat_solvers(void) { return solver_table; }
