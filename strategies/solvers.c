@@ -8,11 +8,19 @@
 extern const strat_solver_t strat_solver_greedy;
 extern const strat_solver_t strat_solver_rollback;
 extern const strat_solver_t strat_solver_dp;
+extern const strat_solver_t strat_solver_anneal;
 extern const strat_solver_t strat_solver_ilp;
 
+/* clang-format off */
 static const strat_solver_t *const solver_table[] = {
-    &strat_solver_greedy, &strat_solver_rollback, &strat_solver_dp, &strat_solver_ilp, NULL,
+    &strat_solver_greedy,
+    &strat_solver_rollback,
+    &strat_solver_dp,
+    &strat_solver_anneal,
+    &strat_solver_ilp,
+    NULL,
 };
+/* clang-format on */
 
 const strat_solver_t *const *strat_solvers(void) { return solver_table; }
 
