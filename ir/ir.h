@@ -222,8 +222,21 @@ typedef struct {
   FILE *warnings;           /* where the one-line unknown-op warning goes; NULL: silent */
 } ir_onnx_options_t;
 
+/* Imports an ONNX model (at most 2 GiB) by shapes only: initializer values
+ * are never read, so external data files may be missing. The result is
+ * sorted and shape-inferred; only nodes a graph output depends on are kept.
+ * Float models become fp16. BatchNormalization and bias Adds fold into the
+ * conv before them, Pad into the conv / pool after it, the decomposed
+ * x*0.5*(1+erf(x/sqrt2)) into one GELU. Unknown op types become IR_OP_GENERIC
+ * with one warning line listing them (an error when opts->strict). Every
+ * error is SCHED_ERR_INPUT with one line naming the file and the node, input
+ * or initializer: "m.onnx: node 'conv1' (Conv): weight 'w' expects 16 input
+ * channels (16 per group x 1 groups), input 'x' has 3". opts may be NULL. */
 int ir_onnx_import(const char *path, const ir_onnx_options_t *opts, ir_graph_t *out,
                    sched_diag_t *diag);
+/* The same from len bytes in memory; `where` names them in errors. */
+int ir_onnx_import_buffer(const void *data, size_t len, const char *where,
+                          const ir_onnx_options_t *opts, ir_graph_t *out, sched_diag_t *diag);
 
 /* ---- load.c: one door for the CLI ---- */
 
