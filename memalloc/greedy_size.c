@@ -1,0 +1,16 @@
+/* greedy_size.c - largest buffer first, each at the best-fitting aligned
+ * gap (least room left) among the time-overlapping buffers placed before
+ * it, or above them all when no gap fits. This is TensorFlow Lite's
+ * "greedy by size" arena planner (Pisarchyk and Lee, "Efficient Memory
+ * Management for Deep Neural Net Inference", 2020). Ties: earlier first
+ * live step, then index. Requires a checked problem; a layout above the
+ * capacity is SCHED_ERR_NOT_FOUND (no proof). O(n^2 log n) worst case. */
+#include "memalloc/memalloc_internal.h"
+
+int memalloc_greedy_size_run(const memalloc_problem_t *p, memalloc_solution_t *s,
+                             const memalloc_params_t *params, memalloc_stats_t *stats,
+                             sched_diag_t *diag) {
+  (void)params;
+  (void)stats;
+  return memalloc_i_place_ordered(p, s, "greedy-size", true, diag);
+}

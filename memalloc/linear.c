@@ -1,0 +1,75 @@
+/* linear.c - the baseline allocator: buffers in order of their first live
+ * step (ties by index), each at the lowest aligned gap that fits among the
+ * buffers already placed that are live at a common step ("first fit", as a
+ * simple arena/linear-scan allocator would do it). Requires a checked
+ * problem; produces a layout that may exceed the capacity (then
+ * SCHED_ERR_NOT_FOUND: a heuristic proves nothing). O(n^2 log n) worst case. */
+#include "memalloc/memalloc_internal.h"
+
+#include <stdlib.h>
+
+/* A sort key: the allocators order buffers by (k1, k2, index) ascending. */
+typedef struct {
+  int64_t k1, k2;
+  int index;
+} order_key_t;
+
+static int key_cmp(const void *a, const void *b) {
+  const order_key_t *x = a, *y = b;
+  if (x->k1 != y->k1)
+    return x->k1 < y->k1 ? -1 : 1;
+  if (x->k2 != y->k2)
+    return x->k2 < y->k2 ? -1 : 1;
+  return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Places the buffers in the order of `keys`, each at the gap gap_pick picks
+ * among the time-overlapping ones placed before it. Shared with
+ * greedy_size.c through memalloc_i_place_ordered. */
+static void place_ordered(const memalloc_problem_t *p, memalloc_solution_t *s, order_key_t *keys,
+                          bool best_fit) {
+  int n = p->n_buffers;
+  qsort(keys, (size_t)n, sizeof *keys, key_cmp);
+  memalloc_i_block_t *blocks = sched_xmalloc((size_t)n * sizeof *blocks);
+  int *placed = sched_xmalloc((size_t)n * sizeof *placed);
+  for (int k = 0; k < n; k++) {
+    int b = keys[k].index, n_blocks = 0;
+    for (int j = 0; j < k; j++)
+      if (memalloc_i_overlap(&p->buffers[placed[j]], &p->buffers[b]))
+        blocks[n_blocks++] =
+            (memalloc_i_block_t){s->offsets_bytes[placed[j]], p->buffers[placed[j]].size_bytes};
+    s->offsets_bytes[b] = memalloc_i_gap_pick(blocks, n_blocks, p->buffers[b].size_bytes,
+                                              p->buffers[b].align_bytes, best_fit);
+    placed[k] = b;
+  }
+  free(blocks);
+  free(placed);
+}
+
+int memalloc_i_place_ordered(const memalloc_problem_t *p, memalloc_solution_t *s, const char *name,
+                             bool by_size, sched_diag_t *diag) {
+  int n = p->n_buffers;
+  order_key_t *keys = sched_xmalloc((size_t)n * sizeof *keys);
+  for (int i = 0; i < n; i++) {
+    const memalloc_buffer_t *b = &p->buffers[i];
+    keys[i] = by_size ? (order_key_t){-b->size_bytes, b->lower, i} : (order_key_t){b->lower, 0, i};
+  }
+  memalloc_solution_resize(s, n);
+  place_ordered(p, s, keys, by_size);
+  free(keys);
+  memalloc_solution_update_peak(p, s);
+  if (s->peak_bytes > p->capacity_bytes)
+    return sched_diag_set(diag, SCHED_ERR_NOT_FOUND,
+                          "%s: layout peaks at %lld bytes, above the capacity %lld bytes "
+                          "(a heuristic: this does not prove that no layout fits)",
+                          name, (long long)s->peak_bytes, (long long)p->capacity_bytes);
+  return SCHED_OK;
+}
+
+int memalloc_linear_run(const memalloc_problem_t *p, memalloc_solution_t *s,
+                        const memalloc_params_t *params, memalloc_stats_t *stats,
+                        sched_diag_t *diag) {
+  (void)params;
+  (void)stats;
+  return memalloc_i_place_ordered(p, s, "linear", false, diag);
+}

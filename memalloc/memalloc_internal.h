@@ -1,0 +1,35 @@
+/* memalloc_internal.h - helpers shared by the allocators of memalloc/ (not
+ * part of the public API). */
+#ifndef SCHED_MEMALLOC_INTERNAL_H
+#define SCHED_MEMALLOC_INTERNAL_H
+
+#include "memalloc/memalloc.h"
+
+/* Monotonic wall clock in milliseconds. */
+double memalloc_i_now_ms(void);
+
+/* True when buffers a and b are live at a common step. */
+static inline bool memalloc_i_overlap(const memalloc_buffer_t *a, const memalloc_buffer_t *b) {
+  return a->lower < b->upper && b->lower < a->upper;
+}
+
+/* An already placed block of address space: [offset, offset + size). */
+typedef struct {
+  int64_t offset_bytes;
+  int64_t size_bytes;
+} memalloc_i_block_t;
+
+/* Picks an aligned offset for a buffer of size_bytes among the blocks
+ * (which it sorts by offset): best_fit false takes the lowest gap that fits,
+ * true the gap that leaves the least room (ties: the lower); with no gap
+ * that fits, the first aligned offset above every block. */
+int64_t memalloc_i_gap_pick(memalloc_i_block_t *blocks, int n_blocks, int64_t size_bytes,
+                            int64_t align_bytes, bool best_fit);
+
+/* The two greedy allocators (linear.c): buffers in start order with first
+ * fit (by_size false) or largest first with best fit (by_size true). Fills s;
+ * SCHED_ERR_NOT_FOUND when the layout exceeds the capacity. */
+int memalloc_i_place_ordered(const memalloc_problem_t *p, memalloc_solution_t *s, const char *name,
+                             bool by_size, sched_diag_t *diag);
+
+#endif
