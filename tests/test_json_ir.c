@@ -1,6 +1,7 @@
 /* JSON IR: a hand-written file, exact round trips (hand-built graphs and the
  * zoo, before and after PPE fusion), and one test per kind of bad input with
  * its exact error line. */
+#define _DEFAULT_SOURCE /* mkstemps */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -403,4 +404,22 @@ Test(json_ir, duplicate_names) {
       parse_error(
           OPS("{\"name\": \"a\", \"kind\": \"relu\", \"inputs\": [\"x\"], \"output\": \"x\"}"), &d),
       "t.json: op 0 'a': tensor name 'x' is used twice");
+}
+
+Test(json_ir, load_picks_the_reader_by_extension) {
+  ir_graph_t g, back;
+  sched_diag_t diag = {0};
+  cr_assert_eq(ir_graph_load("fsrcnn", NULL, &g, &diag), SCHED_OK, "%s", diag.msg);
+  char path[] = "/tmp/sched_load_XXXXXX.JSON";
+  int fd = mkstemps(path, 5);
+  cr_assert(fd >= 0);
+  close(fd);
+  cr_assert_eq(ir_json_write(&g, path, &diag), SCHED_OK, "%s", diag.msg);
+  cr_assert_eq(ir_graph_load(path, NULL, &back, &diag), SCHED_OK, "%s", diag.msg);
+  cr_expect_eq(ir_graph_macs(&back), ir_graph_macs(&g));
+  remove(path);
+  cr_expect_eq(ir_graph_load("/nonexistent/x.onnx", NULL, &back, &diag), SCHED_ERR_INPUT);
+  cr_expect_str_eq(diag.msg, "/nonexistent/x.onnx: cannot open: No such file or directory");
+  ir_graph_free(&g);
+  ir_graph_free(&back);
 }
