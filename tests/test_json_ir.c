@@ -418,8 +418,8 @@ Test(json_ir, load_picks_the_reader_by_extension) {
   cr_assert_eq(ir_graph_load(path, NULL, &back, &diag), SCHED_OK, "%s", diag.msg);
   cr_expect_eq(ir_graph_macs(&back), ir_graph_macs(&g));
   remove(path);
+  ir_graph_free(&back);
   cr_expect_eq(ir_graph_load("/nonexistent/x.onnx", NULL, &back, &diag), SCHED_ERR_INPUT);
   cr_expect_str_eq(diag.msg, "/nonexistent/x.onnx: cannot open: No such file or directory");
   ir_graph_free(&g);
-  ir_graph_free(&back);
 }
