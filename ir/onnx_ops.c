@@ -684,11 +684,11 @@ static int clip_bound(onnx_ctx_t *c, const Onnx__NodeProto *n, size_t i, const c
   *out = attr_float(n, name, def);
   if (!has_in(n, i))
     return SCHED_OK;
-  double v;
+  double v = 0;
   int count, rc = need_values(c, n, i, &v, 1, &count);
   if (rc == SCHED_OK && count != 1)
     rc = onnx_node_error(c, n, "'%s' must be a scalar", n->input[i]);
-  *out = (float)v;
+  *out = (float)SCHED_MAX(-1e30, SCHED_MIN(1e30, v));
   return rc;
 }
 
@@ -843,12 +843,14 @@ static int convert_reshape(onnx_ctx_t *c, const Onnx__NodeProto *n) {
   int unknown = -1;
   bool allowzero = attr_int(n, "allowzero", 0) != 0;
   for (int i = 0; i < count; i++) {
+    if (!(v[i] >= -1 && v[i] <= (double)IR_READER_MAX_DIM))
+      return onnx_node_error(c, n, "target dim %d is %g", i, v[i]);
     to[i] = (int64_t)v[i];
     if (to[i] == 0 && !allowzero && i < x->rank)
       to[i] = x->dims[i];
     if (to[i] == -1 && unknown < 0)
       unknown = i;
-    else if (to[i] <= 0 || to[i] > IR_READER_MAX_DIM)
+    else if (to[i] <= 0 || known > IR_READER_MAX_ELEMS / to[i])
       return onnx_node_error(c, n, "target dim %d is %lld", i, (long long)to[i]);
     else
       known *= to[i];
@@ -924,7 +926,7 @@ static int convert_pad(onnx_ctx_t *c, const Onnx__NodeProto *n) {
   onnx_val_t out = *x;
   int idx[4] = {2, 3, 6, 7}; /* top, left, bottom, right */
   for (int i = 0; i < 4; i++) {
-    if (v[idx[i]] < 0 || v[idx[i]] > IR_READER_MAX_WINDOW)
+    if (!(v[idx[i]] >= 0 && v[idx[i]] <= IR_READER_MAX_WINDOW - out.pad[i]))
       return onnx_node_error(c, n, "pad %g is out of range 0..%d", v[idx[i]], IR_READER_MAX_WINDOW);
     out.pad[i] += (int32_t)v[idx[i]];
   }
