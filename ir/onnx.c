@@ -9,6 +9,7 @@
  * file size, and the same allocator refusing to go deeper than a stack
  * budget (protobuf-c recurses once per nested message). protobuf-c failures
  * become one error line here, at the call. */
+#define _DEFAULT_SOURCE /* madvise */
 #include "ir/ir_internal.h"
 #include "ir/onnx_import.h"
 
@@ -26,6 +27,8 @@
 #define ONNX_DECODE_BASE_BYTES ((size_t)64 << 20)
 #define ONNX_DECODE_PER_BYTE 8                  /* decoded bytes per file byte */
 #define ONNX_STACK_BYTES ((uintptr_t)256 << 10) /* protobuf-c recursion budget */
+#define ONNX_LARGE_BYTES ((size_t)1 << 20)      /* a copy this large is a weight */
+#define ONNX_DROP_BYTES ((size_t)16 << 20)      /* copied bytes between page drops */
 
 /* ---- errors ---- */
 
@@ -60,6 +63,12 @@ typedef struct {
   size_t used, cap;
   uintptr_t stack_base;
   bool too_deep, too_big;
+  /* A file mapping whose pages are dropped from the resident set every
+   * ONNX_DROP_BYTES of large copies (weights protobuf-c copies out and we
+   * never read): they are clean and read-only, so a later touch just
+   * faults them back in. NULL for buffers the caller owns. */
+  void *map;
+  size_t map_len, copied;
 } onnx_alloc_t;
 
 static void *bounded_alloc(void *data, size_t bytes) {
@@ -75,6 +84,10 @@ static void *bounded_alloc(void *data, size_t bytes) {
     return NULL;
   }
   a->used += bytes;
+  if (a->map && bytes >= ONNX_LARGE_BYTES && (a->copied += bytes) >= ONNX_DROP_BYTES) {
+    madvise(a->map, a->map_len, MADV_DONTNEED);
+    a->copied = 0;
+  }
   return malloc(bytes);
 }
 
@@ -288,7 +301,7 @@ static int add_input(onnx_ctx_t *c, const Onnx__ValueInfoProto *vi) {
   const Onnx__TypeProto *tp = vi->type;
   if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type)
     return onnx_error(c, "input '%s' is not a tensor", name);
-  ir_dtype_t dt;
+  ir_dtype_t dt = IR_DTYPE_FP16;
   int rc =
       elem_dtype(c, name, tp->tensor_type->has_elem_type ? tp->tensor_type->elem_type : 0, &dt);
   int64_t dims[4] = {0};
@@ -426,8 +439,10 @@ static int import_model(const Onnx__ModelProto *m, const char *where, const ir_o
   return rc;
 }
 
-int ir_onnx_import_buffer(const void *data, size_t len, const char *where,
-                          const ir_onnx_options_t *opts, ir_graph_t *out, sched_diag_t *diag) {
+/* Decodes and imports len bytes; `map` (may be NULL) is the file mapping
+ * they live in, whose pages may be dropped while decoding. */
+static int import_bytes(const void *data, size_t len, void *map, const char *where,
+                        const ir_onnx_options_t *opts, ir_graph_t *out, sched_diag_t *diag) {
   sched_diag_t local;
   onnx_ctx_t c = {.path = where ? where : "ONNX model", .diag = diag ? diag : &local};
   memset(out, 0, sizeof *out);
@@ -435,7 +450,9 @@ int ir_onnx_import_buffer(const void *data, size_t len, const char *where,
     return onnx_error(&c, "file is empty");
   onnx_alloc_t a = {.stack_base = (uintptr_t)__builtin_frame_address(0),
                     .cap = ONNX_DECODE_BASE_BYTES +
-                           SCHED_MIN(len, ONNX_MAX_FILE_BYTES) * ONNX_DECODE_PER_BYTE};
+                           SCHED_MIN(len, ONNX_MAX_FILE_BYTES) * ONNX_DECODE_PER_BYTE,
+                    .map = map,
+                    .map_len = len};
   ProtobufCAllocator alloc = {bounded_alloc, bounded_free, &a};
   Onnx__ModelProto *m = onnx__model_proto__unpack(&alloc, len, data);
   if (!m)
@@ -443,6 +460,11 @@ int ir_onnx_import_buffer(const void *data, size_t len, const char *where,
   int rc = import_model(m, c.path, opts, out, c.diag);
   onnx__model_proto__free_unpacked(m, &alloc);
   return rc;
+}
+
+int ir_onnx_import_buffer(const void *data, size_t len, const char *where,
+                          const ir_onnx_options_t *opts, ir_graph_t *out, sched_diag_t *diag) {
+  return import_bytes(data, len, NULL, where, opts, out, diag);
 }
 
 int ir_onnx_import(const char *path, const ir_onnx_options_t *opts, ir_graph_t *out,
@@ -467,7 +489,7 @@ int ir_onnx_import(const char *path, const ir_onnx_options_t *opts, ir_graph_t *
   close(fd);
   if (rc != SCHED_OK)
     return rc;
-  rc = ir_onnx_import_buffer(map, (size_t)st.st_size, path, opts, out, diag);
+  rc = import_bytes(map, (size_t)st.st_size, map, path, opts, out, diag);
   munmap(map, (size_t)st.st_size);
   return rc;
 }

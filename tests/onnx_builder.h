@@ -22,7 +22,7 @@ typedef struct {
   size_t n_owned, cap_owned;
 } mb_t;
 
-static void *mb_own(mb_t *b, void *p) {
+static inline void *mb_own(mb_t *b, void *p) {
   if (b->n_owned == b->cap_owned) {
     b->cap_owned = b->cap_owned ? 2 * b->cap_owned : 64;
     b->owned = realloc(b->owned, b->cap_owned * sizeof *b->owned);
@@ -31,12 +31,14 @@ static void *mb_own(mb_t *b, void *p) {
   return p;
 }
 
-static void *mb_alloc(mb_t *b, size_t bytes) { return mb_own(b, calloc(1, bytes ? bytes : 1)); }
+static inline void *mb_alloc(mb_t *b, size_t bytes) {
+  return mb_own(b, calloc(1, bytes ? bytes : 1));
+}
 
-static char *mb_str(mb_t *b, const char *s) { return strcpy(mb_alloc(b, strlen(s) + 1), s); }
+static inline char *mb_str(mb_t *b, const char *s) { return strcpy(mb_alloc(b, strlen(s) + 1), s); }
 
 /* Appends item to a protobuf-c repeated field (*items, *n). */
-static void mb_push(mb_t *b, void ***items, size_t *n, void *item) {
+static inline void mb_push(mb_t *b, void ***items, size_t *n, void *item) {
   void **grown = mb_alloc(b, (*n + 1) * sizeof *grown);
   if (*n)
     memcpy(grown, *items, *n * sizeof *grown);
@@ -44,7 +46,7 @@ static void mb_push(mb_t *b, void ***items, size_t *n, void *item) {
   *items = grown;
 }
 
-static void mb_init(mb_t *b, int opset) {
+static inline void mb_init(mb_t *b, int opset) {
   memset(b, 0, sizeof *b);
   onnx__model_proto__init(&b->model);
   onnx__graph_proto__init(&b->graph);
@@ -60,14 +62,14 @@ static void mb_init(mb_t *b, int opset) {
   b->graph.name = "test";
 }
 
-static void mb_free(mb_t *b) {
+static inline void mb_free(mb_t *b) {
   for (size_t i = 0; i < b->n_owned; i++)
     free(b->owned[i]);
   free(b->owned);
 }
 
-static Onnx__ValueInfoProto *mb_value(mb_t *b, const char *name, int elem, const int64_t *dims,
-                                      int rank) {
+static inline Onnx__ValueInfoProto *mb_value(mb_t *b, const char *name, int elem,
+                                             const int64_t *dims, int rank) {
   Onnx__ValueInfoProto *vi = mb_alloc(b, sizeof *vi);
   onnx__value_info_proto__init(vi);
   vi->name = mb_str(b, name);
@@ -101,18 +103,18 @@ static Onnx__ValueInfoProto *mb_value(mb_t *b, const char *name, int elem, const
 }
 
 /* A float input of the given dims (MB_DYN: symbolic). */
-static void mb_input(mb_t *b, const char *name, const int64_t *dims, int rank) {
+static inline void mb_input(mb_t *b, const char *name, const int64_t *dims, int rank) {
   mb_push(b, (void ***)&b->graph.input, &b->graph.n_input,
           mb_value(b, name, ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, dims, rank));
 }
 
-static void mb_output(mb_t *b, const char *name) {
+static inline void mb_output(mb_t *b, const char *name) {
   mb_push(b, (void ***)&b->graph.output, &b->graph.n_output,
           mb_value(b, name, ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, NULL, -1));
 }
 
-static Onnx__TensorProto *mb_tensor(mb_t *b, const char *name, int type, const int64_t *dims,
-                                    int rank) {
+static inline Onnx__TensorProto *mb_tensor(mb_t *b, const char *name, int type, const int64_t *dims,
+                                           int rank) {
   Onnx__TensorProto *t = mb_alloc(b, sizeof *t);
   onnx__tensor_proto__init(t);
   t->name = mb_str(b, name);
@@ -126,8 +128,8 @@ static Onnx__TensorProto *mb_tensor(mb_t *b, const char *name, int type, const i
 
 /* A float initializer with raw_data of `raw_bytes` zero bytes (0: the
  * values are absent, which the importer never needs). */
-static Onnx__TensorProto *mb_weight(mb_t *b, const char *name, const int64_t *dims, int rank,
-                                    size_t raw_bytes) {
+static inline Onnx__TensorProto *mb_weight(mb_t *b, const char *name, const int64_t *dims, int rank,
+                                           size_t raw_bytes) {
   Onnx__TensorProto *t = mb_tensor(b, name, ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, dims, rank);
   if (raw_bytes) {
     t->has_raw_data = 1;
@@ -139,7 +141,7 @@ static Onnx__TensorProto *mb_weight(mb_t *b, const char *name, const int64_t *di
 }
 
 /* An int64 initializer holding values (shapes, pads). */
-static void mb_ints(mb_t *b, const char *name, const int64_t *values, int n) {
+static inline void mb_ints(mb_t *b, const char *name, const int64_t *values, int n) {
   int64_t dims[1] = {n};
   Onnx__TensorProto *t = mb_tensor(b, name, ONNX__TENSOR_PROTO__DATA_TYPE__INT64, dims, 1);
   t->n_int64_data = (size_t)n;
@@ -149,7 +151,7 @@ static void mb_ints(mb_t *b, const char *name, const int64_t *values, int n) {
 }
 
 /* A float initializer holding values (scales, clip bounds). */
-static void mb_floats(mb_t *b, const char *name, const float *values, int n, int rank) {
+static inline void mb_floats(mb_t *b, const char *name, const float *values, int n, int rank) {
   int64_t dims[1] = {n};
   Onnx__TensorProto *t = mb_tensor(b, name, ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, dims, rank);
   t->n_float_data = (size_t)n;
@@ -159,8 +161,8 @@ static void mb_floats(mb_t *b, const char *name, const float *values, int n, int
 }
 
 /* A node; inputs is a "|"-separated list ("x|w|b", "" entries allowed). */
-static Onnx__NodeProto *mb_node(mb_t *b, const char *op, const char *name, const char *inputs,
-                                const char *output) {
+static inline Onnx__NodeProto *mb_node(mb_t *b, const char *op, const char *name,
+                                       const char *inputs, const char *output) {
   Onnx__NodeProto *n = mb_alloc(b, sizeof *n);
   onnx__node_proto__init(n);
   n->op_type = mb_str(b, op);
@@ -179,7 +181,8 @@ static Onnx__NodeProto *mb_node(mb_t *b, const char *op, const char *name, const
   return n;
 }
 
-static Onnx__AttributeProto *mb_attr(mb_t *b, Onnx__NodeProto *n, const char *name, int type) {
+static inline Onnx__AttributeProto *mb_attr(mb_t *b, Onnx__NodeProto *n, const char *name,
+                                            int type) {
   Onnx__AttributeProto *a = mb_alloc(b, sizeof *a);
   onnx__attribute_proto__init(a);
   a->name = mb_str(b, name);
@@ -189,19 +192,19 @@ static Onnx__AttributeProto *mb_attr(mb_t *b, Onnx__NodeProto *n, const char *na
   return a;
 }
 
-static void mb_attr_int(mb_t *b, Onnx__NodeProto *n, const char *name, int64_t v) {
+static inline void mb_attr_int(mb_t *b, Onnx__NodeProto *n, const char *name, int64_t v) {
   Onnx__AttributeProto *a = mb_attr(b, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
   a->has_i = 1;
   a->i = v;
 }
 
-static void mb_attr_float(mb_t *b, Onnx__NodeProto *n, const char *name, float v) {
+static inline void mb_attr_float(mb_t *b, Onnx__NodeProto *n, const char *name, float v) {
   Onnx__AttributeProto *a = mb_attr(b, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
   a->has_f = 1;
   a->f = v;
 }
 
-static void mb_attr_ints(mb_t *b, Onnx__NodeProto *n, const char *name, int count, ...) {
+static inline void mb_attr_ints(mb_t *b, Onnx__NodeProto *n, const char *name, int count, ...) {
   Onnx__AttributeProto *a = mb_attr(b, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
   a->n_ints = (size_t)count;
   a->ints = mb_alloc(b, (size_t)count * sizeof *a->ints);
@@ -212,7 +215,7 @@ static void mb_attr_ints(mb_t *b, Onnx__NodeProto *n, const char *name, int coun
   va_end(ap);
 }
 
-static void mb_attr_str(mb_t *b, Onnx__NodeProto *n, const char *name, const char *s) {
+static inline void mb_attr_str(mb_t *b, Onnx__NodeProto *n, const char *name, const char *s) {
   Onnx__AttributeProto *a = mb_attr(b, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
   a->has_s = 1;
   a->s.len = strlen(s);
@@ -220,7 +223,7 @@ static void mb_attr_str(mb_t *b, Onnx__NodeProto *n, const char *name, const cha
 }
 
 /* The serialised model (malloc'ed; the caller frees). */
-static uint8_t *mb_pack(const mb_t *b, size_t *len) {
+static inline uint8_t *mb_pack(const mb_t *b, size_t *len) {
   *len = onnx__model_proto__get_packed_size(&b->model);
   uint8_t *buf = malloc(*len ? *len : 1);
   onnx__model_proto__pack(&b->model, buf);
