@@ -14,6 +14,9 @@
 int cmd_run(int argc, char **argv);      /* plan and report a network (the default) */
 int cmd_cost(int argc, char **argv);     /* cost one DPU workload */
 int cmd_memalloc(int argc, char **argv); /* allocate buffers from a CSV */
+int cmd_sweep(int argc, char **argv);    /* run a sweep file (experiments/) */
+int cmd_regress(int argc, char **argv);  /* golden metrics check (experiments/) */
+int cmd_plot(int argc, char **argv);     /* gnuplot pictures of sweep results */
 
 /* Prints "sched: error: <msg>" to stderr and returns CLI_EXIT_INPUT. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

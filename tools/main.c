@@ -15,6 +15,9 @@ static const subcommand_t subcommands[] = {
     {"run", cmd_run, "plan a network and report it (default when the first argument is a flag)"},
     {"cost", cmd_cost, "cost one DPU workload"},
     {"memalloc", cmd_memalloc, "allocate CMX buffers from a CSV of live ranges"},
+    {"sweep", cmd_sweep, "run a sweep file's points in parallel; one CSV/JSON row per point"},
+    {"regress", cmd_regress, "re-run the golden points; fail when a modelled number changed"},
+    {"plot", cmd_plot, "plot sweep results or a report's layers with gnuplot"},
 };
 
 static void print_subcommands(FILE *out) {

@@ -1,0 +1,214 @@
+/* golden.c - golden metrics: the modelled numbers of a fixed set of points,
+ * recorded in a JSON file and compared exactly on every CI run.
+ *
+ * The model is deterministic, so any change of a guarded field is a change
+ * of the model: it fails until the golden file is rewritten (`sched regress
+ * --update`) in the same commit. Solve time is machine-dependent: it is
+ * recorded, and a change beyond 2x (both times above a 10 ms floor, below
+ * which process start-up dominates) is a warning only. */
+#include "experiments/experiments.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GOLDEN_SOLVE_FLOOR_MS 10.0
+
+const char *const *exp_golden_fields(void) {
+  static const char *const fields[] = {"latency_us",     "ddr_bytes",     "spill_bytes",
+                                       "peak_cmx_bytes", "barriers_used", NULL};
+  return fields;
+}
+
+/* Reads a whole file into a malloc'ed string. */
+static char *slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *text = sched_xmalloc((size_t)(n > 0 ? n : 0) + 1);
+  size_t got = fread(text, 1, (size_t)(n > 0 ? n : 0), f);
+  text[got] = '\0';
+  fclose(f);
+  return text;
+}
+
+static char *dir_of(const char *path) {
+  char *dir = sched_xstrdup(path);
+  char *slash = strrchr(dir, '/');
+  if (slash)
+    *slash = '\0';
+  else
+    dir[0] = '\0';
+  return dir;
+}
+
+int exp_golden_load(const char *path, exp_sweep_t *points, cJSON **expected, sched_diag_t *diag) {
+  *expected = NULL;
+  char *text = slurp(path);
+  if (!text) {
+    exp_sweep_init(points, NULL);
+    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot open", path);
+  }
+  char *dir = dir_of(path);
+  int rc = exp_sweep_parse(text, path, dir, points, diag);
+  cJSON *root = rc == SCHED_OK ? cJSON_Parse(text) : NULL;
+  cJSON *list = root ? cJSON_DetachItemFromObjectCaseSensitive(root, "points") : NULL;
+  if (rc == SCHED_OK && cJSON_GetArraySize(list) != points->n_points)
+    rc = sched_diag_set(diag, SCHED_ERR_INPUT, "%s: golden files hold 'points' only", path);
+  if (rc == SCHED_OK)
+    *expected = list;
+  else
+    cJSON_Delete(list);
+  cJSON_Delete(root);
+  free(dir);
+  free(text);
+  return rc;
+}
+
+/* ---- writing ---- */
+
+/* path relative to dir when it lies under it (golden paths are relative to
+ * the golden file's folder, as exp_golden_load resolves them). */
+static const char *relative_to(const char *path, const char *dir) {
+  size_t n = strlen(dir);
+  if (n && strncmp(path, dir, n) == 0 && path[n] == '/')
+    return path + n + 1;
+  return path;
+}
+
+static cJSON *point_json(const exp_point_t *p, const exp_result_t *r, const char *dir) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "net", relative_to(p->net, dir));
+  cJSON_AddStringToObject(o, "arch", relative_to(p->arch ? p->arch : "vpu27", dir));
+  if (p->cmx)
+    cJSON_AddStringToObject(o, "cmx", p->cmx);
+  cJSON_AddStringToObject(o, "solver", p->solver ? p->solver : "greedy");
+  if (p->n_options)
+    cJSON_AddItemToObject(o, "options",
+                          cJSON_CreateStringArray((const char *const *)p->options, p->n_options));
+  cJSON *metrics = cJSON_AddObjectToObject(o, "metrics");
+  for (const char *const *f = exp_golden_fields(); *f; f++) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->totals, *f);
+    if (cJSON_IsNumber(v))
+      cJSON_AddNumberToObject(metrics, *f, v->valuedouble);
+  }
+  cJSON_AddNumberToObject(o, "solve_ms", round(r->wall_ms * 10) / 10);
+  return o;
+}
+
+int exp_golden_write(const char *path, const exp_sweep_t *points, const exp_result_t *results,
+                     sched_diag_t *diag) {
+  for (int i = 0; i < points->n_points; i++)
+    if (results[i].status != EXP_STATUS_OK)
+      return sched_diag_set(diag, SCHED_ERR_INPUT, "point %d (%s %s %s): %s; not recorded", i,
+                            points->points[i].net,
+                            points->points[i].cmx ? points->points[i].cmx : "",
+                            points->points[i].solver, results[i].error ? results[i].error : "");
+  char *dir = dir_of(path);
+  cJSON *root = cJSON_CreateObject();
+  cJSON_AddStringToObject(root, "format", "sched-golden");
+  cJSON_AddNumberToObject(root, "version", 1);
+  cJSON *list = cJSON_AddArrayToObject(root, "points");
+  for (int i = 0; i < points->n_points; i++)
+    cJSON_AddItemToArray(list, point_json(&points->points[i], &results[i], dir));
+  free(dir);
+  char *text = cJSON_Print(root);
+  cJSON_Delete(root);
+  FILE *f = text ? fopen(path, "w") : NULL;
+  if (f) {
+    fputs(text, f);
+    fputc('\n', f);
+    fclose(f);
+  }
+  free(text);
+  return f ? SCHED_OK : sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot write", path);
+}
+
+/* ---- comparing ---- */
+
+static void print_header(FILE *out) {
+  fprintf(out, "%-28s %-6s %-6s %-8s %-15s %16s %16s %18s  %s\n", "net", "arch", "cmx", "solver",
+          "field", "golden", "now", "delta", "verdict");
+}
+
+static void print_row(FILE *out, const exp_point_t *p, const char *field, const char *golden,
+                      const char *now, const char *delta, const char *verdict) {
+  fprintf(out, "%-28s %-6s %-6s %-8s %-15s %16s %16s %18s  %s\n", p->net, p->arch ? p->arch : "",
+          p->cmx ? p->cmx : "-", p->solver ? p->solver : "", field, golden, now, delta, verdict);
+}
+
+/* One guarded field of one point; returns true when it is unchanged. */
+static void compare_field(const exp_point_t *p, const char *field, const cJSON *want,
+                          const cJSON *got, bool verbose, FILE *out, exp_regress_counts_t *c) {
+  char g[40] = "-", n[40] = "-", d[48] = "";
+  if (cJSON_IsNumber(want))
+    exp_format_number(want->valuedouble, g, sizeof g);
+  if (cJSON_IsNumber(got))
+    exp_format_number(got->valuedouble, n, sizeof n);
+  if (!cJSON_IsNumber(want) && !cJSON_IsNumber(got))
+    return;
+  if (!cJSON_IsNumber(want)) {
+    c->warnings++;
+    print_row(out, p, field, g, n, "", "WARN new field (run --update)");
+    return;
+  }
+  if (!cJSON_IsNumber(got)) {
+    c->failures++;
+    print_row(out, p, field, g, n, "", "FAIL field gone");
+    return;
+  }
+  double delta = got->valuedouble - want->valuedouble;
+  if (delta == 0) {
+    if (verbose)
+      print_row(out, p, field, g, n, "0", "ok");
+    return;
+  }
+  c->failures++;
+  snprintf(d, sizeof d, "%+.6g (%+.2f%%)", delta,
+           want->valuedouble != 0 ? 100 * delta / fabs(want->valuedouble) : 0.0);
+  print_row(out, p, field, g, n, d, "FAIL changed");
+}
+
+static void compare_time(const exp_point_t *p, double want_ms, double got_ms, bool verbose,
+                         FILE *out, exp_regress_counts_t *c) {
+  char g[32], n[32], d[32];
+  snprintf(g, sizeof g, "%.1f", want_ms);
+  snprintf(n, sizeof n, "%.1f", got_ms);
+  snprintf(d, sizeof d, "x%.2f", want_ms > 0 ? got_ms / want_ms : 0.0);
+  bool above_floor = want_ms > GOLDEN_SOLVE_FLOOR_MS || got_ms > GOLDEN_SOLVE_FLOOR_MS;
+  if (above_floor && (got_ms > 2 * want_ms || got_ms < want_ms / 2)) {
+    c->warnings++;
+    print_row(out, p, "solve_ms", g, n, d, "WARN beyond 2x");
+  } else if (verbose) {
+    print_row(out, p, "solve_ms", g, n, d, "ok");
+  }
+}
+
+static void compare_point(const exp_point_t *p, const cJSON *want, const exp_result_t *r,
+                          bool verbose, FILE *out, exp_regress_counts_t *c) {
+  if (r->status != EXP_STATUS_OK) {
+    c->failures++;
+    print_row(out, p, "status", "ok", exp_status_name(r->status), "", r->error ? r->error : "");
+    return;
+  }
+  const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(want, "metrics");
+  for (const char *const *f = exp_golden_fields(); *f; f++)
+    compare_field(p, *f, cJSON_GetObjectItemCaseSensitive(metrics, *f),
+                  cJSON_GetObjectItemCaseSensitive(r->totals, *f), verbose, out, c);
+  const cJSON *ms = cJSON_GetObjectItemCaseSensitive(want, "solve_ms");
+  if (cJSON_IsNumber(ms))
+    compare_time(p, ms->valuedouble, r->wall_ms, verbose, out, c);
+}
+
+void exp_golden_compare(const exp_sweep_t *points, const cJSON *expected,
+                        const exp_result_t *results, bool verbose, FILE *out,
+                        exp_regress_counts_t *counts) {
+  *counts = (exp_regress_counts_t){.points = points->n_points};
+  print_header(out);
+  for (int i = 0; i < points->n_points; i++)
+    compare_point(&points->points[i], cJSON_GetArrayItem(expected, i), &results[i], verbose, out,
+                  counts);
+}

@@ -1,0 +1,468 @@
+/* sweep.c - sweep files -> points.
+ *
+ * A sweep file names axes (nets, archs, cmx, solvers, options) and optional
+ * variables; its points are the cross product, nets outermost, options
+ * innermost, so the order is deterministic. A net may be a template with
+ * `{var}` placeholders: it expands over the values of the variables it names
+ * (first variable slowest). Explicit `points` are appended after the cross
+ * product. The format is documented in experiments/README.md. */
+#include "experiments/experiments.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+  char *values[256];
+  int n;
+} exp_var_values_t;
+
+/* Everything parsed from one file, before expansion. */
+typedef struct {
+  const char *where;
+  const char *base_dir;
+  exp_var_values_t vars[EXP_MAX_VARS];
+  const cJSON *nets, *archs, *cmx, *solvers, *options, *points;
+} sweep_spec_t;
+
+void exp_sweep_init(exp_sweep_t *s, const char *name) {
+  memset(s, 0, sizeof *s);
+  s->name = sched_xstrdup(name ? name : "sweep");
+}
+
+void exp_point_free(exp_point_t *p) {
+  free(p->net);
+  free(p->arch);
+  free(p->cmx);
+  free(p->solver);
+  for (int i = 0; i < p->n_options; i++)
+    free(p->options[i]);
+  for (int i = 0; i < EXP_MAX_VARS; i++)
+    free(p->var_values[i]);
+  memset(p, 0, sizeof *p);
+}
+
+void exp_sweep_free(exp_sweep_t *s) {
+  for (int i = 0; i < s->n_points; i++)
+    exp_point_free(&s->points[i]);
+  for (int i = 0; i < s->n_vars; i++)
+    free(s->var_names[i]);
+  free(s->points);
+  free(s->name);
+  memset(s, 0, sizeof *s);
+}
+
+static char *dup_or_null(const char *s) { return s ? sched_xstrdup(s) : NULL; }
+
+void exp_sweep_add(exp_sweep_t *s, const exp_point_t *p) {
+  sched_grow((void **)&s->points, &s->cap_points, s->n_points + 1, sizeof *s->points);
+  exp_point_t *q = &s->points[s->n_points++];
+  *q = (exp_point_t){.net = dup_or_null(p->net),
+                     .arch = dup_or_null(p->arch),
+                     .cmx = dup_or_null(p->cmx),
+                     .solver = dup_or_null(p->solver),
+                     .n_options = p->n_options};
+  for (int i = 0; i < p->n_options; i++)
+    q->options[i] = sched_xstrdup(p->options[i]);
+  for (int i = 0; i < EXP_MAX_VARS; i++)
+    q->var_values[i] = dup_or_null(p->var_values[i]);
+}
+
+/* ---- reading the file ---- */
+
+static bool has_suffix(const char *s, const char *suffix) {
+  size_t ls = strlen(s), lx = strlen(suffix);
+  return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+/* A relative .json/.onnx path resolved against base_dir (malloc'ed). */
+static char *resolve_path(const char *base_dir, const char *value) {
+  bool is_file = has_suffix(value, ".json") || has_suffix(value, ".onnx");
+  if (!is_file || value[0] == '/' || !base_dir || !*base_dir)
+    return sched_xstrdup(value);
+  size_t n = strlen(base_dir) + strlen(value) + 2;
+  char *path = sched_xmalloc(n);
+  snprintf(path, n, "%s/%s", base_dir, value);
+  return path;
+}
+
+static int key_error(const sweep_spec_t *sp, const char *key, const char *want,
+                     sched_diag_t *diag) {
+  return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: key '%s' must be %s", sp->where, key, want);
+}
+
+/* An array of strings (or NULL when absent and optional). */
+static int get_strings(const cJSON *root, const char *key, const sweep_spec_t *sp,
+                       const cJSON **out, sched_diag_t *diag) {
+  const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, key);
+  *out = a;
+  if (!a)
+    return SCHED_OK;
+  if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) == 0)
+    return key_error(sp, key, "a non-empty array of strings", diag);
+  const cJSON *v;
+  cJSON_ArrayForEach(v, a) if (!cJSON_IsString(v)) return key_error(
+      sp, key, "a non-empty array of strings", diag);
+  return SCHED_OK;
+}
+
+static void var_value_add(exp_var_values_t *vv, const char *text) {
+  if (vv->n < SCHED_ARRAY_LEN(vv->values))
+    vv->values[vv->n++] = sched_xstrdup(text);
+}
+
+/* A variable: an array of numbers/strings, or {"from", "to", "step"}. */
+static int parse_var(const cJSON *v, const sweep_spec_t *sp, exp_var_values_t *vv,
+                     sched_diag_t *diag) {
+  char buf[64];
+  if (cJSON_IsObject(v)) {
+    const cJSON *from = cJSON_GetObjectItemCaseSensitive(v, "from");
+    const cJSON *to = cJSON_GetObjectItemCaseSensitive(v, "to");
+    const cJSON *step = cJSON_GetObjectItemCaseSensitive(v, "step");
+    double dstep = cJSON_IsNumber(step) ? step->valuedouble : 1;
+    if (!cJSON_IsNumber(from) || !cJSON_IsNumber(to) || dstep <= 0 ||
+        (to->valuedouble - from->valuedouble) / dstep >= 256)
+      return key_error(sp, v->string, "{\"from\": N, \"to\": M, \"step\": S>0}, at most 256 values",
+                       diag);
+    for (double x = from->valuedouble; x <= to->valuedouble + 1e-9; x += dstep) {
+      exp_format_number(x, buf, sizeof buf);
+      var_value_add(vv, buf);
+    }
+    return SCHED_OK;
+  }
+  if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0 || cJSON_GetArraySize(v) > 256)
+    return key_error(sp, v->string, "an array of 1..256 values or a range", diag);
+  const cJSON *e;
+  cJSON_ArrayForEach(e, v) {
+    if (cJSON_IsNumber(e))
+      exp_format_number(e->valuedouble, buf, sizeof buf);
+    else if (!cJSON_IsString(e))
+      return key_error(sp, v->string, "an array of numbers or strings", diag);
+    var_value_add(vv, cJSON_IsString(e) ? e->valuestring : buf);
+  }
+  return SCHED_OK;
+}
+
+static int parse_vars(const cJSON *root, sweep_spec_t *sp, exp_sweep_t *out, sched_diag_t *diag) {
+  const cJSON *vars = cJSON_GetObjectItemCaseSensitive(root, "vars");
+  if (!vars)
+    return SCHED_OK;
+  if (!cJSON_IsObject(vars) || cJSON_GetArraySize(vars) > EXP_MAX_VARS)
+    return key_error(sp, "vars", "an object of at most 8 variables", diag);
+  const cJSON *v;
+  cJSON_ArrayForEach(v, vars) {
+    int rc = parse_var(v, sp, &sp->vars[out->n_vars], diag);
+    out->var_names[out->n_vars++] = sched_xstrdup(v->string);
+    if (rc != SCHED_OK)
+      return rc;
+  }
+  return SCHED_OK;
+}
+
+static int check_keys(const cJSON *root, const sweep_spec_t *sp, sched_diag_t *diag) {
+  static const char *const known[] = {"name",    "description", "finding", "vars",
+                                      "nets",    "archs",       "cmx",     "solvers",
+                                      "options", "points",      "format",  "version"};
+  const cJSON *item;
+  cJSON_ArrayForEach(item, root) {
+    bool ok = false;
+    for (int i = 0; i < SCHED_ARRAY_LEN(known) && !ok; i++)
+      ok = strcmp(item->string, known[i]) == 0;
+    if (!ok)
+      return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: unknown key '%s'", sp->where, item->string);
+  }
+  return SCHED_OK;
+}
+
+static int check_options(const cJSON *options, const sweep_spec_t *sp, sched_diag_t *diag) {
+  if (!options)
+    return SCHED_OK;
+  const char *want = "an array of argument arrays, e.g. [[], [\"--objective\", \"bandwidth\"]]";
+  if (!cJSON_IsArray(options) || cJSON_GetArraySize(options) == 0)
+    return key_error(sp, "options", want, diag);
+  const cJSON *o, *a;
+  cJSON_ArrayForEach(o, options) {
+    if (!cJSON_IsArray(o) || cJSON_GetArraySize(o) > EXP_MAX_OPTIONS)
+      return key_error(sp, "options", want, diag);
+    cJSON_ArrayForEach(a, o) if (!cJSON_IsString(a)) return key_error(sp, "options", want, diag);
+  }
+  return SCHED_OK;
+}
+
+static int parse_axes(const cJSON *root, sweep_spec_t *sp, sched_diag_t *diag) {
+  int rc = get_strings(root, "nets", sp, &sp->nets, diag);
+  if (rc == SCHED_OK)
+    rc = get_strings(root, "archs", sp, &sp->archs, diag);
+  if (rc == SCHED_OK)
+    rc = get_strings(root, "cmx", sp, &sp->cmx, diag);
+  if (rc == SCHED_OK)
+    rc = get_strings(root, "solvers", sp, &sp->solvers, diag);
+  sp->options = cJSON_GetObjectItemCaseSensitive(root, "options");
+  sp->points = cJSON_GetObjectItemCaseSensitive(root, "points");
+  if (rc == SCHED_OK)
+    rc = check_options(sp->options, sp, diag);
+  if (rc == SCHED_OK && sp->points && !cJSON_IsArray(sp->points))
+    rc = key_error(sp, "points", "an array of objects", diag);
+  if (rc == SCHED_OK && !sp->nets && !sp->points)
+    rc = sched_diag_set(diag, SCHED_ERR_INPUT, "%s: needs 'nets' or 'points'", sp->where);
+  return rc;
+}
+
+/* ---- expansion ---- */
+
+/* The template with every {var} replaced by its value in vals. */
+static char *substitute(const char *tmpl, const exp_sweep_t *s, char *const *vals) {
+  size_t cap = strlen(tmpl) + 1;
+  for (int v = 0; v < s->n_vars; v++)
+    cap += vals[v] ? strlen(vals[v]) * 8 : 0;
+  char *out = sched_xcalloc(1, cap);
+  for (const char *c = tmpl; *c;) {
+    int hit = -1;
+    for (int v = 0; v < s->n_vars && hit < 0; v++) {
+      size_t n = strlen(s->var_names[v]);
+      if (c[0] == '{' && strncmp(c + 1, s->var_names[v], n) == 0 && c[n + 1] == '}')
+        hit = v;
+    }
+    if (hit >= 0 && vals[hit]) {
+      strcat(out, vals[hit]);
+      c += strlen(s->var_names[hit]) + 2;
+    } else {
+      strncat(out, c++, 1);
+    }
+  }
+  return out;
+}
+
+static bool uses_var(const char *tmpl, const char *name) {
+  char key[80];
+  snprintf(key, sizeof key, "{%s}", name);
+  return strstr(tmpl, key) != NULL;
+}
+
+static const char *axis_at(const cJSON *axis, int i, const char *fallback) {
+  if (!axis)
+    return fallback;
+  const char *v = cJSON_GetArrayItem(axis, i)->valuestring;
+  return *v ? v : NULL;
+}
+
+static int axis_len(const cJSON *axis) { return axis ? cJSON_GetArraySize(axis) : 1; }
+
+static void set_options(exp_point_t *p, const cJSON *opts) {
+  const cJSON *a;
+  p->n_options = 0;
+  cJSON_ArrayForEach(a, opts) p->options[p->n_options++] = a->valuestring;
+}
+
+/* Adds the archs x cmx x solvers x options points for one expanded net. */
+static void add_inner(const sweep_spec_t *sp, exp_point_t *p, exp_sweep_t *out) {
+  for (int a = 0; a < axis_len(sp->archs); a++)
+    for (int c = 0; c < axis_len(sp->cmx); c++)
+      for (int v = 0; v < axis_len(sp->solvers); v++)
+        for (int o = 0; o < axis_len(sp->options); o++) {
+          char *arch = resolve_path(sp->base_dir, axis_at(sp->archs, a, "vpu27"));
+          p->arch = arch;
+          p->cmx = (char *)axis_at(sp->cmx, c, NULL);
+          p->solver = (char *)axis_at(sp->solvers, v, "greedy");
+          p->n_options = 0;
+          if (sp->options)
+            set_options(p, cJSON_GetArrayItem(sp->options, o));
+          exp_sweep_add(out, p); /* deep copy; p borrows */
+          free(arch);
+        }
+}
+
+/* Expands one net template over the variables it names (mixed radix). */
+static void expand_net(const sweep_spec_t *sp, const char *tmpl, exp_sweep_t *out) {
+  int used[EXP_MAX_VARS], n_used = 0, digit[EXP_MAX_VARS] = {0};
+  for (int v = 0; v < out->n_vars; v++)
+    if (uses_var(tmpl, out->var_names[v]))
+      used[n_used++] = v;
+  for (;;) {
+    exp_point_t p = {0};
+    for (int u = 0; u < n_used; u++)
+      p.var_values[used[u]] = sp->vars[used[u]].values[digit[u]];
+    char *net = substitute(tmpl, out, p.var_values);
+    p.net = resolve_path(sp->base_dir, net);
+    free(net);
+    add_inner(sp, &p, out);
+    free(p.net);
+    int u = n_used - 1; /* last variable fastest */
+    while (u >= 0 && ++digit[u] == sp->vars[used[u]].n)
+      digit[u--] = 0;
+    if (u < 0)
+      return;
+  }
+}
+
+static const char *point_string(const cJSON *obj, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return cJSON_IsString(v) && *v->valuestring ? v->valuestring : NULL;
+}
+
+/* Explicit points: {"net", "arch", "cmx", "solver", "options"} objects. */
+static int add_points(const sweep_spec_t *sp, exp_sweep_t *out, sched_diag_t *diag) {
+  const cJSON *o;
+  cJSON_ArrayForEach(o, sp->points) {
+    const cJSON *opts = cJSON_GetObjectItemCaseSensitive(o, "options");
+    if (!cJSON_IsObject(o) || !point_string(o, "net") ||
+        (opts && (!cJSON_IsArray(opts) || cJSON_GetArraySize(opts) > EXP_MAX_OPTIONS)))
+      return key_error(sp, "points", "objects with a 'net' string (and arch, cmx, solver)", diag);
+    const char *arch = point_string(o, "arch") ? point_string(o, "arch") : "vpu27";
+    exp_point_t p = {
+        .net = resolve_path(sp->base_dir, point_string(o, "net")),
+        .arch = resolve_path(sp->base_dir, arch),
+        .cmx = (char *)point_string(o, "cmx"),
+        .solver = (char *)(point_string(o, "solver") ? point_string(o, "solver") : "greedy")};
+    const cJSON *a;
+    cJSON_ArrayForEach(a, opts) if (cJSON_IsString(a)) p.options[p.n_options++] = a->valuestring;
+    exp_sweep_add(out, &p);
+    free(p.net);
+    free(p.arch);
+  }
+  return SCHED_OK;
+}
+
+static void free_vars(sweep_spec_t *sp) {
+  for (int v = 0; v < EXP_MAX_VARS; v++)
+    for (int i = 0; i < sp->vars[v].n; i++)
+      free(sp->vars[v].values[i]);
+}
+
+static int parse_root(const cJSON *root, sweep_spec_t *sp, exp_sweep_t *out, sched_diag_t *diag) {
+  if (!cJSON_IsObject(root))
+    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: not a JSON object", sp->where);
+  const char *name = point_string(root, "name");
+  if (name) {
+    free(out->name);
+    out->name = sched_xstrdup(name);
+  }
+  int rc = check_keys(root, sp, diag);
+  if (rc == SCHED_OK)
+    rc = parse_vars(root, sp, out, diag);
+  if (rc == SCHED_OK)
+    rc = parse_axes(root, sp, diag);
+  const cJSON *net;
+  if (rc == SCHED_OK && sp->nets)
+    cJSON_ArrayForEach(net, sp->nets) expand_net(sp, net->valuestring, out);
+  if (rc == SCHED_OK && sp->points)
+    rc = add_points(sp, out, diag);
+  return rc;
+}
+
+int exp_sweep_parse(const char *text, const char *where, const char *base_dir, exp_sweep_t *out,
+                    sched_diag_t *diag) {
+  exp_sweep_init(out, NULL);
+  cJSON *root = cJSON_Parse(text);
+  if (!root)
+    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: JSON syntax error near '%.20s'", where,
+                          cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "");
+  sweep_spec_t sp = {.where = where, .base_dir = base_dir};
+  int rc = parse_root(root, &sp, out, diag);
+  free_vars(&sp);
+  cJSON_Delete(root);
+  return rc;
+}
+
+/* Reads a whole file (at most 16 MiB) into a malloc'ed string. */
+static int read_text(const char *path, char **text, sched_diag_t *diag) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot open", path);
+  size_t cap = 1 << 16, n = 0;
+  char *buf = sched_xmalloc(cap);
+  size_t got;
+  while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+    n += got;
+    if (n + 1 == cap && cap < (16u << 20))
+      buf = sched_xrealloc(buf, cap *= 2);
+    else if (n + 1 == cap)
+      break;
+  }
+  fclose(f);
+  buf[n] = '\0';
+  *text = buf;
+  return SCHED_OK;
+}
+
+int exp_sweep_load(const char *path, exp_sweep_t *out, sched_diag_t *diag) {
+  char *text = NULL;
+  int rc = read_text(path, &text, diag);
+  if (rc != SCHED_OK) {
+    exp_sweep_init(out, NULL);
+    return rc;
+  }
+  char *dir = sched_xstrdup(path);
+  char *slash = strrchr(dir, '/');
+  if (slash)
+    *slash = '\0';
+  rc = exp_sweep_parse(text, path, slash ? dir : "", out, diag);
+  free(dir);
+  free(text);
+  return rc;
+}
+
+/* ---- points as command lines ---- */
+
+int exp_point_argv(const exp_point_t *p, const char **argv) {
+  int n = 0;
+  argv[n++] = "--net";
+  argv[n++] = p->net;
+  if (p->arch) {
+    argv[n++] = "--arch";
+    argv[n++] = p->arch;
+  }
+  if (p->cmx) {
+    argv[n++] = "--cmx";
+    argv[n++] = p->cmx;
+  }
+  if (p->solver) {
+    argv[n++] = "--solver";
+    argv[n++] = p->solver;
+  }
+  for (int i = 0; i < p->n_options; i++)
+    argv[n++] = p->options[i];
+  argv[n++] = "--format";
+  argv[n++] = "json";
+  argv[n++] = "--no-timing";
+  argv[n] = NULL;
+  return n;
+}
+
+static void print_quoted(const char *arg, FILE *out) {
+  bool plain = *arg != '\0';
+  for (const char *c = arg; *c && plain; c++)
+    plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=:,./+@%",
+                   *c) != NULL;
+  if (plain) {
+    fputs(arg, out);
+    return;
+  }
+  fputc('\'', out);
+  for (const char *c = arg; *c; c++)
+    *c == '\'' ? fputs("'\\''", out) : fputc(*c, out);
+  fputc('\'', out);
+}
+
+void exp_point_print_command(const exp_point_t *p, const char *program, FILE *out) {
+  const char *argv[EXP_MAX_OPTIONS + 16];
+  int argc = exp_point_argv(p, argv);
+  print_quoted(program, out);
+  for (int i = 0; i < argc; i++) {
+    fputc(' ', out);
+    print_quoted(argv[i], out);
+  }
+  fputc('\n', out);
+}
+
+char *exp_point_options_text(const exp_point_t *p) {
+  size_t n = 1;
+  for (int i = 0; i < p->n_options; i++)
+    n += strlen(p->options[i]) + 1;
+  char *text = sched_xcalloc(1, n);
+  for (int i = 0; i < p->n_options; i++) {
+    if (i)
+      strcat(text, " ");
+    strcat(text, p->options[i]);
+  }
+  return text;
+}
