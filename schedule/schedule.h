@@ -1,0 +1,222 @@
+/* schedule.h - a plan lowered to the tasks the hardware runs, their
+ * schedule on the engines, the hardware barriers that synchronise them, and
+ * the checkers of both.
+ *
+ * Pipeline: plan -> schedule_graph_build (tasks.c: DMA / DPU / SHAVE tasks
+ * and their data dependencies, an igraph DAG) -> schedule_simulate
+ * (simulate.c: event-driven list scheduling on DMA ports, one DPU queue per
+ * cluster and the SHAVEs; the timeline) -> schedule_barriers_plan
+ * (barriers.c: virtual barriers, physical ids, serialisation when ids run
+ * out). schedule_verify and schedule_barriers_verify (verify.c) check the
+ * results independently and name the first violation.
+ *
+ * Engines run their tasks in FIFO order (the order the simulation started
+ * them). Every duration is in DPU clock cycles (arch.h); a DMA task's cycles
+ * are latency + bytes at full DDR bandwidth, and DDR is shared: the
+ * transfers of DDR DMAs go through it one at a time while the ports overlap
+ * their latencies. Nothing here keeps global or static mutable state. */
+#ifndef SCHED_SCHEDULE_H
+#define SCHED_SCHEDULE_H
+
+#include <igraph/igraph.h>
+
+#include "strategies/strategies.h"
+
+/* ---- types ---- */
+
+/* What hardware runs a task. */
+typedef enum { SCHEDULE_TASK_DMA, SCHEDULE_TASK_DPU, SCHEDULE_TASK_SHAVE } schedule_task_kind_t;
+
+/* Why a task exists. */
+typedef enum {
+  SCHEDULE_ROLE_WEIGHTS,   /* DDR -> CMX: a layer's weights (per slice when sliced over K) */
+  SCHEDULE_ROLE_INPUT,     /* DDR -> CMX: an input (or a slice of the inputs) */
+  SCHEDULE_ROLE_OUTPUT,    /* CMX -> DDR: the output (or a slice); a spill unless graph output */
+  SCHEDULE_ROLE_BROADCAST, /* CMX -> CMX: SOK / HKSwitch output multicast to every cluster */
+  SCHEDULE_ROLE_COMPUTE,   /* a cluster's share of a slice (DPU or SHAVE), or a DMA-engine op */
+  SCHEDULE_ROLE_COUNT
+} schedule_task_role_t;
+
+typedef struct {
+  schedule_task_kind_t kind;
+  schedule_task_role_t role;
+  int layer;      /* layer index of the plan problem */
+  int slice;      /* slice in time (0 for whole-layer tasks) */
+  int cluster;    /* DPU / SHAVE tasks: the cluster; DMA tasks: -1 */
+  int64_t cycles; /* duration alone on its engine (DMA: latency + bytes at full bandwidth) */
+  int64_t bytes;  /* DMA tasks: bytes moved; else 0 */
+  bool ddr;       /* DMA tasks: the transfer uses DDR (shared by the ports) */
+  bool spill;     /* input / output DMA of a tensor that is neither graph input nor output */
+} schedule_task_t;
+
+/* The task graph: tasks and "must end before" dependencies, a DAG held in
+ * igraph, with predecessor / successor lists (CSR, ascending) for passes. */
+typedef struct {
+  schedule_task_t *tasks;
+  int n_tasks, cap_tasks;
+  char **layer_names; /* owned copies, one per layer */
+  int n_layers;
+  int *edge_src, *edge_dst; /* dependencies as added (duplicates allowed until finish) */
+  int n_edges, cap_edges;
+  /* filled by schedule_graph_finish: */
+  igraph_t dag; /* vertex = task id, edge = dependency */
+  bool has_dag;
+  int *pred_start, *pred; /* preds of t: pred[pred_start[t] .. pred_start[t+1]) */
+  int *succ_start, *succ;
+  int *topo_order;              /* igraph's topological order */
+  int64_t critical_path_cycles; /* longest path of task cycles (no resource limits) */
+  int *critical_path;           /* its tasks in order */
+  int n_critical_path;
+} schedule_graph_t;
+
+typedef struct {
+  int32_t prefetch_depth;    /* a layer's weights / first inputs may load while this many
+                                earlier layers compute (1; 0 = no prefetch) */
+  int32_t barriers;          /* physical barriers available; 0 = the arch's count (0) */
+  int32_t barrier_slots;     /* producer / consumer slots per barrier; 0 = the arch's (0) */
+  int32_t max_serial_rounds; /* barrier serialisation: re-simulations before giving up (1000) */
+} schedule_params_t;
+
+/* Engines: DMA ports first, then one DPU queue per cluster, then SHAVEs
+ * (shaves / clusters per cluster, at least one). */
+typedef struct {
+  schedule_task_kind_t kind;
+  int index;           /* port, cluster, or SHAVE number within the cluster */
+  int cluster;         /* -1 for DMA ports */
+  char name[24];       /* "DMA0", "DPU1", "SHAVE0.1" */
+  int64_t busy_cycles; /* sum of its tasks' durations */
+  int n_tasks;
+} schedule_engine_t;
+
+/* One layer on the timeline. A layer spans from its first compute task's
+ * start (its first task when it computes nothing) to its last task's end. */
+typedef struct {
+  int64_t start_cycles, end_cycles;
+  int64_t compute_cycles; /* union of its compute intervals */
+  int64_t dma_cycles;     /* union of its DMA intervals (prefetched ones included) */
+  int64_t overlap_cycles; /* compute and DMA at the same time */
+  int64_t stall_cycles;   /* inside its span, neither computing nor moving data */
+  const char *bound;      /* "compute", "dma", "shave", "waiting" or "-" */
+} schedule_layer_time_t;
+
+/* A timeline: per task, its engine and [start, end). */
+typedef struct {
+  int n_tasks;
+  int64_t *start_cycles, *end_cycles;
+  int *engine;    /* index into engines */
+  int *queue_pos; /* position in its engine's FIFO */
+  int *cause;     /* the task whose end let it start (-1: none, it started at 0) */
+  int *order;     /* tasks in the order they started: topological for dependencies and FIFOs */
+  schedule_engine_t *engines;
+  int n_engines;
+  int64_t latency_cycles;
+  int64_t dma_cycles;     /* union of all DMA intervals */
+  int64_t compute_cycles; /* union of all DPU / SHAVE intervals */
+  int64_t overlap_cycles; /* DMA and compute at the same time */
+  int *critical_path;     /* tasks that set the latency, first to last */
+  int n_critical_path;
+  schedule_layer_time_t *layers;
+  int n_layers;
+} schedule_t;
+
+/* A barrier: producers count it down; consumers wait until all ended. */
+typedef struct {
+  int *producers, *consumers; /* task ids, ascending */
+  int n_producers, n_consumers;
+  int id;                 /* physical barrier id, 0 .. max-1 */
+  int64_t active_cycles;  /* first producer start on the timeline */
+  int64_t release_cycles; /* last consumer end: the id is free again */
+} schedule_barrier_t;
+
+/* The barrier program, barriers in activation order. Uses of one physical
+ * id follow that order: a use may begin only after every consumer of the
+ * previous use has ended, which the program guarantees by dependencies
+ * (the checker proves it). */
+typedef struct {
+  schedule_barrier_t *barriers;
+  int n_barriers, cap_barriers;
+  int barriers_max;             /* physical ids available */
+  int slots;                    /* producer / consumer slots per barrier */
+  int ids_used;                 /* distinct physical ids */
+  int peak_live;                /* most barriers live at one time on the timeline */
+  int deps_total;               /* dependencies (data + serialisation) */
+  int deps_fifo;                /* dropped: implied by an engine's FIFO order */
+  int deps_transitive;          /* dropped: implied by other dependencies */
+  int merged;                   /* barriers saved by merging consumers with the same producers */
+  int split;                    /* barriers added by splitting over the slot limit */
+  int *serial_src, *serial_dst; /* dependencies added to free ids */
+  int n_serial, cap_serial;
+  int rounds; /* simulations run to fit the ids */
+  int64_t unserialised_latency_cycles;
+  int64_t stall_cycles; /* latency the serialisation cost */
+} schedule_barriers_t;
+
+/* ---- tasks.c: the task graph ---- */
+
+schedule_params_t schedule_params_default(void);
+/* An empty graph of n_layers layers; names are copied (NULL: "L<i>"). */
+void schedule_graph_init(schedule_graph_t *g, int n_layers, const char *const *layer_names);
+void schedule_graph_free(schedule_graph_t *g); /* safe on a zeroed or freed graph */
+/* Appends a task and returns its id. */
+int schedule_graph_add_task(schedule_graph_t *g, const schedule_task_t *task);
+/* `from` must end before `to` starts. */
+void schedule_graph_add_dep(schedule_graph_t *g, int from, int to);
+/* Deduplicates the dependencies, builds the igraph DAG, the CSR lists, the
+ * topological order and the critical path. A cycle or an out-of-range task
+ * is SCHED_ERR_INTERNAL naming a task. */
+int schedule_graph_finish(schedule_graph_t *g, sched_diag_t *diag);
+/* Lowers a plan: per layer its weight DMA (per slice when sliced over K),
+ * per slice the input DMAs, per cluster the DPU or SHAVE task (one DMA task
+ * for DMA-engine ops, none for free ops), the output DMA when the output
+ * goes through DDR, and the broadcast of SOK / HKSwitch outputs kept in CMX;
+ * dependencies for data, for slice buffers (one buffer when isolated, two
+ * when pipelined) and for prefetch (params->prefetch_depth). Finished. */
+int schedule_graph_build(const strat_problem_t *p, const strat_plan_t *plan,
+                         const schedule_params_t *params, schedule_graph_t *out,
+                         sched_diag_t *diag);
+/* "conv1 w", "conv1 in s0", "conv1 dpu s0 c1", "conv1 out s2", "conv1 bcast" */
+const char *schedule_task_name(const schedule_graph_t *g, int task, char *buf, size_t len);
+const char *schedule_task_kind_name(schedule_task_kind_t kind); /* "DMA", "DPU", "SHAVE" */
+const char *schedule_task_role_name(schedule_task_role_t role); /* "weights", ... */
+
+/* ---- simulate.c: list scheduling ---- */
+
+void schedule_free(schedule_t *s); /* safe on a zeroed or freed schedule */
+/* Schedules a finished graph on the arch's engines: at each event the ready
+ * tasks, lowest id first, start on a free engine of their kind (DPU / SHAVE
+ * tasks on their cluster's). Fills the timeline, engine busy times, overlap,
+ * the critical path and per-layer times. O(tasks x ready + edges). */
+int schedule_simulate(const schedule_graph_t *g, const arch_t *arch, schedule_t *out,
+                      sched_diag_t *diag);
+
+/* ---- barriers.c: the barrier program ---- */
+
+void schedule_barriers_free(schedule_barriers_t *b); /* safe on zeroed / freed */
+/* Plans barriers for a schedule: drops dependencies implied by FIFO order
+ * and by other dependencies, one barrier per set of producers (consumers
+ * with the same producers share it), split over the slot limit, physical
+ * ids in activation order, an id reused only once its previous use is
+ * ordered before. When no id is free, adds dependencies (serialisation),
+ * re-simulates into *sched and starts over; the latency this costs is
+ * b->stall_cycles. SCHED_ERR_INFEASIBLE when params->max_serial_rounds do
+ * not suffice or fewer than 2 ids exist. */
+int schedule_barriers_plan(const schedule_graph_t *g, const arch_t *arch,
+                           const schedule_params_t *params, schedule_t *sched,
+                           schedule_barriers_t *out, sched_diag_t *diag);
+
+/* ---- verify.c: the checkers ---- */
+
+/* Every dependency respected (start >= end of each predecessor), every task
+ * on an engine of its kind and cluster, no two tasks of one engine overlap,
+ * durations at least the task's cycles. SCHED_ERR_INTERNAL naming the first
+ * violation. */
+int schedule_verify(const schedule_graph_t *g, const schedule_t *s, sched_diag_t *diag);
+/* Replays a barrier program over the schedule's engine FIFOs: every
+ * dependency (data and serialisation) is ordered by FIFO order and barriers,
+ * the replay (tasks as soon as FIFO and barriers allow) ends without
+ * deadlock, ids and slots within limits, and no id reused while its previous
+ * use is live. SCHED_ERR_INTERNAL naming the first violation. */
+int schedule_barriers_verify(const schedule_graph_t *g, const schedule_t *s,
+                             const schedule_barriers_t *b, sched_diag_t *diag);
+
+#endif
