@@ -1,0 +1,520 @@
+/* test_memalloc.c - CMX memory allocation: the validator names each kind of
+ * violation, every allocator's layouts validate, the search agrees with the
+ * ILP (fits and proofs of infeasibility), each search technique cuts nodes,
+ * the search fits hard instances greedy-size cannot, CSV errors, the CLI. */
+#include <criterion/criterion.h>
+#include <criterion/redirect.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "memalloc/memalloc.h"
+#include "tools/cli.h"
+
+#define DATA SCHED_SOURCE_DIR "/tests/data/memalloc/"
+
+/* ---- helpers ---- */
+
+static void add(memalloc_problem_t *p, int64_t id, int64_t lo, int64_t up, int64_t size,
+                int64_t align) {
+  sched_diag_t d = {{0}};
+  cr_assert_eq(memalloc_problem_add(p, id, lo, up, size, align, &d), SCHED_OK, "%s", d.msg);
+}
+
+/* The hand-worked example (tests/data/memalloc/small.csv). */
+static void small_example(memalloc_problem_t *p) {
+  memalloc_problem_init(p, 1024);
+  add(p, 1, 0, 3, 32, 1);
+  add(p, 2, 1, 4, 64, 1);
+  add(p, 3, 3, 6, 16, 1);
+  add(p, 4, 4, 6, 48, 1);
+  add(p, 5, 0, 2, 16, 1);
+}
+
+/* Small random instances for the ILP comparison: a local LCG, no globals. */
+static void tiny_instance(memalloc_problem_t *p, int n, uint64_t seed) {
+  uint64_t x = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+  for (int i = 0; i < n; i++) {
+    int64_t r[4];
+    for (int k = 0; k < 4; k++) {
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+      r[k] = (int64_t)(x >> 33);
+    }
+    int64_t lo = r[0] % 6, len = 1 + r[1] % 4, size = 1 + r[2] % 12;
+    int64_t align = (r[3] % 3 == 0) ? 4 : 1;
+    add(p, 100 + i, lo, lo + len, size, align);
+  }
+}
+
+static int run(const char *name, const memalloc_problem_t *p, const memalloc_params_t *prm,
+               memalloc_solution_t *s, memalloc_stats_t *st) {
+  sched_diag_t d = {{0}};
+  int rc = memalloc_run(memalloc_allocator_find(name), p, s, prm, st, &d);
+  cr_assert(rc == SCHED_OK || rc == SCHED_ERR_INFEASIBLE || rc == SCHED_ERR_NOT_FOUND,
+            "%s: unexpected %s: %s", name, sched_status_name(rc), d.msg);
+  if (rc == SCHED_OK) {
+    sched_diag_t v = {{0}};
+    cr_assert_eq(memalloc_verify(p, s, &v), SCHED_OK, "%s: %s", name, v.msg);
+  }
+  return rc;
+}
+
+/* Params for measuring the search itself: no warm start, no restarts. */
+static memalloc_params_t bare_params(void) {
+  memalloc_params_t prm = memalloc_params_default();
+  prm.warm_start = false;
+  prm.restarts = false;
+  prm.time_limit_s = 60;
+  return prm;
+}
+
+static void verify_fails_with(const memalloc_problem_t *p, const int64_t *offsets,
+                              const char *want) {
+  memalloc_solution_t s;
+  memalloc_solution_init(&s);
+  memalloc_solution_resize(&s, p->n_buffers);
+  memcpy(s.offsets_bytes, offsets, (size_t)p->n_buffers * sizeof *offsets);
+  sched_diag_t d = {{0}};
+  cr_assert_eq(memalloc_verify(p, &s, &d), SCHED_ERR_INPUT, "accepted, wanted '%s'", want);
+  cr_assert(strstr(d.msg, want), "got '%s', wanted '%s'", d.msg, want);
+  memalloc_solution_free(&s);
+}
+
+/* ---- the validator ---- */
+
+Test(memalloc, validator_names_both_buffers_of_an_overlap) {
+  memalloc_problem_t p;
+  small_example(&p);
+  int64_t off[] = {0, 16, 200, 300, 400}; /* 1 [0,32) and 2 [16,80) share steps 1-2 */
+  verify_fails_with(&p, off, "buffers 1 and 2 overlap in time [1, 3) and space [16, 32)");
+  memalloc_problem_free(&p);
+}
+
+Test(memalloc, validator_names_a_misaligned_buffer) {
+  memalloc_problem_t p;
+  memalloc_problem_init(&p, 64);
+  add(&p, 7, 0, 2, 8, 4);
+  int64_t off[] = {6};
+  verify_fails_with(&p, off, "buffer 7 offset 6 is not a multiple of its alignment 4");
+  memalloc_problem_free(&p);
+}
+
+Test(memalloc, validator_names_a_buffer_above_the_capacity) {
+  memalloc_problem_t p;
+  memalloc_problem_init(&p, 8);
+  add(&p, 3, 0, 2, 4, 1);
+  int64_t off[] = {8};
+  verify_fails_with(&p, off, "buffer 3 ends at 12 bytes, above the capacity 8 bytes");
+  memalloc_problem_free(&p);
+}
+
+Test(memalloc, validator_names_a_negative_offset) {
+  memalloc_problem_t p;
+  memalloc_problem_init(&p, 8);
+  add(&p, 3, 0, 2, 4, 1);
+  int64_t off[] = {-4};
+  verify_fails_with(&p, off, "buffer 3 has negative offset -4");
+  memalloc_problem_free(&p);
+}
+
+Test(memalloc, validator_accepts_buffers_touching_in_time_or_space) {
+  memalloc_problem_t p;
+  small_example(&p);
+  memalloc_solution_t s;
+  memalloc_solution_init(&s);
+  memalloc_solution_resize(&s, 5);
+  int64_t off[] = {0, 48, 0, 16, 32}; /* the linear layout */
+  memcpy(s.offsets_bytes, off, sizeof off);
+  sched_diag_t d = {{0}};
+  cr_assert_eq(memalloc_verify(&p, &s, &d), SCHED_OK, "%s", d.msg);
+  memalloc_solution_free(&s);
+  memalloc_problem_free(&p);
+}
+
+/* ---- problem ---- */
+
+Test(memalloc, lower_bound_is_the_most_bytes_live_at_one_step) {
+  memalloc_problem_t p;
+  small_example(&p); /* step 1: 32 + 64 + 16 */
+  cr_assert_eq(memalloc_problem_lower_bound(&p), 112);
+  memalloc_problem_free(&p);
+}
+
+Test(memalloc, problem_rejects_bad_fields_naming_the_value) {
+  memalloc_problem_t p;
+  memalloc_problem_init(&p, 64);
+  sched_diag_t d = {{0}};
+  cr_assert_eq(memalloc_problem_add(&p, 9, 4, 4, 8, 1, &d), SCHED_ERR_INPUT);
+  cr_assert_str_eq(d.msg, "buffer 9: upper must be in (lower, 1099511627776], got lower 4, "
+                          "upper 4");
+  cr_assert_eq(memalloc_problem_add(&p, 9, 0, 4, 0, 1, &d), SCHED_ERR_INPUT);
+  cr_assert_str_eq(d.msg, "buffer 9: size must be in [1, 1099511627776], got 0");
+  add(&p, 1, 0, 2, 4, 1);
+  add(&p, 1, 3, 5, 4, 1);
+  cr_assert_eq(memalloc_problem_check(&p, &d), SCHED_ERR_INPUT);
+  cr_assert_str_eq(d.msg, "duplicate buffer id 1");
+  memalloc_problem_free(&p);
+}
+
+/* ---- hand-worked layouts ---- */
+
+Test(memalloc, linear_places_in_start_order_at_the_first_gap) {
+  memalloc_problem_t p;
+  small_example(&p);
+  memalloc_solution_t s;
+  memalloc_solution_init(&s);
+  memalloc_stats_t st;
+  cr_assert_eq(run("linear", &p, NULL, &s, &st), SCHED_OK);
+  /* order 1, 5, 2, 3, 4: 3 finds the gap under 2, 4 sits on 3 */
+  int64_t want[] = {0, 48, 0, 16, 32};
+  for (int i = 0; i < 5; i++)
+    cr_assert_eq(s.offsets_bytes[i], want[i], "buffer %d at %lld", i,
+                 (long long)s.offsets_bytes[i]);
+  cr_assert_eq(st.peak_bytes, 112);
+  cr_assert_eq(st.lower_bound_bytes, 112);
+  cr_assert_float_eq(st.overhead_pct, 0.0, 1e-9);
+  memalloc_solution_free(&s);
+  memalloc_problem_free(&p);
+}
+
+Test(memalloc, greedy_size_places_largest_first_at_the_best_gap) {
+  memalloc_problem_t p;
+  small_example(&p);
+  memalloc_solution_t s;
+  memalloc_solution_init(&s);
+  memalloc_stats_t st;
+  cr_assert_eq(run("greedy-size", &p, NULL, &s, &st), SCHED_OK);
+  /* order 2 (64), 4 (48), 1 (32), 5 (16, starts first), 3 (16) */
+  int64_t want[] = {64, 0, 64, 0, 96};
+  for (int i = 0; i < 5; i++)
+    cr_assert_eq(s.offsets_bytes[i], want[i], "buffer %d at %lld", i,
+                 (long long)s.offsets_bytes[i]);
+  cr_assert_eq(st.peak_bytes, 112);
+  memalloc_solution_free(&s);
+  memalloc_problem_free(&p);
+}
+
+Test(memalloc, overhead_is_percent_above_the_lower_bound) {
+  memalloc_problem_t p;
+  memalloc_problem_init(&p, 1000);
+  add(&p, 1, 0, 2, 30, 1);
+  add(&p, 2, 1, 3, 50, 1);
+  add(&p, 3, 2, 4, 30, 1);
+  add(&p, 4, 0, 1, 50, 1);
+  memalloc_solution_t s;
+  memalloc_solution_init(&s);
+  memalloc_stats_t st;
+  cr_assert_eq(run("linear", &p, NULL, &s, &st), SCHED_OK);
+  double want = 100.0 * (double)(st.peak_bytes - st.lower_bound_bytes) / st.lower_bound_bytes;
+  cr_assert_float_eq(st.overhead_pct, want, 1e-9);
+  memalloc_solution_free(&s);
+  memalloc_problem_free(&p);
+}
+
+/* ---- every allocator on random instances ---- */
+
+Test(memalloc, every_allocator_gives_valid_layouts_on_random_instances) {
+  for (uint64_t seed = 1; seed <= 12; seed++) {
+    memalloc_problem_t p;
+    memalloc_problem_init(&p, INT64_C(1) << 40);
+    memalloc_generate_random(&p, seed <= 4 ? 10 : 60, seed);
+    for (const memalloc_allocator_t *a = memalloc_allocators(); a->name; a++) {
+      if (strcmp(a->name, "ilp") == 0 && p.n_buffers > 10)
+        continue;
+      memalloc_solution_t s;
+      memalloc_solution_init(&s);
+      memalloc_stats_t st;
+      cr_assert_eq(run(a->name, &p, NULL, &s, &st), SCHED_OK, "%s seed %d", a->name, (int)seed);
+      cr_assert_geq(st.peak_bytes, st.lower_bound_bytes);
+      memalloc_solution_free(&s);
+    }
+    memalloc_problem_free(&p);
+  }
+}
+
+Test(memalloc, every_allocator_respects_alignment) {
+  memalloc_problem_t p;
+  memalloc_problem_init(&p, 4096);
+  tiny_instance(&p, 9, 77);
+  for (const memalloc_allocator_t *a = memalloc_allocators(); a->name; a++) {
+    memalloc_solution_t s;
+    memalloc_solution_init(&s);
+    memalloc_stats_t st;
+    cr_assert_eq(run(a->name, &p, NULL, &s, &st), SCHED_OK, "%s", a->name);
+    for (int i = 0; i < p.n_buffers; i++)
+      cr_assert_eq(s.offsets_bytes[i] % p.buffers[i].align_bytes, 0);
+    memalloc_solution_free(&s);
+  }
+  memalloc_problem_free(&p);
+}
+
+/* ---- search against the ILP ---- */
+
+/* The ILP's optimal peak for p (whose capacity is large). */
+static int64_t ilp_optimum(memalloc_problem_t *p) {
+  memalloc_solution_t s;
+  memalloc_solution_init(&s);
+  memalloc_stats_t st;
+  cr_assert_eq(run("ilp", p, NULL, &s, &st), SCHED_OK);
+  int64_t peak = s.peak_bytes;
+  memalloc_solution_free(&s);
+  return peak;
+}
+
+/* Search's answer at capacity cap under prm. */
+static int search_at(memalloc_problem_t *p, int64_t cap, const memalloc_params_t *prm,
+                     int64_t *nodes) {
+  p->capacity_bytes = cap;
+  memalloc_solution_t s;
+  memalloc_solution_init(&s);
+  memalloc_stats_t st;
+  int rc = run("search", p, prm, &s, &st);
+  if (nodes)
+    *nodes = st.nodes;
+  memalloc_solution_free(&s);
+  return rc;
+}
+
+Test(memalloc, search_fits_at_the_ilp_optimum_and_proves_one_byte_less_infeasible) {
+  memalloc_params_t prm = bare_params();
+  int gaps = 0;
+  for (uint64_t seed = 1; seed <= 24; seed++) {
+    memalloc_problem_t p;
+    memalloc_problem_init(&p, INT64_C(1) << 20);
+    tiny_instance(&p, 8, seed);
+    int64_t best = ilp_optimum(&p);
+    gaps += best > memalloc_problem_lower_bound(&p);
+    cr_assert_eq(search_at(&p, best, &prm, NULL), SCHED_OK, "seed %d cap %lld", (int)seed,
+                 (long long)best);
+    cr_assert_eq(search_at(&p, best - 1, &prm, NULL), SCHED_ERR_INFEASIBLE, "seed %d", (int)seed);
+    p.capacity_bytes = best - 1;
+    memalloc_solution_t s;
+    memalloc_solution_init(&s);
+    memalloc_stats_t st;
+    cr_assert_eq(run("ilp", &p, NULL, &s, &st), SCHED_ERR_INFEASIBLE, "seed %d", (int)seed);
+    memalloc_solution_free(&s);
+    memalloc_problem_free(&p);
+  }
+  cr_assert_geq(gaps, 3, "too few instances where the optimum is above the bound");
+}
+
+/* ---- each search technique ---- */
+
+static bool *technique(memalloc_params_t *prm, int k) {
+  bool *all[] = {&prm->canonical_order,      &prm->section_bound,  &prm->forced_placement,
+                 &prm->identical_order,      &prm->hole_dominance, &prm->static_partition,
+                 &prm->dynamic_decomposition};
+  return k < SCHED_ARRAY_LEN(all) ? all[k] : NULL;
+}
+
+static const char *const technique_names[] = {
+    "canonical_order", "section_bound",    "forced_placement",     "identical_order",
+    "hole_dominance",  "static_partition", "dynamic_decomposition"};
+
+/* Instances for the node counts: a tiny one, a twin of each buffer
+ * (identical ones to order), a copy later in time (a group to split off),
+ * and on odd seeds a buffer live throughout, so the groups only come apart
+ * once it is placed (dynamic decomposition, not the static partition). */
+static void cut_instance(memalloc_problem_t *p, uint64_t seed) {
+  memalloc_problem_init(p, INT64_C(1) << 20);
+  tiny_instance(p, 3, seed);
+  int n = p->n_buffers;
+  for (int i = 0; i < n; i++) {
+    memalloc_buffer_t b = p->buffers[i];
+    add(p, 200 + i, b.lower, b.upper, b.size_bytes, b.align_bytes);
+    add(p, 300 + i, b.lower + 20, b.upper + 20, b.size_bytes, b.align_bytes);
+  }
+  if (seed % 2)
+    add(p, 400, 0, 40, 5, 1);
+}
+
+Test(memalloc, every_search_technique_cuts_nodes_and_keeps_answers) {
+  int64_t with[8] = {0}, without[8] = {0};
+  for (uint64_t seed = 1; seed <= 6; seed++) {
+    memalloc_problem_t p;
+    cut_instance(&p, seed);
+    int64_t best = ilp_optimum(&p);
+    for (int64_t cap = best - 1; cap <= best; cap++) {
+      int want = cap == best ? SCHED_OK : SCHED_ERR_INFEASIBLE;
+      memalloc_params_t all = bare_params();
+      int64_t nodes_all;
+      cr_assert_eq(search_at(&p, cap, &all, &nodes_all), want);
+      for (int k = 0; technique(&all, k); k++) {
+        memalloc_params_t prm = bare_params();
+        *technique(&prm, k) = false;
+        int64_t nodes;
+        cr_assert_eq(search_at(&p, cap, &prm, &nodes), want, "without %s, seed %d",
+                     technique_names[k], (int)seed);
+        with[k] += nodes_all;
+        without[k] += nodes;
+      }
+    }
+    memalloc_problem_free(&p);
+  }
+  for (int k = 0; k < 7; k++)
+    cr_log_info("%s: %lld nodes with it, %lld without", technique_names[k], (long long)with[k],
+                (long long)without[k]);
+  for (int k = 0; k < 7; k++)
+    cr_assert_lt(with[k], without[k], "%s: %lld nodes with it, %lld without", technique_names[k],
+                 (long long)with[k], (long long)without[k]);
+}
+
+Test(memalloc, search_agrees_with_ilp_under_every_combination_of_techniques) {
+  for (uint64_t seed = 30; seed <= 33; seed++) {
+    memalloc_problem_t p;
+    memalloc_problem_init(&p, INT64_C(1) << 20);
+    tiny_instance(&p, 7, seed);
+    int64_t best = ilp_optimum(&p);
+    for (int mask = 0; mask < 1 << 7; mask++) {
+      memalloc_params_t prm = bare_params();
+      for (int k = 0; k < 7; k++)
+        *technique(&prm, k) = !(mask & (1 << k));
+      cr_assert_eq(search_at(&p, best, &prm, NULL), SCHED_OK, "mask %d seed %d", mask, (int)seed);
+      cr_assert_eq(search_at(&p, best - 1, &prm, NULL), SCHED_ERR_INFEASIBLE, "mask %d seed %d",
+                   mask, (int)seed);
+    }
+    memalloc_problem_free(&p);
+  }
+}
+
+/* ---- hard instances ---- */
+
+Test(memalloc, search_fits_tight_packed_instances_where_greedy_size_fails) {
+  int greedy_fails = 0;
+  for (uint64_t seed = 1; seed <= 6; seed++) {
+    memalloc_problem_t p;
+    memalloc_problem_init(&p, 1);
+    memalloc_generate_packed(&p, 80, 64 * 256, seed);
+    p.capacity_bytes = memalloc_problem_lower_bound(&p);
+    cr_assert_eq(p.capacity_bytes, 64 * 256);
+    memalloc_solution_t s;
+    memalloc_solution_init(&s);
+    memalloc_stats_t st;
+    greedy_fails += run("greedy-size", &p, NULL, &s, &st) == SCHED_ERR_NOT_FOUND;
+    memalloc_params_t prm = memalloc_params_default();
+    prm.time_limit_s = 60;
+    cr_assert_eq(run("search", &p, &prm, &s, &st), SCHED_OK, "seed %d", (int)seed);
+    cr_assert_eq(st.peak_bytes, p.capacity_bytes);
+    memalloc_solution_free(&s);
+    memalloc_problem_free(&p);
+  }
+  cr_assert_geq(greedy_fails, 4, "greedy-size failed only %d times", greedy_fails);
+}
+
+Test(memalloc, search_reports_the_time_limit_without_a_layout) {
+  memalloc_problem_t p;
+  memalloc_problem_init(&p, 1);
+  memalloc_generate_random(&p, 200, 5);
+  p.capacity_bytes = memalloc_problem_lower_bound(&p) - 1;
+  memalloc_params_t prm = bare_params();
+  prm.section_bound = false; /* no quick proof */
+  prm.node_limit = 1000;
+  memalloc_solution_t s;
+  memalloc_solution_init(&s);
+  sched_diag_t d = {{0}};
+  cr_assert_eq(memalloc_run(memalloc_allocator_find("search"), &p, &s, &prm, NULL, &d),
+               SCHED_ERR_TIMEOUT);
+  cr_assert_str_eq(d.msg, "search: node limit of 1000 reached without a layout");
+  memalloc_solution_free(&s);
+  memalloc_problem_free(&p);
+}
+
+/* ---- CSV ---- */
+
+static int csv_text(const char *text, memalloc_problem_t *p, sched_diag_t *d) {
+  FILE *in = fmemopen((void *)text, strlen(text), "r");
+  cr_assert(in);
+  memalloc_problem_init(p, 1024);
+  int rc = memalloc_csv_read(in, "b.csv", p, d);
+  fclose(in);
+  return rc;
+}
+
+static void csv_bad(const char *text, const char *want) {
+  memalloc_problem_t p;
+  sched_diag_t d = {{0}};
+  cr_assert_eq(csv_text(text, &p, &d), SCHED_ERR_INPUT, "accepted: %s", text);
+  cr_assert_str_eq(d.msg, want);
+  memalloc_problem_free(&p);
+}
+
+Test(memalloc, csv_reads_rows_and_optional_columns) {
+  memalloc_problem_t p;
+  sched_diag_t d = {{0}};
+  cr_assert_eq(csv_text("size,id,upper,lower\n 16 , 7, 4, 1\n\n8,9,3,0\r\n", &p, &d), SCHED_OK,
+               "%s", d.msg);
+  cr_assert_eq(p.n_buffers, 2);
+  cr_assert_eq(p.buffers[0].id, 7);
+  cr_assert_eq(p.buffers[0].lower, 1);
+  cr_assert_eq(p.buffers[0].upper, 4);
+  cr_assert_eq(p.buffers[0].size_bytes, 16);
+  cr_assert_eq(p.buffers[1].align_bytes, 1);
+  memalloc_problem_free(&p);
+  cr_assert_eq(csv_text("id,lower,upper,size,alignment,offset\n1,0,2,8,64,0\n", &p, &d), SCHED_OK,
+               "%s", d.msg);
+  cr_assert_eq(p.buffers[0].align_bytes, 64);
+  memalloc_problem_free(&p);
+}
+
+Test(memalloc, csv_errors_name_file_line_and_value) {
+  csv_bad("", "b.csv:1: empty file, expected a header row 'id,lower,upper,size'");
+  csv_bad("1,0,2,8\n", "b.csv:1: missing header row 'id,lower,upper,size' (unknown column '1')");
+  csv_bad("id,lower,upper\n1,0,2\n", "b.csv:1: header has no 'size' column");
+  csv_bad("id,lower,upper,size\n1,0,2\n", "b.csv:2: expected 4 fields, got 3");
+  csv_bad("id,lower,upper,size\n1,0,2,8x\n", "b.csv:2: size is not an integer: '8x'");
+  csv_bad("id,lower,upper,size\n1,0,2,-8\n", "b.csv:2: size must be positive, got -8");
+  csv_bad("id,lower,upper,size\n1,5,5,8\n",
+          "b.csv:2: upper must be greater than lower, got lower 5, upper 5");
+  csv_bad("id,lower,upper,size\n1,-1,5,8\n", "b.csv:2: lower must not be negative, got -1");
+  csv_bad("id,lower,upper,size\n1,0,2,8\n2,0,2,8\n1,3,4,8\n2,5,6,8\n",
+          "b.csv:4: duplicate id 1 (first on line 2)");
+  csv_bad("id,lower,upper,size\n1,0,2,99999999999999999999\n",
+          "b.csv:2: size is out of range: '99999999999999999999'");
+  csv_bad("id,lower,upper,size\n1,0,2,2000000000000\n",
+          "b.csv:2: size 2000000000000 exceeds the limit 1099511627776");
+  csv_bad("id,lower,upper,size\n1,0,2000000000000,8\n",
+          "b.csv:2: upper 2000000000000 exceeds the limit 1099511627776");
+}
+
+Test(memalloc, csv_write_adds_the_offset_column) {
+  memalloc_problem_t p;
+  small_example(&p);
+  memalloc_solution_t s;
+  memalloc_solution_init(&s);
+  memalloc_stats_t st;
+  cr_assert_eq(run("linear", &p, NULL, &s, &st), SCHED_OK);
+  char buf[512] = {0};
+  FILE *out = fmemopen(buf, sizeof buf, "w");
+  memalloc_csv_write(out, &p, &s);
+  fclose(out);
+  cr_assert_str_eq(buf, "id,lower,upper,size,offset\n1,0,3,32,0\n2,1,4,64,48\n3,3,6,16,0\n"
+                        "4,4,6,48,16\n5,0,2,16,32\n");
+  memalloc_solution_free(&s);
+  memalloc_problem_free(&p);
+}
+
+/* ---- the command ---- */
+
+/* Runs `sched memalloc --input FILE --capacity CAP [FLAG VALUE] --no-time`. */
+static int memalloc_cmd(const char *file, const char *cap, const char *flag, const char *value) {
+  char *argv[10] = {"memalloc", "--input", (char *)file, "--capacity", (char *)cap};
+  int argc = 5;
+  if (flag) {
+    argv[argc++] = (char *)flag;
+    argv[argc++] = (char *)value;
+  }
+  argv[argc++] = "--no-time";
+  argv[argc] = NULL;
+  return cmd_memalloc(argc, argv);
+}
+
+Test(memalloc, command_exit_codes_say_fit_none_or_bad_input, .init = cr_redirect_stdout) {
+  cr_redirect_stderr();
+  cr_assert_eq(memalloc_cmd(DATA "chain.csv", "8", NULL, NULL), CLI_EXIT_OK);
+  cr_assert_eq(memalloc_cmd(DATA "chain.csv", "7", NULL, NULL), CLI_EXIT_NO);
+  cr_assert_eq(memalloc_cmd(DATA "small.csv", "100", "--allocator", "linear"), CLI_EXIT_NO);
+  cr_assert_eq(memalloc_cmd(DATA "small.csv", "1KB", "--allocator", "greedy-size"), CLI_EXIT_OK);
+  cr_assert_eq(memalloc_cmd(DATA "negative.csv", "1KB", NULL, NULL), CLI_EXIT_INPUT);
+  cr_assert_eq(memalloc_cmd(DATA "missing.csv", "1KB", NULL, NULL), CLI_EXIT_INPUT);
+  cr_assert_eq(memalloc_cmd(DATA "chain.csv", "1XB", NULL, NULL), CLI_EXIT_INPUT);
+  cr_assert_eq(memalloc_cmd(DATA "chain.csv", "8", "--allocator", "serch"), CLI_EXIT_INPUT);
+}
