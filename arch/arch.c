@@ -20,8 +20,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "arch/arch.h"
+#include "arch/arch_internal.h"
 #include "ir/ir.h"
+
+#include <glob.h>
 
 #define KIB INT64_C(1024)
 #define MIB (INT64_C(1024) * 1024)
@@ -45,6 +47,14 @@
                         [ARCH_MPE_CUBOID_4x16] = 0.93},                                            \
     .shave_launch_us = 3.0, .shave_bytes_per_cycle = 8.0, .shave_complex_factor = 4.0              \
   }
+
+/* The host CPU of an Intel client SoC for the rare op the VPU presets
+ * cannot run (they run every op class, so this is only reached through arch
+ * files that add restrictions): ~20 GMAC/s int8 on a few cores, ~10 G
+ * elements/s, 20 us to hand an op over. Targets set their own. */
+#define HOST_CPU_VPU                                                                               \
+  .cpu_ns_per_element = 0.1, .cpu_ns_per_mac = 0.05, .cpu_launch_us = 20.0,                      \
+  .rules = {.npu_ops = ARCH_OP_CLASSES_ALL }
 
 static const arch_t preset_vpu20 = {
     .name = "vpu20",
@@ -81,6 +91,7 @@ static const arch_t preset_vpu20 = {
              .shave_launch_us = 5.0,
              .shave_bytes_per_cycle = 4.0,
              .shave_complex_factor = 4.0},
+    HOST_CPU_VPU,
 };
 
 static const arch_t preset_vpu27 = {
@@ -108,6 +119,7 @@ static const arch_t preset_vpu27 = {
     .fit_pipelined = 0.85,
     .ppe_fusable = PPE_DEFAULT,
     .cost = COST_PARAMS_VPU27,
+    HOST_CPU_VPU,
 };
 
 /* Public sources give 1700-1850 MHz and 45-136 GB/s; we take the public cost
@@ -138,6 +150,7 @@ static const arch_t preset_vpu40 = {
     .fit_pipelined = 0.85,
     .ppe_fusable = PPE_DEFAULT,
     .cost = COST_PARAMS_VPU27,
+    HOST_CPU_VPU,
 };
 
 static const arch_t *const presets[] = {&preset_vpu20, &preset_vpu27, &preset_vpu40};
@@ -217,6 +230,10 @@ static const arch_field_t arch_fields[] = {
     F("cost.shave_bytes_per_cycle", FIELD_F64, cost.shave_bytes_per_cycle, "bytes/cycle/SHAVE",
       0.001, 65536),
     F("cost.shave_complex_factor", FIELD_F64, cost.shave_complex_factor, "x", 1, 1000),
+    F("cpu_ns_per_element", FIELD_F64, cpu_ns_per_element, "ns/element", 1e-6, 1e6),
+    F("cpu_ns_per_mac", FIELD_F64, cpu_ns_per_mac, "ns/MAC", 1e-6, 1e6),
+    F("cpu_launch_us", FIELD_F64, cpu_launch_us, "us/op", 0, 1e6),
+    F("fallback_downstream", FIELD_BOOL, rules.fallback_downstream, "", 0, 0),
 };
 
 #undef F
@@ -327,6 +344,7 @@ void arch_describe(const arch_t *a, FILE *out) {
   fprintf(out, "# arch: %s\n", a->name);
   for (int i = 0; i < SCHED_ARRAY_LEN(arch_fields); i++)
     describe_field(a, &arch_fields[i], out);
+  arch_i_rules_describe(a, out);
 }
 
 /* ---- arch files ---- */
@@ -456,6 +474,12 @@ static int apply_object(const json_ctx_t *c, const cJSON *obj, const char *prefi
         return rc;
       continue;
     }
+    if (!*prefix && arch_i_rules_key(v->string)) {
+      int rc = arch_i_rules_read(c->path, v->string, v, a, c->diag);
+      if (rc != SCHED_OK)
+        return rc;
+      continue;
+    }
     const arch_field_t *f = field_find(prefix, v->string);
     if (!f)
       return sched_diag_set(c->diag, SCHED_ERR_INPUT, "arch file %s: unknown key '%s%s'", c->path,
@@ -537,11 +561,43 @@ done:
   return rc;
 }
 
-int arch_load(const char *name_or_path, arch_t *out, sched_diag_t *diag) {
+/* "artpec8, artpec9, ..." : the targets shipped in arch/targets/. */
+static void target_list(char *buf, size_t len) {
+  glob_t found;
+  buf[0] = '\0';
+  if (glob(SCHED_TARGETS_DIR "/*.json", 0, NULL, &found) != 0)
+    return;
+  size_t used = 0;
+  for (size_t i = 0; i < found.gl_pathc && used < len; i++) {
+    char name[ARCH_NAME_MAX];
+    name_from_path(found.gl_pathv[i], name);
+    used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", name);
+  }
+  globfree(&found);
+}
+
+/* A bare name: a preset, else a target file arch/targets/NAME.json (the
+ * source tree's path is compiled in, see arch/CMakeLists.txt). */
+static int load_named(const char *name, arch_t *out, sched_diag_t *diag) {
   for (int i = 0; preset_names[i]; i++)
-    if (strcmp(name_or_path, preset_names[i]) == 0)
-      return arch_preset(name_or_path, out, diag);
+    if (strcmp(name, preset_names[i]) == 0)
+      return arch_preset(name, out, diag);
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s.json", SCHED_TARGETS_DIR, name);
+  FILE *f = fopen(path, "rb");
+  if (f) {
+    fclose(f);
+    return load_file(path, out, diag);
+  }
+  char targets[256];
+  target_list(targets, sizeof targets);
+  return sched_diag_set(diag, SCHED_ERR_INPUT,
+                        "unknown arch '%s' (presets: vpu20, vpu27, vpu40; targets: %s)", name,
+                        targets[0] ? targets : "none found in " SCHED_TARGETS_DIR);
+}
+
+int arch_load(const char *name_or_path, arch_t *out, sched_diag_t *diag) {
   if (!strchr(name_or_path, '/') && !strchr(name_or_path, '.'))
-    return arch_preset(name_or_path, out, diag); /* a misspelt preset, not a file */
+    return load_named(name_or_path, out, diag);
   return load_file(name_or_path, out, diag);
 }

@@ -14,6 +14,7 @@
 int cmd_run(int argc, char **argv);      /* plan and report a network (the default) */
 int cmd_cost(int argc, char **argv);     /* cost one DPU workload */
 int cmd_memalloc(int argc, char **argv); /* allocate buffers from a CSV */
+int cmd_check(int argc, char **argv);    /* operator support of a net on a target */
 int cmd_sweep(int argc, char **argv);    /* run a sweep file (experiments/) */
 int cmd_regress(int argc, char **argv);  /* golden metrics check (experiments/) */
 int cmd_plot(int argc, char **argv);     /* gnuplot pictures of sweep results */

@@ -15,6 +15,7 @@ static const subcommand_t subcommands[] = {
     {"run", cmd_run, "plan a network and report it (default when the first argument is a flag)"},
     {"cost", cmd_cost, "cost one DPU workload"},
     {"memalloc", cmd_memalloc, "allocate CMX buffers from a CSV of live ranges"},
+    {"check", cmd_check, "which ops of a net fall back to the CPU on a target, and why"},
     {"sweep", cmd_sweep, "run a sweep file's points in parallel; one CSV/JSON row per point"},
     {"regress", cmd_regress, "re-run the golden points; fail when a modelled number changed"},
     {"plot", cmd_plot, "plot sweep results or a report's layers with gnuplot"},
@@ -28,6 +29,13 @@ static void print_subcommands(FILE *out) {
 }
 
 int main(int argc, char **argv) {
+  if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+    char *help_argv[] = {argv[0], "--help", NULL};
+    int code = cmd_run(2, help_argv);
+    fputc('\n', stdout);
+    print_subcommands(stdout);
+    return code;
+  }
   if (argc < 2 || argv[1][0] == '-')
     return cmd_run(argc, argv);
   const char *names[sizeof subcommands / sizeof subcommands[0] + 1];
@@ -40,9 +48,6 @@ int main(int argc, char **argv) {
   names[n] = NULL;
   const char *guess = cli_suggest(argv[1], names);
   if (guess)
-    cli_error("unknown subcommand '%s' (did you mean '%s'?)", argv[1], guess);
-  else
-    cli_error("unknown subcommand '%s'", argv[1]);
-  print_subcommands(stderr);
-  return CLI_EXIT_INPUT;
+    return cli_error("unknown subcommand '%s' (did you mean '%s'?)", argv[1], guess);
+  return cli_error("unknown subcommand '%s' (see sched --help)", argv[1]);
 }
