@@ -89,7 +89,6 @@ static void print_usage(FILE *out) {
   fprintf(out, "\nsolvers:\n");
   for (const strat_solver_t *const *s = strat_solvers(); *s; s++)
     fprintf(out, "  %-24s %s\n", (*s)->name, (*s)->summary);
-  fprintf(out, "\nsubcommands: cost, memalloc (see sched SUBCOMMAND --help)\n");
 }
 
 static int set_flag(const run_flag_t *f, const char *value, run_options_t *o) {
