@@ -360,7 +360,9 @@ static bool id_conflict(const order_t *o, schedule_barriers_t *b, const int *hol
   for (int i = 0; i < b->barriers_max; i++) {
     schedule_barrier_t *bj = &b->barriers[holder[i]];
     int cost = merge_cost(o, bj, bk);
-    if (cost == 0 && bj->n_producers + bk->n_producers <= b->slots &&
+    bool after_prev = holder[b->barriers_max + i] < 0 ||
+                      ordered_before(o, &b->barriers[holder[b->barriers_max + i]], bk);
+    if (cost == 0 && after_prev && bj->n_producers + bk->n_producers <= b->slots &&
         bj->n_consumers + bk->n_consumers <= b->slots) {
       barrier_merge(bj, bk);
       return true;
@@ -398,8 +400,8 @@ static void drop_merged(schedule_barriers_t *b) {
  * and cannot merge for free, adds its serialisation and returns false. */
 static bool ids_assign(const order_t *o, schedule_barriers_t *b, int *holder, sched_diag_t *diag,
                        int *status) {
-  for (int i = 0; i < b->barriers_max; i++)
-    holder[i] = -1;
+  for (int i = 0; i < 2 * b->barriers_max; i++)
+    holder[i] = -1; /* [id]: current use, [max + id]: the use before it */
   for (int k = 0; k < b->n_barriers; k++) {
     schedule_barrier_t *bk = &b->barriers[k];
     int id = -1;
@@ -408,6 +410,7 @@ static bool ids_assign(const order_t *o, schedule_barriers_t *b, int *holder, sc
         id = i;
     if (id >= 0) {
       bk->id = id;
+      holder[b->barriers_max + id] = holder[id];
       holder[id] = k;
     } else if (!id_conflict(o, b, holder, k, diag, status)) {
       return false;
@@ -484,7 +487,7 @@ int schedule_barriers_plan(const schedule_graph_t *g, const arch_t *arch,
                           "barriers: need at least 1 barrier and 1 slot, "
                           "got %d barriers and %d slots",
                           out->barriers_max, out->slots);
-  int *holder = sched_xmalloc((size_t)out->barriers_max * sizeof *holder);
+  int *holder = sched_xmalloc(2 * (size_t)out->barriers_max * sizeof *holder);
   int status = SCHED_OK, max_rounds = SCHED_MAX(params->max_serial_rounds, 1);
   for (out->rounds = 1;; out->rounds++) {
     if (plan_round(g, sched, out, holder, diag, &status) || status != SCHED_OK)

@@ -220,11 +220,16 @@ static bool replay_step(replay_t *r, int e) {
   return true;
 }
 
+/* Names the stuck task with the lowest id and a producer it waits for. */
 static int replay_deadlock(const replay_t *r, sched_diag_t *diag) {
-  for (int e = 0; e < r->s->n_engines; e++) {
-    if (r->head[e] >= r->s->engines[e].n_tasks)
-      continue;
-    int t = r->fifo[r->fifo_start[e] + r->head[e]];
+  int t = -1, e = -1;
+  for (int k = 0; k < r->s->n_engines; k++)
+    if (r->head[k] < r->s->engines[k].n_tasks &&
+        (t < 0 || r->fifo[r->fifo_start[k] + r->head[k]] < t)) {
+      e = k;
+      t = r->fifo[r->fifo_start[k] + r->head[k]];
+    }
+  if (t >= 0) {
     for (int i = r->waits.start[t]; i < r->waits.start[t + 1]; i++) {
       int bi = r->waits.list[i];
       if (r->remaining[bi] == 0)

@@ -1,0 +1,264 @@
+/* test_barriers.c - the barrier program: the two-layer example worked by
+ * hand, the checker on every zoo net, broken programs it must catch, and
+ * serialisation when physical barriers are forced down to 4. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "schedule/schedule.h"
+
+static arch_t small_arch(void) {
+  arch_t arch;
+  sched_diag_t d;
+  cr_assert_eq(arch_preset("vpu27", &arch, &d), SCHED_OK);
+  arch.tiles = 2;
+  arch.dma_ports = 2;
+  arch.shaves = 2;
+  arch.dpu_clock_mhz = 1000;
+  arch.dma_latency_ns = 100;
+  return arch;
+}
+
+static schedule_task_t dma(int layer, schedule_task_role_t role, int64_t cycles) {
+  return (schedule_task_t){.kind = SCHEDULE_TASK_DMA,
+                           .role = role,
+                           .layer = layer,
+                           .cluster = -1,
+                           .cycles = cycles,
+                           .ddr = true};
+}
+
+static schedule_task_t dpu(int layer, int cluster, int64_t cycles) {
+  return (schedule_task_t){.kind = SCHEDULE_TASK_DPU,
+                           .role = SCHEDULE_ROLE_COMPUTE,
+                           .layer = layer,
+                           .cluster = cluster,
+                           .cycles = cycles};
+}
+
+/* The example of test_schedule.c: 0 w1, 1 in1, 2-3 conv1 on DPU0/1, 4 w2,
+ * 5-6 conv2 on DPU0/1, 7 out2. Timeline: DMA0 runs 0, 4, 7; DMA1 runs 1. */
+static void two_layers(schedule_graph_t *g, schedule_t *s, const arch_t *arch) {
+  const char *names[] = {"conv1", "conv2"};
+  schedule_graph_init(g, 2, names);
+  schedule_task_t t[] = {dma(0, SCHEDULE_ROLE_WEIGHTS, 300),
+                         dma(0, SCHEDULE_ROLE_INPUT, 500),
+                         dpu(0, 0, 1000),
+                         dpu(0, 1, 1000),
+                         dma(1, SCHEDULE_ROLE_WEIGHTS, 600),
+                         dpu(1, 0, 800),
+                         dpu(1, 1, 800),
+                         dma(1, SCHEDULE_ROLE_OUTPUT, 400)};
+  for (int i = 0; i < 8; i++)
+    schedule_graph_add_task(g, &t[i]);
+  const int deps[][2] = {{0, 2}, {0, 3}, {1, 2}, {1, 3}, {2, 5}, {3, 5},
+                         {2, 6}, {3, 6}, {4, 5}, {4, 6}, {5, 7}, {6, 7}};
+  for (int i = 0; i < SCHED_ARRAY_LEN(deps); i++)
+    schedule_graph_add_dep(g, deps[i][0], deps[i][1]);
+  sched_diag_t d = {{0}};
+  cr_assert_eq(schedule_graph_finish(g, &d), SCHED_OK, "%s", d.msg);
+  cr_assert_eq(schedule_simulate(g, arch, s, &d), SCHED_OK, "%s", d.msg);
+}
+
+static void expect_barrier(const schedule_barrier_t *b, const int *prod, int np, const int *cons,
+                           int nc, int id) {
+  cr_assert_eq(b->n_producers, np);
+  cr_assert_eq(b->n_consumers, nc);
+  for (int i = 0; i < np; i++)
+    cr_expect_eq(b->producers[i], prod[i]);
+  for (int i = 0; i < nc; i++)
+    cr_expect_eq(b->consumers[i], cons[i]);
+  cr_expect_eq(b->id, id);
+}
+
+/* By hand. 12 dependencies; 2 -> 5 and 3 -> 6 follow DPU FIFO order. The
+ * rest need barriers, one per set of producers: A {w1, in1} -> {conv1 c0,
+ * conv1 c1} (two consumers merged), B {conv1 c0, w2} -> conv2 c1, C
+ * {conv1 c1, w2} -> conv2 c0, D {conv2 c0, conv2 c1} -> out2. In activation
+ * order A (cycle 0), B and C (300, B first by producer), D (1700). Ids: A 0;
+ * B 1 (conv1 c1, A's consumer, is not ordered before B's producer conv1
+ * c0); C 2; D reuses 0 (A's consumers are ordered before D's producers). A,
+ * B and C are live together over [300, 1700). */
+Test(barriers, two_layer_example_matches_the_hand_worked_program) {
+  arch_t arch = small_arch();
+  schedule_graph_t g;
+  schedule_t s;
+  two_layers(&g, &s, &arch);
+  schedule_barriers_t b;
+  sched_diag_t d = {{0}};
+  schedule_params_t prm = schedule_params_default();
+  cr_assert_eq(schedule_barriers_plan(&g, &arch, &prm, &s, &b, &d), SCHED_OK, "%s", d.msg);
+  cr_expect_eq(b.deps_total, 12);
+  cr_expect_eq(b.deps_fifo, 2);
+  cr_expect_eq(b.deps_transitive, 0);
+  cr_expect_eq(b.merged, 1);
+  cr_assert_eq(b.n_barriers, 4);
+  expect_barrier(&b.barriers[0], (int[]){0, 1}, 2, (int[]){2, 3}, 2, 0);
+  expect_barrier(&b.barriers[1], (int[]){2, 4}, 2, (int[]){6}, 1, 1);
+  expect_barrier(&b.barriers[2], (int[]){3, 4}, 2, (int[]){5}, 1, 2);
+  expect_barrier(&b.barriers[3], (int[]){5, 6}, 2, (int[]){7}, 1, 0);
+  cr_expect_eq(b.ids_used, 3);
+  cr_expect_eq(b.peak_live, 3);
+  cr_expect_eq(b.n_serial, 0);
+  cr_expect_eq(b.stall_cycles, 0);
+  cr_expect_eq(schedule_barriers_verify(&g, &s, &b, &d), SCHED_OK, "%s", d.msg);
+  schedule_barriers_free(&b);
+  schedule_free(&s);
+  schedule_graph_free(&g);
+}
+
+/* With 2 ids, C finds none: neither A nor B can be waited for (C's
+ * producer conv1 c1 is A's consumer and precedes B's consumer conv2 c1),
+ * but C merges with B for free (every producer of either already precedes
+ * every consumer of either) and takes id 1. */
+Test(barriers, two_ids_merge_the_parallel_barriers_of_the_example) {
+  arch_t arch = small_arch();
+  schedule_graph_t g;
+  schedule_t s;
+  two_layers(&g, &s, &arch);
+  schedule_barriers_t b;
+  sched_diag_t d = {{0}};
+  schedule_params_t prm = schedule_params_default();
+  prm.barriers = 2;
+  cr_assert_eq(schedule_barriers_plan(&g, &arch, &prm, &s, &b, &d), SCHED_OK, "%s", d.msg);
+  cr_assert_eq(b.n_barriers, 3);
+  expect_barrier(&b.barriers[1], (int[]){2, 3, 4}, 3, (int[]){5, 6}, 2, 1);
+  expect_barrier(&b.barriers[2], (int[]){5, 6}, 2, (int[]){7}, 1, 0);
+  cr_expect_eq(b.merged, 2);
+  cr_expect_eq(b.ids_used, 2);
+  cr_expect_eq(schedule_barriers_verify(&g, &s, &b, &d), SCHED_OK, "%s", d.msg);
+  schedule_barriers_free(&b);
+  schedule_free(&s);
+  schedule_graph_free(&g);
+}
+
+Test(barriers, the_checker_catches_a_missing_barrier_a_reused_id_and_a_deadlock) {
+  arch_t arch = small_arch();
+  schedule_graph_t g;
+  schedule_t s;
+  two_layers(&g, &s, &arch);
+  schedule_barriers_t b;
+  sched_diag_t d = {{0}};
+  schedule_params_t prm = schedule_params_default();
+  cr_assert_eq(schedule_barriers_plan(&g, &arch, &prm, &s, &b, &d), SCHED_OK);
+
+  b.barriers[2].n_consumers = 0; /* C no longer holds conv2 c0 back */
+  b.barriers[2].consumers[0] = 5;
+  cr_expect_eq(schedule_barriers_verify(&g, &s, &b, &d), SCHED_ERR_INTERNAL);
+  cr_expect_str_eq(d.msg, "barrier 2: 2 producers and 0 consumers, limits 1..256");
+  b.barriers[2].n_consumers = 1;
+  b.barriers[2].consumers[0] = 7; /* waits at out2 instead of conv2 c0 */
+  cr_expect_eq(schedule_barriers_verify(&g, &s, &b, &d), SCHED_ERR_INTERNAL);
+  cr_expect_str_eq(d.msg, "data dependency 3 'conv1 dpu s0 c1' -> 5 'conv2 dpu s0 c0' is not "
+                          "enforced: no barrier or FIFO order makes the consumer wait");
+  b.barriers[2].consumers[0] = 5;
+
+  b.barriers[2].id = 1; /* C takes B's id while B is live */
+  cr_expect_eq(schedule_barriers_verify(&g, &s, &b, &d), SCHED_ERR_INTERNAL);
+  cr_expect_str_eq(d.msg, "barrier 2 reuses id 1 while barrier 1 is live: its consumer 6 'conv2 "
+                          "dpu s0 c1' is not ordered before producer 3 'conv1 dpu s0 c1'");
+  b.barriers[2].id = 2;
+
+  b.barriers[0].producers[1] = 7; /* conv1 waits for out2, which comes after it */
+  cr_expect_eq(schedule_barriers_verify(&g, &s, &b, &d), SCHED_ERR_INTERNAL);
+  cr_expect_str_eq(d.msg, "deadlock: task 2 'conv1 dpu s0 c0' on DPU0 waits for barrier 0 (id 0) "
+                          "whose producer 7 'conv2 out s0' never runs");
+  b.barriers[0].producers[1] = 1;
+  b.barriers[3].id = 64;
+  cr_expect_eq(schedule_barriers_verify(&g, &s, &b, &d), SCHED_ERR_INTERNAL);
+  cr_expect_str_eq(d.msg, "barrier 3: id 64 outside 0..63");
+  schedule_barriers_free(&b);
+  schedule_free(&s);
+  schedule_graph_free(&g);
+}
+
+/* ---- the zoo ---- */
+
+typedef struct {
+  arch_t arch;
+  ir_graph_t g;
+  cost_model_t model;
+  strat_problem_t p;
+  strat_plan_t plan;
+  schedule_graph_t tasks;
+  schedule_t s;
+  schedule_barriers_t b;
+} pipeline_t;
+
+static void pipeline_run(pipeline_t *x, const char *net, const char *cmx, int barriers) {
+  sched_diag_t d = {{0}};
+  int64_t bytes;
+  cr_assert_eq(arch_preset("vpu27", &x->arch, &d), SCHED_OK);
+  cr_assert_eq(arch_parse_size(cmx, &bytes, &d), SCHED_OK);
+  cr_assert_eq(arch_set_cmx(&x->arch, bytes, &d), SCHED_OK);
+  cr_assert_eq(ir_zoo_build(net, &x->g, &d), SCHED_OK, "%s", d.msg);
+  ir_graph_fuse_activations(&x->g, x->arch.ppe_fusable);
+  cr_assert_eq(cost_model_init(&x->model, &x->arch, "analytic", &d), SCHED_OK);
+  cr_assert_eq(strat_problem_init(&x->p, &x->g, &x->model, STRAT_OBJECTIVE_LATENCY, &d), SCHED_OK);
+  strat_stats_t st;
+  cr_assert_eq(
+      strat_solve(strat_solver_find("greedy"), &x->p, &(strat_params_t){0}, &x->plan, &st, &d),
+      SCHED_OK, "%s", d.msg);
+  schedule_params_t prm = schedule_params_default();
+  prm.barriers = barriers;
+  cr_assert_eq(schedule_graph_build(&x->p, &x->plan, &prm, &x->tasks, &d), SCHED_OK, "%s", d.msg);
+  cr_assert_eq(schedule_simulate(&x->tasks, &x->arch, &x->s, &d), SCHED_OK, "%s", d.msg);
+  cr_assert_eq(schedule_barriers_plan(&x->tasks, &x->arch, &prm, &x->s, &x->b, &d), SCHED_OK,
+               "%s %s: %s", net, cmx, d.msg);
+}
+
+static void pipeline_free(pipeline_t *x) {
+  schedule_barriers_free(&x->b);
+  schedule_free(&x->s);
+  schedule_graph_free(&x->tasks);
+  strat_plan_free(&x->plan);
+  strat_problem_free(&x->p);
+  cost_model_free(&x->model);
+  ir_graph_free(&x->g);
+}
+
+static const char *const zoo[] = {"fsrcnn",   "edsr",     "wdsr",       "mobilenetv2",
+                                  "resnet18", "resnet50", "yolov3-tiny"};
+
+static void check_net(const char *net, const char *cmx) {
+  pipeline_t x = {0};
+  pipeline_run(&x, net, cmx, 0);
+  sched_diag_t d = {{0}};
+  cr_expect_eq(schedule_barriers_verify(&x.tasks, &x.s, &x.b, &d), SCHED_OK, "%s %s: %s", net, cmx,
+               d.msg);
+  cr_expect_eq(schedule_verify(&x.tasks, &x.s, &d), SCHED_OK, "%s %s: %s", net, cmx, d.msg);
+  cr_expect_leq(x.b.ids_used, 64);
+  cr_expect_gt(x.b.deps_fifo + x.b.deps_transitive, 0, "%s %s: nothing dropped", net, cmx);
+  cr_expect_lt(x.b.n_barriers, x.b.deps_total, "%s %s", net, cmx);
+  pipeline_free(&x);
+}
+
+Test(barriers, the_checker_passes_on_every_zoo_net_at_2mb) {
+  for (int i = 0; i < SCHED_ARRAY_LEN(zoo); i++)
+    check_net(zoo[i], "2MB");
+}
+
+Test(barriers, the_checker_passes_on_every_zoo_net_at_1mb) {
+  for (int i = 0; i < SCHED_ARRAY_LEN(zoo); i++)
+    check_net(zoo[i], "1MB");
+}
+
+/* Four ids: the program still verifies, at most 4 ids are used, and some
+ * net needs serialisation (added dependencies, and their cost reported as
+ * the latency above the unserialised schedule). */
+Test(barriers, four_barriers_serialise_and_still_validate) {
+  int serialised = 0;
+  for (int i = 0; i < SCHED_ARRAY_LEN(zoo); i++) {
+    pipeline_t x = {0};
+    pipeline_run(&x, zoo[i], "2MB", 4);
+    sched_diag_t d = {{0}};
+    cr_expect_eq(schedule_barriers_verify(&x.tasks, &x.s, &x.b, &d), SCHED_OK, "%s: %s", zoo[i],
+                 d.msg);
+    cr_expect_eq(schedule_verify(&x.tasks, &x.s, &d), SCHED_OK, "%s: %s", zoo[i], d.msg);
+    cr_expect_leq(x.b.ids_used, 4);
+    cr_expect_eq(x.b.barriers_max, 4);
+    cr_expect_eq(x.b.stall_cycles, x.s.latency_cycles - x.b.unserialised_latency_cycles);
+    serialised += x.b.n_serial > 0;
+    pipeline_free(&x);
+  }
+  cr_expect_gt(serialised, 0);
+}
