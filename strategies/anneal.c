@@ -14,9 +14,12 @@
  * overflow it visits. The random numbers come from a local xorshift64*
  * seeded with params->seed, so a seed gives the same plan every run (the
  * wall-clock limit, checked every 256 moves, is the one exception).
- * O(moves x (layers x inputs + crossings)). */
+ * A move re-costs only the layers whose candidate or inputs' spills it
+ * touches; the overflow is re-summed from tables: O(moves x (layers +
+ * crossings)). */
 #include "strategies/strategies.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,19 +33,45 @@ typedef struct {
   uint64_t state;
 } anneal_rng_t;
 
+/* Per (layer, candidate) row: what the plan model charges. */
 typedef struct {
-  int *cand;
-  bool *voluntary;
-} anneal_state_t;
+  int64_t base;      /* objective with only graph inputs from DDR */
+  int64_t read;      /* per input read from DDR */
+  int64_t write;     /* output written to DDR */
+  int64_t footprint; /* CMX while the layer runs */
+  int64_t kept;      /* CMX of the output kept while it crosses a step */
+} anneal_row_t;
+
+/* What the last move changed, to undo it. */
+typedef struct {
+  int layer, old_cand; /* layer -1: a voluntary spill flip of value `flipped` */
+  int flipped;
+  int values[IR_MAX_INPUTS + 1];
+  bool old_spilled[IR_MAX_INPUTS + 1];
+  int n_values;
+  int *layers; /* re-costed layers and their old costs */
+  int64_t *old_cost;
+  int n_layers;
+} anneal_undo_t;
 
 typedef struct {
   const strat_problem_t *p;
+  anneal_row_t *rows;
+  int *row0;      /* layer l's rows start at row0[l] */
+  int *slots;     /* producers of each layer's non-graph inputs, concatenated */
+  int *slot0;     /* layer l's are slots[slot0[l] .. slot0[l + 1]) */
   int *cross;     /* values crossing each step, concatenated */
   int *cross0;    /* step t's are cross[cross0[t] .. cross0[t + 1]) */
   int *longlived; /* values that cross at least one step */
   int n_longlived;
   double penalty;    /* energy per byte of overflow */
-  strat_plan_t plan; /* scratch for scoring */
+  strat_plan_t plan; /* current state: cand, spilled = forced | voluntary */
+  bool *voluntary;
+  int64_t *layer_cost;
+  int64_t cost;
+  int *mark; /* epoch per layer, to re-cost each once per move */
+  int epoch;
+  anneal_undo_t undo;
 } anneal_t;
 
 /* ---- random numbers ---- */
@@ -66,7 +95,7 @@ static int rng_below(anneal_rng_t *r, int n) { return (int)(rng_next(r) % (uint6
 
 static double rng_unit(anneal_rng_t *r) { return (double)(rng_next(r) >> 11) * 0x1.0p-53; }
 
-/* ---- the problem's long-lived values ---- */
+/* ---- tables ---- */
 
 static bool reads(const strat_value_t *val, int layer) {
   for (int i = 0; i < val->n_consumers; i++)
@@ -80,15 +109,56 @@ static bool crosses(const strat_problem_t *p, int v, int t) {
   return v < t && t < val->last_use && !val->graph_output && !reads(val, t);
 }
 
-static void anneal_init(anneal_t *a, const strat_problem_t *p) {
-  *a = (anneal_t){.p = p};
-  int n = SCHED_MAX(p->n_layers, 1), total = 0;
+static void rows_init(anneal_t *a) {
+  const strat_problem_t *p = a->p;
+  int n_rows = 0;
+  a->row0 = sched_xcalloc((size_t)p->n_layers, sizeof *a->row0);
+  for (int l = 0; l < p->n_layers; l++) {
+    a->row0[l] = n_rows;
+    n_rows += p->layers[l].n_cands;
+  }
+  a->rows = sched_xcalloc((size_t)n_rows, sizeof *a->rows);
+  for (int l = 0; l < p->n_layers; l++) {
+    int graph = p->layers[l].n_inputs_from_graph;
+    for (int c = 0; c < p->layers[l].n_cands; c++) {
+      const strat_candidate_t *k = &p->layers[l].cands[c];
+      anneal_row_t *r = &a->rows[a->row0[l] + c];
+      r->base = strat_layer_objective(p, l, c, graph, false);
+      r->read = strat_layer_objective(p, l, c, graph + 1, false) - r->base;
+      r->write = strat_layer_objective(p, l, c, graph, true) - r->base;
+      r->footprint = k->cost.footprint.total_bytes;
+      r->kept = tiling_tensor_cluster_bytes(
+          p->g, p->values[l].tensor, tiling_output_dist(k->choice.strategy), k->cost.clusters);
+    }
+  }
+}
+
+static void slots_init(anneal_t *a) {
+  const strat_problem_t *p = a->p;
+  a->slot0 = sched_xcalloc((size_t)p->n_layers + 1, sizeof *a->slot0);
+  a->slots = sched_xcalloc((size_t)p->n_layers * IR_MAX_INPUTS, sizeof *a->slots);
+  int n = 0;
+  for (int l = 0; l < p->n_layers; l++) {
+    a->slot0[l] = n;
+    const ir_op_t *op = &p->g->ops[p->layers[l].op];
+    for (int i = 0; i < op->n_inputs; i++) {
+      int u = p->g->tensors[op->inputs[i]].producer;
+      if (u >= 0)
+        a->slots[n++] = u;
+    }
+  }
+  a->slot0[p->n_layers] = n;
+}
+
+static void crossings_init(anneal_t *a) {
+  const strat_problem_t *p = a->p;
+  int n = p->n_layers, total = 0;
   a->cross0 = sched_xcalloc((size_t)n + 1, sizeof *a->cross0);
   a->longlived = sched_xcalloc((size_t)n, sizeof *a->longlived);
   bool *lives = sched_xcalloc((size_t)n, sizeof *lives);
   for (int pass = 0; pass < 2; pass++) {
     total = 0;
-    for (int t = 0; t < p->n_layers; t++) {
+    for (int t = 0; t < n; t++) {
       a->cross0[t] = total;
       for (int v = 0; v < t; v++) {
         if (!crosses(p, v, t))
@@ -99,80 +169,166 @@ static void anneal_init(anneal_t *a, const strat_problem_t *p) {
         total++;
       }
     }
-    a->cross0[p->n_layers] = total;
+    a->cross0[n] = total;
     if (pass == 0)
       a->cross = sched_xcalloc((size_t)SCHED_MAX(total, 1), sizeof *a->cross);
   }
-  for (int v = 0; v < p->n_layers; v++)
+  for (int v = 0; v < n; v++)
     if (lives[v])
       a->longlived[a->n_longlived++] = v;
   free(lives);
-  strat_plan_init(&a->plan, p->n_layers);
 }
 
-static void anneal_free(anneal_t *a) {
-  free(a->cross);
-  free(a->cross0);
-  free(a->longlived);
-  strat_plan_free(&a->plan);
+/* ---- the current state ---- */
+
+static const anneal_row_t *row(const anneal_t *a, int layer) {
+  return &a->rows[a->row0[layer] + a->plan.cand[layer]];
 }
 
-/* ---- scoring ---- */
+static int64_t layer_cost(const anneal_t *a, int l) {
+  const anneal_row_t *r = row(a, l);
+  int64_t cost = r->base + (a->plan.spilled[l] ? r->write : 0);
+  for (int i = a->slot0[l]; i < a->slot0[l + 1]; i++)
+    cost += a->plan.spilled[a->slots[i]] ? r->read : 0;
+  return cost;
+}
 
-/* Bytes over capacity, summed over steps, of the scratch plan. */
+/* Bytes over capacity, summed over steps. */
 static int64_t overflow_bytes(const anneal_t *a) {
   const strat_problem_t *p = a->p;
   int64_t over = 0;
   for (int t = 0; t < p->n_layers; t++) {
-    int64_t bytes = p->layers[t].cands[a->plan.cand[t]].cost.footprint.total_bytes;
-    for (int i = a->cross0[t]; i < a->cross0[t + 1]; i++) {
-      int v = a->cross[i];
-      if (a->plan.spilled[v])
-        continue;
-      const strat_candidate_t *c = &p->layers[v].cands[a->plan.cand[v]];
-      bytes += tiling_tensor_cluster_bytes(
-          p->g, p->values[v].tensor, tiling_output_dist(c->choice.strategy), c->cost.clusters);
-    }
+    int64_t bytes = row(a, t)->footprint;
+    for (int i = a->cross0[t]; i < a->cross0[t + 1]; i++)
+      if (!a->plan.spilled[a->cross[i]])
+        bytes += row(a, a->cross[i])->kept;
     over += SCHED_MAX(bytes - p->capacity_bytes, 0);
   }
   return over;
 }
 
-/* Loads a state into the scratch plan and returns its energy; *feasible
- * says whether it fits CMX at every step. */
-static double energy(anneal_t *a, const anneal_state_t *s, bool *feasible) {
-  const strat_problem_t *p = a->p;
-  memcpy(a->plan.cand, s->cand, (size_t)p->n_layers * sizeof *s->cand);
-  strat_plan_set_forced_spills(p, &a->plan);
-  for (int v = 0; v < p->n_layers; v++)
-    a->plan.spilled[v] |= s->voluntary[v];
+static double energy(const anneal_t *a, bool *feasible) {
   int64_t over = overflow_bytes(a);
   *feasible = over == 0;
-  return (double)strat_plan_cost(p, &a->plan) + a->penalty * (double)over;
+  return (double)a->cost + a->penalty * (double)over;
+}
+
+/* Loads a plan from dp (its spills beyond the forced ones are voluntary). */
+static void state_init(anneal_t *a, const strat_plan_t *start) {
+  const strat_problem_t *p = a->p;
+  int n = p->n_layers;
+  strat_plan_copy(start, &a->plan);
+  a->voluntary = sched_xcalloc((size_t)n, sizeof *a->voluntary);
+  a->layer_cost = sched_xcalloc((size_t)n, sizeof *a->layer_cost);
+  a->mark = sched_xcalloc((size_t)n, sizeof *a->mark);
+  a->undo.layers = sched_xcalloc((size_t)n, sizeof *a->undo.layers);
+  a->undo.old_cost = sched_xcalloc((size_t)n, sizeof *a->undo.old_cost);
+  for (int v = 0; v < n; v++)
+    a->voluntary[v] = start->spilled[v] && !strat_value_spill_forced(p, start->cand, v);
+  a->cost = 0;
+  for (int l = 0; l < n; l++)
+    a->cost += a->layer_cost[l] = layer_cost(a, l);
+  assert(a->cost == strat_plan_cost(p, &a->plan));
+}
+
+static void anneal_init(anneal_t *a, const strat_problem_t *p, const strat_plan_t *start) {
+  *a = (anneal_t){.p = p};
+  rows_init(a);
+  slots_init(a);
+  crossings_init(a);
+  state_init(a, start);
+}
+
+static void anneal_free(anneal_t *a) {
+  free(a->rows);
+  free(a->row0);
+  free(a->slots);
+  free(a->slot0);
+  free(a->cross);
+  free(a->cross0);
+  free(a->longlived);
+  strat_plan_free(&a->plan);
+  free(a->voluntary);
+  free(a->layer_cost);
+  free(a->mark);
+  free(a->undo.layers);
+  free(a->undo.old_cost);
 }
 
 /* ---- moves ---- */
 
-static void state_copy(const strat_problem_t *p, const anneal_state_t *src, anneal_state_t *dst) {
-  memcpy(dst->cand, src->cand, (size_t)p->n_layers * sizeof *src->cand);
-  memcpy(dst->voluntary, src->voluntary, (size_t)p->n_layers * sizeof *src->voluntary);
+static void recost(anneal_t *a, int l) {
+  if (a->mark[l] == a->epoch)
+    return;
+  a->mark[l] = a->epoch;
+  anneal_undo_t *u = &a->undo;
+  u->layers[u->n_layers] = l;
+  u->old_cost[u->n_layers++] = a->layer_cost[l];
+  a->layer_cost[l] = layer_cost(a, l);
+  a->cost += a->layer_cost[l] - u->old_cost[u->n_layers - 1];
 }
 
-/* Changes one thing of s; returns false when there was nothing to change. */
-static bool move(const anneal_t *a, anneal_rng_t *rng, anneal_state_t *s) {
+/* Re-derives the spill of value v (before any layer is re-costed). */
+static void respill(anneal_t *a, int v) {
+  anneal_undo_t *u = &a->undo;
+  u->values[u->n_values] = v;
+  u->old_spilled[u->n_values++] = a->plan.spilled[v];
+  a->plan.spilled[v] = a->voluntary[v] || strat_value_spill_forced(a->p, a->plan.cand, v);
+}
+
+/* Re-costs the producers and consumers of the values the move touched. */
+static void recost_touched(anneal_t *a) {
+  for (int i = 0; i < a->undo.n_values; i++) {
+    const strat_value_t *val = &a->p->values[a->undo.values[i]];
+    recost(a, val->producer);
+    for (int k = 0; k < val->n_consumers; k++)
+      recost(a, val->consumers[k]);
+  }
+}
+
+/* Applies a random move to the state; false when nothing can move. */
+static bool move(anneal_t *a, anneal_rng_t *rng) {
   const strat_problem_t *p = a->p;
+  anneal_undo_t *u = &a->undo;
+  u->n_values = u->n_layers = 0;
+  a->epoch++;
   if (a->n_longlived > 0 && rng_below(rng, 5) == 0) {
     int v = a->longlived[rng_below(rng, a->n_longlived)];
-    s->voluntary[v] = !s->voluntary[v];
+    u->layer = -1;
+    u->flipped = v;
+    a->voluntary[v] = !a->voluntary[v];
+    respill(a, v);
+    recost_touched(a);
     return true;
   }
-  int l = rng_below(rng, p->n_layers);
-  int n = p->layers[l].n_cands;
+  int l = rng_below(rng, p->n_layers), n = p->layers[l].n_cands;
   if (n < 2)
-    return a->n_longlived > 0 ? move(a, rng, s) : false;
-  s->cand[l] = (s->cand[l] + 1 + rng_below(rng, n - 1)) % n;
+    return a->n_longlived > 0 ? move(a, rng) : false;
+  u->layer = l;
+  u->old_cand = a->plan.cand[l];
+  a->plan.cand[l] = (a->plan.cand[l] + 1 + rng_below(rng, n - 1)) % n;
+  respill(a, l);
+  for (int i = a->slot0[l]; i < a->slot0[l + 1]; i++)
+    respill(a, a->slots[i]);
+  recost_touched(a);
   return true;
 }
+
+static void undo(anneal_t *a) {
+  anneal_undo_t *u = &a->undo;
+  for (int i = u->n_layers - 1; i >= 0; i--) {
+    a->cost += u->old_cost[i] - a->layer_cost[u->layers[i]];
+    a->layer_cost[u->layers[i]] = u->old_cost[i];
+  }
+  for (int i = u->n_values - 1; i >= 0; i--)
+    a->plan.spilled[u->values[i]] = u->old_spilled[i];
+  if (u->layer >= 0)
+    a->plan.cand[u->layer] = u->old_cand;
+  else
+    a->voluntary[u->flipped] = !a->voluntary[u->flipped];
+}
+
+/* ---- the loop ---- */
 
 static double seconds_now(void) {
   struct timespec ts;
@@ -180,16 +336,13 @@ static double seconds_now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* The annealing loop from `cur`; the best feasible state lands in `best`. */
-static int64_t anneal_run(anneal_t *a, const strat_params_t *params, anneal_state_t *cur,
-                          anneal_state_t *best) {
+/* Anneals from the loaded state; the best feasible plan lands in best. */
+static int64_t anneal_run(anneal_t *a, const strat_params_t *params, strat_plan_t *best) {
   const strat_problem_t *p = a->p;
-  anneal_state_t trial = {sched_xcalloc((size_t)p->n_layers, sizeof(int)),
-                          sched_xcalloc((size_t)p->n_layers, sizeof(bool))};
   anneal_rng_t rng = rng_seed(params->seed);
   int iters = params->anneal_iters > 0 ? params->anneal_iters : ANNEAL_DEFAULT_ITERS;
   bool feasible;
-  double e = energy(a, cur, &feasible), best_e = e;
+  double e = energy(a, &feasible), best_e = feasible ? e : INFINITY;
   double t0 = SCHED_MAX(e / (10.0 * p->n_layers), 1.0), t_end = t0 * 1e-4;
   double start = seconds_now();
   int64_t done = 0;
@@ -198,23 +351,20 @@ static int64_t anneal_run(anneal_t *a, const strat_params_t *params, anneal_stat
         seconds_now() - start > params->time_limit_s)
       break;
     double temp = t0 * pow(t_end / t0, (double)i / iters);
-    state_copy(p, cur, &trial);
-    if (!move(a, &rng, &trial))
+    if (!move(a, &rng))
       break;
-    double e_trial = energy(a, &trial, &feasible);
-    if (e_trial > e && rng_unit(&rng) >= exp((e - e_trial) / temp))
+    double e_trial = energy(a, &feasible);
+    if (e_trial > e && rng_unit(&rng) >= exp((e - e_trial) / temp)) {
+      undo(a);
       continue;
-    anneal_state_t swap = *cur;
-    *cur = trial;
-    trial = swap;
+    }
     e = e_trial;
     if (feasible && e < best_e) {
       best_e = e;
-      state_copy(p, cur, best);
+      memcpy(best->cand, a->plan.cand, (size_t)p->n_layers * sizeof *best->cand);
+      memcpy(best->spilled, a->plan.spilled, (size_t)p->n_layers * sizeof *best->spilled);
     }
   }
-  free(trial.cand);
-  free(trial.voluntary);
   return done;
 }
 
@@ -225,23 +375,10 @@ static int anneal_solve(const strat_problem_t *p, const strat_params_t *params, 
   if (rc != SCHED_OK || p->n_layers == 0)
     return rc;
   anneal_t a;
-  anneal_init(&a, p);
-  anneal_state_t cur = {sched_xcalloc((size_t)p->n_layers, sizeof(int)),
-                        sched_xcalloc((size_t)p->n_layers, sizeof(bool))};
-  anneal_state_t best = {out->cand, sched_xcalloc((size_t)p->n_layers, sizeof(bool))};
-  memcpy(cur.cand, out->cand, (size_t)p->n_layers * sizeof *out->cand);
-  for (int v = 0; v < p->n_layers; v++)
-    cur.voluntary[v] = best.voluntary[v] =
-        out->spilled[v] && !strat_value_spill_forced(p, out->cand, v);
+  anneal_init(&a, p, out);
   a.penalty = 4 * SCHED_MAX(1.0, (double)out->objective / (double)p->capacity_bytes);
-  stats->nodes = anneal_run(&a, params, &cur, &best);
-  bool feasible;
-  energy(&a, &best, &feasible); /* best.cand is out->cand: fill spills */
-  memcpy(out->spilled, a.plan.spilled, (size_t)p->n_layers * sizeof *out->spilled);
+  stats->nodes = anneal_run(&a, params, out);
   strat_plan_evaluate(p, out);
-  free(cur.cand);
-  free(cur.voluntary);
-  free(best.voluntary);
   anneal_free(&a);
   return SCHED_OK;
 }
