@@ -1,13 +1,12 @@
 /* cmd_run.c - `sched --net NET --cmx SIZE ...`: the planning pipeline.
  *
- * network (ir) -> fuse PPE activations -> candidates (tiling + cost) ->
- * plan (solver) -> report. Each step is a stage library; this file only
- * parses options and calls them in order. */
+ * Parses options, runs the pipeline (tools/pipeline.h) and writes the
+ * report. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/report.h"
 #include "tools/cli.h"
+#include "tools/pipeline.h"
 
 typedef struct {
   const char *net;
@@ -31,7 +30,7 @@ static const run_options_t run_defaults = {
     .arch = "vpu27",
     .format = "text",
     .cost = "analytic",
-    .solver = "greedy",
+    .solver = "ilp",
     .objective = "latency",
     .time_limit_s = 10,
     .seed = 1,
@@ -153,115 +152,19 @@ static int parse_options(int argc, char **argv, run_options_t *o) {
   return CLI_EXIT_OK;
 }
 
-/* Everything the pipeline builds, freed together. */
-typedef struct {
-  arch_t arch;
-  ir_graph_t graph;
-  cost_model_t model;
-  strat_problem_t problem;
-  report_solver_run_t runs[16];
-  strat_plan_t plans[16];
-  strat_stats_t stats[16];
-  sched_diag_t run_diags[16];
-  int n_runs;
-} run_state_t;
-
-static void run_state_free(run_state_t *s) {
-  for (int i = 0; i < s->n_runs; i++)
-    strat_plan_free(&s->plans[i]);
-  strat_problem_free(&s->problem);
-  cost_model_free(&s->model);
-  ir_graph_free(&s->graph);
-}
-
 static int exit_code_of(int status) {
   return status == SCHED_ERR_INPUT || status == SCHED_ERR_NOMEM ? CLI_EXIT_INPUT : CLI_EXIT_NO;
 }
 
-static int load_arch(const run_options_t *o, arch_t *arch, sched_diag_t *diag) {
-  int rc = arch_load(o->arch, arch, diag);
-  if (rc != SCHED_OK || !o->cmx)
-    return rc;
-  int64_t bytes;
-  rc = arch_parse_size(o->cmx, &bytes, diag);
-  return rc == SCHED_OK ? arch_set_cmx(arch, bytes, diag) : rc;
-}
-
-/* Runs one solver into the next slot of s->runs. */
-static void solve_one(run_state_t *s, const strat_solver_t *solver, const strat_params_t *params) {
-  if (s->n_runs == SCHED_ARRAY_LEN(s->runs))
-    SCHED_UNREACHABLE(); /* more solvers than slots: grow run_state_t */
-  int i = s->n_runs++;
-  sched_diag_t *diag = &s->run_diags[i];
-  s->runs[i] =
-      (report_solver_run_t){.solver = solver->name, .plan = &s->plans[i], .stats = &s->stats[i]};
-  s->runs[i].status = strat_solve(solver, &s->problem, params, &s->plans[i], &s->stats[i], diag);
-  s->runs[i].error_msg = diag->msg;
-  if (s->runs[i].status != SCHED_OK && s->plans[i].cand == NULL)
-    strat_plan_init(&s->plans[i], s->problem.n_layers); /* keep free() uniform */
-}
-
-/* The best plan so far, as an incumbent for the ILP. */
-static const strat_plan_t *best_plan(const run_state_t *s) {
-  const strat_plan_t *best = NULL;
-  for (int i = 0; i < s->n_runs; i++)
-    if (s->runs[i].status == SCHED_OK && (!best || s->plans[i].objective < best->objective))
-      best = &s->plans[i];
-  return best;
-}
-
-static int solve(const run_options_t *o, run_state_t *s, sched_diag_t *diag) {
-  strat_params_t params = {.time_limit_s = o->time_limit_s,
-                           .seed = o->seed,
-                           .anneal_iters = 20000,
-                           .lp_path = o->lp_path};
-  if (strcmp(o->solver, "all") == 0) {
-    for (const strat_solver_t *const *sv = strat_solvers(); *sv; sv++) {
-      params.incumbent = best_plan(s);
-      solve_one(s, *sv, &params);
-    }
-    return best_plan(s) ? SCHED_OK
-                        : sched_diag_set(diag, s->runs[0].status, "no solver found a plan: %s",
-                                         s->runs[0].error_msg);
-  }
-  const strat_solver_t *solver = strat_solver_find(o->solver);
-  if (!solver)
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "unknown solver '%s' (see sched --help)",
-                          o->solver);
-  if (strcmp(solver->name, "ilp") == 0) /* seed the MIP with a heuristic plan */
-    solve_one(s, strat_solvers()[0], &params);
-  params.incumbent = best_plan(s);
-  solve_one(s, solver, &params);
-  return s->runs[s->n_runs - 1].status == SCHED_OK
-             ? SCHED_OK
-             : sched_diag_set(diag, s->runs[s->n_runs - 1].status, "%s",
-                              s->runs[s->n_runs - 1].error_msg);
-}
-
-/* The plan reported per layer: the requested solver's, or with --solver all
- * the best one (the first in table order among equals). */
-static const report_solver_run_t *chosen_run(const run_options_t *o, const run_state_t *s) {
-  const report_solver_run_t *chosen = &s->runs[s->n_runs - 1];
-  if (strcmp(o->solver, "all") != 0)
-    return chosen;
-  for (int i = s->n_runs - 1; i >= 0; i--)
-    if (s->runs[i].status == SCHED_OK &&
-        (chosen->status != SCHED_OK || s->plans[i].objective <= chosen->plan->objective))
-      chosen = &s->runs[i];
-  return chosen;
-}
-
-static int write_report(const run_options_t *o, run_state_t *s) {
-  const report_solver_run_t *chosen = chosen_run(o, s);
-  bool all = strcmp(o->solver, "all") == 0;
+static int write_report(const run_options_t *o, const pipeline_t *p) {
   report_input_t in = {.net_spec = o->net,
                        .cost_spec = o->cost,
-                       .g = &s->graph,
-                       .arch = &s->arch,
-                       .problem = &s->problem,
-                       .chosen = chosen,
-                       .comparison = all ? s->runs : NULL,
-                       .n_comparison = all ? s->n_runs : 0,
+                       .g = &p->graph,
+                       .arch = &p->arch,
+                       .problem = &p->problem,
+                       .chosen = pipeline_chosen(p),
+                       .comparison = p->all_solvers ? p->runs : NULL,
+                       .n_comparison = p->all_solvers ? p->n_runs : 0,
                        .timing = !o->no_timing};
   if (strcmp(o->format, "json") == 0)
     return report_json(&in, stdout) == SCHED_OK ? CLI_EXIT_OK : cli_error("out of memory");
@@ -289,25 +192,21 @@ static int check_options(const run_options_t *o) {
   return CLI_EXIT_OK;
 }
 
-/* The pipeline, in order. */
-static int run_pipeline(const run_options_t *o, run_state_t *s, sched_diag_t *diag) {
-  int rc = load_arch(o, &s->arch, diag);
-  if (rc == SCHED_OK)
-    rc = ir_graph_load(o->net, &(ir_onnx_options_t){.warnings = stderr}, &s->graph, diag);
-  if (rc != SCHED_OK)
-    return rc;
-  ir_graph_fuse_activations(&s->graph, s->arch.ppe_fusable);
-  if ((rc = cost_model_init(&s->model, &s->arch, o->cost, diag)) != SCHED_OK)
-    return rc;
-  strat_objective_t objective =
+static pipeline_options_t pipeline_options(const run_options_t *o) {
+  pipeline_options_t po = pipeline_defaults();
+  po.net = o->net;
+  po.arch = o->arch;
+  po.cmx = o->cmx;
+  po.cost = o->cost;
+  po.solver = o->solver;
+  po.objective =
       strcmp(o->objective, "bandwidth") == 0 ? STRAT_OBJECTIVE_BANDWIDTH : STRAT_OBJECTIVE_LATENCY;
-  if ((rc = strat_problem_init(&s->problem, &s->graph, &s->model, objective, diag)) != SCHED_OK)
-    return rc;
-  if (o->strategy_file && (rc = strat_problem_force_json(&s->problem, o->strategy_file, diag)))
-    return rc;
-  if ((rc = solve(o, s, diag)) != SCHED_OK || !o->dump_plan)
-    return rc;
-  return strat_plan_write_json(&s->problem, chosen_run(o, s)->plan, o->net, o->dump_plan, diag);
+  po.time_limit_s = o->time_limit_s;
+  po.seed = o->seed;
+  po.lp_path = o->lp_path;
+  po.strategy_file = o->strategy_file;
+  po.onnx.warnings = stderr;
+  return po;
 }
 
 int cmd_run(int argc, char **argv) {
@@ -324,13 +223,16 @@ int cmd_run(int argc, char **argv) {
   }
   if (check_options(&o) != CLI_EXIT_OK)
     return CLI_EXIT_INPUT;
-  run_state_t *s = sched_xcalloc(1, sizeof *s);
+  pipeline_t *p = sched_xcalloc(1, sizeof *p);
   sched_diag_t diag = {{0}};
-  int rc = run_pipeline(&o, s, &diag);
-  int code = rc == SCHED_OK ? write_report(&o, s) : exit_code_of(rc);
+  pipeline_options_t po = pipeline_options(&o);
+  int rc = pipeline_run(&po, p, &diag);
+  if (rc == SCHED_OK && o.dump_plan)
+    rc = strat_plan_write_json(&p->problem, pipeline_chosen(p)->plan, o.net, o.dump_plan, &diag);
+  int code = rc == SCHED_OK ? write_report(&o, p) : exit_code_of(rc);
   if (rc != SCHED_OK)
     cli_error("%s", diag.msg);
-  run_state_free(s);
-  free(s);
+  pipeline_free(p);
+  free(p);
   return code;
 }

@@ -1,0 +1,120 @@
+/* pipeline.c - the planning pipeline, one stage after another. */
+#include "tools/pipeline.h"
+
+#include <string.h>
+
+pipeline_options_t pipeline_defaults(void) {
+  return (pipeline_options_t){
+      .arch = "vpu27",
+      .cost = "analytic",
+      .solver = "ilp",
+      .objective = STRAT_OBJECTIVE_LATENCY,
+      .time_limit_s = 10,
+      .seed = 1,
+  };
+}
+
+void pipeline_free(pipeline_t *p) {
+  for (int i = 0; i < p->n_runs; i++)
+    strat_plan_free(&p->plans[i]);
+  strat_problem_free(&p->problem);
+  cost_model_free(&p->model);
+  ir_graph_free(&p->graph);
+  p->n_runs = 0;
+}
+
+static int load_arch(const pipeline_options_t *o, arch_t *arch, sched_diag_t *diag) {
+  int rc = arch_load(o->arch, arch, diag);
+  if (rc != SCHED_OK || !o->cmx)
+    return rc;
+  int64_t bytes;
+  rc = arch_parse_size(o->cmx, &bytes, diag);
+  return rc == SCHED_OK ? arch_set_cmx(arch, bytes, diag) : rc;
+}
+
+static int load_graph(const pipeline_options_t *o, ir_graph_t *g, sched_diag_t *diag) {
+  if (!o->graph)
+    return ir_graph_load(o->net, &o->onnx, g, diag);
+  ir_graph_copy(o->graph, g);
+  return SCHED_OK;
+}
+
+/* Runs one solver into the next slot of p->runs. */
+static void solve_one(pipeline_t *p, const strat_solver_t *solver, const strat_params_t *params) {
+  if (p->n_runs == PIPELINE_MAX_RUNS)
+    SCHED_UNREACHABLE(); /* more solvers than slots: raise PIPELINE_MAX_RUNS */
+  int i = p->n_runs++;
+  sched_diag_t *diag = &p->run_diags[i];
+  p->runs[i] =
+      (report_solver_run_t){.solver = solver->name, .plan = &p->plans[i], .stats = &p->stats[i]};
+  p->runs[i].status = strat_solve(solver, &p->problem, params, &p->plans[i], &p->stats[i], diag);
+  p->runs[i].error_msg = diag->msg;
+  if (p->runs[i].status != SCHED_OK && p->plans[i].cand == NULL)
+    strat_plan_init(&p->plans[i], p->problem.n_layers); /* keep free() uniform */
+}
+
+/* The best plan so far, as an incumbent for the ILP. */
+static const strat_plan_t *best_plan(const pipeline_t *p) {
+  const strat_plan_t *best = NULL;
+  for (int i = 0; i < p->n_runs; i++)
+    if (p->runs[i].status == SCHED_OK && (!best || p->plans[i].objective < best->objective))
+      best = &p->plans[i];
+  return best;
+}
+
+static int solve(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag) {
+  strat_params_t params = {.time_limit_s = o->time_limit_s,
+                           .seed = o->seed,
+                           .anneal_iters = 20000,
+                           .lp_path = o->lp_path};
+  if (p->all_solvers) {
+    for (const strat_solver_t *const *sv = strat_solvers(); *sv; sv++) {
+      params.incumbent = best_plan(p);
+      solve_one(p, *sv, &params);
+    }
+    return best_plan(p) ? SCHED_OK
+                        : sched_diag_set(diag, p->runs[0].status, "no solver found a plan: %s",
+                                         p->runs[0].error_msg);
+  }
+  const strat_solver_t *solver = strat_solver_find(o->solver);
+  if (!solver)
+    return sched_diag_set(diag, SCHED_ERR_INPUT, "unknown solver '%s' (see sched --help)",
+                          o->solver);
+  if (strcmp(solver->name, "ilp") == 0) /* seed the MIP with a heuristic plan */
+    solve_one(p, strat_solvers()[0], &params);
+  params.incumbent = best_plan(p);
+  solve_one(p, solver, &params);
+  const report_solver_run_t *last = &p->runs[p->n_runs - 1];
+  return last->status == SCHED_OK ? SCHED_OK
+                                  : sched_diag_set(diag, last->status, "%s", last->error_msg);
+}
+
+const report_solver_run_t *pipeline_chosen(const pipeline_t *p) {
+  const report_solver_run_t *chosen = &p->runs[p->n_runs - 1];
+  if (!p->all_solvers)
+    return chosen;
+  for (int i = p->n_runs - 1; i >= 0; i--)
+    if (p->runs[i].status == SCHED_OK &&
+        (chosen->status != SCHED_OK || p->plans[i].objective <= chosen->plan->objective))
+      chosen = &p->runs[i];
+  return chosen;
+}
+
+int pipeline_run(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag) {
+  memset(p, 0, sizeof *p);
+  p->all_solvers = strcmp(o->solver, "all") == 0;
+  int rc = load_arch(o, &p->arch, diag);
+  if (rc == SCHED_OK)
+    rc = load_graph(o, &p->graph, diag);
+  if (rc != SCHED_OK)
+    return rc;
+  ir_graph_fuse_activations(&p->graph, p->arch.ppe_fusable);
+  if ((rc = cost_model_init(&p->model, &p->arch, o->cost, diag)) != SCHED_OK)
+    return rc;
+  rc = strat_problem_init(&p->problem, &p->graph, &p->model, o->objective, diag);
+  if (rc != SCHED_OK)
+    return rc;
+  if (o->strategy_file && (rc = strat_problem_force_json(&p->problem, o->strategy_file, diag)))
+    return rc;
+  return solve(o, p, diag);
+}

@@ -1,0 +1,55 @@
+/* pipeline.h - the planning pipeline as one call, for every command that
+ * plans a network (run, advise, lut, ...):
+ *
+ *   arch -> network (ir) -> fuse PPE activations -> cost model ->
+ *   candidates (tiling + cost) -> plan (solvers)
+ *
+ * Everything it builds lives in one pipeline_t, freed together. */
+#ifndef SCHED_PIPELINE_H
+#define SCHED_PIPELINE_H
+
+#include "report/report.h"
+
+#define PIPELINE_MAX_RUNS 16
+
+typedef struct {
+  const char *net;         /* zoo spec or .onnx/.json path (ignored when graph is set) */
+  const ir_graph_t *graph; /* plan this graph (copied) instead of loading net, or NULL */
+  const char *arch;        /* preset or arch file */
+  const char *cmx;         /* CMX budget per tile, or NULL for the arch's */
+  const char *cost;        /* "analytic" or "lut:FILE" */
+  const char *solver;      /* a solver name, or "all" */
+  strat_objective_t objective;
+  double time_limit_s;
+  uint64_t seed;
+  const char *lp_path;       /* ilp: write the model here, or NULL */
+  const char *strategy_file; /* force layers' strategies, or NULL */
+  ir_onnx_options_t onnx;
+} pipeline_options_t;
+
+/* Defaults: vpu27, analytic cost, solver ilp, latency, 10 s, seed 1. */
+pipeline_options_t pipeline_defaults(void);
+
+typedef struct {
+  arch_t arch;
+  ir_graph_t graph;
+  cost_model_t model;
+  strat_problem_t problem;
+  report_solver_run_t runs[PIPELINE_MAX_RUNS]; /* every solver run, in order */
+  strat_plan_t plans[PIPELINE_MAX_RUNS];
+  strat_stats_t stats[PIPELINE_MAX_RUNS];
+  sched_diag_t run_diags[PIPELINE_MAX_RUNS];
+  int n_runs;
+  bool all_solvers;
+} pipeline_t;
+
+/* Runs the pipeline into *p (zeroed here; free with pipeline_free even on
+ * failure). With solver "ilp" the first solver in the table runs first as
+ * the MIP's incumbent; with "all" every solver runs. */
+int pipeline_run(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag);
+void pipeline_free(pipeline_t *p);
+/* The plan to report: the requested solver's, or with "all" the best one
+ * (the first in table order among equals). */
+const report_solver_run_t *pipeline_chosen(const pipeline_t *p);
+
+#endif
