@@ -425,6 +425,11 @@ static int ilp_solve(const strat_problem_t *p, const strat_params_t *params, str
   ilp_t m = {0};
   double *cols = NULL;
   *out = (strat_plan_t){0};
+  if (p->n_layers == 0) { /* GLPK refuses an empty problem */
+    strat_plan_init(out, 0);
+    stats->optimal = true;
+    return SCHED_OK;
+  }
   int rc = ilp_incumbent(p, params, &start, diag);
   if (rc != SCHED_OK)
     goto fail;

@@ -111,6 +111,27 @@ Test(solvers, ilp_is_never_above_any_heuristic_on_fsrcnn) { check_zoo_net("fsrcn
 Test(solvers, ilp_is_never_above_any_heuristic_on_edsr) { check_zoo_net("edsr"); }
 Test(solvers, ilp_is_never_above_any_heuristic_on_wdsr) { check_zoo_net("wdsr"); }
 
+Test(solvers, ilp_minimises_ddr_bytes_under_the_bandwidth_objective) {
+  setup_t s = {0};
+  sched_diag_t d = {{0}};
+  setup_arch(&s, 1 << 20);
+  cr_assert_eq(ir_zoo_build("resnet50", &s.g, &d), SCHED_OK, "%s", d.msg);
+  ir_graph_fuse_activations(&s.g, s.arch.ppe_fusable);
+  cr_assert_eq(strat_problem_init(&s.p, &s.g, &s.model, STRAT_OBJECTIVE_BANDWIDTH, &d), SCHED_OK);
+  strat_params_t params = params_default();
+  strat_stats_t st;
+  strat_plan_t ilp = solve(&s.p, "ilp", &params, &st);
+  cr_expect(st.optimal);
+  cr_expect_eq(ilp.objective, ilp.ddr_bytes);
+  for (const strat_solver_t *const *sv = strat_solvers(); *sv; sv++) {
+    strat_plan_t plan = solve(&s.p, (*sv)->name, &params, NULL);
+    cr_expect_leq(ilp.ddr_bytes, plan.ddr_bytes, "%s", (*sv)->name);
+    strat_plan_free(&plan);
+  }
+  strat_plan_free(&ilp);
+  teardown(&s);
+}
+
 /* ---- random graphs ---- */
 
 typedef struct {
