@@ -216,7 +216,7 @@ Test(memalloc, every_allocator_gives_valid_layouts_on_random_instances) {
   for (uint64_t seed = 1; seed <= 12; seed++) {
     memalloc_problem_t p;
     memalloc_problem_init(&p, INT64_C(1) << 40);
-    memalloc_generate_random(&p, seed <= 4 ? 10 : 60, seed);
+    memalloc_generate_random(&p, seed <= 4 ? 7 : 60, seed);
     for (const memalloc_allocator_t *a = memalloc_allocators(); a->name; a++) {
       if (strcmp(a->name, "ilp") == 0 && p.n_buffers > 10)
         continue;
