@@ -32,6 +32,7 @@ typedef struct {
   char *options[EXP_MAX_OPTIONS]; /* extra arguments, passed as they are */
   int n_options;
   char *var_values[EXP_MAX_VARS]; /* the sweep variables' values; NULL when unused */
+  char *family;                   /* the net template the point was expanded from, or NULL */
 } exp_point_t;
 
 /* A list of points and the names of the variables they were expanded from. */
@@ -125,7 +126,8 @@ int exp_table_find(const exp_table_t *t, const char *name);
 int exp_table_add_row(exp_table_t *t);
 void exp_table_set(exp_table_t *t, int row, int col, const char *value);
 const char *exp_table_get(const exp_table_t *t, int row, int col); /* "" when empty */
-/* One row per point: point, net, arch, cmx, solver, options, the variables,
+/* One row per point: point, net, family, arch, cmx, solver, options, the
+ * variables,
  * status, cmx_bytes, every totals field (union over rows, in order of first
  * appearance), solve_ms (measured: the child's wall time), error. */
 void exp_table_from_results(const exp_sweep_t *s, const exp_result_t *results, exp_table_t *out);

@@ -100,7 +100,8 @@ static void put_terminal(FILE *f, const char *out_path, int panels, int width_px
           width_px * cols, 420 * rows, panels > 1 ? 9 : 10, svg ? " background rgb \"white\"" : "");
   fputs("set output ", f);
   put_label(f, out_path);
-  fprintf(f, "\nset grid ytics\nset key top left noopaque\nset border 3\nset tics nomirror\n");
+  fprintf(
+      f, "\nset grid ytics\nset key outside right top noopaque\nset border 3\nset tics nomirror\n");
   if (panels > 1)
     fprintf(f, "set multiplot layout %d,%d\n", rows, cols);
 }
@@ -116,8 +117,22 @@ static void put_axes(FILE *f, const plot_ctx_t *c, const char *panel_title) {
   put_label(f, p->x_label ? p->x_label : p->x);
   fputs("\nset ylabel ", f);
   put_label(f, p->y_label ? p->y_label : p->y);
-  fprintf(f, "\n%s logscale x 2\n%s logscale y\n", p->log_x ? "set" : "unset",
-          p->log_y ? "set" : "unset");
+  fprintf(f, "\n%s\n%s\n", p->log_x ? "set logscale x 2" : "unset logscale x",
+          p->log_y ? "set logscale y" : "unset logscale y");
+}
+
+/* A series' legend entry: "col=value" for bare numbers, else the value. */
+static void put_series_label(FILE *f, const plot_ctx_t *c, int series) {
+  const char *v = c->series_keys.v[series];
+  char *end = NULL;
+  char label[256];
+  if (!*v)
+    snprintf(label, sizeof label, "%s", c->p->y);
+  else if (strtod(v, &end) == 0 && end == v)
+    snprintf(label, sizeof label, "%s", v);
+  else
+    snprintf(label, sizeof label, "%s%s%s", *end ? "" : c->p->series, *end ? "" : "=", v);
+  put_label(f, label);
 }
 
 /* ---- lines ---- */
@@ -143,7 +158,7 @@ static void plot_lines(FILE *f, const plot_ctx_t *c) {
     for (int s = 0; s < c->series_keys.n; s++) {
       fprintf(f, "%s$p%ds%d using 1:2 smooth unique with linespoints lw 2 pt %d title ",
               s ? ", \\\n     " : "", pn, s, 5 + s % 8);
-      put_label(f, *c->series_keys.v[s] ? c->series_keys.v[s] : c->p->y);
+      put_series_label(f, c, s);
     }
     fputc('\n', f);
   }
@@ -174,6 +189,11 @@ static double gap_percent(const plot_ctx_t *c, int panel, int x, int series) {
 static void bars_block(FILE *f, const plot_ctx_t *c, int panel, bool gap) {
   fprintf(f, "$p%d << EOD\n", panel);
   for (int x = 0; x < c->x_keys.n; x++) {
+    bool any = false; /* x categories without rows in this panel are left out */
+    for (int s = 0; s < c->series_keys.n && !any; s++)
+      any = !isnan(value_at(c, panel, x, s));
+    if (!any)
+      continue;
     put_label(f, c->x_keys.v[x]);
     for (int s = 0; s < c->series_keys.n; s++) {
       double v = gap ? gap_percent(c, panel, x, s) : value_at(c, panel, x, s);
@@ -188,16 +208,17 @@ static void plot_bars(FILE *f, const plot_ctx_t *c, bool gap) {
   for (int pn = 0; pn < c->panel_keys.n; pn++)
     bars_block(f, c, pn, gap);
   fputs("set style data histograms\nset style histogram clustered gap 1\n"
-        "set style fill solid 0.85 border -1\nset boxwidth 0.9\nset yrange [0:*]\n"
+        "set style fill solid 0.85 border -1\nset boxwidth 0.9\n"
         "set xtics rotate by -35 left\n",
         f);
+  fputs(c->p->log_y ? "set yrange [*:*]\n" : "set yrange [0:*]\n", f);
   for (int pn = 0; pn < c->panel_keys.n; pn++) {
     put_axes(f, c, c->panel_keys.v[pn]);
     fputs("plot ", f);
     for (int s = 0; s < c->series_keys.n; s++) {
       fprintf(f, "%s$p%d using %d%s title ", s ? ", \\\n     " : "", pn, s + 2,
               s ? "" : ":xtic(1)");
-      put_label(f, *c->series_keys.v[s] ? c->series_keys.v[s] : c->p->y);
+      put_series_label(f, c, s);
     }
     fputc('\n', f);
   }
@@ -232,7 +253,7 @@ static int layers_script(const exp_table_t *t, const exp_plot_params_t *p, const
   put_terminal(script, out_path, 1, width);
   fputs("set title ", script);
   put_label(script, p->title ? p->title : "per-layer compute vs DMA");
-  fputs("\nset ylabel \"time (us)\"\nset xlabel \"layer\"\nset key top right\n", script);
+  fputs("\nset ylabel \"time (us)\"\nset xlabel \"layer\"\nset key inside top left\n", script);
   plot_layers(script, t);
   return SCHED_OK;
 }

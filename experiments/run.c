@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -49,6 +50,51 @@ void exp_result_free(exp_result_t *r) {
   memset(r, 0, sizeof *r);
 }
 
+/* Adds `value` (us, kept to 1 ns) to the number `key` of obj. */
+static void add_to(cJSON *obj, const char *key, double value_us) {
+  cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (!v)
+    v = cJSON_AddNumberToObject(obj, key, 0);
+  cJSON_SetNumberValue(v, round((v->valuedouble + value_us) * 1e3) / 1e3);
+}
+
+/* Appends one layer's "STRATEGY" or "STRATEGY/slices" to *text. */
+static void append_strategy(const cJSON *layer, char **text, size_t *len) {
+  const cJSON *strategy = cJSON_GetObjectItemCaseSensitive(layer, "strategy");
+  const cJSON *tiles = cJSON_GetObjectItemCaseSensitive(layer, "tiles");
+  char item[80];
+  int n = snprintf(item, sizeof item, "%s%s", *len ? " " : "",
+                   cJSON_IsString(strategy) ? strategy->valuestring : "?");
+  if (cJSON_IsNumber(tiles) && tiles->valuedouble > 1 && n > 0 && n < (int)sizeof item)
+    snprintf(item + n, sizeof item - (size_t)n, "/%.0f", tiles->valuedouble);
+  *text = sched_xrealloc(*text, *len + strlen(item) + 1);
+  strcpy(*text + *len, item);
+  *len += strlen(item);
+}
+
+/* Columns derived from the layers, for studies that ask per-layer
+ * questions: `strategies` ("SOH HKSwitch SOK/4": each layer's strategy,
+ * /slices when sliced) and `layers_<engine>_us` (layer latency summed per
+ * engine). A totals field of the same name wins. */
+static void add_layer_columns(const cJSON *layers, cJSON *totals) {
+  char *text = sched_xcalloc(1, 1);
+  size_t len = 0;
+  const cJSON *l;
+  cJSON_ArrayForEach(l, layers) {
+    append_strategy(l, &text, &len);
+    const cJSON *engine = cJSON_GetObjectItemCaseSensitive(l, "engine");
+    const cJSON *latency = cJSON_GetObjectItemCaseSensitive(l, "latency_us");
+    char key[96];
+    snprintf(key, sizeof key, "layers_%s_us",
+             cJSON_IsString(engine) ? engine->valuestring : "unknown");
+    if (cJSON_IsNumber(latency))
+      add_to(totals, key, latency->valuedouble);
+  }
+  if (!cJSON_GetObjectItemCaseSensitive(totals, "strategies"))
+    cJSON_AddStringToObject(totals, "strategies", text);
+  free(text);
+}
+
 void exp_result_parse_report(const char *json_text, exp_result_t *r) {
   cJSON *root = cJSON_Parse(json_text);
   cJSON *totals = root ? cJSON_DetachItemFromObjectCaseSensitive(root, "totals") : NULL;
@@ -57,6 +103,7 @@ void exp_result_parse_report(const char *json_text, exp_result_t *r) {
     r->status = EXP_STATUS_OK;
     r->totals = totals;
     r->cmx_bytes = cJSON_IsNumber(cmx) ? cmx->valuedouble : 0;
+    add_layer_columns(cJSON_GetObjectItemCaseSensitive(root, "layers"), totals);
   } else {
     cJSON_Delete(totals);
     r->status = EXP_STATUS_BAD_OUTPUT;
@@ -78,6 +125,7 @@ static _Noreturn void child_exec(const char *program, const exp_point_t *p, int 
   const char *argv[EXP_MAX_OPTIONS + 17];
   argv[0] = program;
   exp_point_argv(p, argv + 1);
+  setpgid(0, 0); /* its own group: a time limit kills its children too */
   int devnull = open("/dev/null", O_RDONLY);
   if (devnull >= 0)
     dup2(devnull, STDIN_FILENO);
@@ -108,6 +156,8 @@ static int start_job(const exp_sweep_t *s, int point, const char *program, run_j
     child_exec(program, &s->points[point], out_p[1], err_p[1]);
   close(out_p[1]);
   close(err_p[1]);
+  if (pid > 0)
+    setpgid(pid, pid); /* also here: no race with the child's own call */
   if (pid < 0) {
     close(out_p[0]);
     close(err_p[0]);
@@ -219,7 +269,7 @@ static void poll_jobs(run_state_t *st, const exp_run_params_t *params) {
   for (int j = 0; j < st->n_running; j++) {
     run_job_t *job = &st->jobs[j];
     if (params->timeout_s > 0 && !job->killed && now - job->start_ms > params->timeout_s * 1e3) {
-      kill(job->pid, SIGKILL);
+      kill(-job->pid, SIGKILL);
       job->killed = true;
     }
   }

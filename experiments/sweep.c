@@ -34,6 +34,7 @@ void exp_point_free(exp_point_t *p) {
   free(p->arch);
   free(p->cmx);
   free(p->solver);
+  free(p->family);
   for (int i = 0; i < p->n_options; i++)
     free(p->options[i]);
   for (int i = 0; i < EXP_MAX_VARS; i++)
@@ -60,6 +61,7 @@ void exp_sweep_add(exp_sweep_t *s, const exp_point_t *p) {
                      .arch = dup_or_null(p->arch),
                      .cmx = dup_or_null(p->cmx),
                      .solver = dup_or_null(p->solver),
+                     .family = dup_or_null(p->family),
                      .n_options = p->n_options};
   for (int i = 0; i < p->n_options; i++)
     q->options[i] = sched_xstrdup(p->options[i]);
@@ -281,6 +283,7 @@ static void expand_net(const sweep_spec_t *sp, const char *tmpl, exp_sweep_t *ou
     exp_point_t p = {0};
     for (int u = 0; u < n_used; u++)
       p.var_values[used[u]] = sp->vars[used[u]].values[digit[u]];
+    p.family = n_used ? (char *)tmpl : NULL;
     char *net = substitute(tmpl, out, p.var_values);
     p.net = resolve_path(sp->base_dir, net);
     free(net);

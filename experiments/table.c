@@ -114,7 +114,7 @@ static void add_totals(exp_table_t *t, int row, const cJSON *totals) {
 
 /* The fixed leading columns, so every table starts the same way. */
 static void add_param_cols(exp_table_t *t, const exp_sweep_t *s) {
-  static const char *const fixed[] = {"point", "net", "arch", "cmx", "solver", "options"};
+  static const char *const fixed[] = {"point", "net", "family", "arch", "cmx", "solver", "options"};
   for (int i = 0; i < SCHED_ARRAY_LEN(fixed); i++)
     exp_table_col(t, fixed[i]);
   for (int v = 0; v < s->n_vars; v++)
@@ -132,6 +132,7 @@ void exp_table_from_results(const exp_sweep_t *s, const exp_result_t *results, e
     int row = exp_table_add_row(out);
     set_num(out, row, "point", i);
     set_col(out, row, "net", p->net);
+    set_col(out, row, "family", p->family);
     set_col(out, row, "arch", p->arch);
     set_col(out, row, "cmx", p->cmx);
     set_col(out, row, "solver", p->solver);
@@ -270,8 +271,9 @@ int exp_table_write_json(const exp_table_t *t, FILE *out) {
   cJSON *rows = cJSON_CreateArray();
   if (!rows)
     return SCHED_ERR_NOMEM;
-  int keep_text[] = {exp_table_find(t, "net"), exp_table_find(t, "cmx"),
-                     exp_table_find(t, "options"), exp_table_find(t, "error")};
+  int keep_text[] = {exp_table_find(t, "net"), exp_table_find(t, "family"),
+                     exp_table_find(t, "cmx"), exp_table_find(t, "options"),
+                     exp_table_find(t, "error")};
   for (int r = 0; r < t->n_rows; r++) {
     cJSON *obj = cJSON_CreateObject();
     for (int c = 0; c < t->n_cols; c++) {

@@ -32,7 +32,7 @@ static void sweep_usage(FILE *out) {
                "  --out DIR      write DIR/NAME.csv and DIR/NAME.json (default: CSV to stdout)\n"
                "  --timeout SEC  kill a point after SEC seconds (default 600)\n"
                "  --list         print the points as command lines (for GNU parallel, Slurm)\n"
-               "  --collect DIR  do not run: read point i's report from DIR/i.json\n"
+               "  --collect DIR  do not run: read the report of --list's line N from DIR/N.json\n"
                "  --sched PATH   the sched executable the points run (default: this one)\n"
                "  --quiet        no progress line\n");
 }
@@ -116,12 +116,12 @@ static int write_outputs(const sweep_options_t *o, const exp_sweep_t *s, const e
   return CLI_EXIT_OK;
 }
 
-/* --collect: point i's report is DIR/i.json (as a Slurm array or GNU
- * parallel run writes it). */
+/* --collect: point i's report is DIR/(i+1).json, numbered like the lines of
+ * --list (as a Slurm array or GNU parallel's {#} writes them). */
 static void collect_results(const sweep_options_t *o, const exp_sweep_t *s, exp_result_t *results) {
   for (int i = 0; i < s->n_points; i++) {
     char path[4096];
-    snprintf(path, sizeof path, "%s/%d.json", o->collect, i);
+    snprintf(path, sizeof path, "%s/%d.json", o->collect, i + 1);
     FILE *f = fopen(path, "rb");
     if (!f) {
       results[i] =
