@@ -18,6 +18,8 @@ int cmd_check(int argc, char **argv);    /* operator support of a net on a targe
 int cmd_sweep(int argc, char **argv);    /* run a sweep file (experiments/) */
 int cmd_regress(int argc, char **argv);  /* golden metrics check (experiments/) */
 int cmd_plot(int argc, char **argv);     /* gnuplot pictures of sweep results */
+int cmd_advise(int argc, char **argv);   /* model advisor: measured rewrites (advisor/) */
+int cmd_lut(int argc, char **argv);      /* NAS latency table of a search space (advisor/) */
 
 /* Prints "sched: error: <msg>" to stderr and returns CLI_EXIT_INPUT. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

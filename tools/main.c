@@ -19,6 +19,8 @@ static const subcommand_t subcommands[] = {
     {"sweep", cmd_sweep, "run a sweep file's points in parallel; one CSV/JSON row per point"},
     {"regress", cmd_regress, "re-run the golden points; fail when a modelled number changed"},
     {"plot", cmd_plot, "plot sweep results or a report's layers with gnuplot"},
+    {"advise", cmd_advise, "what a model designer should change: rewrites measured and ranked"},
+    {"lut", cmd_lut, "per-op latency table of a NAS search space, with its additivity check"},
 };
 
 static void print_subcommands(FILE *out) {
