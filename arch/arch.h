@@ -71,7 +71,7 @@ typedef struct {
 #define ARCH_GENERIC_NAME_MAX 24
 #define ARCH_RULE_ID_MAX 32
 #define ARCH_RULE_TEXT_MAX 240
-#define ARCH_SOURCE_MAX 256
+#define ARCH_SOURCE_MAX 512
 
 typedef enum {
   ARCH_RULE_RESTRICTION, /* broken: the op falls back to the CPU */
@@ -229,6 +229,7 @@ typedef struct {
   int n_ops;
   bool *on_cpu;         /* per op */
   arch_place_t *place;  /* per op */
+  int32_t *transfers;   /* per fallback op: tensors crossing NPU<->CPU through DDR there */
   arch_finding_t *findings; /* restrictions first (op order), then tips */
   int n_findings, cap_findings;
   bool *rule_unchecked; /* per rule: needs data the IR does not carry (quantisation, ...) */

@@ -45,6 +45,7 @@ const char *arch_finding_rule_text(const arch_t *a, const arch_finding_t *f) {
 void arch_check_free(arch_check_t *c) {
   free(c->on_cpu);
   free(c->place);
+  free(c->transfers);
   free(c->findings);
   free(c->rule_unchecked);
   *c = (arch_check_t){0};
@@ -126,8 +127,28 @@ static void order_findings(arch_check_t *c) {
       for (int i = 0; i < c->n_findings; i++)
         if (c->findings[i].kind == (arch_rule_kind_t)kind && c->findings[i].op == op)
           sorted[n++] = c->findings[i];
-  memcpy(c->findings, sorted, (size_t)n * sizeof *sorted);
+  if (n > 0)
+    memcpy(c->findings, sorted, (size_t)n * sizeof *sorted);
   free(sorted);
+}
+
+/* At a fallback op: each input an NPU op produced crosses NPU -> CPU, and
+ * its output crosses CPU -> NPU once when an NPU op reads it. A chain of
+ * fallback ops in the middle thus costs two transfers in all. */
+static void count_transfers(const ir_graph_t *g, arch_check_t *c) {
+  bool *read_by_npu = sched_xcalloc((size_t)SCHED_MAX(g->n_ops, 1), sizeof *read_by_npu);
+  for (int i = 0; i < g->n_ops; i++) {
+    for (int k = 0; k < g->ops[i].n_inputs; k++) {
+      int p = g->tensors[g->ops[i].inputs[k]].producer;
+      if (p >= 0 && c->on_cpu[i] && !c->on_cpu[p])
+        c->transfers[i]++;
+      if (p >= 0 && !c->on_cpu[i])
+        read_by_npu[p] = true;
+    }
+  }
+  for (int i = 0; i < g->n_ops; i++)
+    c->transfers[i] += c->on_cpu[i] && read_by_npu[i];
+  free(read_by_npu);
 }
 
 static void count_placement(const ir_graph_t *g, arch_check_t *c) {
@@ -148,6 +169,7 @@ void arch_check_graph(const arch_t *a, const ir_graph_t *g, arch_check_t *out) {
   size_t n = (size_t)SCHED_MAX(g->n_ops, 1);
   out->on_cpu = sched_xcalloc(n, sizeof *out->on_cpu);
   out->place = sched_xcalloc(n, sizeof *out->place);
+  out->transfers = sched_xcalloc(n, sizeof *out->transfers);
   out->rule_unchecked = sched_xcalloc((size_t)SCHED_MAX(a->rules.n_rules, 1), sizeof(bool));
   for (int i = 0; i < g->n_ops; i++)
     out->on_cpu[i] = arch_i_op_breaks(a, g, i, ARCH_RULE_RESTRICTION, out) > 0;
@@ -158,5 +180,6 @@ void arch_check_graph(const arch_t *a, const ir_graph_t *g, arch_check_t *out) {
       arch_i_op_breaks(a, g, i, ARCH_RULE_TIP, out);
   order_findings(out);
   place_fallbacks(g, out);
+  count_transfers(g, out);
   count_placement(g, out);
 }

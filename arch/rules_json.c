@@ -230,7 +230,7 @@ int arch_i_rules_read(const char *path, const char *key, const cJSON *v, arch_t 
   if (strcmp(key, "notes") == 0)
     return read_notes(&c, v);
   if (!cJSON_IsString(v) || strlen(v->valuestring) >= ARCH_SOURCE_MAX)
-    return rerr(&c, "must be a string shorter than 256 characters");
+    return rerr(&c, "must be a string shorter than 512 characters");
   snprintf(a->rules.source, sizeof a->rules.source, "%s", v->valuestring);
   return SCHED_OK;
 }

@@ -44,6 +44,7 @@ const char *cost_engine_name(cost_engine_t e) {
   case COST_ENGINE_SHAVE: return "shave";
   case COST_ENGINE_DMA: return "dma";
   case COST_ENGINE_NONE: return "none";
+  case COST_ENGINE_CPU: return "cpu";
   }
   return "?";
 }
@@ -157,7 +158,23 @@ int64_t cost_shave_cycles(const cost_model_t *m, ir_op_kind_t kind, int64_t byte
   return arch_us_to_cycles(m->arch, p->shave_launch_us) + (int64_t)ceil(per_byte);
 }
 
+int64_t cost_cpu_cycles(const cost_model_t *m, int64_t elements, int64_t macs) {
+  const arch_t *a = m->arch;
+  double us = a->cpu_launch_us + ((double)SCHED_MAX(elements, 0) * a->cpu_ns_per_element +
+                                  (double)SCHED_MAX(macs, 0) * a->cpu_ns_per_mac) /
+                                     1000.0;
+  return (int64_t)ceil(us * a->dpu_clock_mhz);
+}
+
 /* ---- engines ---- */
+
+/* Whether an op breaks the arch's operator restrictions (never on archs
+ * without rules, which keeps ops outside a graph costable there). */
+static bool falls_back(const arch_t *arch, const ir_graph_t *g, const ir_op_t *op) {
+  if (arch->rules.n_rules == 0 && arch->rules.npu_ops == ARCH_OP_CLASSES_ALL)
+    return false;
+  return !arch_op_on_npu(arch, g, (int)(op - g->ops));
+}
 
 static cost_engine_t activation_engine(const arch_t *arch, ir_op_kind_t kind) {
   if (kind < 64 && (arch->ppe_fusable & (UINT64_C(1) << kind)))
@@ -166,7 +183,8 @@ static cost_engine_t activation_engine(const arch_t *arch, ir_op_kind_t kind) {
 }
 
 cost_engine_t cost_op_engine(const arch_t *arch, const ir_graph_t *g, const ir_op_t *op) {
-  (void)g;
+  if (falls_back(arch, g, op))
+    return COST_ENGINE_CPU;
   if (ir_op_is_activation(op->kind))
     return activation_engine(arch, op->kind);
   switch (op->kind) {

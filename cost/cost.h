@@ -45,7 +45,8 @@ typedef enum {
   COST_ENGINE_DPU,
   COST_ENGINE_SHAVE,
   COST_ENGINE_DMA,  /* data movement only (depth-to-space, nearest upsample on some archs) */
-  COST_ENGINE_NONE  /* free: reshape, concat in place, fused activations */
+  COST_ENGINE_NONE, /* free: reshape, concat in place, fused activations */
+  COST_ENGINE_CPU   /* falls back to the host CPU: breaks an operator restriction of the arch */
 } cost_engine_t;
 
 /* A provider: adding one is one file plus one row in cost.c's table. */
@@ -80,7 +81,13 @@ int cost_dpu_workload(const cost_model_t *m, const cost_workload_t *wl, cost_dpu
 int64_t cost_dma_cycles(const cost_model_t *m, int64_t bytes, cost_dma_path_t path);
 /* One SHAVE kernel of this op kind over `bytes` of input: launch + per byte. */
 int64_t cost_shave_cycles(const cost_model_t *m, ir_op_kind_t kind, int64_t bytes);
-/* The engine an op runs on, with its fused activation, on this arch. */
+/* One op on the host CPU (a fallback op): launch + output elements x
+ * cpu_ns_per_element + MACs x cpu_ns_per_mac, in DPU cycles. Its DDR reads
+ * and writes are costed apart, as DMA. */
+int64_t cost_cpu_cycles(const cost_model_t *m, int64_t elements, int64_t macs);
+/* The engine an op runs on, with its fused activation, on this arch: the
+ * CPU when the op breaks one of the arch's operator restrictions
+ * (arch_op_on_npu; op must then be an op of g). */
 cost_engine_t cost_op_engine(const arch_t *arch, const ir_graph_t *g, const ir_op_t *op);
 const char *cost_engine_name(cost_engine_t e);
 const char *cost_dpu_op_name(cost_dpu_op_t op);

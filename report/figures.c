@@ -35,6 +35,7 @@ void report_layer_figures(const report_input_t *in, int layer, report_layer_t *o
                                         : latency - no_dma;
   switch (c->cost.engine) {
   case COST_ENGINE_SHAVE: out->bound = "shave"; break;
+  case COST_ENGINE_CPU: out->bound = "cpu"; break; /* a fallback op, see the fallback table */
   case COST_ENGINE_NONE: out->bound = out->dma_cycles > 0 ? "dma" : "-"; break;
   default: out->bound = out->compute_cycles >= out->dma_cycles ? "compute" : "dma"; break;
   }

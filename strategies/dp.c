@@ -49,7 +49,8 @@ static int64_t write_cost(const strat_problem_t *p, int layer, int cand) {
 }
 
 static bool tiled(const strat_problem_t *p, int layer, int cand) {
-  return p->layers[layer].cands[cand].choice.tiles > 1;
+  const strat_candidate_t *c = &p->layers[layer].cands[cand];
+  return tiling_streams_ddr(&c->choice, &c->cost);
 }
 
 /* Whether candidate c of `layer` can read value u kept in CMX, produced

@@ -58,7 +58,8 @@ typedef struct {
 } ilp_search_t;
 
 static bool sliced(const strat_problem_t *p, int layer, int cand) {
-  return p->layers[layer].cands[cand].choice.tiles > 1;
+  const strat_candidate_t *c = &p->layers[layer].cands[cand];
+  return tiling_streams_ddr(&c->choice, &c->cost);
 }
 
 static tiling_dist_t out_dist(const strat_problem_t *p, int layer, int cand) {

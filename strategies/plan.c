@@ -35,13 +35,14 @@ static const strat_candidate_t *chosen(const strat_problem_t *p, const int *cand
 
 bool strat_value_spill_forced(const strat_problem_t *p, const int *cand, int v) {
   const strat_value_t *val = &p->values[v];
-  const tiling_choice_t *prod = &chosen(p, cand, v)->choice;
-  if (val->graph_output || prod->tiles > 1)
+  const strat_candidate_t *prod = chosen(p, cand, v);
+  if (val->graph_output || tiling_streams_ddr(&prod->choice, &prod->cost))
     return true;
-  tiling_dist_t out = tiling_output_dist(prod->strategy);
+  tiling_dist_t out = tiling_output_dist(prod->choice.strategy);
   for (int i = 0; i < val->n_consumers; i++) {
-    const tiling_choice_t *cons = &chosen(p, cand, val->consumers[i])->choice;
-    if (cons->tiles > 1 || !tiling_dist_compatible(out, tiling_input_dist(cons->strategy)))
+    const strat_candidate_t *cons = chosen(p, cand, val->consumers[i]);
+    if (tiling_streams_ddr(&cons->choice, &cons->cost) ||
+        !tiling_dist_compatible(out, tiling_input_dist(cons->choice.strategy)))
       return true;
   }
   return false;

@@ -96,7 +96,8 @@ Test(arch, unknown_preset_lists_the_known_ones) {
   arch_t a;
   sched_diag_t d = {{0}};
   cr_assert_eq(arch_load("vpu28", &a, &d), SCHED_ERR_INPUT);
-  cr_assert_str_eq(d.msg, "unknown arch 'vpu28' (presets: vpu20, vpu27, vpu40)");
+  cr_assert_str_eq(d.msg, "unknown arch 'vpu28' (presets: vpu20, vpu27, vpu40; "
+                          "targets: artpec7, artpec8, artpec9, cv25)");
 }
 
 Test(arch, arch_file_overrides_fields_of_its_base) {

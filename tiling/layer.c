@@ -14,6 +14,8 @@ bool tiling_strategy_legal(const arch_t *arch, const ir_graph_t *g, int op,
   const char *reason = NULL;
   if (strategy != STRAT_CLUSTERING && arch->tiles < 2)
     reason = "needs two or more clusters";
+  else if (strategy != STRAT_CLUSTERING && geom.engine == COST_ENGINE_CPU)
+    reason = "runs on the CPU";
   else if ((strategy == STRAT_SOH || strategy == STRAT_HKSWITCH) && geom.out.h < arch->tiles)
     reason = "fewer output rows than clusters";
   else if ((strategy == STRAT_SOH || strategy == STRAT_HKSWITCH || strategy == STRAT_SOW) &&
@@ -139,6 +141,13 @@ static int part_cycles(const cost_model_t *model, const tiling_geom_t *geom,
     *cycles = cost_dma_cycles(model, part_output_bytes(geom, part), COST_DMA_CMX_TO_CMX);
     return SCHED_OK;
   case COST_ENGINE_NONE: return SCHED_OK;
+  case COST_ENGINE_CPU: {
+    int64_t out_elems = part_output_bytes(geom, part) / SCHED_MAX(geom->elem_bytes, 1);
+    int64_t all_elems = SCHED_MAX(ir_shape_elems(geom->out), 1);
+    double macs = (double)ir_op_macs(geom->g, (int)(geom->op - geom->g->ops));
+    *cycles = cost_cpu_cycles(model, out_elems, (int64_t)(macs * (double)out_elems / all_elems));
+    return SCHED_OK;
+  }
   }
   SCHED_UNREACHABLE();
 }
@@ -180,6 +189,10 @@ static int add_slice(const cost_model_t *model, const tiling_geom_t *geom,
   out->input_dma_cycles += weight * cost_dma_cycles(model, in_bytes, COST_DMA_DDR_TO_CMX);
   out->output_dma_cycles += weight * cost_dma_cycles(model, out_bytes, COST_DMA_CMX_TO_DDR);
   return SCHED_OK;
+}
+
+bool tiling_streams_ddr(const tiling_choice_t *choice, const tiling_layer_cost_t *cost) {
+  return choice->tiles > 1 || cost->engine == COST_ENGINE_CPU;
 }
 
 int tiling_layer_cost(const cost_model_t *model, const ir_graph_t *g, int op,
@@ -240,6 +253,9 @@ int tiling_choose_tiles(const arch_t *arch, const ir_graph_t *g, int op, tiling_
                         sched_diag_t *diag) {
   tiling_geom_t geom;
   tiling_geom_init(arch, g, op, &geom);
+  if (geom.engine == COST_ENGINE_CPU && choice->pipelined)
+    return sched_diag_set(diag, SCHED_ERR_INFEASIBLE,
+                          "layer '%s' runs on the CPU: it is not sliced", g->ops[op].name);
   int64_t budget = fit_budget(arch, choice->pipelined);
   tiling_axis_t order[2];
   axis_order(arch, g, op, order);

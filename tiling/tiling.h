@@ -71,6 +71,10 @@ typedef struct {
  * groups). Fills *why with the reason when not legal (why may be NULL). */
 bool tiling_strategy_legal(const arch_t *arch, const ir_graph_t *g, int op,
                            tiling_strategy_t strategy, const char **why);
+/* A layer that streams its activations through DDR whatever its neighbours
+ * do: cut into slices, or run on the host CPU (a fallback op reads its
+ * inputs from and writes its output to DDR). Its inputs and output spill. */
+bool tiling_streams_ddr(const tiling_choice_t *choice, const tiling_layer_cost_t *cost);
 /* Costs a layer under a choice. Errors (from the cost model) name the layer. */
 int tiling_layer_cost(const cost_model_t *model, const ir_graph_t *g, int op,
                       const tiling_choice_t *choice, tiling_layer_cost_t *out, sched_diag_t *diag);

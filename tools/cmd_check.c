@@ -60,26 +60,19 @@ static int parse_args(int argc, char **argv, check_args_t *a) {
   return CLI_EXIT_OK;
 }
 
-/* What each placement costs, in the words of seeds/003. */
+/* What each placement means, in the words of seeds/003. */
 static const char *place_advice(arch_place_t p) {
   switch (p) {
   case ARCH_PLACE_MIDDLE:
-    return "middle of the network: 2 DDR transfers (NPU->CPU, CPU->NPU), breaks streaming; "
-           "adjust its parameters, replace the op or modify the model";
+    return "middle of the network (NPU ops before and after: breaks streaming; adjust its "
+           "parameters, replace the op or modify the model)";
   case ARCH_PLACE_START:
-    return "start of the network: 1 DDR transfer (CPU->NPU); consider moving it into "
-           "host pre-processing";
-  case ARCH_PLACE_END:
-    return "end of the network: 1 DDR transfer (NPU->CPU); consider moving it into "
-           "host post-processing";
-  case ARCH_PLACE_ALONE: return "no NPU op on either side: runs entirely on the CPU";
+    return "start of the network (consider moving it into host pre-processing)";
+  case ARCH_PLACE_END: return "end of the network (consider moving it into host post-processing)";
+  case ARCH_PLACE_ALONE: return "no NPU op on either side (runs entirely on the CPU)";
   case ARCH_PLACE_NPU: break;
   }
   return "";
-}
-
-static int place_transfers(arch_place_t p) {
-  return p == ARCH_PLACE_MIDDLE ? 2 : p == ARCH_PLACE_START || p == ARCH_PLACE_END ? 1 : 0;
 }
 
 /* ---- text ---- */
@@ -101,7 +94,8 @@ static void print_fallbacks(const arch_t *a, const ir_graph_t *g, const arch_che
     if (!c->on_cpu[op])
       continue;
     print_op_header(g, op, out);
-    fprintf(out, " at the %s\n", place_advice(c->place[op]));
+    fprintf(out, ": %d DDR transfer%s, at the %s\n", c->transfers[op],
+            c->transfers[op] == 1 ? "" : "s", place_advice(c->place[op]));
     for (int i = 0; i < c->n_findings; i++)
       if (c->findings[i].op == op && c->findings[i].kind == ARCH_RULE_RESTRICTION)
         print_finding(a, &c->findings[i], out);
@@ -152,9 +146,11 @@ static double percent(int64_t part, int64_t whole) {
 
 static void print_summary(const arch_check_t *c, FILE *out) {
   int64_t ops = c->ops_npu + c->ops_cpu, macs = c->macs_npu + c->macs_cpu;
-  int by_place[ARCH_PLACE_ALONE + 1] = {0};
-  for (int i = 0; i < c->n_ops; i++)
+  int by_place[ARCH_PLACE_ALONE + 1] = {0}, transfers = 0;
+  for (int i = 0; i < c->n_ops; i++) {
     by_place[c->place[i]] += c->on_cpu[i];
+    transfers += c->transfers[i];
+  }
   fprintf(out, "\nsummary:\n  ops: %lld on NPU, %lld on CPU (of %lld)\n", (long long)c->ops_npu,
           (long long)c->ops_cpu, (long long)ops);
   fprintf(out, "  MACs: %lld on NPU (%.1f%%), %lld on CPU (%.1f%%)\n", (long long)c->macs_npu,
@@ -165,11 +161,11 @@ static void print_summary(const arch_check_t *c, FILE *out) {
     return;
   }
   fprintf(out,
-          "verdict: %lld op%s fall back to the CPU (%d in the middle, %d at the start, %d at "
+          "verdict: %lld op%s back to the CPU (%d in the middle, %d at the start, %d at "
           "the end, %d alone): %d NPU/CPU transfers through DDR\n",
-          (long long)c->ops_cpu, c->ops_cpu == 1 ? "" : "s", by_place[ARCH_PLACE_MIDDLE],
+          (long long)c->ops_cpu, c->ops_cpu == 1 ? " falls" : "s fall", by_place[ARCH_PLACE_MIDDLE],
           by_place[ARCH_PLACE_START], by_place[ARCH_PLACE_END], by_place[ARCH_PLACE_ALONE],
-          2 * by_place[ARCH_PLACE_MIDDLE] + by_place[ARCH_PLACE_START] + by_place[ARCH_PLACE_END]);
+          transfers);
 }
 
 static void print_text(const check_args_t *args, const arch_t *a, const ir_graph_t *g,
@@ -209,7 +205,7 @@ static cJSON *fallbacks_json(const arch_t *a, const ir_graph_t *g, const arch_ch
     cJSON_AddStringToObject(j, "op", g->ops[op].name);
     cJSON_AddStringToObject(j, "class", arch_op_class_name(arch_op_class_of(g, op)));
     cJSON_AddStringToObject(j, "place", arch_place_name(c->place[op]));
-    cJSON_AddNumberToObject(j, "ddr_transfers", place_transfers(c->place[op]));
+    cJSON_AddNumberToObject(j, "ddr_transfers", c->transfers[op]);
     cJSON_AddNumberToObject(j, "macs", (double)ir_op_macs(g, op));
     for (int i = 0; i < c->n_findings; i++)
       if (c->findings[i].op == op && c->findings[i].kind == ARCH_RULE_RESTRICTION)
