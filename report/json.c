@@ -43,6 +43,50 @@ static cJSON *layer_json(const report_input_t *in, int l) {
   return j;
 }
 
+static void barriers_json(const report_input_t *in, const schedule_barriers_t *b, cJSON *j) {
+  cJSON_AddNumberToObject(j, "barriers_virtual", b->n_barriers);
+  cJSON_AddNumberToObject(j, "barriers_used", b->ids_used);
+  cJSON_AddNumberToObject(j, "barriers_max", b->barriers_max);
+  cJSON_AddNumberToObject(j, "barriers_peak_live", b->peak_live);
+  cJSON_AddNumberToObject(j, "barrier_serialisations", b->n_serial);
+  cJSON_AddNumberToObject(j, "barrier_stall_us", us3(in, b->stall_cycles));
+}
+
+/* One entry per layer of the scheduled timeline. */
+static cJSON *timeline_json(const report_input_t *in, const schedule_t *s) {
+  cJSON *arr = cJSON_CreateArray();
+  for (int l = 0; l < s->n_layers; l++) {
+    const schedule_layer_time_t *lt = &s->layers[l];
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "name", in->g->ops[in->problem->layers[l].op].name);
+    cJSON_AddNumberToObject(j, "start_us", us3(in, lt->start_cycles));
+    cJSON_AddNumberToObject(j, "end_us", us3(in, lt->end_cycles));
+    cJSON_AddNumberToObject(j, "compute_us", us3(in, lt->compute_cycles));
+    cJSON_AddNumberToObject(j, "dma_us", us3(in, lt->dma_cycles));
+    cJSON_AddNumberToObject(j, "overlap_us", us3(in, lt->overlap_cycles));
+    cJSON_AddNumberToObject(j, "stall_us", us3(in, lt->stall_cycles));
+    cJSON_AddStringToObject(j, "bound", lt->bound);
+    cJSON_AddItemToArray(arr, j);
+  }
+  return arr;
+}
+
+/* Busy time per engine. */
+static cJSON *engines_json(const report_input_t *in, const schedule_t *s) {
+  cJSON *arr = cJSON_CreateArray();
+  for (int e = 0; e < s->n_engines; e++) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "name", s->engines[e].name);
+    cJSON_AddNumberToObject(j, "busy_us", us3(in, s->engines[e].busy_cycles));
+    cJSON_AddNumberToObject(j, "busy_pct",
+                            round(1e4 * (double)s->engines[e].busy_cycles /
+                                  (double)SCHED_MAX(s->latency_cycles, 1)) / 100);
+    cJSON_AddNumberToObject(j, "tasks", s->engines[e].n_tasks);
+    cJSON_AddItemToArray(arr, j);
+  }
+  return arr;
+}
+
 static cJSON *totals_json(const report_input_t *in) {
   report_totals_t t;
   report_totals(in, &t);
@@ -51,7 +95,14 @@ static cJSON *totals_json(const report_input_t *in) {
   cJSON_AddNumberToObject(j, "macs", (double)t.macs);
   cJSON_AddNumberToObject(j, "params", (double)t.params);
   cJSON_AddNumberToObject(j, "latency_us", us3(in, t.latency_cycles));
+  cJSON_AddNumberToObject(j, "plan_latency_us", us3(in, t.plan_latency_cycles));
   cJSON_AddNumberToObject(j, "lower_bound_us", us3(in, t.lower_bound_cycles));
+  cJSON_AddNumberToObject(j, "latency_over_bound",
+                          t.lower_bound_cycles > 0
+                              ? round(1e3 * (double)t.latency_cycles / (double)t.lower_bound_cycles) / 1e3
+                              : 0);
+  if (r->barriers)
+    barriers_json(in, r->barriers, j);
   cJSON_AddNumberToObject(j, "compute_us", us3(in, t.compute_cycles));
   cJSON_AddNumberToObject(j, "dma_us", us3(in, t.dma_cycles));
   double latency_us = arch_cycles_to_us(in->arch, t.latency_cycles);
@@ -76,7 +127,8 @@ static cJSON *solvers_json(const report_input_t *in) {
     if (r->status != SCHED_OK) {
       cJSON_AddStringToObject(j, "error", r->error_msg);
     } else {
-      cJSON_AddNumberToObject(j, "latency_us", us3(in, r->plan->latency_cycles));
+      cJSON_AddNumberToObject(j, "latency_us", us3(in, report_run_latency_cycles(r)));
+      cJSON_AddNumberToObject(j, "plan_latency_us", us3(in, r->plan->latency_cycles));
       cJSON_AddNumberToObject(j, "ddr_bytes", (double)r->plan->ddr_bytes);
       cJSON_AddNumberToObject(j, "spill_bytes", (double)r->plan->spill_bytes);
       cJSON_AddNumberToObject(j, "peak_cmx_bytes", (double)r->plan->peak_cmx_bytes);
@@ -105,6 +157,10 @@ int report_json(const report_input_t *in, FILE *out) {
   cJSON *layers = cJSON_AddArrayToObject(root, "layers");
   for (int l = 0; l < in->problem->n_layers; l++)
     cJSON_AddItemToArray(layers, layer_json(in, l));
+  if (in->chosen->schedule) {
+    cJSON_AddItemToObject(root, "timeline", timeline_json(in, in->chosen->schedule));
+    cJSON_AddItemToObject(root, "engines", engines_json(in, in->chosen->schedule));
+  }
   if (in->comparison)
     cJSON_AddItemToObject(root, "solvers", solvers_json(in));
   char *text = cJSON_Print(root);

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "schedule/schedule.h"
 #include "strategies/strategies.h"
 
 /* One solver's result, for the --solver all comparison. */
@@ -16,6 +17,11 @@ typedef struct {
   const strat_stats_t *stats;
   int status;            /* SCHED_OK, or why it produced no plan */
   const char *error_msg; /* when status != SCHED_OK */
+  /* The plan's scheduled timeline and barrier program, or NULL. When set,
+   * latency_us everywhere is the scheduled latency; the plan model's sum of
+   * layer costs stays visible as plan_latency_us. */
+  const schedule_t *schedule;
+  const schedule_barriers_t *barriers;
 } report_solver_run_t;
 
 typedef struct {
@@ -42,6 +48,7 @@ typedef struct {
 typedef struct {
   int64_t macs, params;
   int64_t compute_cycles, dma_cycles, latency_cycles;
+  int64_t plan_latency_cycles; /* the plan model's; latency_cycles is scheduled when known */
   int64_t lower_bound_cycles; /* max(MACs at peak, mandatory DMA at full bandwidth) */
   int64_t mandatory_dma_bytes;
   int32_t layers_by_provider[2]; /* [0] analytic, [1] other (lut) */
@@ -56,5 +63,17 @@ void report_text(const report_input_t *in, FILE *out);
 /* Returns SCHED_ERR_NOMEM when cJSON cannot build the document. */
 int report_json(const report_input_t *in, FILE *out);
 void report_csv(const report_input_t *in, FILE *out);
+/* A run's latency: scheduled when it has a schedule, else the plan model's. */
+int64_t report_run_latency_cycles(const report_solver_run_t *run);
+
+/* ---- trace.c, svg.c: pictures of a schedule ---- */
+
+/* Chrome trace event JSON: a track per DMA port, DPU and SHAVE, barrier
+ * instants and flows (b may be NULL). SCHED_ERR_NOMEM when cJSON fails. */
+int report_trace(const schedule_graph_t *g, const schedule_t *s, const schedule_barriers_t *b,
+                 const arch_t *arch, const char *net, FILE *out);
+/* An SVG Gantt chart of the engines, coloured by layer, legend, time axis. */
+int report_svg(const schedule_graph_t *g, const schedule_t *s, const arch_t *arch, const char *net,
+               FILE *out);
 
 #endif

@@ -324,13 +324,18 @@ static void lower_compute(lower_t *lw, int layer, int slice, id_list_t *out) {
     id_list_push(out, schedule_graph_add_task(lw->g, &t));
     return;
   }
-  for (int k = 0; k < c->cost.clusters; k++) {
+  const arch_t *arch = lw->p->model->arch;
+  /* a SHAVE layer's cost is per SHAVE with all of a cluster's SHAVEs at work */
+  int per_cluster = c->cost.engine == COST_ENGINE_SHAVE
+                        ? SCHED_MAX(arch->shaves / SCHED_MAX(arch->tiles, 1), 1)
+                        : 1;
+  for (int k = 0; k < c->cost.clusters * per_cluster; k++) {
     schedule_task_t t = {.kind = c->cost.engine == COST_ENGINE_SHAVE ? SCHEDULE_TASK_SHAVE
                                                                      : SCHEDULE_TASK_DPU,
                          .role = SCHEDULE_ROLE_COMPUTE,
                          .layer = layer,
                          .slice = slice,
-                         .cluster = k,
+                         .cluster = k / per_cluster,
                          .cycles = cycles};
     id_list_push(out, schedule_graph_add_task(lw->g, &t));
   }

@@ -21,6 +21,10 @@ typedef struct {
   const char *lp_path;
   const char *strategy_file;
   const char *dump_plan;
+  const char *trace_path;
+  const char *svg_path;
+  uint64_t barriers;
+  uint64_t prefetch;
   bool no_timing;
   bool list_nets;
   bool help;
@@ -34,6 +38,7 @@ static const run_options_t run_defaults = {
     .objective = "latency",
     .time_limit_s = 10,
     .seed = 1,
+    .prefetch = 1,
 };
 
 typedef enum { ARG_STRING, ARG_DOUBLE, ARG_U64, ARG_FLAG } run_arg_kind_t;
@@ -66,6 +71,14 @@ static const run_flag_t run_flags[] = {
     {"--strategy-file", ARG_STRING, RUN_FIELD(strategy_file), "FILE",
      "force layers' strategies (JSON, as --dump-plan writes); the solver does the rest"},
     {"--dump-plan", ARG_STRING, RUN_FIELD(dump_plan), "FILE", "write the chosen plan as JSON"},
+    {"--trace", ARG_STRING, RUN_FIELD(trace_path), "FILE.json",
+     "write the chosen plan's schedule as a Chrome trace (Perfetto, chrome://tracing)"},
+    {"--svg", ARG_STRING, RUN_FIELD(svg_path), "FILE.svg",
+     "write the chosen plan's schedule as a Gantt chart"},
+    {"--barriers", ARG_U64, RUN_FIELD(barriers), "N",
+     "physical barriers available (default: the arch's); too few serialise tasks"},
+    {"--prefetch", ARG_U64, RUN_FIELD(prefetch), "N",
+     "layers ahead whose weights and inputs may load during compute (default 1; 0 = none)"},
     {"--no-timing", ARG_FLAG, RUN_FIELD(no_timing), NULL,
      "print solve times as 0 / '-' so reports are byte-identical across runs"},
     {"--list-nets", ARG_FLAG, RUN_FIELD(list_nets), NULL, "list the zoo networks and exit"},
@@ -175,6 +188,27 @@ static int write_report(const run_options_t *o, const pipeline_t *p) {
   return CLI_EXIT_OK;
 }
 
+/* --trace and --svg: the chosen plan's schedule as pictures. */
+static int write_pictures(const run_options_t *o, const pipeline_t *p, sched_diag_t *diag) {
+  int i = (int)(pipeline_chosen(p) - p->runs);
+  const char *paths[] = {o->trace_path, o->svg_path};
+  for (int k = 0; k < 2; k++) {
+    if (!paths[k])
+      continue;
+    FILE *f = fopen(paths[k], "w");
+    if (!f)
+      return sched_diag_set(diag, SCHED_ERR_INPUT, "cannot write '%s'", paths[k]);
+    int rc = k == 0 ? report_trace(&p->tasks[i], &p->schedules[i], &p->barriers[i], &p->arch,
+                                   o->net, f)
+                    : report_svg(&p->tasks[i], &p->schedules[i], &p->arch, o->net, f);
+    if (fclose(f) != 0 && rc == SCHED_OK)
+      rc = sched_diag_set(diag, SCHED_ERR_INPUT, "cannot write '%s'", paths[k]);
+    if (rc != SCHED_OK)
+      return rc;
+  }
+  return SCHED_OK;
+}
+
 static int check_options(const run_options_t *o) {
   if (!o->net)
     return cli_error("--net is required (try --list-nets, or see --help)");
@@ -206,6 +240,8 @@ static pipeline_options_t pipeline_options(const run_options_t *o) {
   po.lp_path = o->lp_path;
   po.strategy_file = o->strategy_file;
   po.onnx.warnings = stderr;
+  po.schedule.barriers = (int32_t)SCHED_MIN(o->barriers, 1u << 20);
+  po.schedule.prefetch_depth = (int32_t)SCHED_MIN(o->prefetch, 1u << 20);
   return po;
 }
 
@@ -229,6 +265,8 @@ int cmd_run(int argc, char **argv) {
   int rc = pipeline_run(&po, p, &diag);
   if (rc == SCHED_OK && o.dump_plan)
     rc = strat_plan_write_json(&p->problem, pipeline_chosen(p)->plan, o.net, o.dump_plan, &diag);
+  if (rc == SCHED_OK)
+    rc = write_pictures(&o, p, &diag);
   int code = rc == SCHED_OK ? write_report(&o, p) : exit_code_of(rc);
   if (rc != SCHED_OK)
     cli_error("%s", diag.msg);

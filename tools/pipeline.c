@@ -11,12 +11,17 @@ pipeline_options_t pipeline_defaults(void) {
       .objective = STRAT_OBJECTIVE_LATENCY,
       .time_limit_s = 10,
       .seed = 1,
+      .schedule = schedule_params_default(),
   };
 }
 
 void pipeline_free(pipeline_t *p) {
-  for (int i = 0; i < p->n_runs; i++)
+  for (int i = 0; i < p->n_runs; i++) {
     strat_plan_free(&p->plans[i]);
+    schedule_barriers_free(&p->barriers[i]);
+    schedule_free(&p->schedules[i]);
+    schedule_graph_free(&p->tasks[i]);
+  }
   strat_problem_free(&p->problem);
   cost_model_free(&p->model);
   ir_graph_free(&p->graph);
@@ -100,6 +105,25 @@ const report_solver_run_t *pipeline_chosen(const pipeline_t *p) {
   return chosen;
 }
 
+/* Tasks -> timeline -> barriers for every plan found. */
+static int schedule_runs(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag) {
+  for (int i = 0; i < p->n_runs; i++) {
+    if (p->runs[i].status != SCHED_OK)
+      continue;
+    int rc = schedule_graph_build(&p->problem, &p->plans[i], &o->schedule, &p->tasks[i], diag);
+    if (rc == SCHED_OK)
+      rc = schedule_simulate(&p->tasks[i], &p->arch, &p->schedules[i], diag);
+    if (rc == SCHED_OK)
+      rc = schedule_barriers_plan(&p->tasks[i], &p->arch, &o->schedule, &p->schedules[i],
+                                  &p->barriers[i], diag);
+    if (rc != SCHED_OK)
+      return rc;
+    p->runs[i].schedule = &p->schedules[i];
+    p->runs[i].barriers = &p->barriers[i];
+  }
+  return SCHED_OK;
+}
+
 int pipeline_run(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag) {
   memset(p, 0, sizeof *p);
   p->all_solvers = strcmp(o->solver, "all") == 0;
@@ -116,5 +140,7 @@ int pipeline_run(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag)
     return rc;
   if (o->strategy_file && (rc = strat_problem_force_json(&p->problem, o->strategy_file, diag)))
     return rc;
-  return solve(o, p, diag);
+  if ((rc = solve(o, p, diag)) != SCHED_OK)
+    return rc;
+  return schedule_runs(o, p, diag);
 }

@@ -25,6 +25,7 @@ typedef struct {
   const char *lp_path;       /* ilp: write the model here, or NULL */
   const char *strategy_file; /* force layers' strategies, or NULL */
   ir_onnx_options_t onnx;
+  schedule_params_t schedule; /* prefetch depth, barrier count (schedule/schedule.h) */
 } pipeline_options_t;
 
 /* Defaults: vpu27, analytic cost, solver ilp, latency, 10 s, seed 1. */
@@ -39,13 +40,18 @@ typedef struct {
   strat_plan_t plans[PIPELINE_MAX_RUNS];
   strat_stats_t stats[PIPELINE_MAX_RUNS];
   sched_diag_t run_diags[PIPELINE_MAX_RUNS];
+  /* per successful run: its task graph, timeline and barrier program */
+  schedule_graph_t tasks[PIPELINE_MAX_RUNS];
+  schedule_t schedules[PIPELINE_MAX_RUNS];
+  schedule_barriers_t barriers[PIPELINE_MAX_RUNS];
   int n_runs;
   bool all_solvers;
 } pipeline_t;
 
 /* Runs the pipeline into *p (zeroed here; free with pipeline_free even on
  * failure). With solver "ilp" the first solver in the table runs first as
- * the MIP's incumbent; with "all" every solver runs. */
+ * the MIP's incumbent; with "all" every solver runs. Every plan found is
+ * then lowered to tasks, scheduled and given barriers (runs[i].schedule). */
 int pipeline_run(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag);
 void pipeline_free(pipeline_t *p);
 /* The plan to report: the requested solver's, or with "all" the best one
