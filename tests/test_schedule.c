@@ -240,3 +240,60 @@ Test(schedule, deeper_prefetch_never_schedules_later_on_fsrcnn) {
   schedule_graph_free(&g0);
   pipeline_free(&x);
 }
+
+/* ---- the Chrome trace ---- */
+
+static cJSON *trace_of(const pipeline_t *x, const schedule_barriers_t *b) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  cr_assert_eq(report_trace(&x->tasks, &x->s, b, &x->arch, "fsrcnn", f), SCHED_OK);
+  fclose(f);
+  cJSON *root = cJSON_Parse(text);
+  free(text);
+  cr_assert_not_null(root, "trace JSON does not parse");
+  return root;
+}
+
+Test(schedule, the_trace_parses_with_a_track_per_engine_and_barrier_flows) {
+  pipeline_t x = {0};
+  pipeline_run(&x, "fsrcnn", "2MB");
+  schedule_barriers_t b;
+  sched_diag_t d = {{0}};
+  schedule_params_t prm = schedule_params_default();
+  cr_assert_eq(schedule_barriers_plan(&x.tasks, &x.arch, &prm, &x.s, &b, &d), SCHED_OK);
+  cJSON *root = trace_of(&x, &b);
+  const char *tracks[] = {"DMA0",     "DMA1",     "DPU0",     "DPU1",    "SHAVE0.0",
+                          "SHAVE0.1", "SHAVE1.0", "SHAVE1.1", "barriers"};
+  bool seen[SCHED_ARRAY_LEN(tracks)] = {0};
+  int complete = 0, instants = 0, flows = 0, with_layer = 0;
+  const cJSON *e;
+  cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "traceEvents")) {
+    const char *ph = cJSON_GetStringValue(cJSON_GetObjectItem(e, "ph"));
+    const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(e, "name"));
+    cr_assert_not_null(ph);
+    if (strcmp(ph, "M") == 0 && strcmp(name, "thread_name") == 0) {
+      const char *track =
+          cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "args"), "name"));
+      for (int i = 0; i < SCHED_ARRAY_LEN(tracks); i++)
+        seen[i] |= strcmp(track, tracks[i]) == 0;
+    }
+    complete += strcmp(ph, "X") == 0;
+    instants += strcmp(ph, "i") == 0;
+    flows += strcmp(ph, "s") == 0 || strcmp(ph, "f") == 0;
+    with_layer += strcmp(ph, "X") == 0 &&
+                  cJSON_IsString(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "args"), "layer"));
+  }
+  for (int i = 0; i < SCHED_ARRAY_LEN(tracks); i++)
+    cr_expect(seen[i], "no track %s", tracks[i]);
+  cr_expect_eq(complete, x.s.n_tasks);
+  cr_expect_eq(with_layer, x.s.n_tasks);
+  cr_expect_eq(instants, b.n_barriers);
+  int consumers = 0;
+  for (int i = 0; i < b.n_barriers; i++)
+    consumers += b.barriers[i].n_consumers;
+  cr_expect_eq(flows, 2 * consumers);
+  cJSON_Delete(root);
+  schedule_barriers_free(&b);
+  pipeline_free(&x);
+}
