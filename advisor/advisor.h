@@ -240,7 +240,8 @@ int advisor_additivity_check(const advisor_space_t *s, const advisor_lut_t *lut,
                              advisor_additivity_t *out, sched_diag_t *diag);
 /* The seeds' hardware method: a shape-preserving op stacked n times, total
  * / n; a shape-changing one between n-1 neighbours (1x1 convs) on each side,
- * minus the neighbours alone. n = 1 is the isolated estimate. */
+ * minus n-1 times each neighbour's own stacked estimate. n = 1 is the
+ * isolated estimate. */
 int advisor_stack_estimate(const advisor_space_t *s, int position, const advisor_cand_t *cand,
                            int32_t n, const advisor_measurer_t *m, double *latency_us,
                            sched_diag_t *diag);

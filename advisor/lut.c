@@ -200,7 +200,8 @@ static int measure_copies(const advisor_space_t *s, const advisor_position_t *po
 }
 
 /* n-1 neighbours at the input shape, the op, n-1 neighbours at its output
- * shape; minus both neighbour stacks alone. */
+ * shape; minus the neighbours' own latencies, each estimated the same way
+ * (n copies stacked, divided by n), as the seeds measured every op. */
 static int stack_between(const advisor_space_t *s, const advisor_position_t *pos,
                          const advisor_cand_t *cand, int32_t n, const advisor_measurer_t *m,
                          double *us, sched_diag_t *diag) {
@@ -220,11 +221,11 @@ static int stack_between(const advisor_space_t *s, const advisor_position_t *pos
   advisor_measure_t all;
   double pre_us = 0, post_us = 0;
   int rc = measure_chain(s, ps, cs, len, m, &all, diag);
-  if (rc == SCHED_OK)
-    rc = measure_copies(s, &pre, &pw, n - 1, m, &pre_us, diag);
-  if (rc == SCHED_OK)
-    rc = measure_copies(s, &post, &pw, n - 1, m, &post_us, diag);
-  *us = all.latency_us - pre_us - post_us;
+  if (rc == SCHED_OK && n > 1)
+    rc = measure_copies(s, &pre, &pw, n, m, &pre_us, diag);
+  if (rc == SCHED_OK && n > 1)
+    rc = measure_copies(s, &post, &pw, n, m, &post_us, diag);
+  *us = all.latency_us - (double)(n - 1) / n * (pre_us + post_us);
   free(ps);
   free(cs);
   return rc;
