@@ -207,10 +207,14 @@ static int64_t overflow_bytes(const anneal_t *a) {
   return over;
 }
 
+/* A half-chosen streaming region is infeasible: it costs as much as a
+ * whole CMX of overflow, so moves that break one are rarely kept. */
 static double energy(const anneal_t *a, bool *feasible) {
   int64_t over = overflow_bytes(a);
-  *feasible = over == 0;
-  return (double)a->cost + a->penalty * (double)over;
+  int broken = strat_plan_broken_regions(a->p, &a->plan);
+  *feasible = over == 0 && broken == 0;
+  return (double)a->cost +
+         a->penalty * ((double)over + (double)broken * (double)a->p->capacity_bytes);
 }
 
 /* Loads a plan from dp (its spills beyond the forced ones are voluntary). */

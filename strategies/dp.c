@@ -18,6 +18,8 @@
  * heuristic: the producer of a non-adjacent input is fixed by the path to
  * the previous layer's state, and capacity is ignored until the end, where
  * forced spills are set and over-full steps spill long-lived values.
+ * Streaming regions are pairwise constraints between neighbouring layers
+ * (members are chosen together), which the state holds, so they stay exact.
  * O(layers x candidates^2 x inputs) time plus O(layers^2 x candidates) for
  * the paths. */
 #include "strategies/strategies.h"
@@ -53,9 +55,38 @@ static bool tiled(const strat_problem_t *p, int layer, int cand) {
   return tiling_streams_ddr(&c->choice, &c->cost);
 }
 
+/* A price no real plan reaches, for choices that break a streaming region;
+ * small enough that a path's sum of them cannot overflow. */
+#define DP_FORBIDDEN (INT64_MAX / 4096)
+
+static int region_of(const strat_problem_t *p, int layer, int cand) {
+  return p->layers[layer].cands[cand].region;
+}
+
+/* Candidate `cand` of `layer` streams on into the next layer. */
+static bool region_continues(const strat_problem_t *p, int layer, int cand) {
+  int r = region_of(p, layer, cand);
+  return r >= 0 && layer < p->regions[r].first + p->regions[r].n_ops - 1;
+}
+
+/* Whether c at layer l fits the previous layer's candidate `prev` as far
+ * as streaming regions go: members are chosen together or not at all. */
+static bool region_consistent(const strat_problem_t *p, int l, int c, int prev) {
+  int r = region_of(p, l, c);
+  bool needs_prev = r >= 0 && l > p->regions[r].first;
+  if (l == 0)
+    return !needs_prev;
+  bool prev_continues = region_continues(p, l - 1, prev);
+  if (needs_prev || prev_continues)
+    return region_of(p, l - 1, prev) == r;
+  return true;
+}
+
 /* Whether candidate c of `layer` can read value u kept in CMX, produced
  * under the candidate `prod`. */
 static bool reads_kept(const strat_problem_t *p, int u, int prod, int layer, int c) {
+  if (region_continues(p, u, prod) && region_of(p, u, prod) == region_of(p, layer, c))
+    return true; /* inside a streaming region */
   if (tiled(p, u, prod) || tiled(p, layer, c))
     return false;
   tiling_strategy_t a = p->layers[u].cands[prod].choice.strategy;
@@ -98,7 +129,9 @@ static int64_t extend(const strat_problem_t *p, dp_path_t *path, int l, int c, b
     if (was)
       cost += read_cost(p, l, c);
   }
-  bool own = tiled(p, l, c) || p->values[l].graph_output;
+  if (!region_consistent(p, l, c, l > 0 ? path->cand[l - 1] : -1))
+    cost += DP_FORBIDDEN;
+  bool own = (tiled(p, l, c) && !region_continues(p, l, c)) || p->values[l].graph_output;
   if (own)
     cost += write_cost(p, l, c);
   if (apply) {

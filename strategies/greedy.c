@@ -1,7 +1,8 @@
 /* greedy.c - each layer's cheapest candidate on its own, ignoring what the
  * choice does to its neighbours (the baseline every other solver beats).
  * Spills follow from the choices; long-lived tensors that overflow CMX are
- * spilled largest first. O(layers x candidates). */
+ * spilled largest first. Streaming regions are left out: a region is a
+ * choice for several layers at once. O(layers x candidates). */
 #include "strategies/strategies.h"
 
 static int greedy_solve(const strat_problem_t *p, const strat_params_t *params, strat_plan_t *out,
@@ -13,7 +14,7 @@ static int greedy_solve(const strat_problem_t *p, const strat_params_t *params, 
     int64_t best = INT64_MAX;
     for (int c = 0; c < p->layers[l].n_cands; c++) {
       int64_t cost = strat_layer_objective(p, l, c, 0, false);
-      if (cost < best) {
+      if (p->layers[l].cands[c].region < 0 && cost < best) { /* regions are not solo choices */
         best = cost;
         out->cand[l] = c;
       }

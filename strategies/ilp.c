@@ -15,6 +15,8 @@
  * each consumer k and each output distribution d of v's unsliced candidates,
  * s[v] >= sum_{a: out(a) = d} x[v][a] + sum_{b of k: sliced or needs what d
  * cannot serve} x[k][b] - 1.
+ * Streaming regions: neighbouring members choose their region candidate
+ * together, and a value inside a chosen region is never spilled.
  * Objective: sum x * (cost with only graph inputs from DDR) + w * (write
  * delta) + r * (read delta), the deltas of strat_layer_objective, which is
  * linear in them. Capacity at step t: sum_c footprint * x[t][c] + for each
@@ -60,6 +62,16 @@ typedef struct {
 static bool sliced(const strat_problem_t *p, int layer, int cand) {
   const strat_candidate_t *c = &p->layers[layer].cands[cand];
   return tiling_streams_ddr(&c->choice, &c->cost);
+}
+
+/* Candidate a of v streams with v's consumer inside one region: its output
+ * stays in CMX (the region rows make the consumer follow). */
+static bool region_internal(const strat_problem_t *p, int v, int a) {
+  int region = p->layers[v].cands[a].region;
+  if (region < 0)
+    return false;
+  const tiling_region_t *r = &p->regions[region];
+  return v < r->first + r->n_ops - 1;
 }
 
 static tiling_dist_t out_dist(const strat_problem_t *p, int layer, int cand) {
@@ -198,7 +210,8 @@ static void add_forced_row(ilp_t *m, int v, tiling_dist_t d, int k) {
   row_add(m, m->s0 + v, 1);
   int n_prod = 0, n_cons = 0;
   for (int a = 0; a < p->layers[v].n_cands; a++) {
-    bool match = d == DIST_COUNT ? sliced(p, v, a) : !sliced(p, v, a) && out_dist(p, v, a) == d;
+    bool match = d == DIST_COUNT ? sliced(p, v, a) && !region_internal(p, v, a)
+                                 : !sliced(p, v, a) && out_dist(p, v, a) == d;
     if (match) {
       row_add(m, m->x0[v] + a, -1);
       n_prod++;
@@ -279,6 +292,31 @@ static void add_capacity_row(ilp_t *m, int t) {
   row_end(m, GLP_UP, 0, (double)p->capacity_bytes, name);
 }
 
+/* Region r is all-or-nothing: each pair of neighbouring members chooses
+ * its region candidate together; and a value inside a chosen region never
+ * spills (s[v] + x[v][a] <= 1 for its internal candidates). */
+static void add_region_rows(ilp_t *m, int region) {
+  const strat_problem_t *p = m->p;
+  const tiling_region_t *r = &p->regions[region];
+  for (int v = r->first; v < r->first + r->n_ops - 1; v++) {
+    char name[64];
+    row_begin(m);
+    for (int k = 0; k < 2; k++)
+      for (int c = 0; c < p->layers[v + k].n_cands; c++)
+        if (p->layers[v + k].cands[c].region == region)
+          row_add(m, m->x0[v + k] + c, k == 0 ? 1 : -1);
+    snprintf(name, sizeof name, "region_%d_%d", region, v);
+    row_end(m, GLP_FX, 0, 0, name);
+    row_begin(m);
+    row_add(m, m->s0 + v, 1);
+    for (int c = 0; c < p->layers[v].n_cands; c++)
+      if (p->layers[v].cands[c].region == region)
+        row_add(m, m->x0[v] + c, 1);
+    snprintf(name, sizeof name, "region_keep_%d_%d", region, v);
+    row_end(m, GLP_UP, 0, 1, name);
+  }
+}
+
 /* ---- model lifetime ---- */
 
 static void ilp_init(ilp_t *m, const strat_problem_t *p) {
@@ -295,6 +333,8 @@ static void ilp_init(ilp_t *m, const strat_problem_t *p) {
   add_columns(m);
   add_link_rows(m);
   add_forced_rows(m);
+  for (int r = 0; r < p->n_regions; r++)
+    add_region_rows(m, r);
   for (int t = 0; t < p->n_layers; t++)
     add_capacity_row(m, t);
 }

@@ -33,9 +33,18 @@ static const strat_candidate_t *chosen(const strat_problem_t *p, const int *cand
   return &p->layers[layer].cands[cand[layer]];
 }
 
+bool strat_value_in_region(const strat_problem_t *p, const int *cand, int v) {
+  int region = chosen(p, cand, v)->region;
+  const strat_value_t *val = &p->values[v];
+  return region >= 0 && val->n_consumers == 1 &&
+         chosen(p, cand, val->consumers[0])->region == region;
+}
+
 bool strat_value_spill_forced(const strat_problem_t *p, const int *cand, int v) {
   const strat_value_t *val = &p->values[v];
   const strat_candidate_t *prod = chosen(p, cand, v);
+  if (strat_value_in_region(p, cand, v))
+    return false; /* stays in CMX slice by slice */
   if (val->graph_output || tiling_streams_ddr(&prod->choice, &prod->cost))
     return true;
   tiling_dist_t out = tiling_output_dist(prod->choice.strategy);
@@ -142,6 +151,56 @@ void strat_plan_evaluate(const strat_problem_t *p, strat_plan_t *plan) {
       p->objective == STRAT_OBJECTIVE_BANDWIDTH ? plan->ddr_bytes : plan->latency_cycles;
 }
 
+/* A member of layer l's region that did not choose it, or -1. */
+static int region_broken(const strat_problem_t *p, const strat_plan_t *plan, int l) {
+  int region = p->layers[l].cands[plan->cand[l]].region;
+  if (region < 0)
+    return -1;
+  const tiling_region_t *r = &p->regions[region];
+  for (int m = r->first; m < r->first + r->n_ops; m++)
+    if (p->layers[m].cands[plan->cand[m]].region != region)
+      return m;
+  return -1;
+}
+
+/* The cheapest candidate of a layer outside any region, on its own. */
+static int best_outside_regions(const strat_problem_t *p, int l) {
+  int best = -1;
+  int64_t best_cost = INT64_MAX;
+  for (int c = 0; c < p->layers[l].n_cands; c++) {
+    int64_t cost = strat_layer_objective(p, l, c, 0, false);
+    if (p->layers[l].cands[c].region < 0 && cost < best_cost) {
+      best = c;
+      best_cost = cost;
+    }
+  }
+  return best;
+}
+
+int strat_plan_broken_regions(const strat_problem_t *p, const strat_plan_t *plan) {
+  int broken = 0;
+  for (int l = 0; l < p->n_layers; l++)
+    broken += region_broken(p, plan, l) >= 0;
+  return broken;
+}
+
+int strat_plan_fix_regions(const strat_problem_t *p, strat_plan_t *plan) {
+  int changed = 0;
+  for (int l = 0; l < p->n_layers; l++) {
+    if (region_broken(p, plan, l) < 0)
+      continue;
+    plan->cand[l] = best_outside_regions(p, l);
+    changed++;
+  }
+  if (changed == 0)
+    return 0;
+  for (int v = 0; v < p->n_layers; v++)
+    plan->spilled[v] = strat_value_spill_forced(p, plan->cand, v) ||
+                       (plan->spilled[v] && !strat_value_in_region(p, plan->cand, v));
+  strat_plan_repair_capacity(p, plan);
+  return changed;
+}
+
 int strat_plan_verify(const strat_problem_t *p, const strat_plan_t *plan, sched_diag_t *diag) {
   if (plan->n_layers != p->n_layers)
     return sched_diag_set(diag, SCHED_ERR_INTERNAL, "plan has %d layers, problem %d",
@@ -154,6 +213,14 @@ int strat_plan_verify(const strat_problem_t *p, const strat_plan_t *plan, sched_
   }
   for (int l = 0; l < p->n_layers; l++) {
     const char *name = p->g->ops[p->layers[l].op].name;
+    int broken = region_broken(p, plan, l);
+    if (broken >= 0)
+      return sched_diag_set(
+          diag, SCHED_ERR_INTERNAL, "layer '%s': streams with region %d but layer '%s' does not",
+          name, p->layers[l].cands[plan->cand[l]].region, p->g->ops[p->layers[broken].op].name);
+    if (plan->spilled[l] && strat_value_in_region(p, plan->cand, l))
+      return sched_diag_set(diag, SCHED_ERR_INTERNAL,
+                            "layer '%s': output spilled inside its streaming region", name);
     if (!plan->spilled[l] && strat_value_spill_forced(p, plan->cand, l))
       return sched_diag_set(diag, SCHED_ERR_INTERNAL,
                             "layer '%s': output kept in CMX but its consumers need a spill", name);

@@ -1,24 +1,38 @@
-/* problem.c - the plan problem: candidates per layer and the values (layer
- * outputs) that flow between layers.
+/* problem.c - the plan problem: candidates per layer, the values (layer
+ * outputs) that flow between layers, and the streaming regions.
  *
  * Requires a sorted, shape-inferred, fused graph. For each strategy legal on
  * a layer: the fewest isolated slices that fit CMX, and pipelined variants
- * with the fewest pipelined slices and 2x and 3x as many (more slices hide
- * more DMA under compute but pay more per-slice overhead). */
+ * over a fixed ladder of slice counts (more slices hide more DMA under
+ * compute but pay per-slice overheads and halos). Sliced candidates that
+ * another of the same strategy beats on footprint, cycles and DDR bytes at
+ * once are dropped. The ladder does not depend on the budget, so a larger
+ * CMX never loses a candidate a smaller one had. Chains of layers that need
+ * slicing also get region candidates: the chain streamed as one region. */
 #include "strategies/strategies.h"
 
 #include <stdlib.h>
 
+/* Room for every strategy's isolated + ladder candidates and the regions a
+ * layer can belong to. */
+#define STRAT_MAX_CANDS 64
+
+static const int32_t slice_ladder[] = {2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64};
+
+static bool same_choice(const tiling_choice_t *a, const tiling_choice_t *b) {
+  return a->strategy == b->strategy && a->tiles == b->tiles && a->pipelined == b->pipelined &&
+         a->axis == b->axis;
+}
+
 static int add_candidate(const strat_problem_t *p, int layer, tiling_choice_t choice,
                          sched_diag_t *diag) {
   strat_layer_t *l = &p->layers[layer];
-  for (int i = 0; i < l->n_cands; i++) {
-    const tiling_choice_t *c = &l->cands[i].choice;
-    if (c->strategy == choice.strategy && c->tiles == choice.tiles &&
-        c->pipelined == choice.pipelined && c->axis == choice.axis)
+  for (int i = 0; i < l->n_cands; i++)
+    if (l->cands[i].region < 0 && same_choice(&l->cands[i].choice, &choice))
       return SCHED_OK;
-  }
-  strat_candidate_t cand = {.choice = choice};
+  if (l->n_cands == STRAT_MAX_CANDS)
+    return SCHED_OK;
+  strat_candidate_t cand = {.choice = choice, .region = -1};
   int rc = tiling_layer_cost(p->model, p->g, l->op, &choice, &cand.cost, diag);
   if (rc != SCHED_OK)
     return rc;
@@ -32,21 +46,23 @@ static int32_t slice_limit(const ir_graph_t *g, int op, tiling_axis_t axis) {
   return (int32_t)(axis == TILING_AXIS_K ? SCHED_CEIL_DIV(out.c, 16) : out.h);
 }
 
-/* Pipelined variants of a strategy: fewest pipelined slices, then 2x, 3x. */
+/* Pipelined variants of a strategy: every ladder count from the fewest
+ * pipelined slices that fit up to the axis' limit. */
 static int add_pipelined(const strat_problem_t *p, int layer, tiling_strategy_t s,
                          sched_diag_t *diag) {
   const arch_t *arch = p->model->arch;
+  int op = p->layers[layer].op;
   tiling_choice_t base = {.strategy = s, .pipelined = true};
-  if (tiling_choose_tiles(arch, p->g, p->layers[layer].op, &base, NULL) != SCHED_OK)
+  if (tiling_choose_tiles(arch, p->g, op, &base, NULL) != SCHED_OK)
     return SCHED_OK; /* no pipelined slicing fits: isolated only */
-  for (int factor = 1; factor <= 3; factor++) {
+  int64_t budget = (int64_t)(arch->fit_pipelined * (double)arch->cmx_workspace_bytes);
+  for (int i = 0; i < SCHED_ARRAY_LEN(slice_ladder); i++) {
     tiling_choice_t c = base;
-    c.tiles = base.tiles * factor;
-    if (tiling_layer_footprint(arch, p->g, p->layers[layer].op, &c).total_bytes >
-        (int64_t)(arch->fit_pipelined * (double)arch->cmx_workspace_bytes))
-      continue;
-    if (c.tiles > slice_limit(p->g, p->layers[layer].op, c.axis))
+    c.tiles = SCHED_MAX(slice_ladder[i], base.tiles);
+    if (c.tiles > slice_limit(p->g, op, c.axis))
       break;
+    if (tiling_layer_footprint(arch, p->g, op, &c).total_bytes > budget)
+      continue;
     int rc = add_candidate(p, layer, c, diag);
     if (rc != SCHED_OK)
       return rc;
@@ -54,10 +70,46 @@ static int add_pipelined(const strat_problem_t *p, int layer, tiling_strategy_t 
   return SCHED_OK;
 }
 
+static int64_t sliced_cycles(const strat_problem_t *p, int layer, int c) {
+  return strat_layer_cycles(p, layer, c, 0, false); /* sliced: context-free */
+}
+
+static int64_t sliced_ddr_bytes(const strat_candidate_t *c) {
+  return c->cost.weight_dma_bytes + c->cost.input_dma_bytes + c->cost.output_dma_bytes;
+}
+
+/* b beats a: same strategy, both sliced, no worse anywhere, and better
+ * somewhere (or equal and earlier). */
+static bool dominates(const strat_problem_t *p, int layer, int b, int a) {
+  const strat_candidate_t *cb = &p->layers[layer].cands[b], *ca = &p->layers[layer].cands[a];
+  if (cb->choice.strategy != ca->choice.strategy || cb->choice.tiles < 2 || ca->choice.tiles < 2 ||
+      cb->region >= 0 || ca->region >= 0)
+    return false;
+  int64_t fb = cb->cost.footprint.total_bytes, fa = ca->cost.footprint.total_bytes;
+  int64_t tb = sliced_cycles(p, layer, b), ta = sliced_cycles(p, layer, a);
+  int64_t db = sliced_ddr_bytes(cb), da = sliced_ddr_bytes(ca);
+  if (fb > fa || tb > ta || db > da)
+    return false;
+  return fb < fa || tb < ta || db < da || b < a;
+}
+
+static void drop_dominated(strat_problem_t *p, int layer) {
+  strat_layer_t *l = &p->layers[layer];
+  bool dropped[STRAT_MAX_CANDS] = {false};
+  for (int a = 0; a < l->n_cands; a++)
+    for (int b = 0; b < l->n_cands && !dropped[a]; b++)
+      dropped[a] = b != a && !dropped[b] && dominates(p, layer, b, a);
+  int kept = 0;
+  for (int a = 0; a < l->n_cands; a++)
+    if (!dropped[a])
+      l->cands[kept++] = l->cands[a];
+  l->n_cands = kept;
+}
+
 static int layer_candidates(strat_problem_t *p, int layer, sched_diag_t *diag) {
   const arch_t *arch = p->model->arch;
   strat_layer_t *l = &p->layers[layer];
-  l->cands = sched_xcalloc(STRAT_COUNT * 4, sizeof *l->cands);
+  l->cands = sched_xcalloc(STRAT_MAX_CANDS, sizeof *l->cands);
   sched_diag_t first_error = {{0}};
   for (int s = 0; s < STRAT_COUNT; s++) {
     if (!tiling_strategy_legal(arch, p->g, l->op, (tiling_strategy_t)s, NULL))
@@ -73,6 +125,70 @@ static int layer_candidates(strat_problem_t *p, int layer, sched_diag_t *diag) {
   }
   if (l->n_cands == 0)
     return sched_diag_set(diag, SCHED_ERR_INFEASIBLE, "%s", first_error.msg);
+  drop_dominated(p, layer);
+  return SCHED_OK;
+}
+
+/* Layer l feeds only l + 1, which reads nothing else: they can stream. */
+static bool streams_into_next(const strat_problem_t *p, int l) {
+  const arch_t *arch = p->model->arch;
+  if (l + 1 >= p->n_layers || !tiling_op_streamable(arch, p->g, p->layers[l].op) ||
+      !tiling_op_streamable(arch, p->g, p->layers[l + 1].op))
+    return false;
+  const strat_value_t *v = &p->values[l];
+  return !v->graph_output && v->n_consumers == 1 && v->consumers[0] == l + 1;
+}
+
+static bool needs_slicing(const strat_problem_t *p, int l) {
+  for (int c = 0; c < p->layers[l].n_cands; c++)
+    if (p->layers[l].cands[c].choice.tiles == 1)
+      return false;
+  return true;
+}
+
+/* Adds region r's candidate to each member. */
+static int add_region(strat_problem_t *p, tiling_region_t r, int *cap, sched_diag_t *diag) {
+  tiling_layer_cost_t costs[TILING_REGION_MAX];
+  if (tiling_region_choose_tiles(p->model->arch, p->g, &r) != SCHED_OK)
+    return SCHED_OK; /* even one row per slice does not fit: no region */
+  int rc = tiling_region_cost(p->model, p->g, &r, costs, diag);
+  if (rc != SCHED_OK)
+    return rc;
+  for (int i = 0; i < r.n_ops; i++)
+    if (p->layers[r.first + i].n_cands == STRAT_MAX_CANDS)
+      return SCHED_OK;
+  sched_grow((void **)&p->regions, cap, p->n_regions + 1, sizeof *p->regions);
+  for (int i = 0; i < r.n_ops; i++) {
+    strat_layer_t *l = &p->layers[r.first + i];
+    tiling_choice_t choice = {
+        .strategy = r.strategy, .axis = TILING_AXIS_H, .tiles = r.tiles, .pipelined = true};
+    l->cands[l->n_cands++] =
+        (strat_candidate_t){.choice = choice, .cost = costs[i], .region = p->n_regions};
+  }
+  p->regions[p->n_regions++] = r;
+  return SCHED_OK;
+}
+
+/* Every window of 2..TILING_REGION_MAX streamable layers with a member
+ * that needs slicing becomes a region. */
+static int find_regions(strat_problem_t *p, sched_diag_t *diag) {
+  int cap = 0;
+  for (int first = 0; first < p->n_layers; first++) {
+    bool sliced = needs_slicing(p, first);
+    for (int n = 2; n <= TILING_REGION_MAX && streams_into_next(p, first + n - 2); n++) {
+      sliced |= needs_slicing(p, first + n - 1);
+      if (!sliced)
+        continue;
+      bool soh = p->model->arch->tiles > 1;
+      for (int i = 0; i < n && soh; i++)
+        soh = tiling_strategy_legal(p->model->arch, p->g, p->layers[first + i].op, STRAT_SOH, NULL);
+      tiling_region_t r = {
+          .first = first, .n_ops = n, .strategy = soh ? STRAT_SOH : STRAT_CLUSTERING};
+      int rc = add_region(p, r, &cap, diag);
+      if (rc != SCHED_OK)
+        return rc;
+    }
+  }
   return SCHED_OK;
 }
 
@@ -105,14 +221,14 @@ int strat_problem_init(strat_problem_t *p, const ir_graph_t *g, const cost_model
       p->layers[i].n_inputs_from_graph += g->tensors[g->ops[i].inputs[k]].producer < 0;
     value_init(p, i);
   }
-  for (int i = 0; i < g->n_ops; i++) {
-    int rc = layer_candidates(p, i, diag);
-    if (rc != SCHED_OK) {
-      strat_problem_free(p);
-      return rc;
-    }
-  }
-  return SCHED_OK;
+  int rc = SCHED_OK;
+  for (int i = 0; i < g->n_ops && rc == SCHED_OK; i++)
+    rc = layer_candidates(p, i, diag);
+  if (rc == SCHED_OK)
+    rc = find_regions(p, diag);
+  if (rc != SCHED_OK)
+    strat_problem_free(p);
+  return rc;
 }
 
 void strat_problem_free(strat_problem_t *p) {
@@ -122,6 +238,7 @@ void strat_problem_free(strat_problem_t *p) {
     free(p->values[i].consumers);
   free(p->layers);
   free(p->values);
+  free(p->regions);
   *p = (strat_problem_t){0};
 }
 

@@ -46,6 +46,7 @@ int strat_solve(const strat_solver_t *solver, const strat_problem_t *p,
   stats->solve_ms = now_ms() - start;
   if (rc != SCHED_OK)
     return rc;
+  strat_plan_fix_regions(p, out); /* for solvers that ignore streaming regions */
   strat_plan_evaluate(p, out);
   rc = strat_plan_verify(p, out, diag);
   if (rc != SCHED_OK)

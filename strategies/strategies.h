@@ -23,6 +23,7 @@
 typedef struct {
   tiling_choice_t choice;
   tiling_layer_cost_t cost;
+  int32_t region; /* streaming region this candidate belongs to, or -1 */
 } strat_candidate_t;
 
 typedef struct {
@@ -49,7 +50,10 @@ typedef struct {
   const cost_model_t *model; /* borrowed */
   strat_layer_t *layers;     /* one per op, in topological order */
   int n_layers;
-  strat_value_t *values;  /* one per layer: its output */
+  strat_value_t *values;    /* one per layer: its output */
+  tiling_region_t *regions; /* streaming regions: a member's region candidate
+                               is chosen for all members or for none */
+  int n_regions;
   int64_t capacity_bytes; /* per-cluster CMX budget */
   strat_objective_t objective;
 } strat_problem_t;
@@ -108,6 +112,9 @@ void strat_problem_restrict(strat_problem_t *p, tiling_strategy_t only);
 void strat_plan_init(strat_plan_t *plan, int n_layers);
 void strat_plan_free(strat_plan_t *plan);
 void strat_plan_copy(const strat_plan_t *src, strat_plan_t *dst);
+/* Whether layer v's output stays inside a chosen streaming region (its
+ * producer and its one consumer chose the same region candidate). */
+bool strat_value_in_region(const strat_problem_t *p, const int *cand, int v);
 /* Whether layer v's output must go through DDR under the chosen candidates. */
 bool strat_value_spill_forced(const strat_problem_t *p, const int *cand, int v);
 /* Sets spilled[] to exactly the forced spills of plan->cand. */
@@ -134,6 +141,13 @@ int64_t strat_step_cmx_bytes(const strat_problem_t *p, const strat_plan_t *plan,
 /* The checker: candidate indices in range, every forced spill present, CMX
  * within capacity at every step. Names the first violation. */
 int strat_plan_verify(const strat_problem_t *p, const strat_plan_t *plan, sched_diag_t *diag);
+/* Makes every region all-or-nothing: where only some members chose their
+ * region candidate, those members take their cheapest candidate outside
+ * any region. Spills are recomputed where anything changed. Returns how many
+ * layers changed. strat_solve runs it after solvers that ignore regions. */
+int strat_plan_fix_regions(const strat_problem_t *p, strat_plan_t *plan);
+/* How many layers chose a region candidate that some member did not. */
+int strat_plan_broken_regions(const strat_problem_t *p, const strat_plan_t *plan);
 /* Makes a plan fit by spilling the long-lived tensors that cross over-full
  * steps, largest first. Used by heuristics that ignore capacity. */
 void strat_plan_repair_capacity(const strat_problem_t *p, strat_plan_t *plan);

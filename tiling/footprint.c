@@ -111,7 +111,7 @@ tiling_footprint_t tiling_layer_footprint(const arch_t *arch, const ir_graph_t *
   tiling_geom_t geom;
   tiling_geom_init(arch, g, op, &geom);
   if (geom.engine == COST_ENGINE_CPU)
-    return (tiling_footprint_t){0}; /* works in DDR, holds no CMX */
+    return (tiling_footprint_t){0};                       /* works in DDR, holds no CMX */
   int32_t extent = tiling_slice_extent(&geom, choice, 0); /* slice 0 is the largest */
   bool last = choice->tiles <= 1;
   tiling_part_t part = tiling_cluster_part(arch, &geom, choice, extent, true, last, 0);

@@ -102,4 +102,32 @@ const char *tiling_strategy_name(tiling_strategy_t s); /* "SOH", "SOK", "HKSwitc
 int tiling_strategy_parse(const char *s, tiling_strategy_t *out);
 const char *tiling_axis_name(tiling_axis_t a); /* "-", "H", "K" */
 
+/* ---- region.c: streaming a chain of layers (vertical fusion) ---- */
+
+#define TILING_REGION_MAX 4 /* layers per region: halos grow with depth */
+
+/* Consecutive layers first .. first + n_ops - 1, each the only consumer of
+ * the one before, sliced together over H. */
+typedef struct {
+  int first;
+  int n_ops;
+  tiling_strategy_t strategy; /* SOH, or Clustering on one cluster */
+  int32_t tiles;
+} tiling_region_t;
+
+/* A layer that can be a member of a region: one spatial input, DPU or SHAVE,
+ * computable row slice by row slice. */
+bool tiling_op_streamable(const arch_t *arch, const ir_graph_t *g, int op);
+/* Per-cluster CMX of the region: all weights, the (double-buffered) input
+ * and output slices, and one slice of each intermediate. */
+int64_t tiling_region_footprint(const arch_t *arch, const ir_graph_t *g, const tiling_region_t *r);
+/* The fewest slices (>= 2) for which the region fits the pipelined margin;
+ * SCHED_ERR_INFEASIBLE when none does. */
+int tiling_region_choose_tiles(const arch_t *arch, const ir_graph_t *g, tiling_region_t *r);
+/* Each member's cost (costs[n_ops]): halo recompute included, input DMA on
+ * the first member only, output DMA on the last only, the region footprint
+ * on every member. */
+int tiling_region_cost(const cost_model_t *model, const ir_graph_t *g, const tiling_region_t *r,
+                       tiling_layer_cost_t *costs, sched_diag_t *diag);
+
 #endif
