@@ -108,7 +108,7 @@ static pipeline_options_t pipeline_options(const advise_options_t *o, const ir_g
 static void print_header(const advise_options_t *o, const pipeline_t *p) {
   char cmx[32];
   arch_format_size(p->problem.capacity_bytes, cmx, sizeof cmx);
-  printf("# arch %s, CMX budget %s per tile, solver %s, cost %s; latency: plan model\n",
+  printf("# arch %s, CMX budget %s per tile, solver %s, cost %s; latency: scheduled\n",
          p->arch.name, cmx, o->solver, o->cost);
 }
 

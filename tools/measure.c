@@ -10,8 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Scheduled latency (tasks, prefetch, barriers) when the run has a schedule,
+ * else the plan model's. */
 double measure_latency_us(const pipeline_t *p) {
-  return arch_cycles_to_us(&p->arch, pipeline_chosen(p)->plan->latency_cycles);
+  return arch_cycles_to_us(&p->arch, report_run_latency_cycles(pipeline_chosen(p)));
 }
 
 static void strategies_text(const pipeline_t *p, char *buf, size_t len) {
