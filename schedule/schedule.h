@@ -25,7 +25,12 @@
 /* ---- types ---- */
 
 /* What hardware runs a task. */
-typedef enum { SCHEDULE_TASK_DMA, SCHEDULE_TASK_DPU, SCHEDULE_TASK_SHAVE } schedule_task_kind_t;
+typedef enum {
+  SCHEDULE_TASK_DMA,
+  SCHEDULE_TASK_DPU,
+  SCHEDULE_TASK_SHAVE,
+  SCHEDULE_TASK_CPU /* host CPU: an op that falls back (cost engine CPU); one track, cluster -1 */
+} schedule_task_kind_t;
 
 /* Why a task exists. */
 typedef enum {

@@ -58,7 +58,9 @@ void schedule_free(schedule_t *s) {
 static void engines_init(const arch_t *arch, schedule_t *s) {
   int ports = SCHED_MAX(arch->dma_ports, 1), tiles = SCHED_MAX(arch->tiles, 1);
   int spc = SCHED_MAX(arch->shaves / tiles, 1);
-  s->n_engines = ports + tiles + tiles * spc;
+  /* a CPU track where ops may fall back: archs with operator rules */
+  bool cpu = arch->rules.n_rules > 0 || arch->rules.npu_ops != ARCH_OP_CLASSES_ALL;
+  s->n_engines = ports + tiles + tiles * spc + cpu;
   s->engines = sched_xcalloc((size_t)s->n_engines, sizeof *s->engines);
   for (int i = 0; i < s->n_engines; i++) {
     schedule_engine_t *e = &s->engines[i];
@@ -68,6 +70,9 @@ static void engines_init(const arch_t *arch, schedule_t *s) {
     } else if (i < ports + tiles) {
       *e = (schedule_engine_t){.kind = SCHEDULE_TASK_DPU, .index = 0, .cluster = i - ports};
       snprintf(e->name, sizeof e->name, "DPU%d", i - ports);
+    } else if (i == s->n_engines - 1 && cpu) {
+      *e = (schedule_engine_t){.kind = SCHEDULE_TASK_CPU, .index = 0, .cluster = -1};
+      snprintf(e->name, sizeof e->name, "CPU");
     } else {
       int k = i - ports - tiles;
       *e = (schedule_engine_t){.kind = SCHEDULE_TASK_SHAVE, .index = k % spc, .cluster = k / spc};

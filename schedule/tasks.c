@@ -196,7 +196,7 @@ int schedule_graph_finish(schedule_graph_t *g, sched_diag_t *diag) {
 }
 
 const char *schedule_task_kind_name(schedule_task_kind_t kind) {
-  static const char *const names[] = {"DMA", "DPU", "SHAVE"};
+  static const char *const names[] = {"DMA", "DPU", "SHAVE", "CPU"};
   return names[kind];
 }
 
@@ -218,7 +218,8 @@ const char *schedule_task_name(const schedule_graph_t *g, int task, char *buf, s
       snprintf(buf, len, "%s %s s%d c%d", layer, t->kind == SCHEDULE_TASK_DPU ? "dpu" : "shave",
                t->slice, t->cluster);
     else
-      snprintf(buf, len, "%s dma s%d", layer, t->slice);
+      snprintf(buf, len, "%s %s s%d", layer, t->kind == SCHEDULE_TASK_CPU ? "cpu" : "dma",
+               t->slice);
   }
   return buf;
 }
@@ -314,8 +315,9 @@ static void lower_compute(lower_t *lw, int layer, int slice, id_list_t *out) {
   int64_t cycles = share(c->cost.compute_cycles, tiles, slice);
   if (c->cost.engine == COST_ENGINE_NONE)
     return;
-  if (c->cost.engine == COST_ENGINE_DMA) {
-    schedule_task_t t = {.kind = SCHEDULE_TASK_DMA,
+  if (c->cost.engine == COST_ENGINE_DMA || c->cost.engine == COST_ENGINE_CPU) {
+    schedule_task_t t = {.kind = c->cost.engine == COST_ENGINE_CPU ? SCHEDULE_TASK_CPU
+                                                                   : SCHEDULE_TASK_DMA,
                          .role = SCHEDULE_ROLE_COMPUTE,
                          .layer = layer,
                          .slice = slice,
