@@ -3,8 +3,9 @@
 #include "report/report.h"
 
 void report_csv(const report_input_t *in, FILE *out) {
-  fprintf(out, "layer,op,out_c,out_h,out_w,macs,params,engine,strategy,tiles,tile_axis,"
-               "pipelined,spill,compute_us,dma_us,latency_us,bound%s\n",
+  fprintf(out,
+          "layer,op,out_c,out_h,out_w,macs,params,engine,strategy,tiles,tile_axis,"
+          "pipelined,region,spill,compute_us,dma_us,latency_us,bound%s\n",
           in->chosen->schedule ? ",start_us,end_us,overlap_us,stall_us,sched_bound" : "");
   for (int l = 0; l < in->problem->n_layers; l++) {
     int opi = in->problem->layers[l].op;
@@ -13,11 +14,11 @@ void report_csv(const report_input_t *in, FILE *out) {
     ir_shape_t s = in->g->tensors[op->output].shape;
     report_layer_t f;
     report_layer_figures(in, l, &f);
-    fprintf(out, "%s,%s,%lld,%lld,%lld,%lld,%lld,%s,%s,%d,%s,%d,%s,%.3f,%.3f,%.3f,%s", op->name,
+    fprintf(out, "%s,%s,%lld,%lld,%lld,%lld,%lld,%s,%s,%d,%s,%d,%d,%s,%.3f,%.3f,%.3f,%s", op->name,
             ir_op_kind_name(op->kind), (long long)s.c, (long long)s.h, (long long)s.w,
             (long long)ir_op_macs(in->g, opi), (long long)ir_op_params(in->g, opi),
             cost_engine_name(c->cost.engine), tiling_strategy_name(c->choice.strategy),
-            c->choice.tiles, tiling_axis_name(c->choice.axis), c->choice.pipelined,
+            c->choice.tiles, tiling_axis_name(c->choice.axis), c->choice.pipelined, c->region,
             report_spill_name(&f), arch_cycles_to_us(in->arch, f.compute_cycles),
             arch_cycles_to_us(in->arch, f.dma_cycles),
             arch_cycles_to_us(in->arch, f.latency_cycles), f.bound);

@@ -32,6 +32,7 @@ static cJSON *layer_json(const report_input_t *in, int l) {
   cJSON_AddNumberToObject(j, "tiles", c->choice.tiles);
   cJSON_AddStringToObject(j, "tile_axis", tiling_axis_name(c->choice.axis));
   cJSON_AddBoolToObject(j, "pipelined", c->choice.pipelined);
+  cJSON_AddNumberToObject(j, "region", c->region); /* streaming region, -1 when none */
   cJSON_AddStringToObject(j, "mode",
                           c->cost.mode == ARCH_MPE_AUTO ? "-" : arch_mpe_mode_name(c->cost.mode));
   cJSON_AddStringToObject(j, "spill", report_spill_name(&f));
@@ -78,9 +79,10 @@ static cJSON *engines_json(const report_input_t *in, const schedule_t *s) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "name", s->engines[e].name);
     cJSON_AddNumberToObject(j, "busy_us", us3(in, s->engines[e].busy_cycles));
-    cJSON_AddNumberToObject(j, "busy_pct",
-                            round(1e4 * (double)s->engines[e].busy_cycles /
-                                  (double)SCHED_MAX(s->latency_cycles, 1)) / 100);
+    cJSON_AddNumberToObject(
+        j, "busy_pct",
+        round(1e4 * (double)s->engines[e].busy_cycles / (double)SCHED_MAX(s->latency_cycles, 1)) /
+            100);
     cJSON_AddNumberToObject(j, "tasks", s->engines[e].n_tasks);
     cJSON_AddItemToArray(arr, j);
   }
@@ -97,10 +99,11 @@ static cJSON *totals_json(const report_input_t *in) {
   cJSON_AddNumberToObject(j, "latency_us", us3(in, t.latency_cycles));
   cJSON_AddNumberToObject(j, "plan_latency_us", us3(in, t.plan_latency_cycles));
   cJSON_AddNumberToObject(j, "lower_bound_us", us3(in, t.lower_bound_cycles));
-  cJSON_AddNumberToObject(j, "latency_over_bound",
-                          t.lower_bound_cycles > 0
-                              ? round(1e3 * (double)t.latency_cycles / (double)t.lower_bound_cycles) / 1e3
-                              : 0);
+  cJSON_AddNumberToObject(
+      j, "latency_over_bound",
+      t.lower_bound_cycles > 0
+          ? round(1e3 * (double)t.latency_cycles / (double)t.lower_bound_cycles) / 1e3
+          : 0);
   if (r->barriers)
     barriers_json(in, r->barriers, j);
   cJSON_AddNumberToObject(j, "compute_us", us3(in, t.compute_cycles));
@@ -157,6 +160,7 @@ int report_json(const report_input_t *in, FILE *out) {
   cJSON *layers = cJSON_AddArrayToObject(root, "layers");
   for (int l = 0; l < in->problem->n_layers; l++)
     cJSON_AddItemToArray(layers, layer_json(in, l));
+  cJSON_AddItemToObject(root, "fallback", report_fallback_json(in));
   if (in->chosen->schedule) {
     cJSON_AddItemToObject(root, "timeline", timeline_json(in, in->chosen->schedule));
     cJSON_AddItemToObject(root, "engines", engines_json(in, in->chosen->schedule));

@@ -42,9 +42,9 @@ static void print_layer_timeline(const report_input_t *in, const schedule_layer_
 
 static void print_layers(const report_input_t *in, FILE *out) {
   int nw = name_width(in);
-  fprintf(out, "%-*s %-15s %-14s %12s %-6s %-10s %5s %-5s %-6s %11s %11s %11s %-7s", nw, "layer",
-          "op", "out CxHxW", "MACs", "engine", "strategy", "tiles", "mode", "spill", "compute_us",
-          "dma_us", "latency_us", "bound");
+  fprintf(out, "%-*s %-15s %-14s %12s %-6s %-10s %5s %-6s %-5s %-6s %11s %11s %11s %-7s", nw,
+          "layer", "op", "out CxHxW", "MACs", "engine", "strategy", "tiles", "stream", "mode",
+          "spill", "compute_us", "dma_us", "latency_us", "bound");
   if (in->chosen->schedule)
     fprintf(out, " %10s %10s %10s %10s %-7s", "start_us", "end_us", "overlap_us", "stall_us",
             "sched");
@@ -54,7 +54,9 @@ static void print_layers(const report_input_t *in, FILE *out) {
     const strat_candidate_t *c = &in->problem->layers[l].cands[in->chosen->plan->cand[l]];
     report_layer_t f;
     report_layer_figures(in, l, &f);
-    char shape[48], opname[32], tiles[16];
+    char shape[48], opname[32], tiles[16], stream[16] = "-";
+    if (c->region >= 0)
+      snprintf(stream, sizeof stream, "r%d", c->region);
     format_shape(in->g->tensors[op->output].shape, shape, sizeof shape);
     snprintf(opname, sizeof opname, "%s%s%s", ir_op_kind_name(op->kind), op->fused_act ? "+" : "",
              op->fused_act ? ir_op_kind_name(op->fused_act) : "");
@@ -62,13 +64,13 @@ static void print_layers(const report_input_t *in, FILE *out) {
              c->choice.pipelined ? "p" : "");
     if (c->choice.tiles == 1)
       snprintf(tiles, sizeof tiles, "1");
-    fprintf(out,
-            "%-*.*s %-15.15s %-14s %12lld %-6s %-10s %5s %-5s %-6s %11.2f %11.2f %11.2f %-7s", nw,
-            nw, op->name, opname, shape, (long long)ir_op_macs(in->g, in->problem->layers[l].op),
-            cost_engine_name(c->cost.engine), tiling_strategy_name(c->choice.strategy), tiles,
-            c->cost.mode == ARCH_MPE_AUTO ? "-" : arch_mpe_mode_name(c->cost.mode),
-            report_spill_name(&f), us(in, f.compute_cycles), us(in, f.dma_cycles),
-            us(in, f.latency_cycles), f.bound);
+    fprintf(
+        out, "%-*.*s %-15.15s %-14s %12lld %-6s %-10s %5s %-6s %-5s %-6s %11.2f %11.2f %11.2f %-7s",
+        nw, nw, op->name, opname, shape, (long long)ir_op_macs(in->g, in->problem->layers[l].op),
+        cost_engine_name(c->cost.engine), tiling_strategy_name(c->choice.strategy), tiles, stream,
+        c->cost.mode == ARCH_MPE_AUTO ? "-" : arch_mpe_mode_name(c->cost.mode),
+        report_spill_name(&f), us(in, f.compute_cycles), us(in, f.dma_cycles),
+        us(in, f.latency_cycles), f.bound);
     if (in->chosen->schedule)
       print_layer_timeline(in, &in->chosen->schedule->layers[l], out);
     fputc('\n', out);
@@ -79,8 +81,9 @@ static void print_layers(const report_input_t *in, FILE *out) {
 static void print_schedule(const report_input_t *in, const schedule_t *s,
                            const schedule_barriers_t *b, FILE *out) {
   double lat = (double)SCHED_MAX(s->latency_cycles, 1);
-  fprintf(out, "\nschedule: %d tasks, DMA %.2f us, compute %.2f us, overlapped %.2f us, "
-               "critical path %d tasks\n",
+  fprintf(out,
+          "\nschedule: %d tasks, DMA %.2f us, compute %.2f us, overlapped %.2f us, "
+          "critical path %d tasks\n",
           s->n_tasks, us(in, s->dma_cycles), us(in, s->compute_cycles), us(in, s->overlap_cycles),
           s->n_critical_path);
   for (int e = 0; e < s->n_engines; e++)
@@ -90,8 +93,9 @@ static void print_schedule(const report_input_t *in, const schedule_t *s,
               s->engines[e].n_tasks);
   if (!b)
     return;
-  fprintf(out, "barriers: %d virtual, %d of %d physical ids used, peak %d live; dependencies %d "
-               "(%d by FIFO order, %d transitive); %d merged, %d split\n",
+  fprintf(out,
+          "barriers: %d virtual, %d of %d physical ids used, peak %d live; dependencies %d "
+          "(%d by FIFO order, %d transitive); %d merged, %d split\n",
           b->n_barriers, b->ids_used, b->barriers_max, b->peak_live, b->deps_total, b->deps_fifo,
           b->deps_transitive, b->merged, b->split);
   fprintf(out, "  serialisation: %d dependencies added, %.2f us of latency\n", b->n_serial,
@@ -129,9 +133,8 @@ static void print_totals(const report_input_t *in, FILE *out) {
 }
 
 static void print_comparison(const report_input_t *in, FILE *out) {
-  fprintf(out, "\nsolvers:\n  %-10s %12s %12s %12s %12s %14s %10s %8s %s\n", "solver",
-          "latency_us", "plan_us", "spill_bytes", "ddr_bytes", "peak_cmx_bytes", "solve_ms", "gap",
-          "status");
+  fprintf(out, "\nsolvers:\n  %-10s %12s %12s %12s %12s %14s %10s %8s %s\n", "solver", "latency_us",
+          "plan_us", "spill_bytes", "ddr_bytes", "peak_cmx_bytes", "solve_ms", "gap", "status");
   for (int i = 0; i < in->n_comparison; i++) {
     const report_solver_run_t *r = &in->comparison[i];
     if (r->status != SCHED_OK) {
@@ -142,15 +145,16 @@ static void print_comparison(const report_input_t *in, FILE *out) {
     snprintf(solve, sizeof solve, in->timing ? "%.2f" : "-", r->stats->solve_ms);
     fprintf(out, "  %-10s %12.2f %12.2f %12lld %12lld %14lld %10s %7.2f%% %s\n", r->solver,
             us(in, report_run_latency_cycles(r)), us(in, r->plan->latency_cycles),
-            (long long)r->plan->spill_bytes,
-            (long long)r->plan->ddr_bytes, (long long)r->plan->peak_cmx_bytes, solve,
-            100.0 * r->stats->mip_gap, r->stats->optimal ? "optimal" : "feasible");
+            (long long)r->plan->spill_bytes, (long long)r->plan->ddr_bytes,
+            (long long)r->plan->peak_cmx_bytes, solve, 100.0 * r->stats->mip_gap,
+            r->stats->optimal ? "optimal" : "feasible");
   }
 }
 
 void report_text(const report_input_t *in, FILE *out) {
   print_header(in, out);
   print_layers(in, out);
+  report_fallback_text(in, out);
   print_totals(in, out);
   if (in->comparison)
     print_comparison(in, out);
