@@ -88,7 +88,7 @@ typedef struct {
   schedule_task_kind_t kind;
   int index;           /* port, cluster, or SHAVE number within the cluster */
   int cluster;         /* -1 for DMA ports */
-  char name[24];       /* "DMA0", "DPU1", "SHAVE0.1" */
+  char name[32];       /* "DMA0", "DPU1", "SHAVE0.1" */
   int64_t busy_cycles; /* sum of its tasks' durations */
   int n_tasks;
 } schedule_engine_t;

@@ -288,6 +288,16 @@ static const strat_candidate_t *cand_of(const lower_t *lw, int layer) {
   return &lw->p->layers[layer].cands[lw->plan->cand[layer]];
 }
 
+/* `to` waits for a producer's output in DDR. A computing layer's output
+ * DMAs form chains through its slice buffers (out s precedes compute s + 1
+ * or s + 2, which precedes out s + 1 or s + 2), so its last two imply all. */
+static void deps_on_output(lower_t *lw, int producer, int to) {
+  const id_list_t *outs = &lw->lt[producer].in_ddr;
+  int first = lw->lt[producer].compute.n > 0 ? SCHED_MAX(outs->n - 2, 0) : 0;
+  for (int i = first; i < outs->n; i++)
+    schedule_graph_add_dep(lw->g, outs->ids[i], to);
+}
+
 /* Input DMAs of one slice; each waits for its producer's output in DDR. */
 static void lower_inputs(lower_t *lw, int layer, int slice, id_list_t *slice_tasks) {
   const strat_candidate_t *c = cand_of(lw, layer);
@@ -301,7 +311,7 @@ static void lower_inputs(lower_t *lw, int layer, int slice, id_list_t *slice_tas
     int id = add_dma(lw, layer, slice, SCHEDULE_ROLE_INPUT, bytes, COST_DMA_DDR_TO_CMX,
                      producer >= 0 && !lw->p->values[producer].graph_output);
     if (producer >= 0)
-      deps_all(lw->g, &lw->lt[producer].in_ddr, id);
+      deps_on_output(lw, producer, id);
     if (slice == 0)
       id_list_push(&lw->lt[layer].loads, id);
     id_list_push(slice_tasks, id);
