@@ -59,6 +59,14 @@ const char *report_spill_name(const report_layer_t *f);
 void report_layer_figures(const report_input_t *in, int layer, report_layer_t *out);
 void report_totals(const report_input_t *in, report_totals_t *out);
 
+/* ---- fallback.c: layers that run on the host CPU ---- */
+
+/* The fallback table (nothing when every layer runs on the NPU): place in
+ * the network, NPU/CPU transfers through DDR, bytes, CPU and DDR time. */
+void report_fallback_text(const report_input_t *in, FILE *out);
+/* The same as a JSON array (empty when none); NULL when cJSON fails. */
+struct cJSON *report_fallback_json(const report_input_t *in);
+
 void report_text(const report_input_t *in, FILE *out);
 /* Returns SCHED_ERR_NOMEM when cJSON cannot build the document. */
 int report_json(const report_input_t *in, FILE *out);

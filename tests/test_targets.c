@@ -448,6 +448,17 @@ Test(fallback_plan, report_shows_the_cpu_layer_and_its_spills) {
   snprintf(line, sizeof line, "%.*s", (int)strcspn(row + 1, "\n"), row + 1);
   cr_expect(strstr(line, " cpu ") != NULL, "%s", line);
   cr_expect(strstr(line, " in+out ") != NULL, "%s", line);
+  /* the fallback table says where each CPU layer sits and what it moves */
+  cr_expect(strstr(r.out, "\nfallback to CPU: 4 layers break artpec9's operator restrictions") !=
+                NULL,
+            "%s", r.out);
+  char *fb = strstr(r.out, "\n  feature.prelu ");
+  cr_assert_not_null(fb, "%s", r.out);
+  char want[128]; /* 56x90x160 u8 in and out: two transfers */
+  snprintf(want, sizeof want, "\n  %-24s %-6s %9d %12d %12d", "feature.prelu", "middle", 2, 806400,
+           806400);
+  cr_expect(strncmp(fb, want, strlen(want)) == 0, "%.120s", fb);
+  cr_expect(strstr(fb, "NPU->CPU->NPU, breaks streaming") != NULL);
   /* the schedule runs the 4 PReLUs (feature, shrink, map1, expand) on a CPU track */
   char *cpu = strstr(r.out, "\n  CPU ");
   cr_assert_not_null(cpu, "%s", r.out);
