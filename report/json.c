@@ -161,7 +161,6 @@ int report_json(const report_input_t *in, FILE *out) {
   for (int l = 0; l < in->problem->n_layers; l++)
     cJSON_AddItemToArray(layers, layer_json(in, l));
   cJSON_AddItemToObject(root, "fallback", report_fallback_json(in));
-  cJSON_AddItemToObject(root, "fallback", report_fallback_json(in));
   if (in->chosen->schedule) {
     cJSON_AddItemToObject(root, "timeline", timeline_json(in, in->chosen->schedule));
     cJSON_AddItemToObject(root, "engines", engines_json(in, in->chosen->schedule));
