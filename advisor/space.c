@@ -115,7 +115,7 @@ static int parse_candidates(const parse_ctx_t *c, const cJSON *arr, advisor_spac
   int cap = 0;
   const cJSON *e;
   cJSON_ArrayForEach(e, arr) {
-    advisor_op_type_t type;
+    advisor_op_type_t type = ADVISOR_OP_SKIP;
     int32_t kernels[SPACE_MAX_LIST], expands[SPACE_MAX_LIST];
     int nk = 1, ne = 1;
     int rc = get_type(c, e, "candidates", &type);
@@ -189,7 +189,7 @@ static int parse_stages(const parse_ctx_t *c, const cJSON *arr, advisor_space_t 
   int i = 0;
   const cJSON *e;
   cJSON_ArrayForEach(e, arr) {
-    int32_t channels, blocks, stride;
+    int32_t channels = 0, blocks = 0, stride = 0;
     int rc = get_int(c, e, "channels", 0, "stages", &channels);
     if (rc == SCHED_OK)
       rc = get_int(c, e, "blocks", 1, "stages", &blocks);
