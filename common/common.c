@@ -1,6 +1,7 @@
 /* common.c - diagnostics and checked allocation shared by every stage. */
 #include "common.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,4 +66,25 @@ void sched_grow(void **items, int *cap, int need, size_t elem_bytes) {
 _Noreturn void sched_unreachable(const char *file, int line) {
   fprintf(stderr, "sched: internal error: unreachable code reached at %s:%d\n", file, line);
   abort();
+}
+
+int sched_edit_distance(const char *a, const char *b) {
+  int la = (int)strlen(a), lb = (int)strlen(b);
+  if (la > 63 || lb > 63)
+    return 1 << 20;
+  int row[64];
+  for (int j = 0; j <= lb; j++)
+    row[j] = j;
+  for (int i = 1; i <= la; i++) {
+    int diag = row[0];
+    row[0] = i;
+    for (int j = 1; j <= lb; j++) {
+      int up = row[j];
+      int best = SCHED_MIN(up + 1, row[j - 1] + 1);
+      int differ = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+      row[j] = SCHED_MIN(best, diag + differ);
+      diag = up;
+    }
+  }
+  return row[lb];
 }

@@ -12,12 +12,12 @@
 
 typedef enum {
   SCHED_OK = 0,
-  SCHED_ERR_INPUT,       /* bad input: file, flag, graph, shape */
-  SCHED_ERR_NOMEM,       /* allocation failed or a size cap was exceeded */
-  SCHED_ERR_NOT_FOUND,   /* a lookup had no answer (callers may fall back) */
-  SCHED_ERR_INFEASIBLE,  /* a search proved there is no solution */
-  SCHED_ERR_TIMEOUT,     /* a search hit its time limit without a solution */
-  SCHED_ERR_INTERNAL     /* a library call failed for a reason not ours */
+  SCHED_ERR_INPUT,      /* bad input: file, flag, graph, shape */
+  SCHED_ERR_NOMEM,      /* allocation failed or a size cap was exceeded */
+  SCHED_ERR_NOT_FOUND,  /* a lookup had no answer (callers may fall back) */
+  SCHED_ERR_INFEASIBLE, /* a search proved there is no solution */
+  SCHED_ERR_TIMEOUT,    /* a search hit its time limit without a solution */
+  SCHED_ERR_INTERNAL    /* a library call failed for a reason not ours */
 } sched_status_t;
 
 #define SCHED_DIAG_MAX 512
@@ -42,6 +42,10 @@ void *sched_xmalloc(size_t bytes);
 void *sched_xcalloc(size_t count, size_t bytes);
 void *sched_xrealloc(void *ptr, size_t bytes);
 char *sched_xstrdup(const char *s);
+
+/* Levenshtein distance ignoring ASCII case; strings longer than 63
+ * characters count as far away (1 << 20). For "did you mean" suggestions. */
+int sched_edit_distance(const char *a, const char *b);
 
 /* Grows *items (of elem_bytes each) so that it holds at least need items. */
 void sched_grow(void **items, int *cap, int need, size_t elem_bytes);

@@ -270,35 +270,12 @@ static const zoo_net_t *find_net(const char *name, size_t len) {
   return NULL;
 }
 
-/* Levenshtein distance ignoring case, over at most 63 characters (longer:
- * far away). */
-static int edit_distance(const char *a, const char *b) {
-  int la = (int)strlen(a), lb = (int)strlen(b);
-  if (la > 63 || lb > 63)
-    return 1 << 20;
-  int row[64];
-  for (int j = 0; j <= lb; j++)
-    row[j] = j;
-  for (int i = 1; i <= la; i++) {
-    int diag = row[0];
-    row[0] = i;
-    for (int j = 1; j <= lb; j++) {
-      int up = row[j];
-      int best = SCHED_MIN(up + 1, row[j - 1] + 1);
-      int differ = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-      row[j] = SCHED_MIN(best, diag + differ);
-      diag = up;
-    }
-  }
-  return row[lb];
-}
-
 const char *ir_zoo_suggest(const char *name) {
   const char *best = NULL;
   /* One edit per three letters (at least one); farther is no suggestion. */
   int best_d = SCHED_MAX(1, (int)strlen(name) / 3) + 1;
   for (int i = 0; i < SCHED_ARRAY_LEN(nets); i++) {
-    int d = edit_distance(name, nets[i].name);
+    int d = sched_edit_distance(name, nets[i].name);
     /* "yolo" or "resnet" are prefixes worth pointing at. */
     if (strlen(name) >= 3 && strncmp(nets[i].name, name, strlen(name)) == 0)
       d = SCHED_MIN(d, 1);
