@@ -8,7 +8,6 @@
 #include "ir/zoo_internal.h"
 
 #include <assert.h>
-#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
