@@ -506,6 +506,18 @@ static void describe_failure(const arch_cond_t *c, double v, int input, double r
            cmp_words(c->cmp), right, set ? "}" : "");
 }
 
+/* " (pads 1,1,1,1; TF SAME: 0,1,0,1)": why padding is explicit. */
+static void describe_pads(const subject_t *s, char *buf, size_t len) {
+  const ir_attrs_t *a = &s->op->attrs;
+  ir_shape_t in = in_shape(s, 0);
+  int64_t top, bottom, left, right;
+  tf_same(in.h, a->kernel_h, a->dilation_h, a->stride_h, &top, &bottom);
+  tf_same(in.w, a->kernel_w, a->dilation_w, a->stride_w, &left, &right);
+  snprintf(buf, len, " (pads %d,%d,%d,%d; TF SAME: %lld,%lld,%lld,%lld)", a->pad_top, a->pad_bottom,
+           a->pad_left, a->pad_right, (long long)top, (long long)bottom, (long long)left,
+           (long long)right);
+}
+
 /* Evaluates one condition; on failure describes it into buf (may be NULL). */
 static eval_t cond_eval(const arch_cond_t *c, const subject_t *s, char *buf, size_t len) {
   values_t lhs = param_values(s, c->param);
@@ -523,6 +535,8 @@ static eval_t cond_eval(const arch_cond_t *c, const subject_t *s, char *buf, siz
       continue;
     if (buf)
       describe_failure(c, lhs.v[i], lhs.n > 1 ? i : -1, rhs, buf, len);
+    if (buf && c->param == P_PAD_MODE)
+      describe_pads(s, buf + strlen(buf), len - strlen(buf));
     return EVAL_FAILS;
   }
   return EVAL_HOLDS;

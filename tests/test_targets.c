@@ -294,7 +294,8 @@ Test(check_cli, mobilenetv2_runs_on_artpec9_with_tips) {
                        "  op 9 'features.2.project' (conv)\n"
                        "    filters.multiple_of_16: out_c = 24, must be a multiple of 16\n",
                        "  op 0 'features.0.conv' (conv)\n"
-                       "    padding.explicit: pad_mode = explicit, must be in {same,valid}\n",
+                       "    padding.explicit: pad_mode = explicit, must be in {same,valid} (pads "
+                       "1,1,1,1; TF SAME: 0,1,0,1)\n",
                        "    conv.quant_scale: I*W/O", "  ops: 99 on NPU, 0 on CPU (of 99)\n",
                        "verdict: every op runs on the NPU (8 performance tips missed)\n", NULL});
   free(r.out);
