@@ -259,8 +259,9 @@ static bool ordered_before(const order_t *o, const schedule_barrier_t *j,
                            const schedule_barrier_t *k) {
   for (int c = 0; c < j->n_consumers; c++)
     for (int p = 0; p < k->n_producers; p++)
-      if (!schedule_clock_before(&o->clock, o->s, j->consumers[c], k->producers[p]))
-        return false;
+      if (j->consumers[c] == k->producers[p] ||
+          !schedule_clock_before(&o->clock, o->s, j->consumers[c], k->producers[p]))
+        return false; /* a consumer of j producing k would hold both ids at once */
   return true;
 }
 

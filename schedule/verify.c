@@ -305,7 +305,7 @@ static int check_reuse(const replay_t *r, sched_diag_t *diag) {
       for (int p = 0; p < bk->n_producers && rc == SCHED_OK; p++) {
         int cu = b->barriers[j].consumers[c], pr = bk->producers[p];
         char a[96], d[96];
-        if (!replay_before(r, cu, pr))
+        if (cu == pr || !replay_before(r, cu, pr))
           rc = sched_diag_set(diag, SCHED_ERR_INTERNAL,
                               "barrier %d reuses id %d while barrier %d is live: its consumer %d "
                               "'%s' is not ordered before producer %d '%s'",

@@ -227,6 +227,7 @@ static void check_net(const char *net, const char *cmx) {
                d.msg);
   cr_expect_eq(schedule_verify(&x.tasks, &x.s, &d), SCHED_OK, "%s %s: %s", net, cmx, d.msg);
   cr_expect_leq(x.b.ids_used, 64);
+  cr_expect_leq(x.b.peak_live, x.b.barriers_max, "%s %s: ids live at once", net, cmx);
   cr_expect_gt(x.b.deps_fifo + x.b.deps_transitive, 0, "%s %s: nothing dropped", net, cmx);
   cr_expect_lt(x.b.n_barriers, x.b.deps_total, "%s %s", net, cmx);
   pipeline_free(&x);
@@ -255,6 +256,7 @@ Test(barriers, four_barriers_serialise_and_still_validate) {
                  d.msg);
     cr_expect_eq(schedule_verify(&x.tasks, &x.s, &d), SCHED_OK, "%s: %s", zoo[i], d.msg);
     cr_expect_leq(x.b.ids_used, 4);
+    cr_expect_leq(x.b.peak_live, 4, "%s: ids live at once", zoo[i]);
     cr_expect_eq(x.b.barriers_max, 4);
     cr_expect_eq(x.b.stall_cycles, x.s.latency_cycles - x.b.unserialised_latency_cycles);
     serialised += x.b.n_serial > 0;
