@@ -147,7 +147,7 @@ static int parse_number(const char *flag, const char *text, double lo, double hi
 }
 
 static int parse_limits(const memalloc_args_t *a, memalloc_params_t *prm) {
-  double v;
+  double v = 0;
   if (a->time_limit) {
     if (parse_number("--time-limit", a->time_limit, 0.001, 1e6, &v) != CLI_EXIT_OK)
       return CLI_EXIT_INPUT;
