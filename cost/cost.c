@@ -146,7 +146,8 @@ static bool shave_kind_is_complex(ir_op_kind_t kind) {
   case IR_OP_TANH:
   case IR_OP_SOFTMAX:
   case IR_OP_GELU:
-  case IR_OP_SWISH: return true;
+  case IR_OP_SWISH:
+  case IR_OP_UPSAMPLE: /* interpolation: 4 taps and 3 lerps per output element */ return true;
   default: return false;
   }
 }

@@ -420,12 +420,10 @@ Test(study, upsample_nearest_free_bilinear_dpu_align_corners_shave) {
   remove_dir(dir);
 }
 
-/* Silicon: align_corners on SHAVE is the slow one. The analytic model's
- * SHAVE (3 us launch + 8 B/cycle/SHAVE over 4 SHAVEs) streams a x2 upsample
- * faster than the DPU runs it as a 4x4 depthwise conv (96 MACs/cycle), so
- * this does not hold with cost/analytic.c as it is (see
- * experiments/results/upsample/README.md). Enable when the model changes. */
-Test(study, upsample_bilinear_dpu_beats_align_corners_shave, .disabled = true) {
+/* Silicon: align_corners on SHAVE is the slow one: the SHAVE kernel pays 4
+ * taps and 3 lerps per output element (the complex-kernel factor), more than
+ * the DPU's 4x4 depthwise conv over the zero-inserted input. */
+Test(study, upsample_bilinear_dpu_beats_align_corners_shave) {
   char *dir = make_tmp_dir();
   exp_table_t t;
   run_sweep("experiments/sweeps/upsample.json", dir, "upsample", &t);
