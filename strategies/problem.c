@@ -106,6 +106,34 @@ static void drop_dominated(strat_problem_t *p, int layer) {
   l->n_cands = kept;
 }
 
+/* No strategy fits: name the layer, the budget and the smallest footprint
+ * any legal strategy reaches. */
+static int no_fit_error(const strat_problem_t *p, int layer, const char *first_error,
+                        sched_diag_t *diag) {
+  const arch_t *arch = p->model->arch;
+  int op = p->layers[layer].op;
+  int64_t smallest = INT64_MAX;
+  tiling_strategy_t best = STRAT_CLUSTERING;
+  for (int s = 0; s < STRAT_COUNT; s++) {
+    if (!tiling_strategy_legal(arch, p->g, op, (tiling_strategy_t)s, NULL))
+      continue;
+    int64_t bytes = tiling_smallest_footprint(arch, p->g, op, (tiling_strategy_t)s);
+    if (bytes < smallest) {
+      smallest = bytes;
+      best = (tiling_strategy_t)s;
+    }
+  }
+  if (smallest == INT64_MAX)
+    return sched_diag_set(diag, SCHED_ERR_INFEASIBLE, "%s", first_error);
+  int64_t budget = (int64_t)(arch->fit_isolated * (double)arch->cmx_workspace_bytes);
+  return sched_diag_set(diag, SCHED_ERR_INFEASIBLE,
+                        "layer '%s' fits no strategy in the CMX budget: its smallest slice needs "
+                        "%lld bytes per cluster (%s), the budget is %lld bytes (%.0f%% of %lld)",
+                        p->g->ops[op].name, (long long)smallest, tiling_strategy_name(best),
+                        (long long)budget, 100.0 * arch->fit_isolated,
+                        (long long)arch->cmx_workspace_bytes);
+}
+
 static int layer_candidates(strat_problem_t *p, int layer, sched_diag_t *diag) {
   const arch_t *arch = p->model->arch;
   strat_layer_t *l = &p->layers[layer];
@@ -124,7 +152,7 @@ static int layer_candidates(strat_problem_t *p, int layer, sched_diag_t *diag) {
       return rc;
   }
   if (l->n_cands == 0)
-    return sched_diag_set(diag, SCHED_ERR_INFEASIBLE, "%s", first_error.msg);
+    return no_fit_error(p, layer, first_error.msg, diag);
   drop_dominated(p, layer);
   return SCHED_OK;
 }

@@ -249,17 +249,17 @@ static void axis_order(const arch_t *arch, const ir_graph_t *g, int op, tiling_a
   order[1] = order[0] == TILING_AXIS_K ? TILING_AXIS_H : (k_ok ? TILING_AXIS_K : TILING_AXIS_NONE);
 }
 
-int tiling_choose_tiles(const arch_t *arch, const ir_graph_t *g, int op, tiling_choice_t *choice,
-                        sched_diag_t *diag) {
+/* The fewest slices whose footprint fits `budget`, over the layer's slicing
+ * axes in order; *smallest gets the smallest footprint seen. */
+static bool search_tiles(const arch_t *arch, const ir_graph_t *g, int op, tiling_choice_t *choice,
+                         int64_t budget, int64_t *smallest) {
   tiling_geom_t geom;
   tiling_geom_init(arch, g, op, &geom);
-  if (geom.engine == COST_ENGINE_CPU && choice->pipelined)
-    return sched_diag_set(diag, SCHED_ERR_INFEASIBLE,
-                          "layer '%s' runs on the CPU: it is not sliced", g->ops[op].name);
-  int64_t budget = fit_budget(arch, choice->pipelined);
   tiling_axis_t order[2];
   axis_order(arch, g, op, order);
-  int64_t smallest = INT64_MAX;
+  *smallest = tiling_layer_footprint(arch, g, op,
+                                     &(tiling_choice_t){.strategy = choice->strategy, .tiles = 1})
+                  .total_bytes;
   for (int i = 0; i < 2; i++) {
     if (order[i] == TILING_AXIS_NONE)
       continue;
@@ -270,17 +270,34 @@ int tiling_choose_tiles(const arch_t *arch, const ir_graph_t *g, int op, tiling_
       c.tiles = t;
       c.axis = t == 1 ? TILING_AXIS_NONE : order[i];
       int64_t bytes = tiling_layer_footprint(arch, g, op, &c).total_bytes;
-      smallest = SCHED_MIN(smallest, bytes);
+      *smallest = SCHED_MIN(*smallest, bytes);
       if (bytes <= budget) {
         *choice = c;
-        return SCHED_OK;
+        return true;
       }
     }
   }
-  if (smallest == INT64_MAX)
-    smallest = tiling_layer_footprint(arch, g, op,
-                                      &(tiling_choice_t){.strategy = choice->strategy, .tiles = 1})
-                   .total_bytes;
+  return false;
+}
+
+int64_t tiling_smallest_footprint(const arch_t *arch, const ir_graph_t *g, int op,
+                                  tiling_strategy_t strategy) {
+  tiling_choice_t c = {.strategy = strategy};
+  int64_t smallest;
+  search_tiles(arch, g, op, &c, -1, &smallest);
+  return smallest;
+}
+
+int tiling_choose_tiles(const arch_t *arch, const ir_graph_t *g, int op, tiling_choice_t *choice,
+                        sched_diag_t *diag) {
+  tiling_geom_t geom;
+  tiling_geom_init(arch, g, op, &geom);
+  if (geom.engine == COST_ENGINE_CPU && choice->pipelined)
+    return sched_diag_set(diag, SCHED_ERR_INFEASIBLE,
+                          "layer '%s' runs on the CPU: it is not sliced", g->ops[op].name);
+  int64_t budget = fit_budget(arch, choice->pipelined), smallest;
+  if (search_tiles(arch, g, op, choice, budget, &smallest))
+    return SCHED_OK;
   return sched_diag_set(diag, SCHED_ERR_INFEASIBLE,
                         "layer '%s' does not fit CMX with %s: smallest %s footprint is %lld bytes "
                         "per cluster, budget %lld bytes (%.0f%% of %lld)",

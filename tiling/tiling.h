@@ -85,6 +85,11 @@ int tiling_layer_cost(const cost_model_t *model, const ir_graph_t *g, int op,
 int tiling_choose_tiles(const arch_t *arch, const ir_graph_t *g, int op, tiling_choice_t *choice,
                         sched_diag_t *diag);
 
+/* The smallest isolated footprint any slicing of the layer reaches under a
+ * strategy (for errors that say how far a budget is from fitting). */
+int64_t tiling_smallest_footprint(const arch_t *arch, const ir_graph_t *g, int op,
+                                  tiling_strategy_t strategy);
+
 /* ---- footprint.c ---- */
 
 tiling_footprint_t tiling_layer_footprint(const arch_t *arch, const ir_graph_t *g, int op,
