@@ -20,6 +20,9 @@ typedef struct {
   uint64_t seed;
   const char *lp_path;
   const char *strategy_file;
+  const char *input_shape;
+  const char *dump_ir;
+  bool strict;
   const char *dump_plan;
   const char *trace_path;
   const char *svg_path;
@@ -68,6 +71,12 @@ static const run_flag_t run_flags[] = {
      "solver wall-clock limit (default 10)"},
     {"--seed", ARG_U64, RUN_FIELD(seed), "N", "random seed of anneal (default 1)"},
     {"--lp", ARG_STRING, RUN_FIELD(lp_path), "FILE", "ilp: write the model in CPLEX LP format"},
+    {"--input-shape", ARG_STRING, RUN_FIELD(input_shape), "NAME=NxCxHxW",
+     "ONNX: shape of an input with dynamic dims (several: separate with ';')"},
+    {"--strict", ARG_FLAG, RUN_FIELD(strict), NULL,
+     "ONNX: an op sched does not know is an error (default: a generic SHAVE op, one warning)"},
+    {"--dump-ir", ARG_STRING, RUN_FIELD(dump_ir), "FILE.json",
+     "write the network as JSON IR (ir/JSON_IR.md), before fusion"},
     {"--strategy-file", ARG_STRING, RUN_FIELD(strategy_file), "FILE",
      "force layers' strategies (JSON, as --dump-plan writes); the solver does the rest"},
     {"--dump-plan", ARG_STRING, RUN_FIELD(dump_plan), "FILE", "write the chosen plan as JSON"},
@@ -198,9 +207,9 @@ static int write_pictures(const run_options_t *o, const pipeline_t *p, sched_dia
     FILE *f = fopen(paths[k], "w");
     if (!f)
       return sched_diag_set(diag, SCHED_ERR_INPUT, "cannot write '%s'", paths[k]);
-    int rc = k == 0 ? report_trace(&p->tasks[i], &p->schedules[i], &p->barriers[i], &p->arch,
-                                   o->net, f)
-                    : report_svg(&p->tasks[i], &p->schedules[i], &p->arch, o->net, f);
+    int rc =
+        k == 0 ? report_trace(&p->tasks[i], &p->schedules[i], &p->barriers[i], &p->arch, o->net, f)
+               : report_svg(&p->tasks[i], &p->schedules[i], &p->arch, o->net, f);
     if (fclose(f) != 0 && rc == SCHED_OK)
       rc = sched_diag_set(diag, SCHED_ERR_INPUT, "cannot write '%s'", paths[k]);
     if (rc != SCHED_OK)
@@ -240,6 +249,9 @@ static pipeline_options_t pipeline_options(const run_options_t *o) {
   po.lp_path = o->lp_path;
   po.strategy_file = o->strategy_file;
   po.onnx.warnings = stderr;
+  po.onnx.input_shapes = o->input_shape;
+  po.onnx.strict = o->strict;
+  po.dump_ir = o->dump_ir;
   po.schedule.barriers = (int32_t)SCHED_MIN(o->barriers, 1u << 20);
   po.schedule.prefetch_depth = (int32_t)SCHED_MIN(o->prefetch, 1u << 20);
   return po;

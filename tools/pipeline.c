@@ -38,10 +38,14 @@ static int load_arch(const pipeline_options_t *o, arch_t *arch, sched_diag_t *di
 }
 
 static int load_graph(const pipeline_options_t *o, ir_graph_t *g, sched_diag_t *diag) {
-  if (!o->graph)
-    return ir_graph_load(o->net, &o->onnx, g, diag);
-  ir_graph_copy(o->graph, g);
-  return SCHED_OK;
+  if (o->graph)
+    ir_graph_copy(o->graph, g);
+  else {
+    int rc = ir_graph_load(o->net, &o->onnx, g, diag);
+    if (rc != SCHED_OK)
+      return rc;
+  }
+  return o->dump_ir ? ir_json_write(g, o->dump_ir, diag) : SCHED_OK;
 }
 
 /* Runs one solver into the next slot of p->runs. */
