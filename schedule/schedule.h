@@ -20,6 +20,7 @@
 
 #include <igraph/igraph.h>
 
+#include "memalloc/memalloc.h"
 #include "strategies/strategies.h"
 
 /* ---- types ---- */
@@ -223,5 +224,104 @@ int schedule_verify(const schedule_graph_t *g, const schedule_t *s, sched_diag_t
  * use is live. SCHED_ERR_INTERNAL naming the first violation. */
 int schedule_barriers_verify(const schedule_graph_t *g, const schedule_t *s,
                              const schedule_barriers_t *b, sched_diag_t *diag);
+
+/* ---- buffers.c: a plan's CMX buffers, one tile's worth ---- */
+
+/* What a CMX buffer holds. */
+typedef enum {
+  SCHEDULE_BUFFER_WEIGHTS, /* a layer's weights and weight table */
+  SCHEDULE_BUFFER_INPUT,   /* a layer's input read from DDR (graph input or spilled) */
+  SCHEDULE_BUFFER_OUTPUT,  /* a layer's output written to DDR */
+  SCHEDULE_BUFFER_VALUE,   /* a layer's output kept in CMX until its last consumer */
+  SCHEDULE_BUFFER_REGION,  /* a streaming region's working set (all members' slices) */
+  SCHEDULE_BUFFER_KIND_COUNT
+} schedule_buffer_kind_t;
+
+/* One buffer of one tile's CMX, live during plan steps [lower, upper)
+ * (step t = layer t runs). */
+typedef struct {
+  schedule_buffer_kind_t kind;
+  int layer;              /* owner: the layer (a value's producer, a region's first member) */
+  bool second;            /* the second buffer of a double-buffered (pipelined) pair */
+  int32_t prefetch_steps; /* live this many steps before the plan model counts it */
+  int64_t lower, upper;
+  int64_t size_bytes; /* > 0 */
+} schedule_buffer_t;
+
+/* The buffers of the worst cluster (cluster 0 holds the largest part of
+ * every layer: tiling's footprints are the largest cluster's). */
+typedef struct {
+  schedule_buffer_t *buffers;
+  int n_buffers, cap_buffers;
+  int n_steps;          /* layers of the plan */
+  int n_prefetch_short; /* weights prefetched fewer steps than the depth: no room */
+} schedule_buffers_t;
+
+void schedule_buffers_free(schedule_buffers_t *b); /* safe on zeroed / freed */
+/* Lists a verified plan's CMX buffers per the mapping atop buffers.c;
+ * weights live up to params->prefetch_depth steps early where they fit the
+ * problem's capacity. *out is overwritten.
+ * O(layers x inputs + values x consumers). */
+void schedule_buffers_build(const strat_problem_t *p, const strat_plan_t *plan,
+                            const schedule_params_t *params, schedule_buffers_t *out);
+/* Bytes of the buffers the plan model counts at a step (prefetch left out):
+ * equals strat_step_cmx_bytes when producers and consumers agree on the
+ * size of every kept value (the tests check the zoo). */
+int64_t schedule_buffers_plan_step_bytes(const schedule_buffers_t *b, int step);
+/* The buffers as a memalloc problem: buffer i is id i, with the given
+ * capacity and alignment. */
+void schedule_buffers_problem(const schedule_buffers_t *b, int64_t capacity_bytes,
+                              int64_t align_bytes, memalloc_problem_t *out);
+const char *schedule_buffer_kind_name(schedule_buffer_kind_t kind); /* "weights", ... */
+/* "conv1 weights", "conv1 in'" (the second of a pair), "r3 region". */
+const char *schedule_buffer_label(const strat_problem_t *p, const schedule_buffer_t *b, char *buf,
+                                  size_t len);
+
+/* ---- allocate.c: the buffers placed in CMX, the plan repaired to fit ---- */
+
+typedef struct {
+  const char *allocator; /* memalloc allocator to place the buffers ("search") */
+  double time_limit_s;   /* per allocation; when it ends, greedy-size's layout if it fits (1) */
+  int32_t max_repairs;   /* spills / re-tilings before giving up (32) */
+  int64_t align_bytes;   /* every buffer's offset alignment (1) */
+} schedule_alloc_params_t;
+
+typedef enum { SCHEDULE_REPAIR_SPILL, SCHEDULE_REPAIR_RETILE } schedule_repair_kind_t;
+
+/* One change made to the plan so that its buffers fit. */
+typedef struct {
+  schedule_repair_kind_t kind;
+  int layer;          /* spilled value's producer, or the re-tiled layer */
+  int step;           /* the step where the layout failed */
+  bool fragmentation; /* the bytes fitted but no layout did (else: over capacity) */
+  int64_t cost;       /* objective added (cycles or DDR bytes) */
+} schedule_repair_t;
+
+/* A plan's allocation: its buffers, their layout, the allocator's figures
+ * and the repairs. Owns everything. */
+typedef struct {
+  schedule_buffers_t buffers;
+  memalloc_problem_t problem;   /* buffer i is id i; capacity = the CMX budget */
+  memalloc_solution_t solution; /* offsets (empty when the bytes alone overflow) */
+  memalloc_stats_t stats;       /* of the layout kept: lower bound, peak, overhead */
+  const char *allocator;        /* that made the layout ("greedy-size" after a timeout) */
+  bool fits;
+  schedule_repair_t *repairs;
+  int n_repairs, cap_repairs;
+} schedule_alloc_t;
+
+schedule_alloc_params_t schedule_alloc_params_default(void);
+void schedule_alloc_free(schedule_alloc_t *a); /* safe on zeroed / freed */
+/* Builds the plan's buffers and places them within p->capacity_bytes;
+ * while no layout fits, repairs the plan (a spill, else a re-tiling; see
+ * allocate.c) and tries again. The plan stays verified and evaluated.
+ * SCHED_ERR_INFEASIBLE naming the failing step after ap->max_repairs or
+ * when nothing is left to change; *out then holds the last attempt. */
+int schedule_alloc_plan(const strat_problem_t *p, strat_plan_t *plan, const schedule_params_t *sp,
+                        const schedule_alloc_params_t *ap, schedule_alloc_t *out,
+                        sched_diag_t *diag);
+/* "spilled 'layer3' (fragmentation at step 17, 'conv5')" */
+const char *schedule_repair_describe(const strat_problem_t *p, const schedule_repair_t *r,
+                                     char *buf, size_t len);
 
 #endif

@@ -1,0 +1,267 @@
+/* allocate.c - a plan's CMX buffers placed by a memalloc allocator, and the
+ * plan repaired until they fit.
+ *
+ * Requires a verified, evaluated plan. Produces the layout of the worst
+ * cluster's buffers (buffers.c) and possibly a changed plan (still verified
+ * and evaluated) with the list of repairs made.
+ *
+ * The plan model adds bytes per step; a layout also needs each buffer in
+ * one contiguous range, so a plan that fits by bytes can fail by
+ * fragmentation, and the buffers can hold more than the model counts (halo
+ * rows, a duplicated tensor while a segmented consumer reads its part).
+ * When the allocator finds no layout, the failing step is where the
+ * lower bound is exceeded, or else where greedy-size's layout first rises
+ * above the capacity. The repair, as the reference compiler's spill passes
+ * do: spill the kept value live across that step whose DDR write and read
+ * cost least (the plan's objective decides); when none is left, re-tile:
+ * the layer at that step (else another owner of a buffer live there) takes
+ * its next candidate with a smaller footprint. Then allocate again, up to
+ * max_repairs rounds. The search allocator is complete but has a time
+ * limit; when it stops, greedy-size's layout is used if it fits. */
+#include "schedule/schedule.h"
+
+#include <stdlib.h>
+
+schedule_alloc_params_t schedule_alloc_params_default(void) {
+  return (schedule_alloc_params_t){
+      .allocator = "search", .time_limit_s = 1, .max_repairs = 32, .align_bytes = 1};
+}
+
+void schedule_alloc_free(schedule_alloc_t *a) {
+  schedule_buffers_free(&a->buffers);
+  memalloc_problem_free(&a->problem);
+  memalloc_solution_free(&a->solution);
+  free(a->repairs);
+  *a = (schedule_alloc_t){0};
+}
+
+/* Runs one allocator into a->solution and a->stats. */
+static int run_allocator(const char *name, const memalloc_params_t *prm, schedule_alloc_t *a,
+                         sched_diag_t *diag) {
+  const memalloc_allocator_t *alloc = memalloc_allocator_find(name);
+  if (!alloc)
+    return sched_diag_set(diag, SCHED_ERR_INPUT, "unknown allocator '%s'", name);
+  memalloc_solution_free(&a->solution);
+  memalloc_solution_init(&a->solution);
+  int rc = memalloc_run(alloc, &a->problem, &a->solution, prm, &a->stats, diag);
+  a->allocator = alloc->name;
+  return rc;
+}
+
+/* One allocation of the current buffers: SCHED_OK when a layout fits,
+ * SCHED_ERR_NOT_FOUND when none was found (a->solution then holds
+ * greedy-size's layout above the capacity, or nothing when the bytes alone
+ * exceed it), another code on bad input. */
+static int allocate_once(const schedule_alloc_params_t *ap, schedule_alloc_t *a,
+                         sched_diag_t *diag) {
+  memalloc_params_t prm = memalloc_params_default();
+  prm.time_limit_s = ap->time_limit_s;
+  a->fits = false;
+  if (memalloc_problem_lower_bound(&a->problem) > a->problem.capacity_bytes) {
+    memalloc_solution_free(&a->solution);
+    memalloc_solution_init(&a->solution);
+    a->stats = (memalloc_stats_t){.allocator = "-",
+                                  .status = SCHED_ERR_INFEASIBLE,
+                                  .n_buffers = a->problem.n_buffers,
+                                  .capacity_bytes = a->problem.capacity_bytes,
+                                  .lower_bound_bytes = memalloc_problem_lower_bound(&a->problem)};
+    return SCHED_ERR_NOT_FOUND;
+  }
+  int rc = run_allocator(ap->allocator, &prm, a, diag);
+  if (rc == SCHED_ERR_TIMEOUT || rc == SCHED_ERR_INFEASIBLE || rc == SCHED_ERR_NOT_FOUND)
+    rc = run_allocator("greedy-size", &prm, a, diag);
+  if (rc == SCHED_OK)
+    a->fits = true;
+  return rc == SCHED_ERR_NOT_FOUND || rc == SCHED_ERR_INFEASIBLE ? SCHED_ERR_NOT_FOUND : rc;
+}
+
+/* Bytes live at a step (prefetch included). */
+static int64_t step_live_bytes(const memalloc_problem_t *mp, int64_t step) {
+  int64_t bytes = 0;
+  for (int i = 0; i < mp->n_buffers; i++)
+    if (mp->buffers[i].lower <= step && step < mp->buffers[i].upper)
+      bytes += mp->buffers[i].size_bytes;
+  return bytes;
+}
+
+/* The step with the most bytes live within [lower, upper), first on ties. */
+static int busiest_step(const memalloc_problem_t *mp, int64_t lower, int64_t upper) {
+  int best = (int)lower;
+  int64_t best_bytes = -1;
+  for (int64_t t = lower; t < upper; t++) {
+    int64_t bytes = step_live_bytes(mp, t);
+    if (bytes > best_bytes) {
+      best = (int)t;
+      best_bytes = bytes;
+    }
+  }
+  return best;
+}
+
+/* Where the layout failed; *fragmentation tells whether the bytes fit. */
+static int failing_step(const schedule_alloc_t *a, bool *fragmentation) {
+  const memalloc_problem_t *mp = &a->problem;
+  *fragmentation = a->solution.n_buffers == mp->n_buffers && mp->n_buffers > 0;
+  if (!*fragmentation)
+    return busiest_step(mp, 0, a->buffers.n_steps);
+  int worst = -1;
+  for (int i = 0; i < mp->n_buffers; i++) {
+    int64_t top = a->solution.offsets_bytes[i] + mp->buffers[i].size_bytes;
+    if (top > mp->capacity_bytes && (worst < 0 || mp->buffers[i].lower < mp->buffers[worst].lower))
+      worst = i;
+  }
+  if (worst < 0)
+    return busiest_step(mp, 0, a->buffers.n_steps);
+  return busiest_step(mp, mp->buffers[worst].lower, mp->buffers[worst].upper);
+}
+
+static void add_repair(schedule_alloc_t *a, schedule_repair_t r) {
+  sched_grow((void **)&a->repairs, &a->cap_repairs, a->n_repairs + 1, sizeof *a->repairs);
+  a->repairs[a->n_repairs++] = r;
+}
+
+/* The kept value live at `step` and needed after it whose spill costs the
+ * least objective; -1 when none. */
+static int cheapest_spill(const strat_problem_t *p, const strat_plan_t *plan, int step,
+                          int64_t *cost) {
+  int best = -1;
+  int64_t base = strat_plan_cost(p, plan);
+  for (int v = 0; v < step; v++) {
+    if (plan->spilled[v] || p->values[v].last_use <= step)
+      continue;
+    plan->spilled[v] = true;
+    int64_t delta = strat_plan_cost(p, plan) - base;
+    plan->spilled[v] = false;
+    if (best < 0 || delta < *cost) {
+      best = v;
+      *cost = delta;
+    }
+  }
+  return best;
+}
+
+/* Layer l's candidate outside regions with the largest footprint below its
+ * current one (cheapest on ties); -1 when none. */
+static int smaller_candidate(const strat_problem_t *p, const strat_plan_t *plan, int l) {
+  const strat_layer_t *layer = &p->layers[l];
+  int64_t limit = layer->cands[plan->cand[l]].cost.footprint.total_bytes;
+  int best = -1;
+  for (int c = 0; c < layer->n_cands; c++) {
+    int64_t bytes = layer->cands[c].cost.footprint.total_bytes;
+    if (layer->cands[c].region >= 0 || bytes >= limit)
+      continue;
+    int64_t best_bytes = best < 0 ? -1 : layer->cands[best].cost.footprint.total_bytes;
+    if (bytes > best_bytes ||
+        (bytes == best_bytes &&
+         strat_layer_objective(p, l, c, 0, false) < strat_layer_objective(p, l, best, 0, false)))
+      best = c;
+  }
+  return best;
+}
+
+/* Layer l takes candidate c; spills and regions follow. */
+static void retile(const strat_problem_t *p, strat_plan_t *plan, int l, int c) {
+  plan->cand[l] = c;
+  strat_plan_fix_regions(p, plan);
+  for (int v = 0; v < p->n_layers; v++)
+    plan->spilled[v] = strat_value_spill_forced(p, plan->cand, v) ||
+                       (plan->spilled[v] && !strat_value_in_region(p, plan->cand, v));
+  strat_plan_repair_capacity(p, plan);
+}
+
+/* Re-tiles the layer at `step`, else the owner of the largest buffer live
+ * there that has a smaller candidate. */
+static bool retile_at(const strat_problem_t *p, strat_plan_t *plan, const schedule_alloc_t *a,
+                      int step, schedule_repair_t *r) {
+  int layer = step, cand = smaller_candidate(p, plan, step);
+  int64_t best_bytes = -1;
+  for (int i = 0; i < a->buffers.n_buffers && cand < 0; i++) {
+    const schedule_buffer_t *b = &a->buffers.buffers[i];
+    if (b->lower <= step && step < b->upper && b->size_bytes > best_bytes &&
+        smaller_candidate(p, plan, b->layer) >= 0) {
+      layer = b->layer;
+      best_bytes = b->size_bytes;
+    }
+  }
+  if (cand < 0 && best_bytes >= 0)
+    cand = smaller_candidate(p, plan, layer);
+  if (cand < 0)
+    return false;
+  int64_t before = strat_plan_cost(p, plan);
+  retile(p, plan, layer, cand);
+  *r = (schedule_repair_t){.kind = SCHEDULE_REPAIR_RETILE,
+                           .layer = layer,
+                           .step = step,
+                           .cost = strat_plan_cost(p, plan) - before};
+  return true;
+}
+
+/* One repair at the failing step; false when nothing can change. */
+static bool repair(const strat_problem_t *p, strat_plan_t *plan, schedule_alloc_t *a) {
+  schedule_repair_t r = {0};
+  int step = failing_step(a, &r.fragmentation);
+  int64_t cost = 0;
+  int v = cheapest_spill(p, plan, step, &cost);
+  if (v >= 0) {
+    plan->spilled[v] = true;
+    r.kind = SCHEDULE_REPAIR_SPILL;
+    r.layer = v;
+    r.step = step;
+    r.cost = cost;
+  } else {
+    bool fragmentation = r.fragmentation;
+    if (!retile_at(p, plan, a, step, &r))
+      return false;
+    r.fragmentation = fragmentation;
+  }
+  add_repair(a, r);
+  strat_plan_evaluate(p, plan);
+  return true;
+}
+
+/* Rebuilds the buffers and their memalloc problem for the current plan. */
+static void rebuild(const strat_problem_t *p, const strat_plan_t *plan, const schedule_params_t *sp,
+                    const schedule_alloc_params_t *ap, schedule_alloc_t *a) {
+  schedule_buffers_free(&a->buffers);
+  memalloc_problem_free(&a->problem);
+  schedule_buffers_build(p, plan, sp, &a->buffers);
+  schedule_buffers_problem(&a->buffers, p->capacity_bytes, ap->align_bytes, &a->problem);
+}
+
+int schedule_alloc_plan(const strat_problem_t *p, strat_plan_t *plan, const schedule_params_t *sp,
+                        const schedule_alloc_params_t *ap, schedule_alloc_t *out,
+                        sched_diag_t *diag) {
+  *out = (schedule_alloc_t){0};
+  memalloc_solution_init(&out->solution);
+  for (;;) {
+    rebuild(p, plan, sp, ap, out);
+    int rc = allocate_once(ap, out, diag);
+    if (rc == SCHED_OK)
+      return strat_plan_verify(p, plan, diag);
+    if (rc != SCHED_ERR_NOT_FOUND)
+      return rc;
+    if (out->n_repairs >= ap->max_repairs || !repair(p, plan, out))
+      break;
+  }
+  bool fragmentation;
+  int step = failing_step(out, &fragmentation);
+  return sched_diag_set(diag, SCHED_ERR_INFEASIBLE,
+                        "CMX allocation: no layout of %d buffers within %lld bytes after %d "
+                        "repairs (%s at step %d, layer '%s')",
+                        out->problem.n_buffers, (long long)out->problem.capacity_bytes,
+                        out->n_repairs, fragmentation ? "fragmentation" : "over capacity", step,
+                        p->g->ops[p->layers[step].op].name);
+}
+
+const char *schedule_repair_describe(const strat_problem_t *p, const schedule_repair_t *r,
+                                     char *buf, size_t len) {
+  const char *name = p->g->ops[p->layers[r->layer].op].name;
+  const char *why = r->fragmentation ? "fragmentation" : "over capacity";
+  const char *at = p->g->ops[p->layers[r->step].op].name;
+  if (r->kind == SCHEDULE_REPAIR_SPILL)
+    snprintf(buf, len, "spilled '%s' (%s at step %d, '%s')", name, why, r->step, at);
+  else
+    snprintf(buf, len, "re-tiled '%s' to a smaller footprint (%s at step %d, '%s')", name, why,
+             r->step, at);
+  return buf;
+}
