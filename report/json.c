@@ -112,7 +112,7 @@ static cJSON *totals_json(const report_input_t *in) {
   cJSON_AddNumberToObject(j, "fps", latency_us > 0 ? round(1e8 / latency_us) / 100 : 0);
   cJSON_AddNumberToObject(j, "spill_bytes", (double)r->plan->spill_bytes);
   cJSON_AddNumberToObject(j, "ddr_bytes", (double)r->plan->ddr_bytes);
-  cJSON_AddNumberToObject(j, "peak_cmx_bytes", (double)r->plan->peak_cmx_bytes);
+  report_alloc_totals_json(in, j);
   cJSON_AddStringToObject(j, "solver", r->solver);
   cJSON_AddNumberToObject(j, "solve_ms", in->timing ? round(r->stats->solve_ms * 1e3) / 1e3 : 0);
   cJSON_AddNumberToObject(j, "mip_gap", r->stats->mip_gap);
@@ -134,7 +134,8 @@ static cJSON *solvers_json(const report_input_t *in) {
       cJSON_AddNumberToObject(j, "plan_latency_us", us3(in, r->plan->latency_cycles));
       cJSON_AddNumberToObject(j, "ddr_bytes", (double)r->plan->ddr_bytes);
       cJSON_AddNumberToObject(j, "spill_bytes", (double)r->plan->spill_bytes);
-      cJSON_AddNumberToObject(j, "peak_cmx_bytes", (double)r->plan->peak_cmx_bytes);
+      cJSON_AddNumberToObject(j, "peak_cmx_bytes", (double)report_peak_cmx_bytes(r));
+      cJSON_AddNumberToObject(j, "plan_peak_cmx_bytes", (double)r->plan->peak_cmx_bytes);
       cJSON_AddNumberToObject(j, "solve_ms",
                               in->timing ? round(r->stats->solve_ms * 1e3) / 1e3 : 0);
       cJSON_AddNumberToObject(j, "mip_gap", r->stats->mip_gap);

@@ -22,6 +22,10 @@ typedef struct {
    * layer costs stays visible as plan_latency_us. */
   const schedule_t *schedule;
   const schedule_barriers_t *barriers;
+  /* The plan's CMX allocation (buffers, layout, repairs), or NULL. When
+   * set, peak_cmx_bytes is the allocated peak; the plan model's stays
+   * visible as plan_peak_cmx_bytes. */
+  const schedule_alloc_t *alloc;
 } report_solver_run_t;
 
 typedef struct {
@@ -73,6 +77,21 @@ int report_json(const report_input_t *in, FILE *out);
 void report_csv(const report_input_t *in, FILE *out);
 /* A run's latency: scheduled when it has a schedule, else the plan model's. */
 int64_t report_run_latency_cycles(const report_solver_run_t *run);
+
+/* ---- alloc.c: the CMX allocation (per tile peak, lower bound, repairs) ---- */
+
+/* A run's peak CMX per tile: allocated when it has an allocation, else the
+ * plan model's. */
+int64_t report_peak_cmx_bytes(const report_solver_run_t *run);
+/* The allocation table and the repairs (nothing without an allocation). */
+void report_alloc_text(const report_input_t *in, FILE *out);
+/* {"allocator", "fits", "buffers", "capacity_bytes", "peak_bytes",
+ * "lower_bound_bytes", "overhead_pct", "prefetch_short_layers", "tiles":
+ * [...], "repairs": [...]}, or NULL without an allocation. */
+struct cJSON *report_alloc_json(const report_input_t *in);
+/* Adds peak_cmx_bytes (allocated), plan_peak_cmx_bytes and, with an
+ * allocation, cmx_lower_bound_bytes, alloc_overhead_pct and allocation. */
+void report_alloc_totals_json(const report_input_t *in, struct cJSON *totals);
 
 /* ---- trace.c, svg.c: pictures of a schedule ---- */
 

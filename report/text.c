@@ -123,7 +123,12 @@ static void print_totals(const report_input_t *in, FILE *out) {
             us(in, t.plan_latency_cycles));
   fprintf(out, "  spill_bytes      %lld\n", (long long)plan->spill_bytes);
   fprintf(out, "  ddr_bytes        %lld\n", (long long)plan->ddr_bytes);
-  fprintf(out, "  peak_cmx_bytes   %lld (per tile)\n", (long long)plan->peak_cmx_bytes);
+  fprintf(out, "  peak_cmx_bytes   %lld (per tile%s)\n",
+          (long long)report_peak_cmx_bytes(in->chosen),
+          in->chosen->alloc ? ", allocated" : "");
+  if (in->chosen->alloc)
+    fprintf(out, "  plan_peak_cmx    %lld (the plan model's sum of bytes per step)\n",
+            (long long)plan->peak_cmx_bytes);
   fprintf(out, "  cost providers   analytic %d layers, lut %d layers\n", t.layers_by_provider[0],
           t.layers_by_provider[1]);
   if (in->timing)
@@ -146,7 +151,7 @@ static void print_comparison(const report_input_t *in, FILE *out) {
     fprintf(out, "  %-10s %12.2f %12.2f %12lld %12lld %14lld %10s %7.2f%% %s\n", r->solver,
             us(in, report_run_latency_cycles(r)), us(in, r->plan->latency_cycles),
             (long long)r->plan->spill_bytes, (long long)r->plan->ddr_bytes,
-            (long long)r->plan->peak_cmx_bytes, solve, 100.0 * r->stats->mip_gap,
+            (long long)report_peak_cmx_bytes(r), solve, 100.0 * r->stats->mip_gap,
             r->stats->optimal ? "optimal" : "feasible");
   }
 }
@@ -156,6 +161,7 @@ void report_text(const report_input_t *in, FILE *out) {
   print_layers(in, out);
   report_fallback_text(in, out);
   print_totals(in, out);
+  report_alloc_text(in, out);
   if (in->comparison)
     print_comparison(in, out);
 }

@@ -17,14 +17,20 @@
  * the layer at that step (else another owner of a buffer live there) takes
  * its next candidate with a smaller footprint. Then allocate again, up to
  * max_repairs rounds. The search allocator is complete but has a time
- * limit; when it stops, greedy-size's layout is used if it fits. */
+ * limit; when it stops, greedy-size's layout is used if it fits. A layout
+ * above the lower bound is tightened: the allocator tries the bound itself
+ * within a node budget, so the overhead reported is the allocator's best
+ * effort, not merely the first layout under the budget. */
 #include "schedule/schedule.h"
 
 #include <stdlib.h>
 
 schedule_alloc_params_t schedule_alloc_params_default(void) {
-  return (schedule_alloc_params_t){
-      .allocator = "search", .time_limit_s = 1, .max_repairs = 32, .align_bytes = 1};
+  return (schedule_alloc_params_t){.allocator = "search",
+                                   .time_limit_s = 1,
+                                   .tighten_nodes = 20000,
+                                   .max_repairs = 32,
+                                   .align_bytes = 1};
 }
 
 void schedule_alloc_free(schedule_alloc_t *a) {
@@ -46,6 +52,32 @@ static int run_allocator(const char *name, const memalloc_params_t *prm, schedul
   int rc = memalloc_run(alloc, &a->problem, &a->solution, prm, &a->stats, diag);
   a->allocator = alloc->name;
   return rc;
+}
+
+/* After a fit above the lower bound: the allocator again at the bound
+ * itself, within a node budget (deterministic); kept when it fits. */
+static void tighten(const schedule_alloc_params_t *ap, memalloc_params_t prm, schedule_alloc_t *a) {
+  if (ap->tighten_nodes <= 0 || a->stats.peak_bytes <= a->stats.lower_bound_bytes)
+    return;
+  const memalloc_allocator_t *alloc = memalloc_allocator_find(ap->allocator);
+  int64_t capacity_bytes = a->problem.capacity_bytes;
+  memalloc_solution_t s;
+  memalloc_solution_init(&s);
+  memalloc_stats_t st;
+  prm.node_limit = ap->tighten_nodes;
+  a->problem.capacity_bytes = a->stats.lower_bound_bytes;
+  int rc = memalloc_run(alloc, &a->problem, &s, &prm, &st, NULL);
+  a->problem.capacity_bytes = capacity_bytes;
+  if (rc == SCHED_OK) {
+    memalloc_solution_free(&a->solution);
+    a->solution = s;
+    st.time_ms += a->stats.time_ms;
+    st.capacity_bytes = capacity_bytes;
+    a->stats = st;
+    a->allocator = alloc->name;
+    return;
+  }
+  memalloc_solution_free(&s);
 }
 
 /* One allocation of the current buffers: SCHED_OK when a layout fits,
@@ -70,8 +102,10 @@ static int allocate_once(const schedule_alloc_params_t *ap, schedule_alloc_t *a,
   int rc = run_allocator(ap->allocator, &prm, a, diag);
   if (rc == SCHED_ERR_TIMEOUT || rc == SCHED_ERR_INFEASIBLE || rc == SCHED_ERR_NOT_FOUND)
     rc = run_allocator("greedy-size", &prm, a, diag);
-  if (rc == SCHED_OK)
+  if (rc == SCHED_OK) {
     a->fits = true;
+    tighten(ap, prm, a);
+  }
   return rc == SCHED_ERR_NOT_FOUND || rc == SCHED_ERR_INFEASIBLE ? SCHED_ERR_NOT_FOUND : rc;
 }
 

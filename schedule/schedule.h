@@ -282,6 +282,8 @@ const char *schedule_buffer_label(const strat_problem_t *p, const schedule_buffe
 typedef struct {
   const char *allocator; /* memalloc allocator to place the buffers ("search") */
   double time_limit_s;   /* per allocation; when it ends, greedy-size's layout if it fits (1) */
+  int64_t tighten_nodes; /* after a fit above the lower bound, search nodes to try the
+                            bound itself; 0 = keep the first layout (20000) */
   int32_t max_repairs;   /* spills / re-tilings before giving up (32) */
   int64_t align_bytes;   /* every buffer's offset alignment (1) */
 } schedule_alloc_params_t;

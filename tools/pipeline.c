@@ -12,6 +12,7 @@ pipeline_options_t pipeline_defaults(void) {
       .time_limit_s = 10,
       .seed = 1,
       .schedule = schedule_params_default(),
+      .alloc = schedule_alloc_params_default(),
   };
 }
 
@@ -21,6 +22,7 @@ void pipeline_free(pipeline_t *p) {
     schedule_barriers_free(&p->barriers[i]);
     schedule_free(&p->schedules[i]);
     schedule_graph_free(&p->tasks[i]);
+    schedule_alloc_free(&p->allocs[i]);
   }
   strat_problem_free(&p->problem);
   cost_model_free(&p->model);
@@ -109,6 +111,21 @@ const report_solver_run_t *pipeline_chosen(const pipeline_t *p) {
   return chosen;
 }
 
+/* CMX offsets for every plan found; a plan whose buffers do not fit is
+ * repaired (spills, re-tiling) before it is scheduled. */
+static int allocate_runs(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag) {
+  for (int i = 0; i < p->n_runs; i++) {
+    if (p->runs[i].status != SCHED_OK)
+      continue;
+    int rc = schedule_alloc_plan(&p->problem, &p->plans[i], &o->schedule, &o->alloc,
+                                 &p->allocs[i], diag);
+    if (rc != SCHED_OK)
+      return rc;
+    p->runs[i].alloc = &p->allocs[i];
+  }
+  return SCHED_OK;
+}
+
 /* Tasks -> timeline -> barriers for every plan found. */
 static int schedule_runs(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag) {
   for (int i = 0; i < p->n_runs; i++) {
@@ -144,7 +161,7 @@ int pipeline_run(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag)
     return rc;
   if (o->strategy_file && (rc = strat_problem_force_json(&p->problem, o->strategy_file, diag)))
     return rc;
-  if ((rc = solve(o, p, diag)) != SCHED_OK)
+  if ((rc = solve(o, p, diag)) != SCHED_OK || (rc = allocate_runs(o, p, diag)) != SCHED_OK)
     return rc;
   return schedule_runs(o, p, diag);
 }

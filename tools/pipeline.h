@@ -27,6 +27,7 @@ typedef struct {
   ir_onnx_options_t onnx;
   const char *dump_ir;        /* write the loaded network (before fusion) as JSON IR, or NULL */
   schedule_params_t schedule; /* prefetch depth, barrier count (schedule/schedule.h) */
+  schedule_alloc_params_t alloc; /* CMX allocation: allocator, time limit, repairs */
 } pipeline_options_t;
 
 /* Defaults: vpu27, analytic cost, solver ilp, latency, 10 s, seed 1. */
@@ -45,14 +46,17 @@ typedef struct {
   schedule_graph_t tasks[PIPELINE_MAX_RUNS];
   schedule_t schedules[PIPELINE_MAX_RUNS];
   schedule_barriers_t barriers[PIPELINE_MAX_RUNS];
+  schedule_alloc_t allocs[PIPELINE_MAX_RUNS]; /* CMX layout and the repairs it made */
   int n_runs;
   bool all_solvers;
 } pipeline_t;
 
 /* Runs the pipeline into *p (zeroed here; free with pipeline_free even on
  * failure). With solver "ilp" the first solver in the table runs first as
- * the MIP's incumbent; with "all" every solver runs. Every plan found is
- * then lowered to tasks, scheduled and given barriers (runs[i].schedule). */
+ * the MIP's incumbent; with "all" every solver runs. Every plan found then
+ * has its CMX buffers allocated (repairing the plan until they fit:
+ * runs[i].alloc), and is lowered to tasks, scheduled and given barriers
+ * (runs[i].schedule). */
 int pipeline_run(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag);
 void pipeline_free(pipeline_t *p);
 /* The plan to report: the requested solver's, or with "all" the best one
