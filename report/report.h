@@ -93,6 +93,14 @@ struct cJSON *report_alloc_json(const report_input_t *in);
  * allocation, cmx_lower_bound_bytes, alloc_overhead_pct and allocation. */
 void report_alloc_totals_json(const report_input_t *in, struct cJSON *totals);
 
+/* ---- memory_map.c: a picture of the CMX allocation ---- */
+
+/* SVG: steps on x, address on y, one labelled <rect class="buf"> per
+ * buffer, capacity and lower-bound lines. SCHED_ERR_INPUT when writing
+ * fails. */
+int report_memory_map(const strat_problem_t *p, const schedule_alloc_t *a, const char *net,
+                      FILE *out);
+
 /* ---- trace.c, svg.c: pictures of a schedule ---- */
 
 /* Chrome trace event JSON: a track per DMA port, DPU and SHAVE, barrier

@@ -51,6 +51,11 @@ const char *schedule_buffer_kind_name(schedule_buffer_kind_t kind) {
 
 const char *schedule_buffer_label(const strat_problem_t *p, const schedule_buffer_t *b, char *buf,
                                   size_t len) {
+  if (b->kind == SCHEDULE_BUFFER_REGION) {
+    snprintf(buf, len, "%s..%s region", p->g->ops[p->layers[b->lower].op].name,
+             p->g->ops[p->layers[b->upper - 1].op].name);
+    return buf;
+  }
   snprintf(buf, len, "%s %s%s", p->g->ops[p->layers[b->layer].op].name,
            schedule_buffer_kind_name(b->kind), b->second ? "'" : "");
   return buf;

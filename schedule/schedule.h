@@ -273,7 +273,7 @@ int64_t schedule_buffers_plan_step_bytes(const schedule_buffers_t *b, int step);
 void schedule_buffers_problem(const schedule_buffers_t *b, int64_t capacity_bytes,
                               int64_t align_bytes, memalloc_problem_t *out);
 const char *schedule_buffer_kind_name(schedule_buffer_kind_t kind); /* "weights", ... */
-/* "conv1 weights", "conv1 in'" (the second of a pair), "r3 region". */
+/* "conv1 weights", "conv1 in'" (the second of a pair), "dw1..pw1 region". */
 const char *schedule_buffer_label(const strat_problem_t *p, const schedule_buffer_t *b, char *buf,
                                   size_t len);
 

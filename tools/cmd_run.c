@@ -26,6 +26,9 @@ typedef struct {
   const char *dump_plan;
   const char *trace_path;
   const char *svg_path;
+  const char *memory_map_path;
+  const char *allocator;
+  double alloc_time_limit_s;
   uint64_t barriers;
   uint64_t prefetch;
   bool no_timing;
@@ -42,6 +45,8 @@ static const run_options_t run_defaults = {
     .time_limit_s = 10,
     .seed = 1,
     .prefetch = 1,
+    .allocator = "search",
+    .alloc_time_limit_s = 1,
 };
 
 typedef enum { ARG_STRING, ARG_DOUBLE, ARG_U64, ARG_FLAG } run_arg_kind_t;
@@ -84,6 +89,12 @@ static const run_flag_t run_flags[] = {
      "write the chosen plan's schedule as a Chrome trace (Perfetto, chrome://tracing)"},
     {"--svg", ARG_STRING, RUN_FIELD(svg_path), "FILE.svg",
      "write the chosen plan's schedule as a Gantt chart"},
+    {"--memory-map", ARG_STRING, RUN_FIELD(memory_map_path), "FILE.svg",
+     "write the chosen plan's CMX allocation: steps x addresses, a box per buffer"},
+    {"--allocator", ARG_STRING, RUN_FIELD(allocator), "NAME",
+     "CMX allocator: search (default), greedy-size, linear (see sched memalloc --help)"},
+    {"--alloc-time-limit", ARG_DOUBLE, RUN_FIELD(alloc_time_limit_s), "SEC",
+     "CMX allocator wall-clock limit per attempt (default 1; then greedy-size's layout)"},
     {"--barriers", ARG_U64, RUN_FIELD(barriers), "N",
      "physical barriers available (default: the arch's); too few serialise tasks"},
     {"--prefetch", ARG_U64, RUN_FIELD(prefetch), "N",
@@ -218,6 +229,20 @@ static int write_pictures(const run_options_t *o, const pipeline_t *p, sched_dia
   return SCHED_OK;
 }
 
+/* --memory-map: the chosen plan's CMX allocation as a picture. */
+static int write_memory_map(const run_options_t *o, const pipeline_t *p, sched_diag_t *diag) {
+  const report_solver_run_t *run = pipeline_chosen(p);
+  if (!o->memory_map_path || !run->alloc)
+    return SCHED_OK;
+  FILE *f = fopen(o->memory_map_path, "w");
+  if (!f)
+    return sched_diag_set(diag, SCHED_ERR_INPUT, "cannot write '%s'", o->memory_map_path);
+  int rc = report_memory_map(&p->problem, run->alloc, o->net, f);
+  if (fclose(f) != 0 || rc != SCHED_OK)
+    return sched_diag_set(diag, SCHED_ERR_INPUT, "cannot write '%s'", o->memory_map_path);
+  return SCHED_OK;
+}
+
 static int check_options(const run_options_t *o) {
   if (!o->net)
     return cli_error("--net is required (try --list-nets, or see --help)");
@@ -254,6 +279,8 @@ static pipeline_options_t pipeline_options(const run_options_t *o) {
   po.dump_ir = o->dump_ir;
   po.schedule.barriers = (int32_t)SCHED_MIN(o->barriers, 1u << 20);
   po.schedule.prefetch_depth = (int32_t)SCHED_MIN(o->prefetch, 1u << 20);
+  po.alloc.allocator = o->allocator;
+  po.alloc.time_limit_s = o->alloc_time_limit_s;
   return po;
 }
 
@@ -279,6 +306,8 @@ int cmd_run(int argc, char **argv) {
     rc = strat_plan_write_json(&p->problem, pipeline_chosen(p)->plan, o.net, o.dump_plan, &diag);
   if (rc == SCHED_OK)
     rc = write_pictures(&o, p, &diag);
+  if (rc == SCHED_OK)
+    rc = write_memory_map(&o, p, &diag);
   int code = rc == SCHED_OK ? write_report(&o, p) : exit_code_of(rc);
   if (rc != SCHED_OK)
     cli_error("%s", diag.msg);
