@@ -1,0 +1,251 @@
+/* test_alloc_plan.c - a plan's CMX buffers and their allocation: on every
+ * zoo net at 2MB and 1MB the buffers add up to the plan model's bytes per
+ * step (up to the two sizes the model leaves out, computed here by hand),
+ * the layout validates and fits; a case that fits by bytes but not by
+ * layout is repaired by the pipeline, which says so; the JSON totals and
+ * the memory map. */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/pipeline.h"
+
+static const char *const zoo[] = {"fsrcnn",   "edsr",     "wdsr",      "mobilenetv2", "resnet18",
+                                  "resnet34", "resnet50", "resnet101", "yolov3-tiny"};
+
+static pipeline_options_t options(const char *net, const char *cmx) {
+  pipeline_options_t o = pipeline_defaults();
+  o.net = net;
+  o.cmx = cmx;
+  o.solver = "dp"; /* exact with streaming regions, fast */
+  o.alloc.time_limit_s = 0.5;
+  return o;
+}
+
+static const strat_candidate_t *chosen(const pipeline_t *p, const strat_plan_t *plan, int l) {
+  return &p->problem.layers[l].cands[plan->cand[l]];
+}
+
+static bool is_concat(const pipeline_t *p, int l) { return p->graph.ops[l].kind == IR_OP_CONCAT; }
+
+static int64_t share_bytes(const pipeline_t *p, const strat_plan_t *plan, int c) {
+  return chosen(p, plan, c)->cost.footprint.input_bytes / SCHED_MAX(p->graph.ops[c].n_inputs, 1);
+}
+
+/* What the plan model counts for kept value v at step t (strategies.h):
+ * the producer's output bytes at its step, a consumer's input share at the
+ * consumer's step (nothing for a concat, which writes in place), the output
+ * distribution in between. */
+static int64_t model_bytes(const pipeline_t *p, const strat_plan_t *plan, int v, int t,
+                           int64_t dist_bytes) {
+  if (t == v)
+    return chosen(p, plan, v)->cost.footprint.output_bytes;
+  const strat_value_t *val = &p->problem.values[v];
+  for (int i = 0; i < val->n_consumers; i++)
+    if (val->consumers[i] == t)
+      return is_concat(p, t) ? 0 : share_bytes(p, plan, t);
+  return dist_bytes;
+}
+
+/* Bytes the plan model leaves out at step t: a kept value's buffer holds
+ * the most any of its users holds (halo rows of an overlapped consumer, a
+ * duplicated tensor while a segmented consumer reads its part). */
+static int64_t model_gap_bytes(const pipeline_t *p, const strat_plan_t *plan, int t) {
+  int64_t gap = 0;
+  for (int v = 0; v <= t; v++) {
+    const strat_value_t *val = &p->problem.values[v];
+    const strat_candidate_t *c = chosen(p, plan, v);
+    if (plan->spilled[v] || c->region >= 0 || c->choice.tiles > 1)
+      continue;
+    int64_t upper =
+        is_concat(p, val->last_use) && val->last_use > v ? val->last_use : val->last_use + 1;
+    if (t >= upper)
+      continue;
+    int64_t dist = tiling_tensor_cluster_bytes(
+        &p->graph, val->tensor, tiling_output_dist(c->choice.strategy), c->cost.clusters);
+    int64_t size = SCHED_MAX(c->cost.footprint.output_bytes, dist);
+    for (int i = 0; i < val->n_consumers; i++)
+      size = SCHED_MAX(size, share_bytes(p, plan, val->consumers[i]));
+    gap += size - model_bytes(p, plan, v, t, dist);
+  }
+  return gap;
+}
+
+/* Returns the total gap over steps. */
+static int64_t check_net(const char *net, const char *cmx) {
+  pipeline_options_t o = options(net, cmx);
+  pipeline_t *p = sched_xcalloc(1, sizeof *p);
+  sched_diag_t d = {{0}};
+  cr_assert_eq(pipeline_run(&o, p, &d), SCHED_OK, "%s %s: %s", net, cmx, d.msg);
+  const report_solver_run_t *run = pipeline_chosen(p);
+  const schedule_alloc_t *a = run->alloc;
+  cr_assert_not_null(a);
+  int64_t total_gap = 0;
+  for (int t = 0; t < p->problem.n_layers; t++) {
+    int64_t gap = model_gap_bytes(p, run->plan, t);
+    total_gap += gap;
+    cr_expect_eq(schedule_buffers_plan_step_bytes(&a->buffers, t),
+                 strat_step_cmx_bytes(&p->problem, run->plan, t) + gap, "%s %s step %d", net, cmx,
+                 t);
+  }
+  cr_expect(a->fits, "%s %s", net, cmx);
+  cr_expect_eq(memalloc_verify(&a->problem, &a->solution, &d), SCHED_OK, "%s %s: %s", net, cmx,
+               d.msg);
+  cr_expect_leq(a->stats.peak_bytes, p->arch.cmx_workspace_bytes, "%s %s", net, cmx);
+  cr_expect_leq(a->stats.lower_bound_bytes, a->stats.peak_bytes, "%s %s", net, cmx);
+  cr_expect_geq(a->stats.overhead_pct, 0.0, "%s %s", net, cmx);
+  cr_expect_eq(strat_plan_verify(&p->problem, run->plan, &d), SCHED_OK, "%s %s: %s", net, cmx,
+               d.msg);
+  pipeline_free(p);
+  free(p);
+  return total_gap;
+}
+
+Test(alloc_plan, every_zoo_net_at_2mb_adds_up_to_the_plan_model_and_fits) {
+  for (int i = 0; i < SCHED_ARRAY_LEN(zoo); i++)
+    check_net(zoo[i], "2MB");
+}
+
+Test(alloc_plan, every_zoo_net_at_1mb_adds_up_to_the_plan_model_and_fits) {
+  for (int i = 0; i < SCHED_ARRAY_LEN(zoo); i++)
+    check_net(zoo[i], "1MB");
+}
+
+/* Where producers and consumers agree on every kept value's size (no halo,
+ * no duplicated tensor read in part), the sums are equal outright. */
+Test(alloc_plan, super_resolution_nets_match_the_plan_model_exactly) {
+  cr_expect_eq(check_net("fsrcnn", "2MB"), 0);
+  cr_expect_eq(check_net("edsr", "1MB"), 0);
+  cr_expect_eq(check_net("wdsr", "2MB"), 0);
+}
+
+/* Worked by hand: eltwise c=64 56x56 u8 on 2 clusters (SOH): each input
+ * 64 x 28 x 56 = 100352 bytes per cluster from DDR, the output (a graph
+ * output) the same; no weights. */
+Test(alloc_plan, one_eltwise_has_two_inputs_and_an_output_of_a_half_tensor_each) {
+  pipeline_options_t o = options("eltwise", "2MB");
+  o.solver = "greedy";
+  pipeline_t *p = sched_xcalloc(1, sizeof *p);
+  sched_diag_t d = {{0}};
+  cr_assert_eq(pipeline_run(&o, p, &d), SCHED_OK, "%s", d.msg);
+  const schedule_alloc_t *a = pipeline_chosen(p)->alloc;
+  cr_assert_eq(a->buffers.n_buffers, 3);
+  int inputs = 0;
+  for (int i = 0; i < 3; i++) {
+    cr_expect_eq(a->buffers.buffers[i].size_bytes, 100352);
+    inputs += a->buffers.buffers[i].kind == SCHEDULE_BUFFER_INPUT;
+  }
+  cr_expect_eq(inputs, 2);
+  cr_expect_eq(a->stats.lower_bound_bytes, 301056);
+  cr_expect_eq(a->stats.peak_bytes, 301056);
+  pipeline_free(p);
+  free(p);
+}
+
+/* With 32 KiB-aligned buffers the plan fits by bytes (lower bound 299136 of
+ * 393216) but no layout does; the pipeline spills and says why. */
+Test(alloc_plan, a_plan_that_fits_by_bytes_but_not_by_layout_is_repaired) {
+  pipeline_options_t o = options("resnet18:h=32,w=32", "384KB");
+  o.solver = "greedy";
+  o.schedule.prefetch_depth = 0;
+  o.alloc.align_bytes = 32768;
+  o.alloc.time_limit_s = 0.2;
+  pipeline_t *p = sched_xcalloc(1, sizeof *p);
+  sched_diag_t d = {{0}};
+  cr_assert_eq(pipeline_run(&o, p, &d), SCHED_OK, "%s", d.msg);
+  const schedule_alloc_t *a = pipeline_chosen(p)->alloc;
+  cr_assert_geq(a->n_repairs, 1);
+  cr_expect(a->repairs[0].fragmentation);
+  cr_expect(a->fits);
+  cr_expect_eq(memalloc_verify(&a->problem, &a->solution, &d), SCHED_OK, "%s", d.msg);
+  char text[256];
+  schedule_repair_describe(&p->problem, &a->repairs[0], text, sizeof text);
+  cr_expect(strstr(text, "fragmentation at step") != NULL, "%s", text);
+  cr_expect(strncmp(text, "spilled '", 9) == 0 || strncmp(text, "re-tiled '", 10) == 0, "%s", text);
+  cr_expect(pipeline_chosen(p)->plan->spilled[a->repairs[0].layer] ||
+            a->repairs[0].kind == SCHEDULE_REPAIR_RETILE);
+  /* the report says so */
+  report_input_t in = {.net_spec = "resnet18",
+                       .cost_spec = "analytic",
+                       .g = &p->graph,
+                       .arch = &p->arch,
+                       .problem = &p->problem,
+                       .chosen = pipeline_chosen(p)};
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  report_text(&in, f);
+  fclose(f);
+  cr_expect(strstr(buf, text) != NULL, "report lacks '%s'", text);
+  free(buf);
+  pipeline_free(p);
+  free(p);
+}
+
+static char *run_to_string(const char *net, bool json, pipeline_t *p) {
+  pipeline_options_t o = options(net, "1MB");
+  sched_diag_t d = {{0}};
+  cr_assert_eq(pipeline_run(&o, p, &d), SCHED_OK, "%s", d.msg);
+  report_input_t in = {.net_spec = net,
+                       .cost_spec = "analytic",
+                       .g = &p->graph,
+                       .arch = &p->arch,
+                       .problem = &p->problem,
+                       .chosen = pipeline_chosen(p)};
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  if (json)
+    cr_assert_eq(report_json(&in, f), SCHED_OK);
+  else
+    cr_assert_eq(report_memory_map(&p->problem, in.chosen->alloc, net, f), SCHED_OK);
+  fclose(f);
+  return buf;
+}
+
+Test(alloc_plan, json_totals_carry_the_allocated_peak_bound_overhead_and_allocation) {
+  pipeline_t *p = sched_xcalloc(1, sizeof *p);
+  char *text = run_to_string("resnet50", true, p);
+  cJSON *root = cJSON_Parse(text);
+  cr_assert_not_null(root);
+  cJSON *t = cJSON_GetObjectItem(root, "totals");
+  const schedule_alloc_t *a = pipeline_chosen(p)->alloc;
+  cr_expect_eq(cJSON_GetObjectItem(t, "peak_cmx_bytes")->valuedouble, (double)a->stats.peak_bytes);
+  cr_expect_eq(cJSON_GetObjectItem(t, "plan_peak_cmx_bytes")->valuedouble,
+               (double)pipeline_chosen(p)->plan->peak_cmx_bytes);
+  cr_expect_eq(cJSON_GetObjectItem(t, "cmx_lower_bound_bytes")->valuedouble,
+               (double)a->stats.lower_bound_bytes);
+  cr_expect_geq(cJSON_GetObjectItem(t, "alloc_overhead_pct")->valuedouble, 0);
+  cJSON *alloc = cJSON_GetObjectItem(t, "allocation");
+  cr_assert_not_null(alloc);
+  cr_expect_str_eq(cJSON_GetObjectItem(alloc, "allocator")->valuestring, a->allocator);
+  cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(alloc, "fits")));
+  cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(alloc, "tiles")), p->arch.tiles);
+  cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(alloc, "repairs")), a->n_repairs);
+  cJSON_Delete(root);
+  free(text);
+  pipeline_free(p);
+  free(p);
+}
+
+static int count(const char *s, const char *needle) {
+  int n = 0;
+  for (const char *q = strstr(s, needle); q; q = strstr(q + 1, needle))
+    n++;
+  return n;
+}
+
+Test(alloc_plan, the_memory_map_has_one_rect_per_buffer_and_both_lines) {
+  pipeline_t *p = sched_xcalloc(1, sizeof *p);
+  char *svg = run_to_string("fsrcnn", false, p);
+  const schedule_alloc_t *a = pipeline_chosen(p)->alloc;
+  cr_expect_eq(count(svg, "<rect class=\"buf\""), a->buffers.n_buffers);
+  cr_expect_eq(count(svg, "class=\"cap\""), 1);
+  cr_expect_eq(count(svg, "class=\"lb\""), 1);
+  cr_expect(strstr(svg, "region") != NULL);
+  cr_expect(strncmp(svg, "<svg", 4) == 0);
+  free(svg);
+  pipeline_free(p);
+  free(p);
+}
