@@ -12,8 +12,11 @@
  * When the allocator finds no layout, the failing step is where the
  * lower bound is exceeded, or else where greedy-size's layout first rises
  * above the capacity. The repair, as the reference compiler's spill passes
- * do: spill the kept value live across that step whose DDR write and read
- * cost least (the plan's objective decides); when none is left, re-tile:
+ * do: spill the kept value live at that step whose DDR write and read cost
+ * least (the plan's objective decides) among those whose spill frees bytes
+ * there (a value the step reads frees what its buffer holds beyond the
+ * step's input share: SOK -> HKSwitch keeps the whole broadcast tensor,
+ * HKSwitch reads half of it); when none is left, re-tile:
  * the layer at that step (else another owner of a buffer live there) takes
  * its next candidate with a smaller footprint. Then allocate again, up to
  * max_repairs rounds. The search allocator is complete but has a time
@@ -154,14 +157,36 @@ static void add_repair(schedule_alloc_t *a, schedule_repair_t r) {
   a->repairs[a->n_repairs++] = r;
 }
 
-/* The kept value live at `step` and needed after it whose spill costs the
- * least objective; -1 when none. */
-static int cheapest_spill(const strat_problem_t *p, const strat_plan_t *plan, int step,
-                          int64_t *cost) {
+/* The bytes spilling kept value v frees at `step`: its whole buffer when
+ * the step only holds it, what exceeds the step's input share when the
+ * step reads it (the consumer then loads just its share). */
+static int64_t spill_frees_bytes(const strat_problem_t *p, const strat_plan_t *plan,
+                                 const schedule_alloc_t *a, int v, int step) {
+  int64_t bytes = 0;
+  for (int i = 0; i < a->buffers.n_buffers; i++) {
+    const schedule_buffer_t *b = &a->buffers.buffers[i];
+    if (b->kind == SCHEDULE_BUFFER_VALUE && b->layer == v && b->lower <= step && step < b->upper)
+      bytes = b->size_bytes;
+  }
+  const strat_value_t *val = &p->values[v];
+  for (int i = 0; i < val->n_consumers; i++)
+    if (val->consumers[i] == step) {
+      const strat_candidate_t *c = &p->layers[step].cands[plan->cand[step]];
+      int n_inputs = SCHED_MAX(p->g->ops[p->layers[step].op].n_inputs, 1);
+      return c->choice.tiles > 1 ? 0 : bytes - c->cost.footprint.input_bytes / n_inputs;
+    }
+  return bytes;
+}
+
+/* The kept value live at `step` whose spill frees bytes there and costs
+ * the least objective; -1 when none. */
+static int cheapest_spill(const strat_problem_t *p, strat_plan_t *plan, const schedule_alloc_t *a,
+                          int step, int64_t *cost) {
   int best = -1;
   int64_t base = strat_plan_cost(p, plan);
   for (int v = 0; v < step; v++) {
-    if (plan->spilled[v] || p->values[v].last_use <= step)
+    if (plan->spilled[v] || p->values[v].last_use < step ||
+        spill_frees_bytes(p, plan, a, v, step) <= 0)
       continue;
     plan->spilled[v] = true;
     int64_t delta = strat_plan_cost(p, plan) - base;
@@ -235,7 +260,7 @@ static bool repair(const strat_problem_t *p, strat_plan_t *plan, schedule_alloc_
   schedule_repair_t r = {0};
   int step = failing_step(a, &r.fragmentation);
   int64_t cost = 0;
-  int v = cheapest_spill(p, plan, step, &cost);
+  int v = cheapest_spill(p, plan, a, step, &cost);
   if (v >= 0) {
     plan->spilled[v] = true;
     r.kind = SCHEDULE_REPAIR_SPILL;

@@ -4,6 +4,11 @@
  * allocator but ilp and prints per row: instances fitted, proved infeasible,
  * stopped by the time limit, and the mean / max wall time.
  *
+ * Then the "zoo" family: the CMX buffers of zoo plans (schedule/buffers.c:
+ * dp's plan of each net at 2MB and 1MB, weights prefetched one step), one
+ * instance per net and budget, and all of them one after another in time
+ * as one instance (about 1500 buffers).
+ *
  * Usage: bench_memalloc [--seeds N] [--time-limit SEC] [--sizes 100,500]
  * Targets (issue 4): search fits every instance that has a layout at 1.02x
  * within 1 s for 500 buffers; greedy-size under 10 ms for 2000 buffers. */
@@ -12,6 +17,7 @@
 #include <string.h>
 
 #include "memalloc/memalloc.h"
+#include "schedule/schedule.h"
 
 typedef struct {
   const char *name;
@@ -67,6 +73,104 @@ static void run_row(const family_t *f, int n, double factor, const memalloc_allo
          t.fit, t.runs, t.infeasible, t.stopped, t.sum_ms / t.runs, t.max_ms);
 }
 
+/* Appends the buffers of dp's plan of `net` at `cmx`, shifted to start at
+ * step *steps; advances *steps past them. */
+static int add_zoo_plan(const char *net, const char *cmx, memalloc_problem_t *mp, int64_t *steps) {
+  sched_diag_t d = {{0}};
+  arch_t arch;
+  int64_t bytes;
+  ir_graph_t g = {0};
+  cost_model_t model = {0};
+  strat_problem_t sp = {0};
+  strat_plan_t plan = {0};
+  strat_stats_t st;
+  int rc = arch_preset("vpu27", &arch, &d);
+  if (rc == SCHED_OK && (rc = arch_parse_size(cmx, &bytes, &d)) == SCHED_OK)
+    rc = arch_set_cmx(&arch, bytes, &d);
+  if (rc == SCHED_OK && (rc = ir_zoo_build(net, &g, &d)) == SCHED_OK) {
+    ir_graph_fuse_activations(&g, arch.ppe_fusable);
+    rc = cost_model_init(&model, &arch, "analytic", &d);
+  }
+  if (rc == SCHED_OK)
+    rc = strat_problem_init(&sp, &g, &model, STRAT_OBJECTIVE_LATENCY, &d);
+  if (rc == SCHED_OK)
+    rc = strat_solve(strat_solver_find("dp"), &sp, &(strat_params_t){.time_limit_s = 10}, &plan,
+                     &st, &d);
+  if (rc == SCHED_OK) {
+    schedule_params_t prm = schedule_params_default();
+    schedule_buffers_t b;
+    schedule_buffers_build(&sp, &plan, &prm, &b);
+    for (int i = 0; i < b.n_buffers; i++)
+      memalloc_problem_add(mp, mp->n_buffers, *steps + b.buffers[i].lower,
+                           *steps + b.buffers[i].upper, b.buffers[i].size_bytes, 1, NULL);
+    *steps += b.n_steps;
+    schedule_buffers_free(&b);
+    strat_plan_free(&plan);
+    strat_problem_free(&sp);
+  }
+  if (rc != SCHED_OK)
+    fprintf(stderr, "bench_memalloc: %s %s: %s\n", net, cmx, d.msg);
+  cost_model_free(&model);
+  ir_graph_free(&g);
+  return rc;
+}
+
+/* One zoo instance at the bound x 1.00, 1.02, 1.05 for every allocator. */
+static void run_zoo_instance(const char *name, const memalloc_problem_t *base,
+                             const memalloc_params_t *prm) {
+  const double factors[] = {1.00, 1.02, 1.05};
+  int64_t bound = memalloc_problem_lower_bound(base);
+  for (int k = 0; k < 3; k++)
+    for (const memalloc_allocator_t *a = memalloc_allocators(); a->name; a++) {
+      if (strcmp(a->name, "ilp") == 0)
+        continue;
+      memalloc_problem_t p = *base;
+      p.capacity_bytes = (int64_t)((double)bound * factors[k]);
+      memalloc_solution_t s;
+      memalloc_solution_init(&s);
+      memalloc_stats_t st;
+      memalloc_run(a, &p, &s, prm, &st, NULL);
+      const char *result = st.status == SCHED_OK               ? "fit"
+                           : st.status == SCHED_ERR_INFEASIBLE ? "infeasible"
+                           : st.status == SCHED_ERR_TIMEOUT    ? "limit"
+                                                               : "no fit";
+      printf("%-22s %5d  %4.2f  %-12s %-10s %9.2f%% %10.3f\n", name, p.n_buffers, factors[k],
+             a->name, result, st.overhead_pct, st.time_ms);
+      memalloc_solution_free(&s);
+    }
+}
+
+static void run_zoo(const memalloc_params_t *prm) {
+  static const char *const nets[] = {"fsrcnn",   "edsr",     "wdsr",      "mobilenetv2", "resnet18",
+                                     "resnet34", "resnet50", "resnet101", "yolov3-tiny"};
+  static const char *const cmxs[] = {"2MB", "1MB"};
+  printf("\n# zoo plans: dp's plan per net and budget; overhead of the layout found\n");
+  printf("%-22s %5s  %4s  %-12s %-10s %10s %10s\n", "instance", "n", "cap", "allocator", "result",
+         "overhead", "ms");
+  memalloc_problem_t all;
+  memalloc_problem_init(&all, 1);
+  int64_t all_steps = 0;
+  for (int n = 0; n < (int)(sizeof nets / sizeof *nets); n++)
+    for (int c = 0; c < 2; c++) {
+      memalloc_problem_t one;
+      memalloc_problem_init(&one, 1);
+      int64_t steps = 0;
+      char name[64];
+      snprintf(name, sizeof name, "%s@%s", nets[n], cmxs[c]);
+      if (add_zoo_plan(nets[n], cmxs[c], &one, &steps) == SCHED_OK) {
+        run_zoo_instance(name, &one, prm);
+        for (int i = 0; i < one.n_buffers; i++) /* after the nets before it in time */
+          memalloc_problem_add(&all, all.n_buffers, all_steps + one.buffers[i].lower,
+                               all_steps + one.buffers[i].upper, one.buffers[i].size_bytes, 1,
+                               NULL);
+        all_steps += steps;
+      }
+      memalloc_problem_free(&one);
+    }
+  run_zoo_instance("zoo-all", &all, prm);
+  memalloc_problem_free(&all);
+}
+
 int main(int argc, char **argv) {
   int seeds = 5, sizes[8] = {100, 500, 2000}, n_sizes = 3;
   memalloc_params_t prm = memalloc_params_default();
@@ -98,5 +202,6 @@ int main(int argc, char **argv) {
         for (const memalloc_allocator_t *a = memalloc_allocators(); a->name; a++)
           if (strcmp(a->name, "ilp") != 0)
             run_row(&families[fi], sizes[si], factors[k], a, seeds, &prm);
+  run_zoo(&prm);
   return 0;
 }
