@@ -46,6 +46,7 @@
  * Requires a checked problem. Node = one partial layout visited. */
 #include "memalloc/memalloc_internal.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -256,6 +257,7 @@ static void search_free(search_t *S) {
 /* ---- the search ---- */
 
 static void search_place(search_t *S, int b, int64_t off) {
+  assert(!S->placed[b]);
   for (int s = S->span_lo[b]; s < S->span_hi[b]; s++) {
     S->undo[S->undo_top++] = S->floor[s];
     S->floor[s] = off + S->size[b];
@@ -419,13 +421,18 @@ static int search_split(search_t *S, const int *set, int n, int lo, int hi) {
   if (groups <= 1)
     return -2;
   int *sub = sched_xmalloc((size_t)n * sizeof *sub);
+  /* Each buffer's group, read now: the recursion below reuses sec_group for
+   * its own split of a group's sections. */
+  int *group_of = sched_xmalloc((size_t)n * sizeof *group_of);
+  for (int k = 0; k < n; k++)
+    group_of[k] = S->sec_group[S->span_lo[set[k]]];
   int mark = S->stack_top, rc = FOUND;
   int64_t saved_offset = S->last_offset;
   int saved_index = S->last_index;
   for (int g = 0; g < groups && rc == FOUND; g++) {
     int m = 0;
     for (int k = 0; k < n; k++)
-      if (S->sec_group[S->span_lo[set[k]]] == g)
+      if (group_of[k] == g)
         sub[m++] = set[k];
     S->last_offset = -1;
     S->last_index = -1;
@@ -435,6 +442,7 @@ static int search_split(search_t *S, const int *set, int n, int lo, int hi) {
   S->last_index = saved_index;
   if (rc != FOUND)
     search_undo_to(S, mark);
+  free(group_of);
   free(sub);
   return rc;
 }

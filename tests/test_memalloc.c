@@ -518,3 +518,29 @@ Test(memalloc, command_exit_codes_say_fit_none_or_bad_input, .init = cr_redirect
   cr_assert_eq(memalloc_cmd(DATA "chain.csv", "1XB", NULL, NULL), CLI_EXIT_INPUT);
   cr_assert_eq(memalloc_cmd(DATA "chain.csv", "8", "--allocator", "serch"), CLI_EXIT_INPUT);
 }
+
+/* A group that splits again once its long buffer is placed (A and B apart
+ * under L), followed by a second top-level group (C): the shape in which a
+ * nested split once handed a placed buffer to the outer loop's next group
+ * again (an undo-stack overflow; its reproducer is larger:
+ * `bench_memalloc --seeds 1 --sizes 100 --time-limit 0.5`, resnet50@1MB). */
+Test(memalloc, nested_decomposition_places_every_buffer_once) {
+  const int64_t ranges[][3] = {{0, 3, 10}, {0, 1, 5}, {2, 3, 5}, {4, 5, 5}, {4, 5, 7}};
+  for (int64_t capacity = 15; capacity <= 17; capacity++) {
+    memalloc_problem_t p;
+    memalloc_problem_init(&p, capacity);
+    sched_diag_t d;
+    for (int i = 0; i < 5; i++)
+      cr_assert_eq(memalloc_problem_add(&p, i, ranges[i][0], ranges[i][1], ranges[i][2], 1, &d),
+                   SCHED_OK, "%s", d.msg);
+    memalloc_solution_t s;
+    memalloc_solution_init(&s);
+    memalloc_params_t prm = memalloc_params_default();
+    prm.warm_start = false; /* make the search itself place everything */
+    int rc = memalloc_run(memalloc_allocator_find("search"), &p, &s, &prm, NULL, &d);
+    cr_expect_eq(rc, SCHED_OK, "capacity %lld: %s", (long long)capacity, d.msg);
+    cr_expect_eq(memalloc_verify(&p, &s, &d), SCHED_OK, "%s", d.msg);
+    memalloc_solution_free(&s);
+    memalloc_problem_free(&p);
+  }
+}
