@@ -21,19 +21,19 @@
  *     value) an input buffer of input_bytes / n_inputs, live [t, t + 1);
  *     its output either goes to DDR (an output buffer, [t, t + 1)) or is a
  *     kept value: one buffer live [t, last use + 1), which IS each
- *     consumer's input (no copy). Its size is the max of what the producer
- *     writes (output_bytes), what it holds between uses (its output
- *     distribution, as strat_step_cmx_bytes counts it) and what each
- *     consumer reads (its input share, halo rows included). A concat
- *     writes its inputs in place (tiling counts no input bytes): a kept
- *     value whose last use is a concat ends at the concat;
+ *     consumer's input (no copy), of its hold (strat_value_hold_bytes:
+ *     its output distribution, or what the producer writes if more); a
+ *     reader whose input share is larger (an overlapped reader's halo rows)
+ *     gets a buffer of the difference at its step. A concat writes its
+ *     inputs in place (tiling counts no input bytes): a kept value whose
+ *     last use is a concat ends at the concat;
  *   - a streaming region: one buffer of the region footprint (all weights,
  *     the double-buffered input and output slices, one slice of each
  *     intermediate), live over its members [first, last + 1);
  *   - a layer on the host CPU holds nothing in CMX.
- * Zero-byte parts get no buffer. The plan model's step sum then equals
- * schedule_buffers_plan_step_bytes whenever producers and consumers agree
- * on a kept value's size. */
+ * Zero-byte parts get no buffer. The plan model's step sum
+ * (strat_step_cmx_bytes) equals schedule_buffers_plan_step_bytes at every
+ * step. */
 #include "schedule/schedule.h"
 
 #include <assert.h>
@@ -99,24 +99,27 @@ static int64_t input_share_bytes(const strat_problem_t *p, const strat_plan_t *p
   return chosen(p, plan, c)->cost.footprint.input_bytes / n_inputs;
 }
 
-/* The kept output of layer v: one buffer from its producer to its last use. */
+/* The kept output of layer v: one buffer of its hold from its producer to
+ * its last use, and, for each reader that counts more of it than that (an
+ * overlapped reader's halo rows), a buffer of the difference at its step. */
 static void add_value(const strat_problem_t *p, const strat_plan_t *plan, int v,
                       schedule_buffers_t *b) {
   const strat_value_t *val = &p->values[v];
-  const strat_candidate_t *prod = chosen(p, plan, v);
-  int64_t bytes = SCHED_MAX(prod->cost.footprint.output_bytes,
-                            tiling_tensor_cluster_bytes(p->g, val->tensor,
-                                                        tiling_output_dist(prod->choice.strategy),
-                                                        prod->cost.clusters));
-  for (int i = 0; i < val->n_consumers; i++)
-    bytes = SCHED_MAX(bytes, input_share_bytes(p, plan, val->consumers[i]));
+  int64_t hold = strat_value_hold_bytes(p, v, plan->cand[v]);
   int64_t upper =
       is_concat(p, val->last_use) && val->last_use > v ? val->last_use : val->last_use + 1;
   add(b, (schedule_buffer_t){.kind = SCHEDULE_BUFFER_VALUE,
                              .layer = v,
                              .lower = v,
                              .upper = upper,
-                             .size_bytes = bytes});
+                             .size_bytes = hold});
+  for (int i = 0; i < val->n_consumers; i++) {
+    int c = val->consumers[i];
+    if ((i > 0 && val->consumers[i - 1] == c) || is_concat(p, c))
+      continue;
+    int64_t share = strat_read_share_bytes(p, c, plan->cand[c], v);
+    add_local(b, SCHEDULE_BUFFER_INPUT, c, share - hold, false);
+  }
 }
 
 /* The buffers of an unsliced layer's inputs read from DDR. */

@@ -127,8 +127,7 @@ static void rows_init(anneal_t *a) {
       r->read = strat_layer_objective(p, l, c, graph + 1, false) - r->base;
       r->write = strat_layer_objective(p, l, c, graph, true) - r->base;
       r->footprint = k->cost.footprint.total_bytes;
-      r->kept = tiling_tensor_cluster_bytes(
-          p->g, p->values[l].tensor, tiling_output_dist(k->choice.strategy), k->cost.clusters);
+      r->kept = strat_value_hold_bytes(p, l, c);
     }
   }
 }
@@ -193,12 +192,38 @@ static int64_t layer_cost(const anneal_t *a, int l) {
   return cost;
 }
 
+/* What kept values add at step t beyond the crossing ones
+ * (strat_step_cmx_bytes): t's own output's hold beyond what t writes, and
+ * the hold of each kept input beyond t's share of it. */
+static int64_t reader_bytes(const anneal_t *a, int t) {
+  const strat_problem_t *p = a->p;
+  const strat_plan_t *plan = &a->plan;
+  int64_t bytes = 0;
+  if (!plan->spilled[t] && p->values[t].n_consumers > 0)
+    bytes += row(a, t)->kept - p->layers[t].cands[plan->cand[t]].cost.footprint.output_bytes;
+  bool concat = p->g->ops[p->layers[t].op].kind == IR_OP_CONCAT;
+  for (int i = a->slot0[t]; i < a->slot0[t + 1]; i++) {
+    int v = a->slots[i];
+    bool seen = false;
+    for (int j = a->slot0[t]; j < i; j++)
+      seen |= a->slots[j] == v;
+    if (seen || plan->spilled[v])
+      continue;
+    int64_t hold = row(a, v)->kept;
+    if (concat)
+      bytes += p->values[v].last_use > t ? hold : 0;
+    else
+      bytes += SCHED_MAX(0, hold - strat_read_share_bytes(p, t, plan->cand[t], v));
+  }
+  return bytes;
+}
+
 /* Bytes over capacity, summed over steps. */
 static int64_t overflow_bytes(const anneal_t *a) {
   const strat_problem_t *p = a->p;
   int64_t over = 0;
   for (int t = 0; t < p->n_layers; t++) {
-    int64_t bytes = row(a, t)->footprint;
+    int64_t bytes = row(a, t)->footprint + reader_bytes(a, t);
     for (int i = a->cross0[t]; i < a->cross0[t + 1]; i++)
       if (!a->plan.spilled[a->cross[i]])
         bytes += row(a, a->cross[i])->kept;
@@ -207,8 +232,6 @@ static int64_t overflow_bytes(const anneal_t *a) {
   return over;
 }
 
-/* A half-chosen streaming region is infeasible: it costs as much as a
- * whole CMX of overflow, so moves that break one are rarely kept. */
 static double energy(const anneal_t *a, bool *feasible) {
   int64_t over = overflow_bytes(a);
   int broken = strat_plan_broken_regions(a->p, &a->plan);

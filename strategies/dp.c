@@ -12,12 +12,15 @@
  * cost, the spills l's choice forces on its inputs (against the producers'
  * candidates on that path) and reads of spilled inputs.
  *
+ * The state is a layer's candidate and whether its output stays in CMX.
  * Exact on chains (every value has one consumer, the next layer): there a
- * value's spill depends only on the adjacent pair, which the state holds,
- * and no value crosses a step, so CMX never binds. On other graphs it is a
- * heuristic: the producer of a non-adjacent input is fixed by the path to
- * the previous layer's state, and capacity is ignored until the end, where
- * forced spills are set and over-full steps spill long-lived values.
+ * value's spill and a step's CMX (its footprint, its output's hold, what its
+ * kept input holds beyond its share) depend only on the adjacent pair of
+ * states, so a transition that overflows is refused and a voluntary spill is
+ * a state like any other. On other graphs it is a heuristic: the producer of
+ * a non-adjacent input is fixed by the path to the previous layer's state,
+ * a long-lived value counts as kept until a later reader spills it, and at
+ * the end forced spills are set and over-full steps spill long-lived values.
  * Streaming regions are pairwise constraints between neighbouring layers
  * (members are chosen together), which the state holds, so they stay exact.
  * O(layers x candidates^2 x inputs) time plus O(layers^2 x candidates) for
@@ -36,8 +39,9 @@ typedef struct {
 
 typedef struct {
   const strat_problem_t *p;
-  int max_cands;
-  dp_path_t *prev, *cur; /* max_cands each */
+  int max_states;        /* 2 x the most candidates of a layer */
+  dp_path_t *prev, *cur; /* max_states each */
+  bool *scratch;         /* per layer: spilled by the layer being extended */
 } dp_t;
 
 static int64_t read_cost(const strat_problem_t *p, int layer, int cand) {
@@ -108,9 +112,51 @@ static int64_t earlier_reads(const strat_problem_t *p, const dp_path_t *path, in
   return cost;
 }
 
-/* Cost of extending `path` by layer l with candidate c; with `apply`, also
- * records the choice and the spills it causes in the path. */
-static int64_t extend(const strat_problem_t *p, dp_path_t *path, int l, int c, bool apply) {
+/* Whether value v (kept on the path) is produced and read inside one
+ * chosen streaming region when layer l takes candidate c. */
+static bool inside_region(const strat_problem_t *p, const dp_path_t *path, int v, int l, int c) {
+  if (!region_continues(p, v, path->cand[v]))
+    return false;
+  int consumer = p->values[v].consumers[0];
+  int region = region_of(p, v, path->cand[v]);
+  return consumer < l ? region_of(p, consumer, path->cand[consumer]) == region
+                      : region_of(p, l, c) == region;
+}
+
+/* CMX in use at step l if l takes candidate c (keeping its output or not),
+ * with the path's choices before it and `newly` the inputs l spills: what
+ * strat_step_cmx_bytes counts, with the spills known so far. */
+static int64_t step_bytes(const strat_problem_t *p, const dp_path_t *path, int l, int c, bool keep,
+                          const bool *newly_spilled) {
+  const tiling_footprint_t *f = &p->layers[l].cands[c].cost.footprint;
+  int64_t bytes = f->total_bytes;
+  if (keep)
+    bytes += SCHED_MAX(0, strat_value_hold_bytes(p, l, c) - f->output_bytes);
+  bool concat = p->g->ops[p->layers[l].op].kind == IR_OP_CONCAT;
+  for (int v = 0; v < l; v++) {
+    const strat_value_t *val = &p->values[v];
+    if (val->last_use < l || path->spilled[v] || newly_spilled[v] ||
+        inside_region(p, path, v, l, c))
+      continue;
+    int64_t hold = strat_value_hold_bytes(p, v, path->cand[v]);
+    bool read = false;
+    for (int i = 0; i < val->n_consumers; i++)
+      read |= val->consumers[i] == l;
+    if (!read)
+      bytes += hold;
+    else if (concat)
+      bytes += val->last_use > l ? hold : 0;
+    else
+      bytes += SCHED_MAX(0, hold - strat_read_share_bytes(p, l, c, v));
+  }
+  return bytes;
+}
+
+/* Cost of extending `path` by layer l with candidate c, keeping its output
+ * in CMX or not; with `apply`, also records the choice and the spills it
+ * causes in the path. `scratch` is a per-layer flag array. */
+static int64_t extend(const strat_problem_t *p, dp_path_t *path, int l, int c, bool keep,
+                      bool apply, bool *scratch) {
   const ir_op_t *op = &p->g->ops[p->layers[l].op];
   int64_t cost = strat_layer_objective(p, l, c, p->layers[l].n_inputs_from_graph, false);
   bool newly[IR_MAX_INPUTS] = {false};
@@ -131,15 +177,31 @@ static int64_t extend(const strat_problem_t *p, dp_path_t *path, int l, int c, b
   }
   if (!region_consistent(p, l, c, l > 0 ? path->cand[l - 1] : -1))
     cost += DP_FORBIDDEN;
-  bool own = (tiled(p, l, c) && !region_continues(p, l, c)) || p->values[l].graph_output;
-  if (own)
+  bool must_spill = (tiled(p, l, c) && !region_continues(p, l, c)) || p->values[l].graph_output;
+  if (keep && must_spill)
+    cost += DP_FORBIDDEN;
+  if (!keep && region_continues(p, l, c))
+    cost += DP_FORBIDDEN; /* a region keeps its intermediates */
+  if (!keep)
     cost += write_cost(p, l, c);
+  for (int s = 0; s < op->n_inputs; s++) {
+    int u = p->g->tensors[op->inputs[s]].producer;
+    if (u >= 0)
+      scratch[u] = newly[s];
+  }
+  if (step_bytes(p, path, l, c, keep, scratch) > p->capacity_bytes)
+    cost += DP_FORBIDDEN;
+  for (int s = 0; s < op->n_inputs; s++) {
+    int u = p->g->tensors[op->inputs[s]].producer;
+    if (u >= 0)
+      scratch[u] = false;
+  }
   if (apply) {
     for (int s = 0; s < op->n_inputs; s++)
       if (newly[s])
         path->spilled[p->g->tensors[op->inputs[s]].producer] = true;
     path->cand[l] = c;
-    path->spilled[l] = own;
+    path->spilled[l] = !keep;
     path->cost += cost;
   }
   return cost;
@@ -152,21 +214,24 @@ static void path_copy(const strat_problem_t *p, const dp_path_t *src, dp_path_t 
 }
 
 /* Fills dp->cur for layer l from dp->prev (n_prev states). */
+/* Fills dp->cur for layer l from dp->prev (n_prev states). State 2c + k:
+ * candidate c, its output kept in CMX (k = 1) or sent to DDR (k = 0). */
 static void dp_layer(dp_t *dp, int l, int n_prev, int64_t *nodes) {
   const strat_problem_t *p = dp->p;
-  for (int c = 0; c < p->layers[l].n_cands; c++) {
-    int best = 0;
+  for (int state = 0; state < 2 * p->layers[l].n_cands; state++) {
+    int c = state / 2, best = 0;
+    bool keep = state % 2;
     int64_t best_cost = INT64_MAX;
     for (int a = 0; a < n_prev; a++) {
-      int64_t cost = dp->prev[a].cost + extend(p, &dp->prev[a], l, c, false);
+      int64_t cost = dp->prev[a].cost + extend(p, &dp->prev[a], l, c, keep, false, dp->scratch);
       if (cost < best_cost) {
         best_cost = cost;
         best = a;
       }
     }
     *nodes += n_prev;
-    path_copy(p, &dp->prev[best], &dp->cur[c]);
-    extend(p, &dp->cur[c], l, c, true);
+    path_copy(p, &dp->prev[best], &dp->cur[state]);
+    extend(p, &dp->cur[state], l, c, keep, true, dp->scratch);
   }
 }
 
@@ -191,18 +256,19 @@ static int dp_solve(const strat_problem_t *p, const strat_params_t *params, stra
                     strat_stats_t *stats, sched_diag_t *diag) {
   (void)params;
   (void)diag;
-  dp_t dp = {.p = p, .max_cands = 1};
+  dp_t dp = {.p = p, .max_states = 2};
   for (int l = 0; l < p->n_layers; l++)
-    dp.max_cands = SCHED_MAX(dp.max_cands, p->layers[l].n_cands);
-  dp.prev = paths_new(p, dp.max_cands);
-  dp.cur = paths_new(p, dp.max_cands);
+    dp.max_states = SCHED_MAX(dp.max_states, 2 * p->layers[l].n_cands);
+  dp.prev = paths_new(p, dp.max_states);
+  dp.cur = paths_new(p, dp.max_states);
+  dp.scratch = sched_xcalloc((size_t)SCHED_MAX(p->n_layers, 1), sizeof *dp.scratch);
   int n_prev = 1; /* before layer 0: one empty path */
   for (int l = 0; l < p->n_layers; l++) {
     dp_layer(&dp, l, n_prev, &stats->nodes);
     dp_path_t *swap = dp.prev;
     dp.prev = dp.cur;
     dp.cur = swap;
-    n_prev = p->layers[l].n_cands;
+    n_prev = 2 * p->layers[l].n_cands;
   }
   int best = 0;
   for (int c = 1; c < n_prev; c++)
@@ -210,9 +276,11 @@ static int dp_solve(const strat_problem_t *p, const strat_params_t *params, stra
       best = c;
   strat_plan_init(out, p->n_layers);
   memcpy(out->cand, dp.prev[best].cand, (size_t)p->n_layers * sizeof *out->cand);
-  paths_free(dp.prev, dp.max_cands);
-  paths_free(dp.cur, dp.max_cands);
-  strat_plan_set_forced_spills(p, out);
+  for (int v = 0; v < p->n_layers; v++) /* the path's spills, voluntary ones included */
+    out->spilled[v] = dp.prev[best].spilled[v] || strat_value_spill_forced(p, out->cand, v);
+  paths_free(dp.prev, dp.max_states);
+  paths_free(dp.cur, dp.max_states);
+  free(dp.scratch);
   strat_plan_repair_capacity(p, out);
   strat_plan_evaluate(p, out);
   return SCHED_OK;

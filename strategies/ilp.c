@@ -38,6 +38,11 @@
 
 extern const strat_solver_t strat_solver_dp;
 
+/* The continuous column of kept value v's excess at its reader t. */
+typedef struct {
+  int t, v, col;
+} ilp_excess_t;
+
 typedef struct {
   const strat_problem_t *p;
   glp_prob *lp;
@@ -48,6 +53,8 @@ typedef struct {
   int *ind; /* row scratch, 1-based as GLPK wants */
   double *val;
   int row_len, row_cap;
+  ilp_excess_t *excess; /* excess columns, for the incumbent's values */
+  int n_excess, cap_excess;
 } ilp_t;
 
 /* What the branch-and-cut callback needs: no globals. */
@@ -253,38 +260,91 @@ static bool reads(const strat_value_t *val, int layer) {
   return false;
 }
 
-static int64_t kept_bytes(const strat_problem_t *p, int v, int a) {
-  const strat_candidate_t *c = &p->layers[v].cands[a];
-  return tiling_tensor_cluster_bytes(p->g, p->values[v].tensor,
-                                     tiling_output_dist(c->choice.strategy), c->cost.clusters);
+/* Kept value v's hold under candidate a, capped: a value larger than CMX
+ * cannot stay, whatever else; the cap keeps the matrix well conditioned. */
+static int64_t hold_bytes(const strat_problem_t *p, int v, int a) {
+  return SCHED_MIN(strat_value_hold_bytes(p, v, a), p->capacity_bytes + 1);
 }
 
-/* The capacity row of step t; skipped when it cannot bind. */
+/* Adds hold(v, a) * (x[v][a] - w[v][a]) * scale for every candidate a of v
+ * (the bytes v holds when kept); returns the largest term. */
+static int64_t add_kept_terms(ilp_t *m, int v, double scale) {
+  int64_t largest = 0;
+  for (int a = 0; a < m->p->layers[v].n_cands; a++) {
+    int64_t bytes = hold_bytes(m->p, v, a);
+    row_add(m, m->x0[v] + a, scale * (double)bytes);
+    row_add(m, m->w0[v] + a, -scale * (double)bytes);
+    largest = SCHED_MAX(largest, bytes);
+  }
+  return largest;
+}
+
+/* e >= sum_a hold(v, a) * kept(v, a) - sum_c share(t, c, v) * x[t][c], e >= 0:
+ * at its reader t, kept value v adds what its hold exceeds t's count of it
+ * (exact: e only appears in capacity rows, which push it down). */
+static int add_excess_column(ilp_t *m, int t, int v) {
+  const strat_problem_t *p = m->p;
+  int col = glp_add_cols(m->lp, 1);
+  char name[64];
+  snprintf(name, sizeof name, "e_%d_%d", t, v);
+  glp_set_col_name(m->lp, col, name);
+  glp_set_col_bnds(m->lp, col, GLP_LO, 0, 0);
+  row_begin(m);
+  row_add(m, col, 1);
+  add_kept_terms(m, v, -1);
+  for (int c = 0; c < p->layers[t].n_cands; c++)
+    row_add(m, m->x0[t] + c, (double)strat_read_share_bytes(p, t, c, v));
+  snprintf(name, sizeof name, "excess_%d_%d", t, v);
+  row_end(m, GLP_LO, 0, 0, name);
+  sched_grow((void **)&m->excess, &m->cap_excess, m->n_excess + 1, sizeof *m->excess);
+  m->excess[m->n_excess++] = (ilp_excess_t){t, v, col};
+  return col;
+}
+
+/* Whether kept value v is in CMX at step t and read there (not in place). */
+static bool read_at(const strat_problem_t *p, const strat_value_t *val, int t) {
+  return reads(val, t) && p->g->ops[p->layers[t].op].kind != IR_OP_CONCAT;
+}
+
+/* Whether kept value v occupies its whole hold at step t > v. */
+static bool held_whole_at(const strat_problem_t *p, const strat_value_t *val, int t) {
+  if (!reads(val, t))
+    return val->last_use > t;
+  return !read_at(p, val, t) && val->last_use > t; /* a concat reader, read again later */
+}
+
+/* The capacity row of step t (strat_step_cmx_bytes, linear): the step's
+ * footprint, its own output's hold beyond what it writes, the hold of kept
+ * values crossing t, and excess columns for kept values t reads. */
 static void add_capacity_row(ilp_t *m, int t) {
   const strat_problem_t *p = m->p;
+  int n_reads = 0, *read_cols = sched_xcalloc(IR_MAX_INPUTS, sizeof *read_cols);
   int64_t most = 0, largest = 0;
+  for (int v = 0; v < t; v++)
+    if (!p->values[v].graph_output && read_at(p, &p->values[v], t) && n_reads < IR_MAX_INPUTS)
+      read_cols[n_reads++] = add_excess_column(m, t, v);
   row_begin(m);
+  bool kept_output = p->values[t].n_consumers > 0 && !p->values[t].graph_output;
   for (int c = 0; c < p->layers[t].n_cands; c++) {
-    int64_t bytes = p->layers[t].cands[c].cost.footprint.total_bytes;
-    row_add(m, m->x0[t] + c, (double)bytes);
-    largest = SCHED_MAX(largest, bytes);
+    const tiling_footprint_t *f = &p->layers[t].cands[c].cost.footprint;
+    int64_t beyond = kept_output ? strat_value_hold_bytes(p, t, c) - f->output_bytes : 0;
+    beyond = SCHED_MAX(beyond, 0);
+    row_add(m, m->x0[t] + c, (double)(f->total_bytes + beyond));
+    if (beyond > 0) /* only while the output is kept: minus w[t][c] = x * s */
+      row_add(m, m->w0[t] + c, -(double)beyond);
+    largest = SCHED_MAX(largest, f->total_bytes + beyond);
   }
   most += largest;
   for (int v = 0; v < t; v++) {
     const strat_value_t *val = &p->values[v];
-    if (val->graph_output || val->last_use <= t || reads(val, t))
-      continue;
-    largest = 0;
-    for (int a = 0; a < p->layers[v].n_cands; a++) {
-      /* capped: a value larger than CMX cannot stay, whatever else; the
-       * cap keeps the matrix well conditioned */
-      int64_t bytes = SCHED_MIN(kept_bytes(p, v, a), p->capacity_bytes + 1);
-      row_add(m, m->x0[v] + a, (double)bytes);
-      row_add(m, m->w0[v] + a, -(double)bytes);
-      largest = SCHED_MAX(largest, bytes);
-    }
-    most += largest;
+    if (!val->graph_output && held_whole_at(p, val, t))
+      most += add_kept_terms(m, v, 1);
   }
+  for (int i = 0; i < n_reads; i++) {
+    row_add(m, read_cols[i], 1);
+    most += p->capacity_bytes + 1; /* bounded by the value's hold */
+  }
+  free(read_cols);
   if (most <= p->capacity_bytes)
     return;
   char name[64];
@@ -349,6 +409,7 @@ static void ilp_free(ilp_t *m) {
   free(m->w0);
   free(m->ind);
   free(m->val);
+  free(m->excess);
 }
 
 /* Column values (1-based) of a plan, for the search's incumbent. */
@@ -366,6 +427,12 @@ static double *plan_columns(const ilp_t *m, const strat_plan_t *plan) {
       if (u >= 0)
         cols[m->r0[l][i] + c] = plan->spilled[u];
     }
+  }
+  for (int i = 0; i < m->n_excess; i++) {
+    const ilp_excess_t *e = &m->excess[i];
+    int64_t hold = plan->spilled[e->v] ? 0 : hold_bytes(p, e->v, plan->cand[e->v]);
+    cols[e->col] =
+        (double)SCHED_MAX(0, hold - strat_read_share_bytes(p, e->t, plan->cand[e->t], e->v));
   }
   return cols;
 }

@@ -116,15 +116,45 @@ static bool consumes(const strat_value_t *v, int layer) {
   return false;
 }
 
+int64_t strat_value_hold_bytes(const strat_problem_t *p, int v, int a) {
+  const strat_candidate_t *c = &p->layers[v].cands[a];
+  if (c->region >= 0)
+    return 0; /* inside a region its slices are in the region's footprint */
+  int64_t dist = tiling_tensor_cluster_bytes(
+      p->g, p->values[v].tensor, tiling_output_dist(c->choice.strategy), c->cost.clusters);
+  return SCHED_MAX(dist, c->cost.footprint.output_bytes);
+}
+
+int64_t strat_read_share_bytes(const strat_problem_t *p, int l, int c, int v) {
+  const ir_op_t *op = &p->g->ops[p->layers[l].op];
+  int slots = 0;
+  for (int i = 0; i < op->n_inputs; i++)
+    slots += op->inputs[i] == p->values[v].tensor;
+  return slots * (p->layers[l].cands[c].cost.footprint.input_bytes / SCHED_MAX(op->n_inputs, 1));
+}
+
+/* Bytes kept value v adds at `step`, beyond the step's own footprint. */
+static int64_t kept_value_bytes(const strat_problem_t *p, const strat_plan_t *plan, int v,
+                                int step) {
+  const strat_value_t *val = &p->values[v];
+  int64_t hold = strat_value_hold_bytes(p, v, plan->cand[v]);
+  if (step == v) /* the producer's footprint counts what it writes */
+    return hold - p->layers[v].cands[plan->cand[v]].cost.footprint.output_bytes;
+  if (!consumes(val, step))
+    return hold; /* crossing */
+  if (p->g->ops[p->layers[step].op].kind == IR_OP_CONCAT)
+    return val->last_use > step ? hold : 0; /* written in place, unless read again later */
+  return SCHED_MAX(0, hold - strat_read_share_bytes(p, step, plan->cand[step], v));
+}
+
 int64_t strat_step_cmx_bytes(const strat_problem_t *p, const strat_plan_t *plan, int step) {
   int64_t bytes = chosen(p, plan->cand, step)->cost.footprint.total_bytes;
-  for (int v = 0; v < step; v++) {
+  for (int v = 0; v <= step; v++) {
     const strat_value_t *val = &p->values[v];
-    if (plan->spilled[v] || val->last_use <= step || consumes(val, step))
+    bool live = v == step ? val->n_consumers > 0 : val->last_use >= step;
+    if (!live || plan->spilled[v] || strat_value_in_region(p, plan->cand, v))
       continue;
-    const strat_candidate_t *prod = chosen(p, plan->cand, v);
-    bytes += tiling_tensor_cluster_bytes(
-        p->g, val->tensor, tiling_output_dist(prod->choice.strategy), prod->cost.clusters);
+    bytes += kept_value_bytes(p, plan, v, step);
   }
   return bytes;
 }
@@ -233,15 +263,17 @@ int strat_plan_verify(const strat_problem_t *p, const strat_plan_t *plan, sched_
   return SCHED_OK;
 }
 
-/* The largest kept value that is live across `step` without being read. */
-static int largest_crossing(const strat_problem_t *p, const strat_plan_t *plan, int step) {
+/* The kept value adding the most bytes at `step` (crossing it, or held whole
+ * while `step` counts its part), or -1 when none adds any. */
+static int largest_kept_at(const strat_problem_t *p, const strat_plan_t *plan, int step) {
   int best = -1;
-  int64_t best_bytes = -1;
-  for (int v = 0; v < step; v++) {
+  int64_t best_bytes = 0;
+  for (int v = 0; v <= step; v++) {
     const strat_value_t *val = &p->values[v];
-    if (plan->spilled[v] || val->last_use <= step || consumes(val, step))
+    bool live = v == step ? val->n_consumers > 0 : val->last_use >= step;
+    if (!live || plan->spilled[v] || strat_value_in_region(p, plan->cand, v))
       continue;
-    int64_t bytes = ir_tensor_bytes(p->g, val->tensor);
+    int64_t bytes = kept_value_bytes(p, plan, v, step);
     if (bytes > best_bytes) {
       best = v;
       best_bytes = bytes;
@@ -253,7 +285,7 @@ static int largest_crossing(const strat_problem_t *p, const strat_plan_t *plan, 
 void strat_plan_repair_capacity(const strat_problem_t *p, strat_plan_t *plan) {
   for (int step = 0; step < p->n_layers; step++) {
     while (strat_step_cmx_bytes(p, plan, step) > p->capacity_bytes) {
-      int v = largest_crossing(p, plan, step);
+      int v = largest_kept_at(p, plan, step);
       if (v < 0)
         break; /* the layer alone overflows: cannot happen, tiles were chosen to fit */
       plan->spilled[v] = true;

@@ -136,7 +136,17 @@ int64_t strat_layer_objective(const strat_problem_t *p, int layer, int cand, int
 /* How many of a layer's inputs come from DDR under a plan (graph inputs and
  * spilled values). */
 int strat_layer_inputs_from_ddr(const strat_problem_t *p, const strat_plan_t *plan, int layer);
-/* CMX bytes per cluster in use while layer `step` runs. */
+/* What kept value v (output of layer v under candidate a) occupies per
+ * cluster while it waits for its readers: its output distribution, or what
+ * the producer writes if more; 0 inside a streaming region. */
+int64_t strat_value_hold_bytes(const strat_problem_t *p, int v, int a);
+/* The part of layer l's input footprint (candidate c) that holds value v. */
+int64_t strat_read_share_bytes(const strat_problem_t *p, int l, int c, int v);
+/* CMX bytes per cluster in use while layer `step` runs: its footprint, plus
+ * each kept value live then: the whole hold while crossing, and at its
+ * producer and readers what the hold exceeds their own count of it (a
+ * broadcast tensor still held whole while a segmented reader counts its
+ * part). A concat writes its inputs in place. */
 int64_t strat_step_cmx_bytes(const strat_problem_t *p, const strat_plan_t *plan, int step);
 /* The checker: candidate indices in range, every forced spill present, CMX
  * within capacity at every step. Names the first violation. */
