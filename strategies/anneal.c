@@ -40,6 +40,8 @@ typedef struct {
   int64_t write;     /* output written to DDR */
   int64_t footprint; /* CMX while the layer runs */
   int64_t kept;      /* CMX of the output kept while it crosses a step */
+  int64_t beyond;    /* kept's excess over what the layer writes */
+  int64_t share;     /* the layer's input footprint per input slot */
 } anneal_row_t;
 
 /* What the last move changed, to undo it. */
@@ -128,6 +130,8 @@ static void rows_init(anneal_t *a) {
       r->write = strat_layer_objective(p, l, c, graph, true) - r->base;
       r->footprint = k->cost.footprint.total_bytes;
       r->kept = strat_value_hold_bytes(p, l, c);
+      r->beyond = SCHED_MAX(0, r->kept - k->cost.footprint.output_bytes);
+      r->share = k->cost.footprint.input_bytes / SCHED_MAX(p->g->ops[p->layers[l].op].n_inputs, 1);
     }
   }
 }
@@ -200,20 +204,22 @@ static int64_t reader_bytes(const anneal_t *a, int t) {
   const strat_plan_t *plan = &a->plan;
   int64_t bytes = 0;
   if (!plan->spilled[t] && p->values[t].n_consumers > 0)
-    bytes += row(a, t)->kept - p->layers[t].cands[plan->cand[t]].cost.footprint.output_bytes;
+    bytes += row(a, t)->beyond;
   bool concat = p->g->ops[p->layers[t].op].kind == IR_OP_CONCAT;
   for (int i = a->slot0[t]; i < a->slot0[t + 1]; i++) {
-    int v = a->slots[i];
+    int v = a->slots[i], reads = 1;
     bool seen = false;
-    for (int j = a->slot0[t]; j < i; j++)
-      seen |= a->slots[j] == v;
+    for (int j = a->slot0[t]; j < a->slot0[t + 1]; j++) {
+      seen |= j < i && a->slots[j] == v;
+      reads += j > i && a->slots[j] == v;
+    }
     if (seen || plan->spilled[v])
       continue;
     int64_t hold = row(a, v)->kept;
     if (concat)
       bytes += p->values[v].last_use > t ? hold : 0;
     else
-      bytes += SCHED_MAX(0, hold - strat_read_share_bytes(p, t, plan->cand[t], v));
+      bytes += SCHED_MAX(0, hold - reads * row(a, t)->share);
   }
   return bytes;
 }

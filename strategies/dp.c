@@ -42,6 +42,7 @@ typedef struct {
   int max_states;        /* 2 x the most candidates of a layer */
   dp_path_t *prev, *cur; /* max_states each */
   bool *scratch;         /* per layer: spilled by the layer being extended */
+  int *live, *live0;     /* values v < l with last use >= l: live[live0[l] ..] */
 } dp_t;
 
 static int64_t read_cost(const strat_problem_t *p, int layer, int cand) {
@@ -126,17 +127,18 @@ static bool inside_region(const strat_problem_t *p, const dp_path_t *path, int v
 /* CMX in use at step l if l takes candidate c (keeping its output or not),
  * with the path's choices before it and `newly` the inputs l spills: what
  * strat_step_cmx_bytes counts, with the spills known so far. */
-static int64_t step_bytes(const strat_problem_t *p, const dp_path_t *path, int l, int c, bool keep,
+static int64_t step_bytes(const dp_t *dp, const dp_path_t *path, int l, int c, bool keep,
                           const bool *newly_spilled) {
+  const strat_problem_t *p = dp->p;
   const tiling_footprint_t *f = &p->layers[l].cands[c].cost.footprint;
   int64_t bytes = f->total_bytes;
   if (keep)
     bytes += SCHED_MAX(0, strat_value_hold_bytes(p, l, c) - f->output_bytes);
   bool concat = p->g->ops[p->layers[l].op].kind == IR_OP_CONCAT;
-  for (int v = 0; v < l; v++) {
+  for (int i = dp->live0[l]; i < dp->live0[l + 1]; i++) {
+    int v = dp->live[i];
     const strat_value_t *val = &p->values[v];
-    if (val->last_use < l || path->spilled[v] || newly_spilled[v] ||
-        inside_region(p, path, v, l, c))
+    if (path->spilled[v] || newly_spilled[v] || inside_region(p, path, v, l, c))
       continue;
     int64_t hold = strat_value_hold_bytes(p, v, path->cand[v]);
     bool read = false;
@@ -155,8 +157,9 @@ static int64_t step_bytes(const strat_problem_t *p, const dp_path_t *path, int l
 /* Cost of extending `path` by layer l with candidate c, keeping its output
  * in CMX or not; with `apply`, also records the choice and the spills it
  * causes in the path. `scratch` is a per-layer flag array. */
-static int64_t extend(const strat_problem_t *p, dp_path_t *path, int l, int c, bool keep,
-                      bool apply, bool *scratch) {
+static int64_t extend(const dp_t *dp, dp_path_t *path, int l, int c, bool keep, bool apply,
+                      bool *scratch) {
+  const strat_problem_t *p = dp->p;
   const ir_op_t *op = &p->g->ops[p->layers[l].op];
   int64_t cost = strat_layer_objective(p, l, c, p->layers[l].n_inputs_from_graph, false);
   bool newly[IR_MAX_INPUTS] = {false};
@@ -189,7 +192,7 @@ static int64_t extend(const strat_problem_t *p, dp_path_t *path, int l, int c, b
     if (u >= 0)
       scratch[u] = newly[s];
   }
-  if (step_bytes(p, path, l, c, keep, scratch) > p->capacity_bytes)
+  if (step_bytes(dp, path, l, c, keep, scratch) > p->capacity_bytes)
     cost += DP_FORBIDDEN;
   for (int s = 0; s < op->n_inputs; s++) {
     int u = p->g->tensors[op->inputs[s]].producer;
@@ -223,7 +226,7 @@ static void dp_layer(dp_t *dp, int l, int n_prev, int64_t *nodes) {
     bool keep = state % 2;
     int64_t best_cost = INT64_MAX;
     for (int a = 0; a < n_prev; a++) {
-      int64_t cost = dp->prev[a].cost + extend(p, &dp->prev[a], l, c, keep, false, dp->scratch);
+      int64_t cost = dp->prev[a].cost + extend(dp, &dp->prev[a], l, c, keep, false, dp->scratch);
       if (cost < best_cost) {
         best_cost = cost;
         best = a;
@@ -231,7 +234,29 @@ static void dp_layer(dp_t *dp, int l, int n_prev, int64_t *nodes) {
     }
     *nodes += n_prev;
     path_copy(p, &dp->prev[best], &dp->cur[state]);
-    extend(p, &dp->cur[state], l, c, keep, true, dp->scratch);
+    extend(dp, &dp->cur[state], l, c, keep, true, dp->scratch);
+  }
+}
+
+/* For each step l, the values produced before it and still live there. */
+static void live_init(dp_t *dp) {
+  const strat_problem_t *p = dp->p;
+  int n = p->n_layers, total = 0;
+  dp->live0 = sched_xcalloc((size_t)n + 1, sizeof *dp->live0);
+  for (int pass = 0; pass < 2; pass++) {
+    total = 0;
+    for (int l = 0; l < n; l++) {
+      dp->live0[l] = total;
+      for (int v = 0; v < l; v++)
+        if (p->values[v].last_use >= l) {
+          if (pass == 1)
+            dp->live[total] = v;
+          total++;
+        }
+    }
+    dp->live0[n] = total;
+    if (pass == 0)
+      dp->live = sched_xcalloc((size_t)SCHED_MAX(total, 1), sizeof *dp->live);
   }
 }
 
@@ -262,6 +287,7 @@ static int dp_solve(const strat_problem_t *p, const strat_params_t *params, stra
   dp.prev = paths_new(p, dp.max_states);
   dp.cur = paths_new(p, dp.max_states);
   dp.scratch = sched_xcalloc((size_t)SCHED_MAX(p->n_layers, 1), sizeof *dp.scratch);
+  live_init(&dp);
   int n_prev = 1; /* before layer 0: one empty path */
   for (int l = 0; l < p->n_layers; l++) {
     dp_layer(&dp, l, n_prev, &stats->nodes);
@@ -281,6 +307,8 @@ static int dp_solve(const strat_problem_t *p, const strat_params_t *params, stra
   paths_free(dp.prev, dp.max_states);
   paths_free(dp.cur, dp.max_states);
   free(dp.scratch);
+  free(dp.live);
+  free(dp.live0);
   strat_plan_repair_capacity(p, out);
   strat_plan_evaluate(p, out);
   return SCHED_OK;

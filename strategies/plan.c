@@ -209,8 +209,13 @@ static int best_outside_regions(const strat_problem_t *p, int l) {
 
 int strat_plan_broken_regions(const strat_problem_t *p, const strat_plan_t *plan) {
   int broken = 0;
-  for (int l = 0; l < p->n_layers; l++)
-    broken += region_broken(p, plan, l) >= 0;
+  for (int r = 0; r < p->n_regions; r++) { /* O(members): annealing asks every move */
+    const tiling_region_t *reg = &p->regions[r];
+    int chosen_by = 0;
+    for (int m = reg->first; m < reg->first + reg->n_ops; m++)
+      chosen_by += p->layers[m].cands[plan->cand[m]].region == r;
+    broken += chosen_by > 0 && chosen_by < reg->n_ops ? chosen_by : 0;
+  }
   return broken;
 }
 
