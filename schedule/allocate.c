@@ -19,8 +19,9 @@
  * HKSwitch reads half of it); when none is left, re-tile:
  * the layer at that step (else another owner of a buffer live there) takes
  * its next candidate with a smaller footprint. Then allocate again, up to
- * max_repairs rounds. The search allocator is complete but has a time
- * limit; when it stops, greedy-size's layout is used if it fits. A layout
+ * max_repairs rounds. The search allocator is complete but gets a node
+ * budget shared by all rounds (deterministic, unlike a time limit); when it
+ * runs out, greedy-size's layout is used if it fits. A layout
  * above the lower bound is tightened: the allocator tries the bound itself
  * within a node budget, so the overhead reported is the allocator's best
  * effort, not merely the first layout under the budget. */
@@ -30,7 +31,8 @@
 
 schedule_alloc_params_t schedule_alloc_params_default(void) {
   return (schedule_alloc_params_t){.allocator = "search",
-                                   .time_limit_s = 1,
+                                   .search_nodes = 400000,
+                                   .time_limit_s = 10,
                                    .tighten_nodes = 20000,
                                    .max_repairs = 32,
                                    .align_bytes = 1};
@@ -102,7 +104,11 @@ static int allocate_once(const schedule_alloc_params_t *ap, schedule_alloc_t *a,
                                   .lower_bound_bytes = memalloc_problem_lower_bound(&a->problem)};
     return SCHED_ERR_NOT_FOUND;
   }
-  int rc = run_allocator(ap->allocator, &prm, a, diag);
+  int64_t nodes_left = ap->search_nodes - a->search_nodes_used;
+  prm.node_limit = SCHED_MAX(nodes_left, 1);
+  int rc = nodes_left > 0 ? run_allocator(ap->allocator, &prm, a, diag) : SCHED_ERR_TIMEOUT;
+  if (nodes_left > 0)
+    a->search_nodes_used += a->stats.nodes;
   if (rc == SCHED_ERR_TIMEOUT || rc == SCHED_ERR_INFEASIBLE || rc == SCHED_ERR_NOT_FOUND)
     rc = run_allocator("greedy-size", &prm, a, diag);
   if (rc == SCHED_OK) {

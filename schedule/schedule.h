@@ -281,7 +281,10 @@ const char *schedule_buffer_label(const strat_problem_t *p, const schedule_buffe
 
 typedef struct {
   const char *allocator; /* memalloc allocator to place the buffers ("search") */
-  double time_limit_s;   /* per allocation; when it ends, greedy-size's layout if it fits (1) */
+  int64_t search_nodes;  /* search nodes for all rounds of one plan together: when they run
+                            out, greedy-size's layout if it fits; a node count, unlike a time
+                            limit, gives the same layout on any machine (400000) */
+  double time_limit_s;   /* wall-clock safety net per round (10) */
   int64_t tighten_nodes; /* after a fit above the lower bound, search nodes to try the
                             bound itself; 0 = keep the first layout (20000) */
   int32_t max_repairs;   /* spills / re-tilings before giving up (32) */
@@ -310,6 +313,7 @@ typedef struct {
   bool fits;
   schedule_repair_t *repairs;
   int n_repairs, cap_repairs;
+  int64_t search_nodes_used; /* over all rounds */
 } schedule_alloc_t;
 
 schedule_alloc_params_t schedule_alloc_params_default(void);

@@ -29,6 +29,7 @@ typedef struct {
   const char *memory_map_path;
   const char *allocator;
   double alloc_time_limit_s;
+  uint64_t alloc_nodes;
   uint64_t barriers;
   uint64_t prefetch;
   bool no_timing;
@@ -46,7 +47,8 @@ static const run_options_t run_defaults = {
     .seed = 1,
     .prefetch = 1,
     .allocator = "search",
-    .alloc_time_limit_s = 1,
+    .alloc_time_limit_s = 10,
+    .alloc_nodes = 400000,
 };
 
 typedef enum { ARG_STRING, ARG_DOUBLE, ARG_U64, ARG_FLAG } run_arg_kind_t;
@@ -93,8 +95,11 @@ static const run_flag_t run_flags[] = {
      "write the chosen plan's CMX allocation: steps x addresses, a box per buffer"},
     {"--allocator", ARG_STRING, RUN_FIELD(allocator), "NAME",
      "CMX allocator: search (default), greedy-size, linear (see sched memalloc --help)"},
+    {"--alloc-nodes", ARG_U64, RUN_FIELD(alloc_nodes), "N",
+     "search nodes for all CMX allocation attempts of a plan (default 400000; then "
+     "greedy-size's layout); a count, so layouts are the same on any machine"},
     {"--alloc-time-limit", ARG_DOUBLE, RUN_FIELD(alloc_time_limit_s), "SEC",
-     "CMX allocator wall-clock limit per attempt (default 1; then greedy-size's layout)"},
+     "CMX allocator wall-clock safety net per attempt (default 10)"},
     {"--barriers", ARG_U64, RUN_FIELD(barriers), "N",
      "physical barriers available (default: the arch's); too few serialise tasks"},
     {"--prefetch", ARG_U64, RUN_FIELD(prefetch), "N",
@@ -281,6 +286,7 @@ static pipeline_options_t pipeline_options(const run_options_t *o) {
   po.schedule.prefetch_depth = (int32_t)SCHED_MIN(o->prefetch, 1u << 20);
   po.alloc.allocator = o->allocator;
   po.alloc.time_limit_s = o->alloc_time_limit_s;
+  po.alloc.search_nodes = (int64_t)o->alloc_nodes;
   return po;
 }
 
