@@ -5,6 +5,7 @@
  * totals becomes a column in order of first appearance, so a field added to
  * the report shows up in the next sweep with no change here. */
 #include "experiments/experiments.h"
+#include "report/report.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -291,12 +292,5 @@ int exp_table_write_json(const exp_table_t *t, FILE *out) {
     }
     cJSON_AddItemToArray(rows, obj);
   }
-  char *text = cJSON_Print(rows);
-  cJSON_Delete(rows);
-  if (!text)
-    return SCHED_ERR_NOMEM;
-  fputs(text, out);
-  fputc('\n', out);
-  free(text);
-  return SCHED_OK;
+  return report_json_emit(rows, true, out);
 }

@@ -168,7 +168,11 @@ int report_json(const report_input_t *in, FILE *out) {
   }
   if (in->comparison)
     cJSON_AddItemToObject(root, "solvers", solvers_json(in));
-  char *text = cJSON_Print(root);
+  return report_json_emit(root, true, out);
+}
+
+int report_json_emit(cJSON *root, bool pretty, FILE *out) {
+  char *text = pretty ? cJSON_Print(root) : cJSON_PrintUnformatted(root);
   cJSON_Delete(root);
   if (!text)
     return SCHED_ERR_NOMEM;

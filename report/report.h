@@ -53,7 +53,7 @@ typedef struct {
   int64_t macs, params;
   int64_t compute_cycles, dma_cycles, latency_cycles;
   int64_t plan_latency_cycles; /* the plan model's; latency_cycles is scheduled when known */
-  int64_t lower_bound_cycles; /* max(MACs at peak, mandatory DMA at full bandwidth) */
+  int64_t lower_bound_cycles;  /* max(MACs at peak, mandatory DMA at full bandwidth) */
   int64_t mandatory_dma_bytes;
   int32_t layers_by_provider[2]; /* [0] analytic, [1] other (lut) */
 } report_totals_t;
@@ -70,6 +70,11 @@ void report_totals(const report_input_t *in, report_totals_t *out);
 void report_fallback_text(const report_input_t *in, FILE *out);
 /* The same as a JSON array (empty when none); NULL when cJSON fails. */
 struct cJSON *report_fallback_json(const report_input_t *in);
+
+struct cJSON;
+/* Prints a cJSON document (pretty or on one line) and a newline to out, and
+ * deletes it; SCHED_ERR_NOMEM when cJSON cannot print it. */
+int report_json_emit(struct cJSON *root, bool pretty, FILE *out);
 
 void report_text(const report_input_t *in, FILE *out);
 /* Returns SCHED_ERR_NOMEM when cJSON cannot build the document. */

@@ -130,12 +130,5 @@ int report_trace(const schedule_graph_t *g, const schedule_t *s, const schedule_
   cJSON *other = cJSON_AddObjectToObject(root, "otherData");
   cJSON_AddStringToObject(other, "arch", arch->name);
   cJSON_AddNumberToObject(other, "latency_us", trace_us(arch, s->latency_cycles));
-  char *text = cJSON_PrintUnformatted(root);
-  cJSON_Delete(root);
-  if (!text)
-    return SCHED_ERR_NOMEM;
-  fputs(text, out);
-  fputc('\n', out);
-  free(text);
-  return SCHED_OK;
+  return report_json_emit(root, false, out);
 }
