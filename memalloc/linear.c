@@ -7,6 +7,7 @@
 #include "memalloc/memalloc_internal.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* A sort key: the allocators order buffers by (k1, k2, index) ascending. */
 typedef struct {
@@ -23,27 +24,43 @@ static int key_cmp(const void *a, const void *b) {
   return (x->index > y->index) - (x->index < y->index);
 }
 
+/* Inserts placed buffer b into `by_offset` (n entries, ascending offset)
+ * keeping it sorted. */
+static void insert_by_offset(int *by_offset, int n, int b, const memalloc_solution_t *s) {
+  int lo = 0, hi = n;
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    if (s->offsets_bytes[by_offset[mid]] <= s->offsets_bytes[b])
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  memmove(by_offset + lo + 1, by_offset + lo, (size_t)(n - lo) * sizeof *by_offset);
+  by_offset[lo] = b;
+}
+
 /* Places the buffers in the order of `keys`, each at the gap gap_pick picks
- * among the time-overlapping ones placed before it. Shared with
- * greedy_size.c through memalloc_i_place_ordered. */
+ * among the time-overlapping ones placed before it. The placed buffers are
+ * kept sorted by offset, so each placement is one O(n) scan, no sort.
+ * Shared with greedy_size.c through memalloc_i_place_ordered. */
 static void place_ordered(const memalloc_problem_t *p, memalloc_solution_t *s, order_key_t *keys,
                           bool best_fit) {
   int n = p->n_buffers;
   qsort(keys, (size_t)n, sizeof *keys, key_cmp);
   memalloc_i_block_t *blocks = sched_xmalloc((size_t)n * sizeof *blocks);
-  int *placed = sched_xmalloc((size_t)n * sizeof *placed);
+  int *by_offset = sched_xmalloc((size_t)n * sizeof *by_offset);
   for (int k = 0; k < n; k++) {
     int b = keys[k].index, n_blocks = 0;
     for (int j = 0; j < k; j++)
-      if (memalloc_i_overlap(&p->buffers[placed[j]], &p->buffers[b]))
-        blocks[n_blocks++] =
-            (memalloc_i_block_t){s->offsets_bytes[placed[j]], p->buffers[placed[j]].size_bytes};
-    s->offsets_bytes[b] = memalloc_i_gap_pick(blocks, n_blocks, p->buffers[b].size_bytes,
-                                              p->buffers[b].align_bytes, best_fit);
-    placed[k] = b;
+      if (memalloc_i_overlap(&p->buffers[by_offset[j]], &p->buffers[b]))
+        blocks[n_blocks++] = (memalloc_i_block_t){s->offsets_bytes[by_offset[j]],
+                                                  p->buffers[by_offset[j]].size_bytes};
+    s->offsets_bytes[b] = memalloc_i_gap_pick_sorted(blocks, n_blocks, p->buffers[b].size_bytes,
+                                                     p->buffers[b].align_bytes, best_fit);
+    insert_by_offset(by_offset, k, b, s);
   }
   free(blocks);
-  free(placed);
+  free(by_offset);
 }
 
 int memalloc_i_place_ordered(const memalloc_problem_t *p, memalloc_solution_t *s, const char *name,

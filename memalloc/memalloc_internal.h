@@ -25,6 +25,9 @@ typedef struct {
  * that fits, the first aligned offset above every block. */
 int64_t memalloc_i_gap_pick(memalloc_i_block_t *blocks, int n_blocks, int64_t size_bytes,
                             int64_t align_bytes, bool best_fit);
+/* The same over blocks already sorted by offset (no sort, O(n_blocks)). */
+int64_t memalloc_i_gap_pick_sorted(const memalloc_i_block_t *blocks, int n_blocks,
+                                   int64_t size_bytes, int64_t align_bytes, bool best_fit);
 
 /* The two greedy allocators (linear.c): buffers in start order with first
  * fit (by_size false) or largest first with best fit (by_size true). Fills s;

@@ -22,6 +22,11 @@ static int block_cmp(const void *a, const void *b) {
 int64_t memalloc_i_gap_pick(memalloc_i_block_t *blocks, int n_blocks, int64_t size_bytes,
                             int64_t align_bytes, bool best_fit) {
   qsort(blocks, (size_t)n_blocks, sizeof *blocks, block_cmp);
+  return memalloc_i_gap_pick_sorted(blocks, n_blocks, size_bytes, align_bytes, best_fit);
+}
+
+int64_t memalloc_i_gap_pick_sorted(const memalloc_i_block_t *blocks, int n_blocks,
+                                   int64_t size_bytes, int64_t align_bytes, bool best_fit) {
   int64_t cursor = 0, best = -1, best_room = INT64_MAX;
   for (int i = 0; i < n_blocks; i++) {
     int64_t start = SCHED_ALIGN_UP(cursor, align_bytes);
