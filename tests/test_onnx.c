@@ -3,10 +3,12 @@
  * and shapes; each bad-input case has its exact error line. */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "ir/ir.h"
 #include "onnx_builder.h"
+#include "tools/pipeline.h"
 
 static const int64_t img[4] = {1, 3, 224, 224};
 
@@ -149,6 +151,55 @@ Test(onnx, mobilenetv2_matches_the_zoo) {
   }
   ir_graph_free(&g);
   ir_graph_free(&zoo);
+  mb_free(&b);
+}
+
+/* An imported network goes through the whole pipeline: every solver plans
+ * it, the plans verify, and the chosen one is scheduled and allocated. */
+static void expect_plans_with_every_solver(const ir_graph_t *g, const char *what) {
+  pipeline_options_t o = pipeline_defaults();
+  o.graph = g;
+  o.cmx = "1MB";
+  o.solver = "all";
+  pipeline_t *p = calloc(1, sizeof *p);
+  sched_diag_t d = {{0}};
+  cr_assert_eq(pipeline_run(&o, p, &d), SCHED_OK, "%s: %s", what, d.msg);
+  int solvers = 0;
+  for (const strat_solver_t *const *s = strat_solvers(); *s; s++)
+    solvers++;
+  cr_expect_eq(p->n_runs, solvers, "%s", what);
+  for (int i = 0; i < p->n_runs; i++) {
+    cr_expect_eq(p->runs[i].status, SCHED_OK, "%s: %s: %s", what, p->runs[i].solver,
+                 p->runs[i].error_msg);
+    cr_expect_eq(strat_plan_verify(&p->problem, p->runs[i].plan, &d), SCHED_OK, "%s: %s: %s", what,
+                 p->runs[i].solver, d.msg);
+  }
+  const report_solver_run_t *chosen = pipeline_chosen(p);
+  cr_expect_not_null(chosen->schedule, "%s: not scheduled", what);
+  cr_expect_gt(chosen->plan->latency_cycles, 0);
+  pipeline_free(p);
+  free(p);
+}
+
+Test(onnx, imported_networks_plan_and_schedule_with_every_solver) {
+  mb_t b;
+  build_mobilenetv2(&b);
+  ir_graph_t g;
+  import_ok(&b, NULL, &g);
+  expect_plans_with_every_solver(&g, "mobilenetv2.onnx");
+  ir_graph_free(&g);
+  mb_free(&b);
+  mb_init(&b, 13);
+  mb_input(&b, "x", (int64_t[]){1, 64, 56, 56}, 4);
+  conv_bn(&b, "x", "c1", 64, 128, 3, 2, 1, "relu");
+  conv_bn(&b, "c1", "c2", 128, 128, 3, 1, 1, NULL);
+  conv_bn(&b, "x", "down", 64, 128, 1, 2, 1, NULL);
+  mb_node(&b, "Add", "add", "c2|down", "add");
+  mb_node(&b, "Relu", "relu", "add", "y");
+  mb_output(&b, "y");
+  import_ok(&b, NULL, &g);
+  expect_plans_with_every_solver(&g, "resnet block");
+  ir_graph_free(&g);
   mb_free(&b);
 }
 
