@@ -11,40 +11,9 @@
 #include <unistd.h>
 
 #include "strategies/strategies.h"
+#include "strategies_fixture.h"
 
 /* ---- fixtures ---- */
-
-typedef struct {
-  arch_t arch;
-  cost_model_t model;
-  ir_graph_t g;
-  strat_problem_t p;
-} setup_t;
-
-static void setup_arch(setup_t *s, int64_t cmx) {
-  sched_diag_t d = {{0}};
-  cr_assert_eq(arch_preset("vpu27", &s->arch, &d), SCHED_OK, "%s", d.msg);
-  cr_assert_eq(arch_set_cmx(&s->arch, cmx, &d), SCHED_OK, "%s", d.msg);
-  cr_assert_eq(cost_model_init(&s->model, &s->arch, "analytic", &d), SCHED_OK, "%s", d.msg);
-}
-
-/* Builds the problem of s->g; false (and everything freed) when no
- * candidate fits some layer at this budget. */
-static bool setup_problem(setup_t *s) {
-  sched_diag_t d = {{0}};
-  ir_graph_fuse_activations(&s->g, s->arch.ppe_fusable);
-  int rc = strat_problem_init(&s->p, &s->g, &s->model, STRAT_OBJECTIVE_LATENCY, &d);
-  if (rc == SCHED_ERR_INFEASIBLE)
-    return false;
-  cr_assert_eq(rc, SCHED_OK, "%s", d.msg);
-  return true;
-}
-
-static void teardown(setup_t *s) {
-  strat_problem_free(&s->p);
-  ir_graph_free(&s->g);
-  cost_model_free(&s->model);
-}
 
 static strat_params_t params_default(void) {
   return (strat_params_t){.time_limit_s = 120, .seed = 1, .anneal_iters = 4000};

@@ -6,32 +6,7 @@
 #include <string.h>
 
 #include "strategies/strategies.h"
-
-typedef struct {
-  arch_t arch;
-  cost_model_t model;
-  ir_graph_t g;
-  strat_problem_t p;
-} setup_t;
-
-static void setup_arch(setup_t *s, int64_t cmx) {
-  sched_diag_t d = {{0}};
-  cr_assert_eq(arch_preset("vpu27", &s->arch, &d), SCHED_OK, "%s", d.msg);
-  cr_assert_eq(arch_set_cmx(&s->arch, cmx, &d), SCHED_OK, "%s", d.msg);
-  cr_assert_eq(cost_model_init(&s->model, &s->arch, "analytic", &d), SCHED_OK, "%s", d.msg);
-}
-
-static void setup_problem(setup_t *s) {
-  sched_diag_t d = {{0}};
-  cr_assert_eq(strat_problem_init(&s->p, &s->g, &s->model, STRAT_OBJECTIVE_LATENCY, &d), SCHED_OK,
-               "%s", d.msg);
-}
-
-static void teardown(setup_t *s) {
-  strat_problem_free(&s->p);
-  ir_graph_free(&s->g);
-  cost_model_free(&s->model);
-}
+#include "strategies_fixture.h"
 
 static int conv(ir_graph_t *g, const char *name, int in, int channels, int kernel, int pad) {
   ir_attrs_t a = {.kernel_h = kernel,
@@ -88,7 +63,7 @@ Test(strategies, soh_into_sok_spills_and_hkswitch_in_between_does_not) {
   setup_t s = {0};
   setup_arch(&s, 2 << 20);
   build_hk_chain(&s.g);
-  setup_problem(&s);
+  cr_assert(setup_problem(&s), "no candidate fits this budget");
   int cand[3] = {find_cand(&s.p, 0, STRAT_SOH), find_cand(&s.p, 1, STRAT_SOH),
                  find_cand(&s.p, 2, STRAT_SOK)};
   cr_assert(cand[0] >= 0 && cand[1] >= 0 && cand[2] >= 0);
@@ -108,7 +83,7 @@ Test(strategies, ilp_and_rollback_choose_hkswitch_where_soh_to_sok_would_spill) 
   setup_t s = {0};
   setup_arch(&s, 2 << 20);
   build_hk_chain(&s.g);
-  setup_problem(&s);
+  cr_assert(setup_problem(&s), "no candidate fits this budget");
   strat_plan_t greedy = solve(&s.p, "greedy");
   cr_expect_eq(chosen(&s.p, &greedy, 1)->choice.strategy, STRAT_SOH, "greedy ignores the spill");
   cr_expect(greedy.spilled[1]);
@@ -142,7 +117,7 @@ Test(strategies, hkswitch_is_not_chosen_when_its_footprint_does_not_fit) {
   cr_assert_gt(tiling_layer_footprint(&s.arch, &s.g, 1, &hk).total_bytes, fit);
   cr_assert_leq(tiling_layer_footprint(&s.arch, &s.g, 1, &soh).total_bytes, fit);
   cr_assert_leq(tiling_layer_footprint(&s.arch, &s.g, 2, &sok).total_bytes, fit);
-  setup_problem(&s);
+  cr_assert(setup_problem(&s), "no candidate fits this budget");
   cr_expect_eq(find_cand(&s.p, 1, STRAT_HKSWITCH), -1, "HKSwitch only sliced");
   const char *names[] = {"rollback", "dp", "anneal", "ilp"};
   for (int i = 0; i < SCHED_ARRAY_LEN(names); i++) {
@@ -173,7 +148,7 @@ Test(strategies, a_kept_skip_tensor_occupies_cmx_at_every_step_it_crosses) {
   setup_t s = {0};
   setup_arch(&s, 2 << 20);
   build_skip(&s.g);
-  setup_problem(&s);
+  cr_assert(setup_problem(&s), "no candidate fits this budget");
   strat_plan_t plan;
   strat_plan_init(&plan, s.p.n_layers);
   for (int l = 0; l < 4; l++)
@@ -196,7 +171,7 @@ Test(strategies, plan_cost_is_the_evaluated_objective) {
   setup_t s = {0};
   setup_arch(&s, 2 << 20);
   build_skip(&s.g);
-  setup_problem(&s);
+  cr_assert(setup_problem(&s), "no candidate fits this budget");
   strat_plan_t plan = solve(&s.p, "dp");
   strat_plan_evaluate(&s.p, &plan);
   cr_expect_eq(strat_plan_cost(&s.p, &plan), plan.objective);
@@ -209,7 +184,7 @@ Test(strategies, the_checker_names_the_layer_whose_step_overflows) {
   setup_t s = {0};
   setup_arch(&s, 2 << 20);
   build_skip(&s.g);
-  setup_problem(&s);
+  cr_assert(setup_problem(&s), "no candidate fits this budget");
   strat_plan_t plan;
   strat_plan_init(&plan, s.p.n_layers);
   for (int l = 0; l < 4; l++)
@@ -230,7 +205,7 @@ Test(strategies, the_checker_names_a_missing_forced_spill) {
   setup_t s = {0};
   setup_arch(&s, 2 << 20);
   build_hk_chain(&s.g);
-  setup_problem(&s);
+  cr_assert(setup_problem(&s), "no candidate fits this budget");
   strat_plan_t plan;
   strat_plan_init(&plan, s.p.n_layers);
   plan.cand[0] = find_cand(&s.p, 0, STRAT_SOH);
