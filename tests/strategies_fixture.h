@@ -35,6 +35,14 @@ static inline bool setup_problem(setup_t *s) {
   return true;
 }
 
+/* A zoo net's problem at a CMX budget; asserts that it builds. */
+static inline void setup_zoo(setup_t *s, const char *net, int64_t cmx) {
+  sched_diag_t d = {{0}};
+  setup_arch(s, cmx);
+  cr_assert_eq(ir_zoo_build(net, &s->g, &d), SCHED_OK, "%s: %s", net, d.msg);
+  cr_assert(setup_problem(s), "%s: no candidate fits", net);
+}
+
 static inline void teardown(setup_t *s) {
   strat_problem_free(&s->p);
   ir_graph_free(&s->g);

@@ -389,10 +389,7 @@ static bool same_plan(const strat_plan_t *a, const strat_plan_t *b) {
 
 Test(solvers, anneal_with_the_same_seed_gives_the_same_plan) {
   setup_t s = {0};
-  sched_diag_t d = {{0}};
-  setup_arch(&s, 1 << 20);
-  cr_assert_eq(ir_zoo_build("resnet50", &s.g, &d), SCHED_OK, "%s", d.msg);
-  cr_assert(setup_problem(&s));
+  setup_zoo(&s, "resnet50", 1 << 20);
   for (uint64_t seed = 1; seed <= 3; seed++) {
     strat_params_t params = params_default();
     params.seed = seed;
@@ -410,10 +407,7 @@ Test(solvers, anneal_with_the_same_seed_gives_the_same_plan) {
 
 Test(solvers, anneal_is_never_above_dp_its_start) {
   setup_t s = {0};
-  sched_diag_t d = {{0}};
-  setup_arch(&s, 1 << 20);
-  cr_assert_eq(ir_zoo_build("yolov3-tiny", &s.g, &d), SCHED_OK, "%s", d.msg);
-  cr_assert(setup_problem(&s));
+  setup_zoo(&s, "yolov3-tiny", 1 << 20);
   strat_params_t params = params_default();
   strat_plan_t dp = solve(&s.p, "dp", &params, NULL);
   strat_plan_t anneal = solve(&s.p, "anneal", &params, NULL);
@@ -427,10 +421,7 @@ Test(solvers, anneal_is_never_above_dp_its_start) {
 
 Test(solvers, ilp_writes_its_model_in_cplex_lp_format) {
   setup_t s = {0};
-  sched_diag_t d = {{0}};
-  setup_arch(&s, 1 << 20);
-  cr_assert_eq(ir_zoo_build("resnet50", &s.g, &d), SCHED_OK, "%s", d.msg);
-  cr_assert(setup_problem(&s));
+  setup_zoo(&s, "resnet50", 1 << 20);
   char path[] = "/tmp/sched_test_ilp_XXXXXX";
   int fd = mkstemp(path);
   cr_assert_geq(fd, 0);
@@ -457,9 +448,7 @@ Test(solvers, ilp_writes_its_model_in_cplex_lp_format) {
 Test(solvers, ilp_cannot_write_its_model_is_an_input_error) {
   setup_t s = {0};
   sched_diag_t d = {{0}};
-  setup_arch(&s, 2 << 20);
-  cr_assert_eq(ir_zoo_build("resnet18", &s.g, &d), SCHED_OK, "%s", d.msg);
-  cr_assert(setup_problem(&s));
+  setup_zoo(&s, "resnet18", 2 << 20);
   strat_params_t params = params_default();
   params.lp_path = "/nonexistent-dir/model.lp";
   strat_plan_t plan;
@@ -473,10 +462,7 @@ Test(solvers, ilp_cannot_write_its_model_is_an_input_error) {
 
 Test(solvers, ilp_stopped_by_its_time_limit_returns_a_valid_plan_and_its_gap) {
   setup_t s = {0};
-  sched_diag_t d = {{0}};
-  setup_arch(&s, 1 << 20);
-  cr_assert_eq(ir_zoo_build("resnet50", &s.g, &d), SCHED_OK, "%s", d.msg);
-  cr_assert(setup_problem(&s));
+  setup_zoo(&s, "resnet50", 1 << 20);
   strat_params_t params = params_default();
   params.time_limit_s = 1e-3;
   strat_stats_t st;
@@ -491,10 +477,7 @@ Test(solvers, ilp_stopped_by_its_time_limit_returns_a_valid_plan_and_its_gap) {
 
 Test(solvers, ilp_starts_from_the_incumbent_and_never_ends_above_it) {
   setup_t s = {0};
-  sched_diag_t d = {{0}};
-  setup_arch(&s, 1 << 20);
-  cr_assert_eq(ir_zoo_build("yolov3-tiny", &s.g, &d), SCHED_OK, "%s", d.msg);
-  cr_assert(setup_problem(&s));
+  setup_zoo(&s, "yolov3-tiny", 1 << 20);
   strat_params_t params = params_default();
   strat_plan_t greedy = solve(&s.p, "greedy", &params, NULL);
   params.incumbent = &greedy;
@@ -509,9 +492,7 @@ Test(solvers, ilp_starts_from_the_incumbent_and_never_ends_above_it) {
 Test(solvers, ilp_rejects_an_invalid_incumbent) {
   setup_t s = {0};
   sched_diag_t d = {{0}};
-  setup_arch(&s, 2 << 20);
-  cr_assert_eq(ir_zoo_build("resnet18", &s.g, &d), SCHED_OK, "%s", d.msg);
-  cr_assert(setup_problem(&s));
+  setup_zoo(&s, "resnet18", 2 << 20);
   strat_params_t params = params_default();
   strat_plan_t bad = solve(&s.p, "greedy", &params, NULL);
   for (int v = 0; v < bad.n_layers; v++)
