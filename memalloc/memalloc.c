@@ -27,6 +27,8 @@ memalloc_params_t memalloc_params_default(void) {
       .dynamic_decomposition = true,
       .dynamic_ordering = true,
       .hole_dominance = true,
+      .deadend_memo = true,
+      .engine = MEMALLOC_ENGINE_PORTFOLIO,
       .warm_start = true,
       .restarts = true,
   };

@@ -64,22 +64,33 @@ typedef struct {
   int64_t peak_bytes; /* max over buffers of offset + size; 0 when empty */
 } memalloc_solution_t;
 
+/* The search's engines (memalloc/search_internal.h): placements in order of
+ * offset, or filling the skyline's valleys; the portfolio alternates them
+ * from round to round (needs restarts; without, it is the offset engine). */
+typedef enum {
+  MEMALLOC_ENGINE_PORTFOLIO,
+  MEMALLOC_ENGINE_OFFSET,
+  MEMALLOC_ENGINE_SKYLINE,
+} memalloc_search_engine_t;
+
 /* Options of the allocators; memalloc_params_default() gives the defaults.
  * The search's techniques are each a switch so experiments can measure what
  * each one buys; turning any off keeps the search complete, only slower. */
 typedef struct {
   double time_limit_s; /* search, ilp: stop without an answer after this (10) */
   int64_t node_limit;  /* search: stop after this many nodes; 0 = no limit (0) */
-  /* search: place buffers in non-decreasing (offset, index) order, so each
-   * layout is reached by one sequence only; also lifts every section's
-   * floor to the last offset for the bound below, and lets a buffer that
-   * can no longer rise to a valid offset end the branch (true) */
+  /* search: reach each layout by one path only. Offset engine: place
+   * buffers in non-decreasing (offset, index) order, which also lifts every
+   * section's floor to the last offset for the bound below and lets a
+   * buffer that can no longer rise to a valid offset end the branch;
+   * skyline engine: the buffer placed in a valley is its leftmost one at the
+   * bottom, so the sections to its left rise at once (true) */
   bool canonical_order;
   /* search: prune when at some step the lowest offset a buffer still to
    * place can take plus the bytes still to place live there exceed the
    * capacity (the lower-bound cut) (true) */
   bool section_bound;
-  /* search, needs canonical_order: when the lowest candidate buffer can go
+  /* search (offset), needs canonical_order: when the lowest candidate buffer can go
    * at its offset without any unplaced time-overlapping buffer fitting below
    * its top, place it without trying alternatives (dominance cut) (true) */
   bool forced_placement;
@@ -92,19 +103,26 @@ typedef struct {
   /* search: the same at every node: the unplaced buffers split where no
    * unplaced buffer is live, and each group is searched on its own (true) */
   bool dynamic_decomposition;
-  /* search, needs canonical_order: drop a partial layout that left a hole
+  /* search (offset), needs canonical_order: drop a partial layout that left a hole
    * below the last offset where some unplaced buffer fits clear of all
    * buffers still to come (dominance cut) (true) */
   bool hole_dominance;
-  /* search heuristic (no pruning): try candidates lowest offset first, ties
-   * in a static preorder (most crowded section, longest, largest area);
-   * off: the preorder alone (true) */
+  /* search heuristic (no pruning). Offset engine: try candidates lowest
+   * offset first, ties in a static preorder (most crowded section, longest,
+   * largest area); skyline engine: branch on the valley with the fewest
+   * branches, candidates starting at its left end first; off: the preorder
+   * alone, the lowest valley (true) */
   bool dynamic_ordering;
+  /* search: a state (floors and placed buffers, plus the offset engine's
+   * last move) that was proved to fail is not searched again (true) */
+  bool deadend_memo;
+  memalloc_search_engine_t engine; /* search (MEMALLOC_ENGINE_PORTFOLIO) */
   /* search: first try greedy-size's layout pushed down; return it when it
    * fits, so the search fits whatever greedy-size fits (true) */
   bool warm_start;
-  /* search: restart under node budgets that grow (doubling every three
-   * rounds), rotating three static preorders; still complete (true) */
+  /* search: restart under node budgets that grow (doubling every six
+   * rounds), alternating the engines and rotating three static preorders;
+   * still complete (true) */
   bool restarts;
 } memalloc_params_t;
 

@@ -26,6 +26,8 @@ static const char memalloc_usage[] =
     "  --output FILE       write id,lower,upper,size[,alignment],offset (with a layout)\n"
     "  --time-limit SEC    search and ilp: give up after SEC seconds (default 10)\n"
     "  --node-limit N      search: give up after N nodes (default 0: no limit)\n"
+    "  --engine NAME       search: offset | skyline | portfolio (default: rounds\n"
+    "                      alternate the two)\n"
     "  --no-time           leave the wall time out of the summary (byte-identical runs)\n"
     "  search techniques, all on by default (turning one off keeps the search complete):\n"
     "  --no-canonical-order       explore every placement order, not only by offset\n"
@@ -36,6 +38,7 @@ static const char memalloc_usage[] =
     "  --no-static-partition      do not split at steps no buffer spans\n"
     "  --no-dynamic-decomposition do not split the remaining buffers during search\n"
     "  --no-dynamic-ordering      try candidates in static preorder only\n"
+    "  --no-deadend-memo          search again states already proved to fail\n"
     "  --no-warm-start            do not try greedy-size's layout first\n"
     "  --no-restarts              one search, no budgeted restarts\n"
     "  -h, --help          this help\n"
@@ -44,12 +47,12 @@ static const char memalloc_usage[] =
     "2 bad input.\n";
 
 typedef struct {
-  const char *input, *capacity, *allocator, *output, *time_limit, *node_limit;
+  const char *input, *capacity, *allocator, *output, *time_limit, *node_limit, *engine;
   bool no_time;
 } memalloc_args_t;
 
-static const char *const value_flags[] = {"--input",  "--capacity",   "--allocator",
-                                          "--output", "--time-limit", "--node-limit"};
+static const char *const value_flags[] = {"--input",      "--capacity",   "--allocator", "--output",
+                                          "--time-limit", "--node-limit", "--engine"};
 
 static const char *const switch_flags[] = {"--no-canonical-order",
                                            "--no-section-bound",
@@ -59,20 +62,28 @@ static const char *const switch_flags[] = {"--no-canonical-order",
                                            "--no-static-partition",
                                            "--no-dynamic-decomposition",
                                            "--no-dynamic-ordering",
+                                           "--no-deadend-memo",
                                            "--no-warm-start",
                                            "--no-restarts"};
 
 static bool *switch_slot(memalloc_params_t *p, int k) {
-  bool *slots[] = {
-      &p->canonical_order, &p->section_bound,    &p->forced_placement,      &p->identical_order,
-      &p->hole_dominance,  &p->static_partition, &p->dynamic_decomposition, &p->dynamic_ordering,
-      &p->warm_start,      &p->restarts};
+  bool *slots[] = {&p->canonical_order,
+                   &p->section_bound,
+                   &p->forced_placement,
+                   &p->identical_order,
+                   &p->hole_dominance,
+                   &p->static_partition,
+                   &p->dynamic_decomposition,
+                   &p->dynamic_ordering,
+                   &p->deadend_memo,
+                   &p->warm_start,
+                   &p->restarts};
   return slots[k];
 }
 
 static const char **value_slot(memalloc_args_t *a, const char *flag) {
-  const char **slots[] = {&a->input,  &a->capacity,   &a->allocator,
-                          &a->output, &a->time_limit, &a->node_limit};
+  const char **slots[] = {&a->input,      &a->capacity,   &a->allocator, &a->output,
+                          &a->time_limit, &a->node_limit, &a->engine};
   for (int i = 0; i < SCHED_ARRAY_LEN(value_flags); i++)
     if (strcmp(flag, value_flags[i]) == 0)
       return slots[i];
@@ -146,6 +157,18 @@ static int parse_number(const char *flag, const char *text, double lo, double hi
   return CLI_EXIT_OK;
 }
 
+static int parse_engine(const char *name, memalloc_params_t *prm) {
+  static const char *const names[] = {"portfolio", "offset", "skyline"};
+  static const memalloc_search_engine_t engines[] = {
+      MEMALLOC_ENGINE_PORTFOLIO, MEMALLOC_ENGINE_OFFSET, MEMALLOC_ENGINE_SKYLINE};
+  for (int i = 0; i < SCHED_ARRAY_LEN(names); i++)
+    if (strcmp(name, names[i]) == 0) {
+      prm->engine = engines[i];
+      return CLI_EXIT_OK;
+    }
+  return cli_error("memalloc: unknown engine '%s' (offset, skyline or portfolio)", name);
+}
+
 static int parse_limits(const memalloc_args_t *a, memalloc_params_t *prm) {
   double v = 0;
   if (a->time_limit) {
@@ -158,7 +181,7 @@ static int parse_limits(const memalloc_args_t *a, memalloc_params_t *prm) {
       return CLI_EXIT_INPUT;
     prm->node_limit = (int64_t)v;
   }
-  return CLI_EXIT_OK;
+  return a->engine ? parse_engine(a->engine, prm) : CLI_EXIT_OK;
 }
 
 static const memalloc_allocator_t *find_allocator(const char *name) {

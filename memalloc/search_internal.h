@@ -1,0 +1,101 @@
+/* search_internal.h - what the engines of the search allocator share (not
+ * part of the public API).
+ *
+ * search.c runs rounds of complete depth-first searches over one group of
+ * buffers at a time; each round uses one engine:
+ *  - search_offset.c places buffers in order of offset, any buffer whose
+ *    canonical offset is not below the last one (MiniMalloc's order);
+ *  - search_skyline.c fills the valley of the skyline with the fewest
+ *    branches, or raises it.
+ * Both work on a search_t: the group's buffers in a static preorder (local
+ * index i is problem index ids[i]), time cut into sections, a floor per
+ * section with a trail to undo it, a hash of the state for the dead-end
+ * memo, and the node budget. search_group.c sets it up. */
+#ifndef SCHED_MEMALLOC_SEARCH_INTERNAL_H
+#define SCHED_MEMALLOC_SEARCH_INTERNAL_H
+
+#include "memalloc/memalloc_internal.h"
+
+enum { SEARCH_FOUND = 1, SEARCH_FAIL = 0, SEARCH_STOPPED = -1 };
+
+/* A saved floor, to restore on backtracking. */
+typedef struct {
+  int section;
+  int64_t floor;
+} search_trail_t;
+
+/* States proved to fail: a hash set of 128-bit state keys. A key covers all
+ * that the search below a node depends on, so a state met again fails
+ * again. Shared by the rounds of one group. */
+typedef struct {
+  uint64_t *keys; /* 2 words per slot; (0, 0) marks an empty slot */
+  int64_t cap, count;
+} search_deadends_t;
+
+typedef struct {
+  /* the group, fixed by search_init */
+  int n, n_sections;
+  int64_t capacity;
+  const int *ids; /* problem index of each local buffer */
+  int64_t *size, *align;
+  int *span_lo, *span_hi;    /* sections [span_lo, span_hi) */
+  int *twin_prev;            /* previous identical buffer, or -1 */
+  int *start_first, *starts; /* buffers by first section, CSR, local order */
+  int *adj_start, *adj;      /* time-overlapping buffers, CSR */
+  bool one_alignment;        /* every buffer has the same alignment */
+  int64_t floor_align;       /* that alignment (floors are kept aligned), or 1 */
+  /* the partial layout */
+  int64_t *floor;     /* per section: lowest offset still usable there */
+  int64_t *rem_bytes; /* per section: unplaced bytes live there */
+  int *rem_count;     /* per section: unplaced buffers live there */
+  bool *placed;
+  int64_t *offset; /* per buffer, valid when placed */
+  search_trail_t *trail;
+  int trail_top, trail_cap;
+  int *stack; /* placed buffers in order of placement */
+  int stack_top;
+  uint64_t *zobrist; /* per buffer: 2 random words, from the problem index */
+  uint64_t hash[2];  /* of the placed set and the floors */
+  /* scratch of the offset engine */
+  int64_t *max_floor; /* per buffer: max floor over its span */
+  int64_t *sec_min;   /* per section: lowest offset an unplaced buffer can take */
+  int *sec_group, *waiting;
+  int64_t last_offset; /* of the buffer placed last (-1 at the root) */
+  int last_index;
+  /* limits, shared with the caller */
+  const memalloc_params_t *prm;
+  int rule; /* the static preorder's rule (search.c) */
+  double deadline_ms;
+  int64_t *nodes; /* counter shared by all rounds and groups */
+  bool stopped_by_time;
+  int64_t round_budget; /* nodes this round may visit (0 = no limit) */
+  int64_t round_nodes;
+  bool stopped_by_budget;
+  search_deadends_t *deadends; /* NULL: no memo */
+} search_t;
+
+/* search_group.c */
+void search_init(search_t *S, const memalloc_problem_t *p, const int *ids, int n);
+void search_free(search_t *S);
+/* Sets section s's floor (aligned up to floor_align), saving the old one. */
+void search_set_floor(search_t *S, int s, int64_t floor);
+/* Places local buffer b at off: floors over its span rise to its top. */
+void search_place(search_t *S, int b, int64_t off);
+/* Takes back placements and floors, latest first, down to the marks. */
+void search_undo_to(search_t *S, int stack_mark, int trail_mark);
+/* Counts a node; true when a limit (node, round budget, time) ends it. */
+bool search_out_of_budget(search_t *S);
+/* The section bound at the root: no section holds more than the capacity. */
+bool search_root_holds(const search_t *S);
+/* The dead-end memo: the key of the current state plus `salt` (whatever
+ * else the engine's search below depends on). */
+void search_state_key(const search_t *S, uint64_t salt, uint64_t key[2]);
+bool search_deadends_has(const search_deadends_t *D, const uint64_t key[2]);
+void search_deadends_add(search_deadends_t *D, const uint64_t key[2]);
+uint64_t search_mix64(uint64_t z);
+
+/* The engines: search every unplaced buffer of the group. */
+int search_offset_run(search_t *S);
+int search_skyline_run(search_t *S);
+
+#endif

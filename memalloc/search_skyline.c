@@ -1,0 +1,256 @@
+/* search_skyline.c - the skyline engine of the search allocator. Each
+ * section keeps a floor: no buffer still to place may go below it there. A
+ * node takes a valley, a maximal run [a, b) of sections with equal floor f
+ * whose neighbours lie higher (a wall, where nothing is left to place, or
+ * the end counts as the capacity), and with m the lower neighbour branches:
+ *  - for each unplaced buffer whose live range lies inside the valley and
+ *    whose aligned offset from f stays below m: place it there;
+ *  - last, "nothing starts below m here": raise the valley's floor to m.
+ * Push every buffer of any layout down as far as it goes: if some buffer
+ * meets the valley below m it lies inside it (crossing a neighbour would put
+ * it at or above that neighbour's floor), and the lowest of them sits at its
+ * aligned offset from f, so one branch keeps that layout; otherwise the
+ * raise keeps it. The search is therefore complete, whichever valley a node
+ * takes; it takes the one with the fewest branches, so a dead end shows and
+ * a forced move is made at once. On top of that, each a switch in
+ * memalloc_params_t:
+ *  - canonical_order: the buffer placed is the leftmost one at the bottom of
+ *    the valley, so the sections to its left take nothing at f either: their
+ *    floor rises to the lower of the left neighbour and the buffer's top at
+ *    once, and every layout is reached by one path only. It needs one
+ *    alignment for all buffers (floors are kept aligned to it); with mixed
+ *    alignments the engine runs without it;
+ *  - section_bound: a section whose floor plus the bytes still to place
+ *    there exceeds the capacity ends the branch (checked where floors move);
+ *  - identical_order: identical buffers are placed in index order;
+ *  - dynamic_decomposition: runs of sections separated by walls share no
+ *    buffer, so each is searched on its own;
+ *  - dynamic_ordering (heuristic): the valley with the fewest branches, and
+ *    in it the buffers that start at its left end first, then those that
+ *    also end at its right end; off: the lowest valley, static preorder;
+ *  - deadend_memo: a state (floors, placed buffers) that failed once is not
+ *    searched again; different stacking orders of the same buffers reach
+ *    the same state.
+ * The skyline view comes from perfect rectangle packing; no code taken. */
+#include "memalloc/search_internal.h"
+
+#include <stdlib.h>
+
+/* A valley with the floor of its left neighbour, the level it may rise to
+ * and its number of branches (when counted). */
+typedef struct {
+  int a, b;
+  int64_t floor, left, rise;
+  int branches;
+} valley_t;
+
+/* A candidate of one node with its ordering keys. */
+typedef struct {
+  int left_gap;  /* sections between the valley's left end and the buffer */
+  int short_fit; /* 1 when the buffer ends before the valley does */
+  int index;
+} cand_t;
+
+static int cand_cmp(const void *a, const void *b) {
+  const cand_t *x = a, *y = b;
+  if (x->left_gap != y->left_gap)
+    return x->left_gap - y->left_gap;
+  if (x->short_fit != y->short_fit)
+    return x->short_fit - y->short_fit;
+  return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Whether raising valley g to its rise keeps the section bound. */
+static bool valley_raise_ok(const search_t *S, const valley_t *g) {
+  if (g->rise >= S->capacity)
+    return false;
+  for (int s = g->a; S->prm->section_bound && s < g->b; s++)
+    if (g->rise > S->capacity - S->rem_bytes[s])
+      return false;
+  return true;
+}
+
+/* Whether unplaced buffer u is a candidate of valley g. */
+static bool valley_fits(const search_t *S, const valley_t *g, int u) {
+  if (S->placed[u] || S->span_hi[u] > g->b)
+    return false;
+  if (S->prm->identical_order && S->twin_prev[u] >= 0 && !S->placed[S->twin_prev[u]])
+    return false;
+  int64_t off = SCHED_ALIGN_UP(g->floor, S->align[u]);
+  return off < g->rise && off <= S->capacity - S->size[u];
+}
+
+/* Branches of valley g, counting no further than `stop`. */
+static int valley_branches(const search_t *S, const valley_t *g, int stop) {
+  int n = valley_raise_ok(S, g);
+  for (int s = g->a; s < g->b && n < stop; s++)
+    for (int k = S->start_first[s]; k < S->start_first[s + 1] && n < stop; k++)
+      n += valley_fits(S, g, S->starts[k]);
+  return n;
+}
+
+/* The run of equal floors starting at section a (< hi, rem_count > 0); sets
+ * *is_valley when both neighbours lie higher (walls and ends always do,
+ * even where alignment lifted a floor above the capacity). */
+static valley_t valley_at(const search_t *S, int a, int hi, bool *is_valley) {
+  valley_t g = {.a = a, .floor = S->floor[a]};
+  for (g.b = a + 1; g.b < hi && S->rem_count[g.b] > 0 && S->floor[g.b] == g.floor; g.b++) {
+  }
+  bool left_wall = a == 0 || S->rem_count[a - 1] == 0;
+  bool right_wall = g.b >= S->n_sections || S->rem_count[g.b] == 0;
+  int64_t left = left_wall ? INT64_MAX : S->floor[a - 1];
+  int64_t right = right_wall ? INT64_MAX : S->floor[g.b];
+  *is_valley = left > g.floor && right > g.floor;
+  g.left = SCHED_MIN(left, S->capacity);
+  g.rise = SCHED_MIN(SCHED_MIN(left, right), S->capacity);
+  return g;
+}
+
+/* True when candidate valley g should replace *best. */
+static bool valley_better(const search_t *S, const valley_t *g, const valley_t *best) {
+  if (best->a < 0)
+    return true;
+  if (S->prm->dynamic_ordering && g->branches != best->branches)
+    return g->branches < best->branches;
+  return g->floor < best->floor;
+}
+
+/* The valley of sections [lo, hi) to branch on; false when nothing is left
+ * to place there. */
+static bool valley_pick(const search_t *S, int lo, int hi, valley_t *best) {
+  *best = (valley_t){.a = -1};
+  for (int a = lo; a < hi;) {
+    if (S->rem_count[a] == 0) {
+      a++;
+      continue;
+    }
+    bool is_valley;
+    valley_t g = valley_at(S, a, hi, &is_valley);
+    a = g.b;
+    if (!is_valley)
+      continue;
+    if (S->prm->dynamic_ordering)
+      g.branches = valley_branches(S, &g, best->a < 0 ? INT32_MAX : best->branches + 1);
+    if (valley_better(S, &g, best))
+      *best = g;
+    if (S->prm->dynamic_ordering && best->branches == 0)
+      break;
+  }
+  return best->a >= 0;
+}
+
+/* Valley g's candidates in the order to try them; returns their count. */
+static int valley_candidates(const search_t *S, const valley_t *g, cand_t *cands) {
+  int n_cands = 0;
+  for (int s = g->a; s < g->b; s++)
+    for (int k = S->start_first[s]; k < S->start_first[s + 1]; k++)
+      if (valley_fits(S, g, S->starts[k]))
+        cands[n_cands++] = (cand_t){s - g->a, S->span_hi[S->starts[k]] < g->b, S->starts[k]};
+  if (S->prm->dynamic_ordering)
+    qsort(cands, (size_t)n_cands, sizeof *cands, cand_cmp);
+  return n_cands;
+}
+
+/* Raises the floors of sections [lo, hi) to `to`; false when the section
+ * bound fails there. */
+static bool skyline_raise(search_t *S, int lo, int hi, int64_t to) {
+  bool ok = true;
+  for (int s = lo; s < hi; s++) {
+    search_set_floor(S, s, to);
+    ok = ok && (!S->prm->section_bound || S->rem_count[s] == 0 ||
+                S->floor[s] <= S->capacity - S->rem_bytes[s]);
+  }
+  return ok;
+}
+
+/* The section bound over a just placed buffer's sections. */
+static bool skyline_bound_holds(const search_t *S, int b) {
+  for (int s = S->span_lo[b]; S->prm->section_bound && s < S->span_hi[b]; s++)
+    if (S->rem_count[s] > 0 && S->floor[s] > S->capacity - S->rem_bytes[s])
+      return false;
+  return true;
+}
+
+static int skyline_dfs(search_t *S, int lo, int hi);
+
+/* Decomposition: runs of sections separated by walls share no unplaced
+ * buffer; each is searched on its own. Returns -2 when [lo, hi) is one. */
+static int skyline_split(search_t *S, int lo, int hi) {
+  int runs = 0;
+  for (int s = lo; s < hi; s++)
+    runs += S->rem_count[s] > 0 && (s == lo || S->rem_count[s - 1] == 0);
+  if (runs <= 1)
+    return -2;
+  int stack_mark = S->stack_top, trail_mark = S->trail_top, rc = SEARCH_FOUND;
+  for (int s = lo; s < hi && rc == SEARCH_FOUND;) {
+    int e = s;
+    while (e < hi && S->rem_count[e] > 0)
+      e++;
+    if (e > s)
+      rc = skyline_dfs(S, s, e);
+    s = e + 1;
+  }
+  if (rc != SEARCH_FOUND)
+    search_undo_to(S, stack_mark, trail_mark);
+  return rc;
+}
+
+/* Places candidate u at its offset from the valley's floor (with the left
+ * raise of canonical order) and searches on. */
+static int skyline_try(search_t *S, int lo, int hi, int u, const valley_t *g) {
+  int64_t off = SCHED_ALIGN_UP(g->floor, S->align[u]);
+  search_place(S, u, off);
+  bool ok = skyline_bound_holds(S, u);
+  if (ok && S->prm->canonical_order && S->one_alignment && S->span_lo[u] > g->a)
+    ok = skyline_raise(S, g->a, S->span_lo[u], SCHED_MIN(g->left, off + S->size[u]));
+  return ok ? skyline_dfs(S, lo, hi) : SEARCH_FAIL;
+}
+
+/* One node: decomposition, then each candidate of the valley, then the
+ * raise. */
+static int skyline_node(search_t *S, int lo, int hi, const valley_t *g) {
+  if (S->prm->dynamic_decomposition) {
+    int rc = skyline_split(S, lo, hi);
+    if (rc != -2)
+      return rc;
+  }
+  cand_t *cands = sched_xmalloc((size_t)(S->n + 1) * sizeof *cands);
+  int n_cands = valley_candidates(S, g, cands);
+  int stack_mark = S->stack_top, trail_mark = S->trail_top, rc = SEARCH_FAIL;
+  for (int k = 0; k < n_cands && rc == SEARCH_FAIL; k++) {
+    rc = skyline_try(S, lo, hi, cands[k].index, g);
+    if (rc != SEARCH_FOUND)
+      search_undo_to(S, stack_mark, trail_mark);
+  }
+  free(cands);
+  if (rc == SEARCH_FAIL && valley_raise_ok(S, g)) {
+    rc = skyline_raise(S, g->a, g->b, g->rise) ? skyline_dfs(S, lo, hi) : SEARCH_FAIL;
+    if (rc != SEARCH_FOUND)
+      search_undo_to(S, stack_mark, trail_mark);
+  }
+  return rc;
+}
+
+/* Searches placements of the unplaced buffers live in sections [lo, hi),
+ * through the dead-end memo. */
+static int skyline_dfs(search_t *S, int lo, int hi) {
+  valley_t g;
+  if (!valley_pick(S, lo, hi, &g))
+    return SEARCH_FOUND;
+  if (search_out_of_budget(S))
+    return SEARCH_STOPPED;
+  uint64_t key[2];
+  if (S->deadends) {
+    search_state_key(S, search_mix64((uint64_t)lo << 32 | (uint64_t)hi), key);
+    if (search_deadends_has(S->deadends, key))
+      return SEARCH_FAIL;
+  }
+  int rc = skyline_node(S, lo, hi, &g);
+  if (rc == SEARCH_FAIL && S->deadends)
+    search_deadends_add(S->deadends, key);
+  return rc;
+}
+
+int search_skyline_run(search_t *S) {
+  return search_root_holds(S) ? skyline_dfs(S, 0, S->n_sections) : SEARCH_FAIL;
+}
