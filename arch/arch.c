@@ -53,8 +53,8 @@
  * files that add restrictions): ~20 GMAC/s int8 on a few cores, ~10 G
  * elements/s, 20 us to hand an op over. Targets set their own. */
 #define HOST_CPU_VPU                                                                               \
-  .cpu_ns_per_element = 0.1, .cpu_ns_per_mac = 0.05, .cpu_launch_us = 20.0,                      \
-  .rules = {.npu_ops = ARCH_OP_CLASSES_ALL }
+  .cpu_ns_per_element = 0.1, .cpu_ns_per_mac = 0.05, .cpu_launch_us = 20.0,                        \
+  .rules = {.npu_ops = ARCH_OP_CLASSES_ALL}
 
 static const arch_t preset_vpu20 = {
     .name = "vpu20",

@@ -32,18 +32,18 @@ typedef struct {
 /* Calibrated constants of the analytic cost model, per arch (cost/ reads
  * them; arch files may override them). */
 typedef struct {
-  double conv_efficiency;            /* fraction of peak MACs a large dense conv reaches */
-  double dw_macs_per_cycle_u8;       /* depthwise conv, per DPU */
+  double conv_efficiency;      /* fraction of peak MACs a large dense conv reaches */
+  double dw_macs_per_cycle_u8; /* depthwise conv, per DPU */
   double dw_macs_per_cycle_fp16;
-  double pool_elems_per_cycle;       /* output elements x kernel area per cycle */
-  double eltwise_elems_per_cycle;    /* output elements per cycle */
-  int32_t workload_overhead_cycles;  /* fixed cost per DPU workload */
-  int32_t dw_channel_align_bytes;    /* depthwise/pool channels pad to this many bytes (32 on
-                                        NPU2.7: 16 u8 channels cost like 32) */
+  double pool_elems_per_cycle;            /* output elements x kernel area per cycle */
+  double eltwise_elems_per_cycle;         /* output elements per cycle */
+  int32_t workload_overhead_cycles;       /* fixed cost per DPU workload */
+  int32_t dw_channel_align_bytes;         /* depthwise/pool channels pad to this many bytes (32 on
+                                             NPU2.7: 16 u8 channels cost like 32) */
   double mode_efficiency[ARCH_MPE_COUNT]; /* relative throughput per MPE mode (1 = full) */
-  double shave_launch_us;            /* fixed cost per SHAVE kernel */
-  double shave_bytes_per_cycle;      /* per SHAVE, simple kernels (ReLU-like) */
-  double shave_complex_factor;       /* slowdown of transcendental kernels (Sigmoid, GELU, ...) */
+  double shave_launch_us;                 /* fixed cost per SHAVE kernel */
+  double shave_bytes_per_cycle;           /* per SHAVE, simple kernels (ReLU-like) */
+  double shave_complex_factor; /* slowdown of transcendental kernels (Sigmoid, GELU, ...) */
 } arch_cost_params_t;
 
 #define ARCH_NAME_MAX 32
@@ -139,20 +139,20 @@ typedef struct {
 
 typedef struct {
   char name[ARCH_NAME_MAX];
-  int32_t tiles;               /* clusters */
+  int32_t tiles; /* clusters */
   int32_t dpus_per_tile;
   int32_t macs_per_cycle_int8; /* per DPU; fp16 runs at half */
   double dpu_clock_mhz;
   int64_t cmx_bytes;           /* physical CMX per tile */
   int64_t cmx_workspace_bytes; /* usable per tile: the budget --cmx sets */
   int32_t dma_ports;
-  double ddr_bandwidth_gbps;     /* 1e9 bytes/s, shared by all ports */
-  double cmx_dma_bandwidth_gbps; /* CMX-to-CMX, per port */
-  double dma_latency_ns;         /* DDR paths */
-  double cmx_dma_latency_ns;     /* CMX-to-CMX */
-  int32_t barriers;      /* physical barriers */
-  int32_t barrier_slots; /* producer and consumer slots per barrier */
-  int32_t shaves;        /* SHAVE cores available to the network */
+  double ddr_bandwidth_gbps;                 /* 1e9 bytes/s, shared by all ports */
+  double cmx_dma_bandwidth_gbps;             /* CMX-to-CMX, per port */
+  double dma_latency_ns;                     /* DDR paths */
+  double cmx_dma_latency_ns;                 /* CMX-to-CMX */
+  int32_t barriers;                          /* physical barriers */
+  int32_t barrier_slots;                     /* producer and consumer slots per barrier */
+  int32_t shaves;                            /* SHAVE cores available to the network */
   arch_mpe_mode_t mpe_modes[ARCH_MPE_COUNT]; /* modes this DPU supports */
   int32_t n_mpe_modes;
   int32_t channel_align; /* channels pad up to a multiple of this (16) */
@@ -206,10 +206,10 @@ void arch_cond_format(const arch_cond_t *c, char *buf, size_t len);
 
 /* One rule an op breaks (a restriction) or misses (a tip). */
 typedef struct {
-  int op;                  /* graph op index */
-  int rule;                /* index in arch->rules.rules, or one of ARCH_FINDING_* */
+  int op;   /* graph op index */
+  int rule; /* index in arch->rules.rules, or one of ARCH_FINDING_* */
   arch_rule_kind_t kind;
-  char detail[256];        /* the off-limit parameters and what is allowed */
+  char detail[256]; /* the off-limit parameters and what is allowed */
 } arch_finding_t;
 
 #define ARCH_FINDING_UNSUPPORTED_OP (-1) /* op class not in the supported-op list */
@@ -227,9 +227,9 @@ typedef enum {
 /* A whole graph checked against a target. */
 typedef struct {
   int n_ops;
-  bool *on_cpu;         /* per op */
-  arch_place_t *place;  /* per op */
-  int32_t *transfers;   /* per fallback op: tensors crossing NPU<->CPU through DDR there */
+  bool *on_cpu;             /* per op */
+  arch_place_t *place;      /* per op */
+  int32_t *transfers;       /* per fallback op: tensors crossing NPU<->CPU through DDR there */
   arch_finding_t *findings; /* restrictions first (op order), then tips */
   int n_findings, cap_findings;
   bool *rule_unchecked; /* per rule: needs data the IR does not carry (quantisation, ...) */

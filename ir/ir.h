@@ -73,15 +73,15 @@ typedef struct {
   int32_t pad_top, pad_bottom, pad_left, pad_right;
   int32_t dilation_h, dilation_w;
   int32_t groups;
-  int32_t out_channels;                /* conv, transpose conv, fully connected */
-  int32_t output_pad_h, output_pad_w;  /* transpose conv */
-  bool has_bias;                       /* conv, transpose conv, fully connected */
-  float alpha;                         /* LeakyReLU slope, HardSigmoid alpha */
-  float clamp_min, clamp_max;          /* Clamp */
-  ir_upsample_mode_t upsample_mode;    /* Upsample */
-  int32_t scale;                       /* Upsample factor, DepthToSpace block */
-  ir_shape_t reshape_to;               /* Reshape (-1 in one dim: inferred) */
-  int32_t perm[4];                     /* Transpose, over NCHW */
+  int32_t out_channels;               /* conv, transpose conv, fully connected */
+  int32_t output_pad_h, output_pad_w; /* transpose conv */
+  bool has_bias;                      /* conv, transpose conv, fully connected */
+  float alpha;                        /* LeakyReLU slope, HardSigmoid alpha */
+  float clamp_min, clamp_max;         /* Clamp */
+  ir_upsample_mode_t upsample_mode;   /* Upsample */
+  int32_t scale;                      /* Upsample factor, DepthToSpace block */
+  ir_shape_t reshape_to;              /* Reshape (-1 in one dim: inferred) */
+  int32_t perm[4];                    /* Transpose, over NCHW */
 } ir_attrs_t;
 
 typedef struct {

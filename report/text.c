@@ -124,8 +124,7 @@ static void print_totals(const report_input_t *in, FILE *out) {
   fprintf(out, "  spill_bytes      %lld\n", (long long)plan->spill_bytes);
   fprintf(out, "  ddr_bytes        %lld\n", (long long)plan->ddr_bytes);
   fprintf(out, "  peak_cmx_bytes   %lld (per tile%s)\n",
-          (long long)report_peak_cmx_bytes(in->chosen),
-          in->chosen->alloc ? ", allocated" : "");
+          (long long)report_peak_cmx_bytes(in->chosen), in->chosen->alloc ? ", allocated" : "");
   if (in->chosen->alloc)
     fprintf(out, "  plan_peak_cmx    %lld (the plan model's sum of bytes per step)\n",
             (long long)plan->peak_cmx_bytes);

@@ -10,8 +10,12 @@
 static int build_conv(ir_graph_t *g, int kernel, int channels, int size) {
   ir_graph_init(g, "t");
   int x = ir_graph_add_input(g, "x", (ir_shape_t){1, channels, size, size}, IR_DTYPE_U8);
-  ir_attrs_t a = {.kernel_h = kernel, .kernel_w = kernel, .out_channels = channels,
-                  .pad_top = kernel / 2, .pad_bottom = kernel / 2, .pad_left = kernel / 2,
+  ir_attrs_t a = {.kernel_h = kernel,
+                  .kernel_w = kernel,
+                  .out_channels = channels,
+                  .pad_top = kernel / 2,
+                  .pad_bottom = kernel / 2,
+                  .pad_left = kernel / 2,
                   .pad_right = kernel / 2};
   int y = ir_graph_add_op(g, "conv", IR_OP_CONV, &a, &x, 1);
   ir_graph_mark_output(g, y);
@@ -35,9 +39,9 @@ Test(tiling, footprints_match_the_strategy_table_for_two_clusters) {
   ir_graph_t g;
   build_conv(&g, 1, 64, 32);
   arch_t arch = arch_with_tiles(2);
-  cr_expect_eq(footprint(&arch, &g, STRAT_SOH), 32768 + 32768 + 5120);       /* in/2+out/2+w */
-  cr_expect_eq(footprint(&arch, &g, STRAT_SOK), 65536 + 2560 + 65536);       /* in+w/2+out */
-  cr_expect_eq(footprint(&arch, &g, STRAT_HKSWITCH), 32768 + 5120 + 65536);  /* in/2+w+out */
+  cr_expect_eq(footprint(&arch, &g, STRAT_SOH), 32768 + 32768 + 5120);        /* in/2+out/2+w */
+  cr_expect_eq(footprint(&arch, &g, STRAT_SOK), 65536 + 2560 + 65536);        /* in+w/2+out */
+  cr_expect_eq(footprint(&arch, &g, STRAT_HKSWITCH), 32768 + 5120 + 65536);   /* in/2+w+out */
   cr_expect_eq(footprint(&arch, &g, STRAT_CLUSTERING), 65536 + 5120 + 65536); /* in+w+out */
   ir_graph_free(&g);
 }
@@ -115,8 +119,8 @@ Test(tiling, an_impossible_budget_names_the_layer) {
 
 Test(tiling, distributions_follow_the_compatibility_rules) {
   /* DESIGN.md: SOH->SOH, SOK->SOK, SOH->HKSwitch, HKSwitch->SOK, Clustering<->SOK */
-  tiling_strategy_t ok[][2] = {{STRAT_SOH, STRAT_SOH},       {STRAT_SOK, STRAT_SOK},
-                               {STRAT_SOH, STRAT_HKSWITCH},  {STRAT_HKSWITCH, STRAT_SOK},
+  tiling_strategy_t ok[][2] = {{STRAT_SOH, STRAT_SOH},        {STRAT_SOK, STRAT_SOK},
+                               {STRAT_SOH, STRAT_HKSWITCH},   {STRAT_HKSWITCH, STRAT_SOK},
                                {STRAT_CLUSTERING, STRAT_SOK}, {STRAT_SOK, STRAT_CLUSTERING}};
   for (int i = 0; i < 6; i++)
     cr_expect(tiling_dist_compatible(tiling_output_dist(ok[i][0]), tiling_input_dist(ok[i][1])),
@@ -124,6 +128,6 @@ Test(tiling, distributions_follow_the_compatibility_rules) {
   /* SOH's segmented output cannot feed a layer that needs the whole tensor */
   cr_expect_not(
       tiling_dist_compatible(tiling_output_dist(STRAT_SOH), tiling_input_dist(STRAT_SOK)));
-  cr_expect_not(tiling_dist_compatible(tiling_output_dist(STRAT_SOH),
-                                       tiling_input_dist(STRAT_CLUSTERING)));
+  cr_expect_not(
+      tiling_dist_compatible(tiling_output_dist(STRAT_SOH), tiling_input_dist(STRAT_CLUSTERING)));
 }

@@ -117,8 +117,8 @@ static int allocate_runs(const pipeline_options_t *o, pipeline_t *p, sched_diag_
   for (int i = 0; i < p->n_runs; i++) {
     if (p->runs[i].status != SCHED_OK)
       continue;
-    int rc = schedule_alloc_plan(&p->problem, &p->plans[i], &o->schedule, &o->alloc,
-                                 &p->allocs[i], diag);
+    int rc = schedule_alloc_plan(&p->problem, &p->plans[i], &o->schedule, &o->alloc, &p->allocs[i],
+                                 diag);
     if (rc != SCHED_OK)
       return rc;
     p->runs[i].alloc = &p->allocs[i];

@@ -25,8 +25,8 @@ typedef struct {
   const char *lp_path;       /* ilp: write the model here, or NULL */
   const char *strategy_file; /* force layers' strategies, or NULL */
   ir_onnx_options_t onnx;
-  const char *dump_ir;        /* write the loaded network (before fusion) as JSON IR, or NULL */
-  schedule_params_t schedule; /* prefetch depth, barrier count (schedule/schedule.h) */
+  const char *dump_ir;           /* write the loaded network (before fusion) as JSON IR, or NULL */
+  schedule_params_t schedule;    /* prefetch depth, barrier count (schedule/schedule.h) */
   schedule_alloc_params_t alloc; /* CMX allocation: allocator, time limit, repairs */
 } pipeline_options_t;
 
