@@ -34,6 +34,20 @@ memalloc_params_t memalloc_params_default(void) {
   };
 }
 
+/* Indexed by memalloc_search_engine_t. */
+static const char *const engine_names[] = {"portfolio", "offset", "skyline"};
+
+bool memalloc_engine_find(const char *name, memalloc_search_engine_t *engine) {
+  for (int k = 0; k < SCHED_ARRAY_LEN(engine_names); k++)
+    if (strcmp(name, engine_names[k]) == 0) {
+      *engine = (memalloc_search_engine_t)k;
+      return true;
+    }
+  return false;
+}
+
+const char *memalloc_engine_name(memalloc_search_engine_t engine) { return engine_names[engine]; }
+
 const memalloc_allocator_t *memalloc_allocators(void) { return table; }
 
 const memalloc_allocator_t *memalloc_allocator_find(const char *name) {

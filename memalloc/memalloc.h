@@ -232,6 +232,10 @@ void memalloc_generate_network(memalloc_problem_t *p, int n, uint64_t seed);
 /* ---- memalloc.c: the allocator table and the entry point ---- */
 
 memalloc_params_t memalloc_params_default(void);
+/* The search engine called name ("portfolio", "offset", "skyline"); false
+ * when there is none. */
+bool memalloc_engine_find(const char *name, memalloc_search_engine_t *engine);
+const char *memalloc_engine_name(memalloc_search_engine_t engine);
 /* The table, terminated by a row with name NULL. */
 const memalloc_allocator_t *memalloc_allocators(void);
 /* The allocator called name, or NULL. */

@@ -613,6 +613,9 @@ Test(memalloc, command_exit_codes_say_fit_none_or_bad_input, .init = cr_redirect
   cr_assert_eq(memalloc_cmd(DATA "missing.csv", "1KB", NULL, NULL), CLI_EXIT_INPUT);
   cr_assert_eq(memalloc_cmd(DATA "chain.csv", "1XB", NULL, NULL), CLI_EXIT_INPUT);
   cr_assert_eq(memalloc_cmd(DATA "chain.csv", "8", "--allocator", "serch"), CLI_EXIT_INPUT);
+  cr_assert_eq(memalloc_cmd(DATA "chain.csv", "8", "--engine", "skyline"), CLI_EXIT_OK);
+  cr_assert_eq(memalloc_cmd(DATA "chain.csv", "7", "--engine", "offset"), CLI_EXIT_NO);
+  cr_assert_eq(memalloc_cmd(DATA "chain.csv", "8", "--engine", "skyln"), CLI_EXIT_INPUT);
 }
 
 /* A group that splits again once its long buffer is placed (A and B apart

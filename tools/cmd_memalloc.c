@@ -158,14 +158,8 @@ static int parse_number(const char *flag, const char *text, double lo, double hi
 }
 
 static int parse_engine(const char *name, memalloc_params_t *prm) {
-  static const char *const names[] = {"portfolio", "offset", "skyline"};
-  static const memalloc_search_engine_t engines[] = {
-      MEMALLOC_ENGINE_PORTFOLIO, MEMALLOC_ENGINE_OFFSET, MEMALLOC_ENGINE_SKYLINE};
-  for (int i = 0; i < SCHED_ARRAY_LEN(names); i++)
-    if (strcmp(name, names[i]) == 0) {
-      prm->engine = engines[i];
-      return CLI_EXIT_OK;
-    }
+  if (memalloc_engine_find(name, &prm->engine))
+    return CLI_EXIT_OK;
   return cli_error("memalloc: unknown engine '%s' (offset, skyline or portfolio)", name);
 }
 

@@ -172,16 +172,6 @@ static void run_zoo(const memalloc_params_t *prm) {
   memalloc_problem_free(&all);
 }
 
-static bool parse_engine(const char *name, memalloc_search_engine_t *engine) {
-  const char *const names[] = {"portfolio", "offset", "skyline"};
-  for (int k = 0; k < 3; k++)
-    if (strcmp(name, names[k]) == 0) {
-      *engine = (memalloc_search_engine_t)k;
-      return true;
-    }
-  return false;
-}
-
 int main(int argc, char **argv) {
   int seeds = 5, sizes[8] = {100, 500, 2000}, n_sizes = 3;
   memalloc_params_t prm = memalloc_params_default();
@@ -195,7 +185,7 @@ int main(int argc, char **argv) {
       n_sizes = 0;
       for (char *t = strtok(argv[i + 1], ","); t && n_sizes < 8; t = strtok(NULL, ","))
         sizes[n_sizes++] = atoi(t);
-    } else if (strcmp(argv[i], "--engine") == 0 && parse_engine(argv[i + 1], &prm.engine)) {
+    } else if (strcmp(argv[i], "--engine") == 0 && memalloc_engine_find(argv[i + 1], &prm.engine)) {
     } else {
       fprintf(stderr, "usage: bench_memalloc [--seeds N] [--time-limit SEC] [--sizes A,B] "
                       "[--engine offset|skyline|portfolio]\n");
@@ -205,7 +195,7 @@ int main(int argc, char **argv) {
   if (seeds < 1)
     seeds = 1;
   printf("# memalloc benchmark: %d seeds per row, search time limit %g s, engine %s\n", seeds,
-         prm.time_limit_s, (const char *[]){"portfolio", "offset", "skyline"}[prm.engine]);
+         prm.time_limit_s, memalloc_engine_name(prm.engine));
   printf("%-8s %5s  %4s  %-12s %9s %5s %5s  %10s %10s\n", "family", "n", "cap", "allocator", "fit",
          "infea", "limit", "mean_ms", "max_ms");
   const double factors[] = {1.00, 1.02, 1.05};
