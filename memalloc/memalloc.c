@@ -28,6 +28,8 @@ memalloc_params_t memalloc_params_default(void) {
       .dynamic_ordering = true,
       .hole_dominance = true,
       .deadend_memo = true,
+      .backjumping = true,
+      .load_bound = true,
       .engine = MEMALLOC_ENGINE_PORTFOLIO,
       .warm_start = true,
       .restarts = true,

@@ -116,6 +116,15 @@ typedef struct {
   /* search: a state (floors and placed buffers, plus the offset engine's
    * last move) that was proved to fail is not searched again (true) */
   bool deadend_memo;
+  /* search (skyline): a failure that involves none of the sections a node
+   * branched on fails that node too, without trying its other branches
+   * (conflict-directed backjumping) (true) */
+  bool backjumping;
+  /* search (skyline): in each section, the unplaced buffers held above a
+   * level y by a floor over their span must fit above y, for every y (the
+   * section bound at y = the section's floor); costs a sort per section a
+   * move can affect (true) */
+  bool load_bound;
   memalloc_search_engine_t engine; /* search (MEMALLOC_ENGINE_PORTFOLIO) */
   /* search: first try greedy-size's layout pushed down; return it when it
    * fits, so the search fits whatever greedy-size fits (true) */

@@ -127,6 +127,28 @@ static void search_starts_build(search_t *S) {
   free(fill);
 }
 
+/* Buffers live in each section, CSR, local order. */
+static void search_live_build(search_t *S) {
+  int ns = S->n_sections;
+  S->live_first = sched_xcalloc((size_t)ns + 2, sizeof *S->live_first);
+  for (int i = 0; i < S->n; i++)
+    for (int s = S->span_lo[i]; s < S->span_hi[i]; s++)
+      S->live_first[s + 1]++;
+  int most = 0;
+  for (int s = 0; s < ns; s++) {
+    most = SCHED_MAX(most, S->live_first[s + 1]);
+    S->live_first[s + 1] += S->live_first[s];
+  }
+  S->live = sched_xmalloc((size_t)(S->live_first[ns] + 1) * sizeof *S->live);
+  int *fill = sched_xmalloc((size_t)(ns + 1) * sizeof *fill);
+  memcpy(fill, S->live_first, (size_t)(ns + 1) * sizeof *fill);
+  for (int i = 0; i < S->n; i++)
+    for (int s = S->span_lo[i]; s < S->span_hi[i]; s++)
+      S->live[fill[s]++] = i;
+  free(fill);
+  S->loads = sched_xmalloc((size_t)(most + 1) * sizeof *S->loads);
+}
+
 static void search_buffers_copy(search_t *S, const memalloc_problem_t *p) {
   size_t n1 = (size_t)S->n + 1;
   S->size = sched_xmalloc(n1 * sizeof *S->size);
@@ -164,6 +186,10 @@ static void search_state_alloc(search_t *S) {
   S->waiting = sched_xmalloc(n1 * sizeof *S->waiting);
   S->sec_min = sched_xmalloc(ns1 * sizeof *S->sec_min);
   S->sec_group = sched_xmalloc(ns1 * sizeof *S->sec_group);
+  S->sec_cover = sched_xmalloc(ns1 * sizeof *S->sec_cover);
+  S->lowest = sched_xmalloc(n1 * sizeof *S->lowest);
+  S->lowest_at = sched_xmalloc(n1 * sizeof *S->lowest_at);
+  S->lowest_epoch = sched_xcalloc(n1, sizeof *S->lowest_epoch);
   S->last_offset = -1;
   S->last_index = -1;
 }
@@ -177,14 +203,17 @@ void search_init(search_t *S, const memalloc_problem_t *p, const int *ids, int n
   search_sections_build(S, p);
   search_shapes_build(S, p);
   search_starts_build(S);
+  search_live_build(S);
   search_state_alloc(S);
 }
 
 void search_free(search_t *S) {
-  void *owned[] = {S->size,    S->align,     S->span_lo,  S->span_hi, S->twin_prev, S->start_first,
-                   S->starts,  S->adj_start, S->adj,      S->floor,   S->rem_bytes, S->rem_count,
-                   S->placed,  S->offset,    S->trail,    S->stack,   S->zobrist,   S->max_floor,
-                   S->waiting, S->sec_min,   S->sec_group};
+  void *owned[] = {S->size,        S->align,     S->span_lo,     S->span_hi, S->twin_prev,
+                   S->start_first, S->starts,    S->adj_start,   S->adj,     S->floor,
+                   S->rem_bytes,   S->rem_count, S->placed,      S->offset,  S->trail,
+                   S->stack,       S->zobrist,   S->max_floor,   S->waiting, S->sec_min,
+                   S->sec_group,   S->sec_cover, S->live_first,  S->live,    S->lowest,
+                   S->lowest_at,   S->loads,     S->lowest_epoch};
   for (int k = 0; k < SCHED_ARRAY_LEN(owned); k++)
     free(owned[k]);
 }
@@ -212,41 +241,46 @@ void search_state_key(const search_t *S, uint64_t salt, uint64_t key[2]) {
 
 static int64_t deadends_slot(const search_deadends_t *D, const uint64_t key[2]) {
   int64_t i = (int64_t)(key[0] & (uint64_t)(D->cap - 1));
-  while ((D->keys[2 * i] || D->keys[2 * i + 1]) &&
-         (D->keys[2 * i] != key[0] || D->keys[2 * i + 1] != key[1]))
+  while ((D->keys[3 * i] || D->keys[3 * i + 1]) &&
+         (D->keys[3 * i] != key[0] || D->keys[3 * i + 1] != key[1]))
     i = (i + 1) & (D->cap - 1);
   return i;
 }
 
-bool search_deadends_has(const search_deadends_t *D, const uint64_t key[2]) {
+bool search_deadends_has(const search_deadends_t *D, const uint64_t key[2], uint64_t *note) {
   if (!D->cap)
     return false;
   int64_t i = deadends_slot(D, key);
-  return D->keys[2 * i] == key[0] && D->keys[2 * i + 1] == key[1];
+  if (D->keys[3 * i] != key[0] || D->keys[3 * i + 1] != key[1])
+    return false;
+  if (note)
+    *note = D->keys[3 * i + 2];
+  return true;
 }
 
-/* The table stops growing at this many slots (32 MiB); beyond it, new
+/* The table stops growing at this many slots (48 MiB); beyond it, new
  * states are not recorded (the memo only prunes, so nothing is lost). */
 #define DEADENDS_MAX_SLOTS (INT64_C(1) << 21)
 
-void search_deadends_add(search_deadends_t *D, const uint64_t key[2]) {
+void search_deadends_add(search_deadends_t *D, const uint64_t key[2], uint64_t note) {
   if (2 * (D->count + 1) > D->cap) {
     if (D->cap >= DEADENDS_MAX_SLOTS)
       return;
     int64_t cap = D->cap ? 2 * D->cap : 4096;
-    search_deadends_t big = {sched_xcalloc((size_t)(2 * cap), sizeof *big.keys), cap, 0};
+    search_deadends_t big = {sched_xcalloc((size_t)(3 * cap), sizeof *big.keys), cap, 0};
     for (int64_t i = 0; i < D->cap; i++)
-      if (D->keys[2 * i] || D->keys[2 * i + 1])
-        search_deadends_add(&big, &D->keys[2 * i]);
+      if (D->keys[3 * i] || D->keys[3 * i + 1])
+        search_deadends_add(&big, &D->keys[3 * i], D->keys[3 * i + 2]);
     free(D->keys);
     *D = big;
   }
   int64_t i = deadends_slot(D, key);
-  if (D->keys[2 * i] != key[0] || D->keys[2 * i + 1] != key[1]) {
-    D->keys[2 * i] = key[0];
-    D->keys[2 * i + 1] = key[1];
+  if (D->keys[3 * i] != key[0] || D->keys[3 * i + 1] != key[1]) {
+    D->keys[3 * i] = key[0];
+    D->keys[3 * i + 1] = key[1];
     D->count++;
   }
+  D->keys[3 * i + 2] = note;
 }
 
 /* ---- moves and their undo ---- */

@@ -24,11 +24,19 @@ typedef struct {
   int64_t floor;
 } search_trail_t;
 
+/* An unplaced buffer as the skyline's section load bound sees it: the
+ * lowest offset it can still take, where that comes from, its size. */
+typedef struct search_load {
+  int64_t lowest, size;
+  int at;
+} search_load_t;
+
 /* States proved to fail: a hash set of 128-bit state keys. A key covers all
  * that the search below a node depends on, so a state met again fails
  * again. Shared by the rounds of one group. */
 typedef struct {
-  uint64_t *keys; /* 2 words per slot; (0, 0) marks an empty slot */
+  uint64_t *keys; /* 3 words per slot: the key ((0, 0) marks an empty
+                     slot), then a note the engine keeps with it */
   int64_t cap, count;
 } search_deadends_t;
 
@@ -60,7 +68,18 @@ typedef struct {
   int64_t *max_floor; /* per buffer: max floor over its span */
   int64_t *sec_min;   /* per section: lowest offset an unplaced buffer can take */
   int *sec_group, *waiting;
-  int64_t last_offset; /* of the buffer placed last (-1 at the root) */
+  /* the skyline engine's last failure depends on sections [conflict_lo,
+   * conflict_hi) only (their floors and which of their buffers are placed) */
+  int conflict_lo, conflict_hi;
+  int64_t *sec_cover;     /* per section: scratch */
+  int *live_first, *live; /* buffers live in each section, CSR */
+  int64_t *lowest;        /* per buffer: highest floor over its span */
+  int *lowest_at;         /* per buffer: a section with that floor */
+  int64_t *lowest_epoch;  /* per buffer: when lowest was computed */
+  int64_t load_epoch;
+  int moved_lo, moved_hi; /* sections the last move changed */
+  search_load_t *loads;   /* scratch: one section's unplaced buffers */
+  int64_t last_offset;    /* of the buffer placed last (-1 at the root) */
   int last_index;
   /* limits, shared with the caller */
   const memalloc_params_t *prm;
@@ -90,8 +109,8 @@ bool search_root_holds(const search_t *S);
 /* The dead-end memo: the key of the current state plus `salt` (whatever
  * else the engine's search below depends on). */
 void search_state_key(const search_t *S, uint64_t salt, uint64_t key[2]);
-bool search_deadends_has(const search_deadends_t *D, const uint64_t key[2]);
-void search_deadends_add(search_deadends_t *D, const uint64_t key[2]);
+bool search_deadends_has(const search_deadends_t *D, const uint64_t key[2], uint64_t *note);
+void search_deadends_add(search_deadends_t *D, const uint64_t key[2], uint64_t note);
 uint64_t search_mix64(uint64_t z);
 
 /* The engines: search every unplaced buffer of the group. */

@@ -249,12 +249,12 @@ static int search_dfs(search_t *S, const int *set, int n) {
                     search_mix64((uint64_t)S->last_offset * 31 + (uint64_t)(last_id + 1)) ^
                     search_mix64(UINT64_C(0x6f66667365740000) + (uint64_t)S->rule);
     search_state_key(S, salt, key);
-    if (search_deadends_has(S->deadends, key))
+    if (search_deadends_has(S->deadends, key, NULL))
       return SEARCH_FAIL;
   }
   int rc = search_node(S, set, n, lo, hi);
   if (rc == SEARCH_FAIL && S->deadends)
-    search_deadends_add(S->deadends, key);
+    search_deadends_add(S->deadends, key, 0);
   return rc;
 }
 

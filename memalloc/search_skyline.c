@@ -30,7 +30,18 @@
  *    also end at its right end; off: the lowest valley, static preorder;
  *  - deadend_memo: a state (floors, placed buffers) that failed once is not
  *    searched again; different stacking orders of the same buffers reach
- *    the same state.
+ *    the same state;
+ *  - backjumping: a failure records the sections it depends on (see
+ *    "conflicts" below); a node whose branch failed for sections outside
+ *    its valley fails at once, so the search leaves a region it cannot fill
+ *    for the move that made it so, not for the last unrelated choice;
+ *  - load_bound: per section, the buffers a floor over their span holds
+ *    above a level must fit above it, at every level (the section bound is
+ *    the level of the section's own floor).
+ * With section_bound, a valley whose sections cannot be filled up to its
+ * rise by the buffers inside it plus the waste the bound allows is a dead
+ * end and is taken at once. Backjumping is Prosser's conflict-directed
+ * backjumping with a section interval as the conflict; no code taken.
  * The skyline view comes from perfect rectangle packing; no code taken. */
 #include "memalloc/search_internal.h"
 
@@ -42,6 +53,7 @@ typedef struct {
   int a, b;
   int64_t floor, left, rise;
   int branches;
+  bool dead; /* cannot be filled up to its rise */
 } valley_t;
 
 /* A candidate of one node with its ordering keys. */
@@ -78,6 +90,28 @@ static bool valley_fits(const search_t *S, const valley_t *g, int u) {
     return false;
   int64_t off = SCHED_ALIGN_UP(g->floor, S->align[u]);
   return off < g->rise && off <= S->capacity - S->size[u];
+}
+
+/* Whether valley g can be filled up to its rise: below the rise, a section
+ * of the valley holds only buffers inside the valley (one crossing its ends
+ * lies at or above a neighbour's floor) or waste, and the section bound
+ * limits the waste. Uses sec_cover as scratch. */
+static bool valley_coverable(const search_t *S, const valley_t *g) {
+  int64_t *cover = S->sec_cover;
+  for (int s = g->a; s < g->b; s++)
+    cover[s] = 0;
+  for (int s = g->a; s < g->b; s++)
+    for (int k = S->start_first[s]; k < S->start_first[s + 1]; k++) {
+      int u = S->starts[k];
+      if (S->placed[u] || S->span_hi[u] > g->b)
+        continue;
+      for (int t = S->span_lo[u]; t < S->span_hi[u]; t++)
+        cover[t] += S->size[u];
+    }
+  for (int s = g->a; s < g->b; s++)
+    if (S->rem_bytes[s] - cover[s] > S->capacity - g->rise)
+      return false;
+  return true;
 }
 
 /* Branches of valley g, counting no further than `stop`. */
@@ -129,6 +163,12 @@ static bool valley_pick(const search_t *S, int lo, int hi, valley_t *best) {
     a = g.b;
     if (!is_valley)
       continue;
+    if (S->prm->section_bound && !valley_coverable(S, &g)) {
+      g.branches = 0; /* a dead end: take it */
+      g.dead = true;
+      *best = g;
+      break;
+    }
     if (S->prm->dynamic_ordering)
       g.branches = valley_branches(S, &g, best->a < 0 ? INT32_MAX : best->branches + 1);
     if (valley_better(S, &g, best))
@@ -173,6 +213,29 @@ static bool skyline_bound_holds(const search_t *S, int b) {
 
 static int skyline_dfs(search_t *S, int lo, int hi);
 
+/* ---- conflicts: which sections a failure depends on ----
+ * A failed state records sections [conflict_lo, conflict_hi) such that any
+ * state agreeing with it there (same floors, same buffers live there
+ * placed) fails too. A node's moves touch only its valley's sections, so a
+ * branch whose conflict misses the valley fails every branch: the node
+ * fails with that conflict at once (backjumping). Otherwise the node's
+ * conflict is the hull of its branches' conflicts and its valley with both
+ * neighbours (what decided its branches). */
+
+static void conflict_set(search_t *S, int lo, int hi) {
+  S->conflict_lo = SCHED_MAX(lo, 0);
+  S->conflict_hi = SCHED_MIN(hi, S->n_sections);
+}
+
+/* Sections a valley's branches depend on: the valley and its neighbours. */
+static void conflict_set_valley(search_t *S, const valley_t *g) {
+  conflict_set(S, g->a - 1, g->b + 1);
+}
+
+static bool conflict_misses(const search_t *S, const valley_t *g) {
+  return S->conflict_hi <= g->a || S->conflict_lo >= g->b;
+}
+
 /* Decomposition: runs of sections separated by walls share no unplaced
  * buffer; each is searched on its own. Returns -2 when [lo, hi) is one. */
 static int skyline_split(search_t *S, int lo, int hi) {
@@ -200,10 +263,116 @@ static int skyline_split(search_t *S, int lo, int hi) {
 static int skyline_try(search_t *S, int lo, int hi, int u, const valley_t *g) {
   int64_t off = SCHED_ALIGN_UP(g->floor, S->align[u]);
   search_place(S, u, off);
+  S->moved_lo = g->a;
+  S->moved_hi = g->b;
   bool ok = skyline_bound_holds(S, u);
   if (ok && S->prm->canonical_order && S->one_alignment && S->span_lo[u] > g->a)
     ok = skyline_raise(S, g->a, S->span_lo[u], SCHED_MIN(g->left, off + S->size[u]));
-  return ok ? skyline_dfs(S, lo, hi) : SEARCH_FAIL;
+  if (!ok) {
+    conflict_set_valley(S, g);
+    return SEARCH_FAIL;
+  }
+  return skyline_dfs(S, lo, hi);
+}
+
+/* The last branch of valley g: raises it to its rise and searches on. */
+static int skyline_raise_valley(search_t *S, int lo, int hi, const valley_t *g) {
+  S->moved_lo = g->a;
+  S->moved_hi = g->b;
+  if (!skyline_raise(S, g->a, g->b, g->rise)) {
+    conflict_set_valley(S, g);
+    return SEARCH_FAIL;
+  }
+  return skyline_dfs(S, lo, hi);
+}
+
+static int load_cmp(const void *a, const void *b) {
+  const search_load_t *x = a, *y = b;
+  if (x->lowest != y->lowest)
+    return x->lowest > y->lowest ? -1 : 1;
+  return (x->at > y->at) - (x->at < y->at);
+}
+
+/* Buffer u's lowest offset (the highest floor over its span), computed
+ * once per node. */
+static void skyline_lowest(search_t *S, int u) {
+  if (S->lowest_epoch[u] == S->load_epoch)
+    return;
+  S->lowest_epoch[u] = S->load_epoch;
+  S->lowest[u] = -1;
+  for (int s = S->span_lo[u]; s < S->span_hi[u]; s++)
+    if (S->floor[s] > S->lowest[u]) {
+      S->lowest[u] = S->floor[s];
+      S->lowest_at[u] = s;
+    }
+  S->lowest[u] = SCHED_ALIGN_UP(S->lowest[u], S->align[u]);
+}
+
+/* Section s's load bound: for every level y, the unplaced buffers live in
+ * s that cannot go below y (a floor over their span is at least y) must
+ * fit between y and the capacity. At y = floor(s) this is the section
+ * bound; higher levels see a valley that its own buffers cannot fill. On a
+ * failure, sets the conflict: s and, per buffer counted, a section whose
+ * floor holds it up. */
+static bool skyline_load_holds(search_t *S, int s) {
+  int m = 0;
+  for (int k = S->live_first[s]; k < S->live_first[s + 1]; k++) {
+    int u = S->live[k];
+    if (!S->placed[u]) {
+      skyline_lowest(S, u);
+      S->loads[m++] = (search_load_t){S->lowest[u], S->size[u], S->lowest_at[u]};
+    }
+  }
+  for (int i = 1; i < m; i++) { /* insertion sort: a section holds few */
+    search_load_t x = S->loads[i];
+    int j = i;
+    for (; j > 0 && load_cmp(&S->loads[j - 1], &x) > 0; j--)
+      S->loads[j] = S->loads[j - 1];
+    S->loads[j] = x;
+  }
+  int64_t sum = 0;
+  int c_lo = s, c_hi = s + 1;
+  for (int k = 0; k < m; k++) {
+    sum += S->loads[k].size;
+    c_lo = SCHED_MIN(c_lo, S->loads[k].at);
+    c_hi = SCHED_MAX(c_hi, S->loads[k].at + 1);
+    bool level_ends = k + 1 == m || S->loads[k + 1].lowest != S->loads[k].lowest;
+    if (level_ends && sum > S->capacity - S->loads[k].lowest) {
+      conflict_set(S, c_lo, c_hi);
+      return false;
+    }
+  }
+  return true;
+}
+
+/* The load bound over the sections of [lo, hi) the last move can have
+ * changed: those of every unplaced buffer live where floors moved (all
+ * others held at the parent). */
+static bool skyline_loads_hold(search_t *S, int lo, int hi) {
+  S->load_epoch++;
+  int c_lo = SCHED_MAX(S->moved_lo, lo), c_hi = SCHED_MIN(S->moved_hi, hi);
+  for (int s = c_lo; s < SCHED_MIN(S->moved_hi, hi); s++)
+    for (int k = S->live_first[s]; k < S->live_first[s + 1]; k++) {
+      int u = S->live[k];
+      if (!S->placed[u]) {
+        c_lo = SCHED_MIN(c_lo, S->span_lo[u]);
+        c_hi = SCHED_MAX(c_hi, S->span_hi[u]);
+      }
+    }
+  for (int s = SCHED_MAX(c_lo, lo); s < SCHED_MIN(c_hi, hi); s++)
+    if (S->rem_count[s] > 0 && !skyline_load_holds(S, s))
+      return false;
+  return true;
+}
+
+/* After a failed branch of valley g: true when the node fails at once
+ * (backjump); else widens the node's conflict [*c_lo, *c_hi). */
+static bool skyline_branch_failed(search_t *S, const valley_t *g, int *c_lo, int *c_hi) {
+  if (S->prm->backjumping && conflict_misses(S, g))
+    return true;
+  *c_lo = SCHED_MIN(*c_lo, S->conflict_lo);
+  *c_hi = SCHED_MAX(*c_hi, S->conflict_hi);
+  return false;
 }
 
 /* One node: decomposition, then each candidate of the valley, then the
@@ -214,20 +383,29 @@ static int skyline_node(search_t *S, int lo, int hi, const valley_t *g) {
     if (rc != -2)
       return rc;
   }
+  conflict_set_valley(S, g);
+  if (g->dead)
+    return SEARCH_FAIL;
   cand_t *cands = sched_xmalloc((size_t)(S->n + 1) * sizeof *cands);
   int n_cands = valley_candidates(S, g, cands);
   int stack_mark = S->stack_top, trail_mark = S->trail_top, rc = SEARCH_FAIL;
-  for (int k = 0; k < n_cands && rc == SEARCH_FAIL; k++) {
+  int c_lo = S->conflict_lo, c_hi = S->conflict_hi;
+  bool jumped = false;
+  for (int k = 0; k < n_cands && rc == SEARCH_FAIL && !jumped; k++) {
     rc = skyline_try(S, lo, hi, cands[k].index, g);
     if (rc != SEARCH_FOUND)
       search_undo_to(S, stack_mark, trail_mark);
+    jumped = rc == SEARCH_FAIL && skyline_branch_failed(S, g, &c_lo, &c_hi);
   }
   free(cands);
-  if (rc == SEARCH_FAIL && valley_raise_ok(S, g)) {
-    rc = skyline_raise(S, g->a, g->b, g->rise) ? skyline_dfs(S, lo, hi) : SEARCH_FAIL;
+  if (rc == SEARCH_FAIL && !jumped && valley_raise_ok(S, g)) {
+    rc = skyline_raise_valley(S, lo, hi, g);
     if (rc != SEARCH_FOUND)
       search_undo_to(S, stack_mark, trail_mark);
+    jumped = rc == SEARCH_FAIL && skyline_branch_failed(S, g, &c_lo, &c_hi);
   }
+  if (rc == SEARCH_FAIL && !jumped)
+    conflict_set(S, c_lo, c_hi);
   return rc;
 }
 
@@ -239,18 +417,26 @@ static int skyline_dfs(search_t *S, int lo, int hi) {
     return SEARCH_FOUND;
   if (search_out_of_budget(S))
     return SEARCH_STOPPED;
+  if (S->prm->load_bound && !skyline_loads_hold(S, lo, hi))
+    return SEARCH_FAIL;
   uint64_t key[2];
   if (S->deadends) {
     search_state_key(S, search_mix64((uint64_t)lo << 32 | (uint64_t)hi), key);
-    if (search_deadends_has(S->deadends, key))
+    uint64_t note;
+    if (search_deadends_has(S->deadends, key, &note)) {
+      conflict_set(S, (int)(note >> 32), (int)(note & UINT32_MAX));
       return SEARCH_FAIL;
+    }
   }
   int rc = skyline_node(S, lo, hi, &g);
   if (rc == SEARCH_FAIL && S->deadends)
-    search_deadends_add(S->deadends, key);
+    search_deadends_add(S->deadends, key,
+                        (uint64_t)S->conflict_lo << 32 | (uint64_t)S->conflict_hi);
   return rc;
 }
 
 int search_skyline_run(search_t *S) {
+  S->moved_lo = 0;
+  S->moved_hi = S->n_sections;
   return search_root_holds(S) ? skyline_dfs(S, 0, S->n_sections) : SEARCH_FAIL;
 }

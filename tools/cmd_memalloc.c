@@ -39,6 +39,9 @@ static const char memalloc_usage[] =
     "  --no-dynamic-decomposition do not split the remaining buffers during search\n"
     "  --no-dynamic-ordering      try candidates in static preorder only\n"
     "  --no-deadend-memo          search again states already proved to fail\n"
+    "  --no-backjumping           (skyline) try every branch of a node whose failure lies "
+    "elsewhere\n"
+    "  --no-load-bound            (skyline) check each section at its floor only\n"
     "  --no-warm-start            do not try greedy-size's layout first\n"
     "  --no-restarts              one search, no budgeted restarts\n"
     "  -h, --help          this help\n"
@@ -63,6 +66,8 @@ static const char *const switch_flags[] = {"--no-canonical-order",
                                            "--no-dynamic-decomposition",
                                            "--no-dynamic-ordering",
                                            "--no-deadend-memo",
+                                           "--no-backjumping",
+                                           "--no-load-bound",
                                            "--no-warm-start",
                                            "--no-restarts"};
 
@@ -76,6 +81,8 @@ static bool *switch_slot(memalloc_params_t *p, int k) {
                    &p->dynamic_decomposition,
                    &p->dynamic_ordering,
                    &p->deadend_memo,
+                   &p->backjumping,
+                   &p->load_bound,
                    &p->warm_start,
                    &p->restarts};
   return slots[k];
