@@ -24,11 +24,12 @@ typedef struct {
   int64_t floor;
 } search_trail_t;
 
-/* An unplaced buffer as the skyline's section load bound sees it: the
- * lowest offset it can still take, where that comes from, its size. */
+/* One level of a section's load bound: the unplaced buffers live there
+ * whose lowest offset is `lowest`, their total size, and the sections
+ * whose floors hold them up ([at_lo, at_hi) covers them). */
 typedef struct search_load {
   int64_t lowest, size;
-  int at;
+  int at_lo, at_hi;
 } search_load_t;
 
 /* States proved to fail: a hash set of 128-bit state keys. A key covers all

@@ -286,13 +286,6 @@ static int skyline_raise_valley(search_t *S, int lo, int hi, const valley_t *g) 
   return skyline_dfs(S, lo, hi);
 }
 
-static int load_cmp(const void *a, const void *b) {
-  const search_load_t *x = a, *y = b;
-  if (x->lowest != y->lowest)
-    return x->lowest > y->lowest ? -1 : 1;
-  return (x->at > y->at) - (x->at < y->at);
-}
-
 /* Buffer u's lowest offset (the highest floor over its span), computed
  * once per node. */
 static void skyline_lowest(search_t *S, int u) {
@@ -308,6 +301,26 @@ static void skyline_lowest(search_t *S, int u) {
   S->lowest[u] = SCHED_ALIGN_UP(S->lowest[u], S->align[u]);
 }
 
+/* Adds buffer u's size to its level among the m levels of `levels` (kept
+ * in descending order; a section's buffers take few distinct levels, as
+ * their lowest offsets are floors of nearby sections); returns the new m. */
+static int load_level_add(search_load_t *levels, int m, const search_t *S, int u) {
+  int64_t y = S->lowest[u];
+  int at = S->lowest_at[u], k = 0;
+  while (k < m && levels[k].lowest > y)
+    k++;
+  if (k < m && levels[k].lowest == y) {
+    levels[k].size += S->size[u];
+    levels[k].at_lo = SCHED_MIN(levels[k].at_lo, at);
+    levels[k].at_hi = SCHED_MAX(levels[k].at_hi, at + 1);
+    return m;
+  }
+  for (int j = m; j > k; j--)
+    levels[j] = levels[j - 1];
+  levels[k] = (search_load_t){y, S->size[u], at, at + 1};
+  return m + 1;
+}
+
 /* Section s's load bound: for every level y, the unplaced buffers live in
  * s that cannot go below y (a floor over their span is at least y) must
  * fit between y and the capacity. At y = floor(s) this is the section
@@ -320,24 +333,16 @@ static bool skyline_load_holds(search_t *S, int s) {
     int u = S->live[k];
     if (!S->placed[u]) {
       skyline_lowest(S, u);
-      S->loads[m++] = (search_load_t){S->lowest[u], S->size[u], S->lowest_at[u]};
+      m = load_level_add(S->loads, m, S, u);
     }
-  }
-  for (int i = 1; i < m; i++) { /* insertion sort: a section holds few */
-    search_load_t x = S->loads[i];
-    int j = i;
-    for (; j > 0 && load_cmp(&S->loads[j - 1], &x) > 0; j--)
-      S->loads[j] = S->loads[j - 1];
-    S->loads[j] = x;
   }
   int64_t sum = 0;
   int c_lo = s, c_hi = s + 1;
   for (int k = 0; k < m; k++) {
     sum += S->loads[k].size;
-    c_lo = SCHED_MIN(c_lo, S->loads[k].at);
-    c_hi = SCHED_MAX(c_hi, S->loads[k].at + 1);
-    bool level_ends = k + 1 == m || S->loads[k + 1].lowest != S->loads[k].lowest;
-    if (level_ends && sum > S->capacity - S->loads[k].lowest) {
+    c_lo = SCHED_MIN(c_lo, S->loads[k].at_lo);
+    c_hi = SCHED_MAX(c_hi, S->loads[k].at_hi);
+    if (sum > S->capacity - S->loads[k].lowest) {
       conflict_set(S, c_lo, c_hi);
       return false;
     }
