@@ -79,7 +79,7 @@ typedef struct {
   int64_t *lowest_epoch;  /* per buffer: when lowest was computed */
   int64_t load_epoch;
   int moved_lo, moved_hi; /* sections the last move changed */
-  search_load_t *loads;   /* scratch: one section's unplaced buffers */
+  search_load_t *loads;   /* scratch: one section's load levels */
   int64_t last_offset;    /* of the buffer placed last (-1 at the root) */
   int last_index;
   /* limits, shared with the caller */

@@ -12,9 +12,8 @@
  * Usage: bench_memalloc [--seeds N] [--time-limit SEC] [--sizes 100,500]
  *                       [--engine offset|skyline|portfolio]
  * Targets (issue 4, whose families are random and zoo plans; network meets
- * them too): search fits every
- * instance that has a layout at 1.02x within 1 s for 500 buffers;
- * greedy-size under 10 ms for 2000 buffers. The packed family is a stress
+ * them too): search fits every instance that has a layout at 1.02x within
+ * 1 s for 500 buffers; greedy-size under 10 ms for 2000 buffers. The packed family is a stress
  * test beyond those targets: perfect tilings, where greedy-size overshoots
  * the bound by 11-47% at 500 buffers and the complete search fits some. */
 #include <stdio.h>
