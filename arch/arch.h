@@ -44,6 +44,12 @@ typedef struct {
   double shave_launch_us;                 /* fixed cost per SHAVE kernel */
   double shave_bytes_per_cycle;           /* per SHAVE, simple kernels (ReLU-like) */
   double shave_complex_factor; /* slowdown of transcendental kernels (Sigmoid, GELU, ...) */
+  /* Multi-tile output writes (a workload broadcasting its output to
+   * output_write_tiles tiles): per tile written, a cost per output position
+   * and per byte; the write overlaps the compute; a fixed cost on top. */
+  double owt_cycles_per_position;
+  double owt_bytes_per_cycle;
+  int32_t owt_overhead_cycles;
 } arch_cost_params_t;
 
 #define ARCH_NAME_MAX 32

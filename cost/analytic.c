@@ -11,8 +11,10 @@
  *   eltwise   padded output elements / eltwise_elems_per_cycle
  * each scaled by the mode's efficiency (narrow grids reuse less), halved for
  * fp16 (except depthwise, which has its own fp16 rate), plus a fixed
- * per-workload overhead. Under ARCH_MPE_AUTO every mode the arch supports is
- * costed and the cheapest wins (ties: the first listed).
+ * per-workload overhead. A workload writing its output to several tiles
+ * (output_write_tiles > 1) pays for the write as cost_with_output_write
+ * says; the model adds it on top of whichever provider answered. Under ARCH_MPE_AUTO every mode the
+ * arch supports is costed and the cheapest wins (ties: the first listed).
  *
  * The shape of the model follows intel/npu-nn-cost-model's theoretical
  * provider (MACs over the MAC array, grid padding per execution mode); its
@@ -73,6 +75,24 @@ static double work_cycles(const arch_t *a, const cost_workload_t *wl, arch_mpe_m
 
 static int64_t mode_cycles(const arch_t *a, const cost_workload_t *wl, arch_mpe_mode_t mode) {
   return (int64_t)ceil(work_cycles(a, wl, mode)) + a->cost.workload_overhead_cycles;
+}
+
+int64_t cost_output_write_cycles(const arch_t *arch, const cost_workload_t *wl) {
+  if (wl->output_write_tiles <= 1)
+    return 0;
+  const arch_cost_params_t *p = &arch->cost;
+  double positions = (double)wl->out_h * wl->out_w;
+  double bytes = positions * wl->out_c * ir_dtype_bytes(wl->dtype);
+  double per_tile = positions * p->owt_cycles_per_position + bytes / p->owt_bytes_per_cycle;
+  return (int64_t)ceil(wl->output_write_tiles * per_tile);
+}
+
+int64_t cost_with_output_write(const arch_t *arch, const cost_workload_t *wl,
+                               int64_t single_tile_cycles) {
+  if (wl->output_write_tiles <= 1)
+    return single_tile_cycles;
+  int64_t write = cost_output_write_cycles(arch, wl);
+  return SCHED_MAX(single_tile_cycles, write) + arch->cost.owt_overhead_cycles;
 }
 
 static int analytic_open(const char *arg, const arch_t *arch, void **state, sched_diag_t *diag) {

@@ -109,6 +109,10 @@ static int workload_check(const arch_t *a, const cost_workload_t *wl, sched_diag
   if (wl->op != COST_DPU_CONV && wl->in_c != wl->out_c)
     return sched_diag_set(diag, SCHED_ERR_INPUT, "workload: %s needs in_c == out_c, got %d and %d",
                           cost_dpu_op_name(wl->op), wl->in_c, wl->out_c);
+  if (wl->output_write_tiles < 0 || wl->output_write_tiles > a->tiles)
+    return sched_diag_set(diag, SCHED_ERR_INPUT,
+                          "workload: output_write_tiles must be 0 to %d (the tiles of %s), got %d",
+                          a->tiles, a->name, wl->output_write_tiles);
   if (wl->mode != ARCH_MPE_AUTO && !mode_supported(a, wl->mode))
     return sched_diag_set(diag, SCHED_ERR_INPUT, "workload: mode %s is not supported by %s",
                           arch_mpe_mode_name(wl->mode), a->name);
@@ -121,9 +125,14 @@ int cost_dpu_workload(const cost_model_t *m, const cost_workload_t *wl, cost_dpu
   if (rc != SCHED_OK)
     return rc;
   rc = m->provider->dpu_workload(m->state, m->arch, wl, out);
-  if (rc != SCHED_ERR_NOT_FOUND)
+  if (rc == SCHED_ERR_NOT_FOUND)
+    rc = cost_provider_analytic.dpu_workload(NULL, m->arch, wl, out);
+  if (rc != SCHED_OK)
     return rc;
-  return cost_provider_analytic.dpu_workload(NULL, m->arch, wl, out);
+  int64_t single_tile = out->cycles;
+  out->cycles = cost_with_output_write(m->arch, wl, single_tile);
+  out->output_write_cycles = out->cycles - single_tile;
+  return SCHED_OK;
 }
 
 /* ---- DMA and SHAVE ---- */

@@ -29,12 +29,17 @@ typedef struct {
   int32_t pad_top, pad_bottom, pad_left, pad_right;
   ir_dtype_t dtype;
   arch_mpe_mode_t mode; /* ARCH_MPE_AUTO: the fastest supported mode */
+  /* Tiles the whole output is written to (SOK/HKSwitch broadcast): 0 or 1 =
+   * the workload's own tile, N = its tile and N-1 others. Checked against
+   * the arch's tiles. */
+  int32_t output_write_tiles;
 } cost_workload_t;
 
 typedef struct {
-  int64_t cycles;       /* DPU clock cycles */
-  arch_mpe_mode_t mode; /* the mode costed (the best one under AUTO) */
-  const char *provider; /* name of the provider that answered */
+  int64_t cycles;              /* DPU clock cycles, the multi-tile write included */
+  int64_t output_write_cycles; /* what writing to output_write_tiles > 1 tiles adds (else 0) */
+  arch_mpe_mode_t mode;        /* the mode costed (the best one under AUTO) */
+  const char *provider;        /* name of the provider that answered */
 } cost_dpu_estimate_t;
 
 /* Where a DMA moves bytes. */
@@ -74,9 +79,20 @@ int cost_model_init(cost_model_t *m, const arch_t *arch, const char *spec, sched
 void cost_model_free(cost_model_t *m);
 
 /* Costs one DPU workload: the model's provider first, analytic as fallback.
+ * Providers cost a write to one tile; a multi-tile write
+ * (output_write_tiles > 1) is then added by cost_output_write_cycles.
  * Input errors (non-positive dims, unsupported mode) name the field. */
 int cost_dpu_workload(const cost_model_t *m, const cost_workload_t *wl, cost_dpu_estimate_t *out,
                       sched_diag_t *diag);
+/* The DPU time of writing a workload's whole output to output_write_tiles
+ * tiles: tiles x (output positions x owt_cycles_per_position + output bytes
+ * / owt_bytes_per_cycle). 0 for one tile. */
+int64_t cost_output_write_cycles(const arch_t *arch, const cost_workload_t *wl);
+/* A workload's cycles with its multi-tile write: the write overlaps the
+ * compute (single_tile_cycles, overhead included), so the slower of the
+ * two, plus the broadcast's fixed owt_overhead_cycles. */
+int64_t cost_with_output_write(const arch_t *arch, const cost_workload_t *wl,
+                               int64_t single_tile_cycles);
 /* latency + bytes / bandwidth, in DPU cycles; 0 bytes cost 0. */
 int64_t cost_dma_cycles(const cost_model_t *m, int64_t bytes, cost_dma_path_t path);
 /* One SHAVE kernel of this op kind over `bytes` of input: launch + per byte. */

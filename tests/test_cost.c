@@ -459,3 +459,119 @@ Test(cost, analytic_model_is_within_25_percent_of_npu27_silicon) {
                   100 * stats[op].max_err, 100 * stats[op].sum_err / stats[op].n);
   cost_model_free(&f.model);
 }
+
+/* ---- multi-tile output writes ----
+ * Twins from intel/npu-nn-cost-model's regression tests (commit 8a2ae92):
+ * the same workload measured writing its output to one tile (line_single)
+ * and to output_write_tiles tiles (line), in NPU27_regression_tests.cpp (27)
+ * or NPU40_regression_tests.cpp (40). The write cost is checked on top of
+ * the measured single-tile cycles, so it holds apart from the compute
+ * calibration. These 29 are the fit (arch.c); tests/data/npu*_dpu.csv hold
+ * all 153 twins and bench_cost checks them. */
+typedef struct {
+  int gen, line, line_single, output_write_tiles;
+  ir_dtype_t dtype;
+  int out_c, out_h, out_w;
+  int64_t single_cycles, measured_cycles;
+} owt_twin_t;
+
+static const owt_twin_t owt_twins[] = {
+    {27, 1054, 1049, 2, IR_DTYPE_U8, 64, 6, 56, 7752, 8360},     /* conv 8x16 */
+    {27, 1056, 1051, 2, IR_DTYPE_U8, 64, 2, 56, 3958, 4437},     /* conv 8x16 */
+    {27, 1098, 1093, 2, IR_DTYPE_U8, 64, 6, 56, 8395, 8395},     /* conv 16x16 */
+    {27, 1285, 1280, 2, IR_DTYPE_U8, 96, 3, 28, 5835, 5835},     /* conv 16x16 */
+    {27, 1370, 1365, 2, IR_DTYPE_U8, 96, 1, 28, 5315, 5206},     /* conv 16x16 */
+    {40, 245, 240, 2, IR_DTYPE_U8, 64, 56, 56, 14578, 14668},    /* dwconv 16x16 */
+    {40, 246, 241, 4, IR_DTYPE_U8, 32, 56, 56, 4549, 4807},      /* dwconv 16x16 */
+    {40, 247, 242, 4, IR_DTYPE_U8, 16, 56, 56, 4563, 4854},      /* dwconv 16x16 */
+    {40, 1322, 1280, 4, IR_DTYPE_U8, 64, 14, 56, 4508, 4665},    /* maxpool 16x16 */
+    {40, 1410, 1364, 4, IR_DTYPE_U8, 64, 14, 53, 4501, 4593},    /* maxpool 16x16 */
+    {40, 1598, 1593, 6, IR_DTYPE_U8, 64, 6, 56, 8294, 8359},     /* conv 8x16 */
+    {40, 1953, 1954, 6, IR_DTYPE_U8, 16, 16, 28, 4835, 5162},    /* conv 8x16 */
+    {40, 1997, 1998, 6, IR_DTYPE_U8, 16, 16, 28, 3466, 3756},    /* conv 16x16 */
+    {40, 2330, 2304, 4, IR_DTYPE_U8, 160, 4, 16, 7382, 7482},    /* conv 8x16 */
+    {40, 2334, 2308, 4, IR_DTYPE_U8, 80, 4, 16, 3811, 3911},     /* conv 8x16 */
+    {40, 2784, 2766, 4, IR_DTYPE_U8, 128, 7, 28, 3864, 3979},    /* conv 16x16 */
+    {40, 2892, 2871, 4, IR_DTYPE_U8, 256, 7, 28, 3964, 4228},    /* conv 8x16 */
+    {40, 3574, 3582, 4, IR_DTYPE_U8, 16, 112, 112, 4902, 12814}, /* conv 16x16 */
+    {40, 3575, 3583, 4, IR_DTYPE_U8, 16, 112, 112, 6462, 12800}, /* conv 8x16 */
+    {40, 3576, 3584, 4, IR_DTYPE_U8, 16, 112, 112, 8833, 12880}, /* conv 4x16 */
+    {40, 3578, 3570, 4, IR_DTYPE_U8, 64, 28, 112, 3734, 7996},   /* conv 16x16 */
+    {40, 3579, 3571, 4, IR_DTYPE_U8, 64, 28, 112, 3826, 7637},   /* conv 8x16 */
+    {40, 3580, 3572, 4, IR_DTYPE_U8, 64, 28, 112, 4279, 7059},   /* conv 4x16 */
+    {40, 3713, 3717, 4, IR_DTYPE_U8, 16, 7, 7, 967, 967},        /* conv 16x16 */
+    {40, 3753, 227, 4, IR_DTYPE_U8, 64, 14, 56, 4335, 4495},     /* dwconv 16x16 */
+    {40, 3787, 228, 4, IR_DTYPE_U8, 32, 14, 56, 1412, 1562},     /* dwconv 16x16 */
+    {40, 3821, 229, 4, IR_DTYPE_U8, 16, 14, 56, 1409, 1724},     /* dwconv 16x16 */
+    {40, 3882, 3879, 4, IR_DTYPE_U8, 64, 7, 28, 1356, 1515},     /* dwconv 16x16 */
+    {40, 3966, 3969, 4, IR_DTYPE_U8, 16, 28, 28, 2039, 2335},    /* dwconv 16x16 */
+};
+
+Test(cost, multi_tile_write_is_within_25_percent_of_measured_twins) {
+  arch_t a27, a40;
+  cr_assert_eq(arch_preset("vpu27", &a27, NULL), SCHED_OK);
+  cr_assert_eq(arch_preset("vpu40", &a40, NULL), SCHED_OK);
+  double max_err = 0;
+  for (int i = 0; i < SCHED_ARRAY_LEN(owt_twins); i++) {
+    const owt_twin_t *t = &owt_twins[i];
+    cost_workload_t wl = conv_wl(t->out_c, t->out_c, t->out_h, t->out_w, 1);
+    wl.dtype = t->dtype;
+    wl.output_write_tiles = t->output_write_tiles;
+    int64_t model = cost_with_output_write(t->gen == 27 ? &a27 : &a40, &wl, t->single_cycles);
+    double err = (double)(model - t->measured_cycles) / (double)t->measured_cycles;
+    cr_expect_leq(fabs(err), 0.25, "NPU%d line %d: model off by %+.1f%%", t->gen, t->line,
+                  100 * err);
+    max_err = fmax(max_err, fabs(err));
+  }
+  cr_log_info("multi-tile writes: %d twins, max %.1f%%", SCHED_ARRAY_LEN(owt_twins), 100 * max_err);
+}
+
+Test(cost, multi_tile_write_by_hand) {
+  fixture_t f;
+  fixture_init(&f, "vpu40", "analytic");
+  /* 16x112x112 u8 to 4 tiles: 12544 positions x 0.14 = 1756.16, 200704
+   * bytes / 140 = 1433.6; x 4 tiles = 12759.04 -> 12760 cycles. It exceeds
+   * the compute, so the workload costs 12760 + 110. */
+  cost_workload_t wl = conv_wl(32, 16, 112, 112, 1);
+  wl.mode = ARCH_MPE_CUBOID_16x16;
+  int64_t single = cycles_of(&f, &wl);
+  cr_assert_eq(cost_output_write_cycles(&f.arch, &wl), 0);
+  wl.output_write_tiles = 4;
+  cr_assert_eq(cost_output_write_cycles(&f.arch, &wl), 12760);
+  cost_dpu_estimate_t e;
+  cr_assert_eq(cost_dpu_workload(&f.model, &wl, &e, NULL), SCHED_OK);
+  cr_assert_eq(e.cycles, 12760 + 110);
+  cr_assert_eq(e.output_write_cycles, 12760 + 110 - single);
+  /* One tile (0 or 1) adds nothing. */
+  wl.output_write_tiles = 1;
+  cr_assert_eq(cost_dpu_workload(&f.model, &wl, &e, NULL), SCHED_OK);
+  cr_assert_eq(e.cycles, single);
+  cr_assert_eq(e.output_write_cycles, 0);
+  cost_model_free(&f.model);
+}
+
+Test(cost, multi_tile_write_hidden_by_a_long_compute_costs_only_its_overhead) {
+  fixture_t f;
+  fixture_init(&f, "vpu27", "analytic");
+  cost_workload_t wl = conv_wl(256, 64, 28, 28, 3);
+  int64_t single = cycles_of(&f, &wl);
+  wl.output_write_tiles = 2;
+  cr_assert_lt(cost_output_write_cycles(&f.arch, &wl), single);
+  cr_assert_eq(cycles_of(&f, &wl), single + 110);
+  cost_model_free(&f.model);
+}
+
+Test(cost, output_write_tiles_beyond_the_arch_is_an_error) {
+  fixture_t f;
+  fixture_init(&f, "vpu27", "analytic");
+  cost_workload_t wl = conv_wl(64, 64, 56, 56, 3);
+  wl.output_write_tiles = 3;
+  cost_dpu_estimate_t e;
+  sched_diag_t d = {{0}};
+  cr_assert_eq(cost_dpu_workload(&f.model, &wl, &e, &d), SCHED_ERR_INPUT);
+  cr_assert_str_eq(d.msg,
+                   "workload: output_write_tiles must be 0 to 2 (the tiles of vpu27), got 3");
+  wl.output_write_tiles = -1;
+  cr_assert_eq(cost_dpu_workload(&f.model, &wl, &e, &d), SCHED_ERR_INPUT);
+  cost_model_free(&f.model);
+}

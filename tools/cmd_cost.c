@@ -26,28 +26,35 @@ static const char cost_usage[] =
     "  --pad T,B,L,R       padding top, bottom, left, right (default 0,0,0,0; a single\n"
     "                      number pads all four sides)\n"
     "  --dtype u8|i8|fp16  activation data type (default u8)\n"
+    "  --output-write-tiles N\n"
+    "                      tiles the whole output is written to (default 1; more is a\n"
+    "                      SOK/HKSwitch broadcast, costed as a DPU write)\n"
     "  --mode 16x16|8x16|4x16|vector|matrix|auto\n"
     "                      MPE execution mode (default auto: the fastest the arch has)\n"
     "  --arch NAME|FILE    preset (vpu20, vpu27, vpu40) or JSON arch file (default vpu27)\n"
     "  --cost analytic|lut:FILE.csv\n"
     "                      cost provider (default analytic; lut falls back to analytic)\n"
     "  --format text|json  output format (default text); json prints\n"
-    "                      {\"cycles\": N, \"us\": X, \"mode\": \"M\", \"provider\": \"P\"}\n"
+    "                      {\"cycles\": N, \"us\": X, \"mode\": \"M\", \"provider\": \"P\",\n"
+    "                      \"output_write_tiles\": T, \"output_write_cycles\": W}; W is\n"
+    "                      what the multi-tile write adds to the cycles (0 for one tile)\n"
     "  -h, --help          this help\n";
 
-static const char *const cost_flags[] = {"--op",     "--in",    "--out",  "--kernel", "--stride",
-                                         "--pad",    "--dtype", "--mode", "--arch",   "--cost",
-                                         "--format", "--help",  NULL};
+static const char *const cost_flags[] = {"--op",     "--in",   "--out",    "--kernel",
+                                         "--stride", "--pad",  "--dtype",  "--output-write-tiles",
+                                         "--mode",   "--arch", "--format", "--cost",
+                                         "--help",   NULL};
 
 typedef struct {
-  const char *op, *in, *out, *kernel, *stride, *pad, *dtype, *mode, *arch, *cost, *format;
+  const char *op, *in, *out, *kernel, *stride, *pad, *dtype, *owt, *mode, *arch, *cost, *format;
 } cost_args_t;
 
 static const char **arg_slot(cost_args_t *a, const char *flag) {
-  const char *const names[] = {"--op",    "--in",   "--out",  "--kernel", "--stride", "--pad",
-                               "--dtype", "--mode", "--arch", "--cost",   "--format"};
-  const char **slots[] = {&a->op,    &a->in,   &a->out,  &a->kernel, &a->stride, &a->pad,
-                          &a->dtype, &a->mode, &a->arch, &a->cost,   &a->format};
+  const char *const names[] = {"--op",     "--in",   "--out",   "--kernel",
+                               "--stride", "--pad",  "--dtype", "--output-write-tiles",
+                               "--mode",   "--arch", "--cost",  "--format"};
+  const char **slots[] = {&a->op,    &a->in,  &a->out,  &a->kernel, &a->stride, &a->pad,
+                          &a->dtype, &a->owt, &a->mode, &a->arch,   &a->cost,   &a->format};
   for (int i = 0; i < SCHED_ARRAY_LEN(names); i++)
     if (strcmp(flag, names[i]) == 0)
       return slots[i];
@@ -67,6 +74,7 @@ static int parse_args(int argc, char **argv, cost_args_t *args) {
                         .stride = "1",
                         .pad = "0,0,0,0",
                         .dtype = "u8",
+                        .owt = "1",
                         .mode = "auto",
                         .arch = "vpu27",
                         .cost = "analytic",
@@ -144,6 +152,9 @@ static int parse_shapes(const cost_args_t *a, cost_workload_t *wl) {
                      a->stride);
   if (!parse_pad(a->pad, pad))
     return cli_error("cost: bad --pad '%s' (expected T,B,L,R, non-negative integers)", a->pad);
+  int32_t owt;
+  if (!parse_ints(a->owt, ',', 1, 1, &owt))
+    return cli_error("cost: bad --output-write-tiles '%s' (expected a positive integer)", a->owt);
   *wl = (cost_workload_t){.in_c = in[0],
                           .in_h = in[1],
                           .in_w = in[2],
@@ -157,7 +168,8 @@ static int parse_shapes(const cost_args_t *a, cost_workload_t *wl) {
                           .pad_top = pad[0],
                           .pad_bottom = pad[1],
                           .pad_left = pad[2],
-                          .pad_right = pad[3]};
+                          .pad_right = pad[3],
+                          .output_write_tiles = owt};
   return CLI_EXIT_OK;
 }
 
@@ -192,12 +204,14 @@ static int parse_enums(const cost_args_t *a, cost_workload_t *wl) {
 
 static double round_us(double us) { return round(us * 1000.0) / 1000.0; }
 
-static int print_json(const cost_dpu_estimate_t *e, double us) {
+static int print_json(const cost_workload_t *wl, const cost_dpu_estimate_t *e, double us) {
   cJSON *o = cJSON_CreateObject();
   cJSON_AddNumberToObject(o, "cycles", (double)e->cycles);
   cJSON_AddNumberToObject(o, "us", round_us(us));
   cJSON_AddStringToObject(o, "mode", arch_mpe_mode_name(e->mode));
   cJSON_AddStringToObject(o, "provider", e->provider);
+  cJSON_AddNumberToObject(o, "output_write_tiles", SCHED_MAX(wl->output_write_tiles, 1));
+  cJSON_AddNumberToObject(o, "output_write_cycles", (double)e->output_write_cycles);
   char *text = cJSON_PrintUnformatted(o);
   printf("%s\n", text);
   cJSON_free(text);
@@ -205,14 +219,18 @@ static int print_json(const cost_dpu_estimate_t *e, double us) {
   return CLI_EXIT_OK;
 }
 
-static int print_estimate(const cost_args_t *a, const arch_t *arch, const cost_dpu_estimate_t *e) {
+static int print_estimate(const cost_args_t *a, const arch_t *arch, const cost_workload_t *wl,
+                          const cost_dpu_estimate_t *e) {
   double us = arch_cycles_to_us(arch, e->cycles);
   if (strcmp(a->format, "json") == 0)
-    return print_json(e, us);
+    return print_json(wl, e, us);
   printf("cycles: %lld\n", (long long)e->cycles);
   printf("us: %.3f (at %g MHz, %s)\n", round_us(us), arch->dpu_clock_mhz, arch->name);
   printf("mode: %s\n", arch_mpe_mode_name(e->mode));
   printf("provider: %s\n", e->provider);
+  printf("output_write_cycles: %lld (output written to %d tile%s)\n",
+         (long long)e->output_write_cycles, SCHED_MAX(wl->output_write_tiles, 1),
+         wl->output_write_tiles > 1 ? "s" : "");
   return CLI_EXIT_OK;
 }
 
@@ -227,7 +245,7 @@ static int run_cost(const cost_args_t *a, const cost_workload_t *wl) {
   cost_dpu_estimate_t est;
   int rc = cost_dpu_workload(&model, wl, &est, &diag);
   if (rc == SCHED_OK)
-    rc = print_estimate(a, &arch, &est);
+    rc = print_estimate(a, &arch, wl, &est);
   else
     rc = cli_error("cost: %s", diag.msg);
   cost_model_free(&model);
