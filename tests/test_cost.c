@@ -552,7 +552,7 @@ Test(cost, multi_tile_write_by_hand) {
 
 Test(cost, multi_tile_write_hidden_by_a_long_compute_costs_only_its_overhead) {
   fixture_t f;
-  fixture_init(&f, "vpu27", "analytic");
+  fixture_init(&f, "vpu40", "analytic");
   cost_workload_t wl = conv_wl(256, 64, 28, 28, 3);
   int64_t single = cycles_of(&f, &wl);
   wl.output_write_tiles = 2;
