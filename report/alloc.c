@@ -12,6 +12,15 @@ int64_t report_peak_cmx_bytes(const report_solver_run_t *run) {
   return run->alloc ? run->alloc->stats.peak_bytes : run->plan->peak_cmx_bytes;
 }
 
+/* Layers whose weights load early (the plan's prefetch windows). */
+static int prefetched_layers(const schedule_alloc_t *a) {
+  int n = 0;
+  for (int i = 0; i < a->buffers.n_buffers; i++)
+    n += a->buffers.buffers[i].kind == SCHEDULE_BUFFER_WEIGHTS &&
+         a->buffers.buffers[i].prefetch_steps > 0;
+  return n;
+}
+
 static int tiles_used(const report_input_t *in) { return SCHED_MAX(in->arch->tiles, 1); }
 
 static double overhead_pct(const schedule_alloc_t *a) {
@@ -31,9 +40,8 @@ void report_alloc_text(const report_input_t *in, FILE *out) {
             (long long)a->stats.peak_bytes, (long long)a->stats.lower_bound_bytes,
             (long long)a->problem.capacity_bytes, overhead_pct(a), a->allocator,
             a->problem.n_buffers);
-  if (a->buffers.n_prefetch_short > 0)
-    fprintf(out, "  prefetch: %d layers' weights load later than the prefetch depth (no room)\n",
-            a->buffers.n_prefetch_short);
+  fprintf(out, "  prefetch: %d layers' weights load under earlier layers' compute\n",
+          prefetched_layers(a));
   fprintf(out, "  repairs: %d\n", a->n_repairs);
   for (int i = 0; i < a->n_repairs; i++) {
     char text[256];
@@ -79,7 +87,7 @@ cJSON *report_alloc_json(const report_input_t *in) {
   cJSON_AddNumberToObject(j, "peak_bytes", (double)a->stats.peak_bytes);
   cJSON_AddNumberToObject(j, "lower_bound_bytes", (double)a->stats.lower_bound_bytes);
   cJSON_AddNumberToObject(j, "overhead_pct", overhead_pct(a));
-  cJSON_AddNumberToObject(j, "prefetch_short_layers", a->buffers.n_prefetch_short);
+  cJSON_AddNumberToObject(j, "prefetched_layers", prefetched_layers(a));
   cJSON_AddItemToObject(j, "tiles", tiles_json(in, a));
   cJSON *repairs = cJSON_AddArrayToObject(j, "repairs");
   for (int i = 0; i < a->n_repairs; i++)

@@ -28,6 +28,7 @@
 #include "schedule/schedule.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 schedule_alloc_params_t schedule_alloc_params_default(void) {
   return (schedule_alloc_params_t){.allocator = "search",
@@ -224,14 +225,38 @@ static int smaller_candidate(const strat_problem_t *p, const strat_plan_t *plan,
   return best;
 }
 
-/* Layer l takes candidate c; spills and regions follow. */
+/* Layer l takes candidate c; spills, regions and prefetch follow. */
 static void retile(const strat_problem_t *p, strat_plan_t *plan, int l, int c) {
+  memset(plan->prefetch, 0, (size_t)p->n_layers * sizeof *plan->prefetch);
   plan->cand[l] = c;
   strat_plan_fix_regions(p, plan);
   for (int v = 0; v < p->n_layers; v++)
     plan->spilled[v] = strat_value_spill_forced(p, plan->cand, v) ||
                        (plan->spilled[v] && !strat_value_in_region(p, plan->cand, v));
   strat_plan_repair_capacity(p, plan);
+  strat_plan_set_prefetch(p, plan);
+}
+
+/* Drops the prefetch over `step` of the last layer whose weights are in CMX
+ * there early: they load after that step instead (windows start in layer
+ * order, so the last one keeps the order). */
+static bool drop_prefetch_at(const strat_problem_t *p, strat_plan_t *plan, int step,
+                             schedule_repair_t *r) {
+  int last = -1;
+  for (int l = step + 1; l < p->n_layers && l - plan->prefetch[l] <= step; l++)
+    if (strat_prefetch_bytes(p, l, plan->cand[l]) > 0)
+      last = l;
+  if (last < 0)
+    return false;
+  int64_t before = plan->latency_cycles;
+  plan->prefetch[last] = last - step - 1;
+  strat_plan_evaluate(p, plan);
+  *r = (schedule_repair_t){.kind = SCHEDULE_REPAIR_PREFETCH,
+                           .layer = last,
+                           .step = step,
+                           .fragmentation = r->fragmentation,
+                           .cost = plan->latency_cycles - before};
+  return true;
 }
 
 /* Re-tiles the layer at `step`, else the owner of the largest buffer live
@@ -266,7 +291,14 @@ static bool repair(const strat_problem_t *p, strat_plan_t *plan, schedule_alloc_
   schedule_repair_t r = {0};
   int step = failing_step(a, &r.fragmentation);
   int64_t cost = 0;
-  int v = cheapest_spill(p, plan, a, step, &cost);
+  int v = -1;
+  if (drop_prefetch_at(p, plan, step, &r)) { /* every prefetch over the step, latest first */
+    do
+      add_repair(a, r);
+    while (drop_prefetch_at(p, plan, step, &r));
+    return true;
+  }
+  v = cheapest_spill(p, plan, a, step, &cost);
   if (v >= 0) {
     plan->spilled[v] = true;
     r.kind = SCHEDULE_REPAIR_SPILL;
@@ -285,12 +317,21 @@ static bool repair(const strat_problem_t *p, strat_plan_t *plan, schedule_alloc_
 }
 
 /* Rebuilds the buffers and their memalloc problem for the current plan. */
-static void rebuild(const strat_problem_t *p, const strat_plan_t *plan, const schedule_params_t *sp,
+static void rebuild(const strat_problem_t *p, const strat_plan_t *plan,
                     const schedule_alloc_params_t *ap, schedule_alloc_t *a) {
   schedule_buffers_free(&a->buffers);
   memalloc_problem_free(&a->problem);
-  schedule_buffers_build(p, plan, sp, &a->buffers);
+  schedule_buffers_build(p, plan, &a->buffers);
   schedule_buffers_problem(&a->buffers, p->capacity_bytes, ap->align_bytes, &a->problem);
+}
+
+/* Spills and re-tilings so far (dropped prefetches are bounded by the
+ * layers and cost no DDR traffic: they do not count). */
+static int plan_repairs(const schedule_alloc_t *a) {
+  int n = 0;
+  for (int i = 0; i < a->n_repairs; i++)
+    n += a->repairs[i].kind != SCHEDULE_REPAIR_PREFETCH;
+  return n;
 }
 
 int schedule_alloc_plan(const strat_problem_t *p, strat_plan_t *plan, const schedule_params_t *sp,
@@ -299,13 +340,14 @@ int schedule_alloc_plan(const strat_problem_t *p, strat_plan_t *plan, const sche
   *out = (schedule_alloc_t){0};
   memalloc_solution_init(&out->solution);
   for (;;) {
-    rebuild(p, plan, sp, ap, out);
+    (void)sp;
+    rebuild(p, plan, ap, out);
     int rc = allocate_once(ap, out, diag);
     if (rc == SCHED_OK)
       return strat_plan_verify(p, plan, diag);
     if (rc != SCHED_ERR_NOT_FOUND)
       return rc;
-    if (out->n_repairs >= ap->max_repairs || !repair(p, plan, out))
+    if (plan_repairs(out) >= ap->max_repairs || !repair(p, plan, out))
       break;
   }
   bool fragmentation;
@@ -323,7 +365,10 @@ const char *schedule_repair_describe(const strat_problem_t *p, const schedule_re
   const char *name = p->g->ops[p->layers[r->layer].op].name;
   const char *why = r->fragmentation ? "fragmentation" : "over capacity";
   const char *at = p->g->ops[p->layers[r->step].op].name;
-  if (r->kind == SCHEDULE_REPAIR_SPILL)
+  if (r->kind == SCHEDULE_REPAIR_PREFETCH)
+    snprintf(buf, len, "dropped the prefetch of '%s' over step %d ('%s', %s)", name, r->step, at,
+             why);
+  else if (r->kind == SCHEDULE_REPAIR_SPILL)
     snprintf(buf, len, "spilled '%s' (%s at step %d, '%s')", name, why, r->step, at);
   else
     snprintf(buf, len, "re-tiled '%s' to a smaller footprint (%s at step %d, '%s')", name, why,

@@ -173,47 +173,30 @@ static void add_layer(const strat_problem_t *p, const strat_plan_t *plan, int t,
     add_value(p, plan, t, b);
 }
 
-/* Bytes live at each step, prefetch left out (steps[n_steps]). */
-static void live_bytes(const schedule_buffers_t *b, int64_t *steps) {
-  for (int t = 0; t < b->n_steps; t++)
-    steps[t] = 0;
-  for (int i = 0; i < b->n_buffers; i++)
-    for (int64_t t = b->buffers[i].lower; t < b->buffers[i].upper; t++)
-      steps[t] += b->buffers[i].size_bytes;
-}
-
-/* Weights load up to `depth` steps early where the bytes fit beside what
- * those steps hold, nearest step first; the rest load at their layer. */
-static void add_prefetch(schedule_buffers_t *b, int32_t depth, int64_t capacity_bytes) {
-  int64_t *steps = sched_xcalloc((size_t)SCHED_MAX(b->n_steps, 1), sizeof *steps);
-  live_bytes(b, steps);
+/* Weights live from the plan's prefetch window on (plan->prefetch). */
+static void add_prefetch(const strat_plan_t *plan, schedule_buffers_t *b) {
   for (int i = 0; i < b->n_buffers; i++) {
     schedule_buffer_t *buf = &b->buffers[i];
     if (buf->kind != SCHEDULE_BUFFER_WEIGHTS || buf->second)
       continue;
-    while (buf->prefetch_steps < depth && buf->lower > 0 &&
-           steps[buf->lower - 1] + buf->size_bytes <= capacity_bytes) {
-      steps[--buf->lower] += buf->size_bytes;
-      buf->prefetch_steps++;
-    }
-    b->n_prefetch_short += buf->prefetch_steps < SCHED_MIN(depth, buf->layer);
+    buf->prefetch_steps = plan->prefetch[buf->layer];
+    buf->lower -= buf->prefetch_steps;
   }
-  free(steps);
 }
 
 void schedule_buffers_build(const strat_problem_t *p, const strat_plan_t *plan,
-                            const schedule_params_t *params, schedule_buffers_t *out) {
+                            schedule_buffers_t *out) {
   *out = (schedule_buffers_t){.n_steps = p->n_layers};
   for (int t = 0; t < p->n_layers; t++)
     add_layer(p, plan, t, out);
-  add_prefetch(out, SCHED_MAX(params->prefetch_depth, 0), p->capacity_bytes);
+  add_prefetch(plan, out);
 }
 
 int64_t schedule_buffers_plan_step_bytes(const schedule_buffers_t *b, int step) {
   int64_t bytes = 0;
   for (int i = 0; i < b->n_buffers; i++) {
     const schedule_buffer_t *buf = &b->buffers[i];
-    if (buf->lower + buf->prefetch_steps <= step && step < buf->upper)
+    if (buf->lower <= step && step < buf->upper)
       bytes += buf->size_bytes;
   }
   return bytes;

@@ -46,13 +46,16 @@ typedef enum {
 typedef struct {
   schedule_task_kind_t kind;
   schedule_task_role_t role;
-  int layer;      /* layer index of the plan problem */
-  int slice;      /* slice in time (0 for whole-layer tasks) */
-  int cluster;    /* DPU / SHAVE tasks: the cluster; DMA tasks: -1 */
-  int64_t cycles; /* duration alone on its engine (DMA: latency + bytes at full bandwidth) */
-  int64_t bytes;  /* DMA tasks: bytes moved; else 0 */
-  bool ddr;       /* DMA tasks: the transfer uses DDR (shared by the ports) */
-  bool spill;     /* input / output DMA of a tensor that is neither graph input nor output */
+  int layer;        /* layer index of the plan problem */
+  int slice;        /* slice in time (0 for whole-layer tasks) */
+  int cluster;      /* DPU / SHAVE tasks: the cluster; DMA tasks: -1 */
+  int64_t cycles;   /* duration alone on its engine (DMA: latency + bytes at full bandwidth) */
+  int64_t bytes;    /* DMA tasks: bytes moved; else 0 */
+  bool ddr;         /* DMA tasks: the transfer uses DDR (shared by the ports) */
+  bool spill;       /* input / output DMA of a tensor that is neither graph input nor output */
+  int32_t dma_rank; /* DDR DMAs: place of its item in the DMA program order (the plan model's
+                       channel order, strategies/timeline.c); a DMA starts only after every
+                       DMA of a lower rank has started. -1: not in the queue */
 } schedule_task_t;
 
 /* The task graph: tasks and "must end before" dependencies, a DAG held in
@@ -76,8 +79,6 @@ typedef struct {
 } schedule_graph_t;
 
 typedef struct {
-  int32_t prefetch_depth;    /* a layer's weights / first inputs may load while this many
-                                earlier layers compute (1; 0 = no prefetch) */
   int32_t barriers;          /* physical barriers available; 0 = the arch's count (0) */
   int32_t barrier_slots;     /* producer / consumer slots per barrier; 0 = the arch's (0) */
   int32_t max_serial_rounds; /* barrier serialisation: re-simulations before giving up (1000) */
@@ -243,7 +244,7 @@ typedef struct {
   schedule_buffer_kind_t kind;
   int layer;              /* owner: the layer (a value's producer, a region's first member) */
   bool second;            /* the second buffer of a double-buffered (pipelined) pair */
-  int32_t prefetch_steps; /* live this many steps before the plan model counts it */
+  int32_t prefetch_steps; /* weights: live this many steps before their layer (plan->prefetch) */
   int64_t lower, upper;
   int64_t size_bytes; /* > 0 */
 } schedule_buffer_t;
@@ -253,18 +254,16 @@ typedef struct {
 typedef struct {
   schedule_buffer_t *buffers;
   int n_buffers, cap_buffers;
-  int n_steps;          /* layers of the plan */
-  int n_prefetch_short; /* weights prefetched fewer steps than the depth: no room */
+  int n_steps; /* layers of the plan */
 } schedule_buffers_t;
 
 void schedule_buffers_free(schedule_buffers_t *b); /* safe on zeroed / freed */
 /* Lists a verified plan's CMX buffers per the mapping atop buffers.c;
- * weights live up to params->prefetch_depth steps early where they fit the
- * problem's capacity. *out is overwritten.
+ * weights live plan->prefetch steps early. *out is overwritten.
  * O(layers x inputs + values x consumers). */
 void schedule_buffers_build(const strat_problem_t *p, const strat_plan_t *plan,
-                            const schedule_params_t *params, schedule_buffers_t *out);
-/* Bytes of the buffers the plan model counts at a step (prefetch left out):
+                            schedule_buffers_t *out);
+/* Bytes of the buffers live at a step (prefetched weights included):
  * equals strat_step_cmx_bytes when producers and consumers agree on the
  * size of every kept value (the tests check the zoo). */
 int64_t schedule_buffers_plan_step_bytes(const schedule_buffers_t *b, int step);
@@ -291,7 +290,11 @@ typedef struct {
   int64_t align_bytes;   /* every buffer's offset alignment (1) */
 } schedule_alloc_params_t;
 
-typedef enum { SCHEDULE_REPAIR_SPILL, SCHEDULE_REPAIR_RETILE } schedule_repair_kind_t;
+typedef enum {
+  SCHEDULE_REPAIR_PREFETCH, /* a layer's weights load later: no room for them early */
+  SCHEDULE_REPAIR_SPILL,
+  SCHEDULE_REPAIR_RETILE
+} schedule_repair_kind_t;
 
 /* One change made to the plan so that its buffers fit. */
 typedef struct {

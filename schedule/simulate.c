@@ -109,6 +109,8 @@ typedef struct {
   int ddr_last;           /* the DMA holding it last */
   int64_t latency_cycles; /* DDR DMA latency */
   int n_started;
+  int32_t *rank_left;            /* per DMA rank: its DMAs not started yet */
+  int32_t n_ranks, open_rank;    /* the lowest rank with a DMA not started */
   int *first_engine, *n_engines; /* per task */
   schedule_t *s;
 } sim_t;
@@ -186,19 +188,41 @@ static void task_start(sim_t *m, int task, int e, int64_t t) {
   heap_push(m, task);
 }
 
+/* Whether a DDR DMA may start: every DMA of a lower rank has started. */
+static bool in_rank_order(const sim_t *m, int task) {
+  int32_t rank = m->g->tasks[task].dma_rank;
+  return rank < 0 || rank <= m->open_rank;
+}
+
+static void rank_started(sim_t *m, int task) {
+  int32_t rank = m->g->tasks[task].dma_rank;
+  if (rank < 0)
+    return;
+  m->rank_left[rank]--;
+  while (m->open_rank < m->n_ranks && m->rank_left[m->open_rank] == 0)
+    m->open_rank++;
+}
+
+/* Starts the ready tasks that have a free engine, in priority order; again
+ * while a start opened the next rank of the DMA queue. */
 static void dispatch(sim_t *m, int64_t t) {
-  int kept = 0;
-  for (int i = 0; i < m->n_ready; i++) {
-    int task = m->ready[i], e = -1;
-    for (int k = 0; k < m->n_engines[task] && e < 0; k++)
-      if (m->engine_free[m->first_engine[task] + k] <= t)
-        e = m->first_engine[task] + k;
-    if (e >= 0)
-      task_start(m, task, e, t);
-    else
-      m->ready[kept++] = task;
+  for (int32_t open = -1; open != m->open_rank;) {
+    open = m->open_rank;
+    int kept = 0;
+    for (int i = 0; i < m->n_ready; i++) {
+      int task = m->ready[i], e = -1;
+      for (int k = 0; k < m->n_engines[task] && e < 0 && in_rank_order(m, task); k++)
+        if (m->engine_free[m->first_engine[task] + k] <= t)
+          e = m->first_engine[task] + k;
+      if (e >= 0) {
+        task_start(m, task, e, t);
+        rank_started(m, task);
+      } else {
+        m->ready[kept++] = task;
+      }
+    }
+    m->n_ready = kept;
   }
-  m->n_ready = kept;
 }
 
 static void release(sim_t *m, int task, int succ) {
@@ -259,11 +283,20 @@ static void sim_init(sim_t *m, const schedule_graph_t *g, const arch_t *arch, co
   for (int e = 0; e < nx; e++)
     m->waiting[xd[e]]++;
   for (int t = 0; t < n; t++)
+    m->n_ranks = SCHED_MAX(m->n_ranks, g->tasks[t].dma_rank + 1);
+  m->rank_left = sched_xcalloc((size_t)SCHED_MAX(m->n_ranks, 1), sizeof *m->rank_left);
+  for (int t = 0; t < n; t++)
+    if (g->tasks[t].dma_rank >= 0)
+      m->rank_left[g->tasks[t].dma_rank]++;
+  while (m->open_rank < m->n_ranks && m->rank_left[m->open_rank] == 0)
+    m->open_rank++;
+  for (int t = 0; t < n; t++)
     if (m->waiting[t] == 0)
       m->ready[m->n_ready++] = t;
 }
 
 static void sim_free(sim_t *m) {
+  free(m->rank_left);
   schedule_adj_free(&m->extra_succ);
   free(m->waiting);
   free(m->released_by);

@@ -10,8 +10,9 @@
  * slice's input DMA precedes its cluster tasks, which precede its output
  * DMA. Slice buffers give the pipelining: isolated slices have one buffer
  * (slice s + 1 loads after slice s computed), pipelined ones two (s + 2
- * after s). Prefetch is a dependency too: a layer's weights and first
- * inputs wait until the layer prefetch_depth + 1 before it has computed.
+ * after s). The plan model's order is made of dependencies too (see
+ * order_deps): prefetch windows, inputs after the layer before, and one
+ * layer's compute at a time.
  *
  * igraph 0.10 has no longest path on a DAG (Bellman-Ford with negated
  * weights is O(VE)); the critical path is the usual dynamic programme over
@@ -22,7 +23,7 @@
 #include <string.h>
 
 schedule_params_t schedule_params_default(void) {
-  return (schedule_params_t){.prefetch_depth = 1, .max_serial_rounds = 1000};
+  return (schedule_params_t){.max_serial_rounds = 1000};
 }
 
 void schedule_graph_init(schedule_graph_t *g, int n_layers, const char *const *layer_names) {
@@ -249,7 +250,8 @@ typedef struct {
   id_list_t ready;   /* tasks after which its output is in CMX (kept values) */
   id_list_t in_ddr;  /* output DMAs: after these its output is in DDR */
   id_list_t compute; /* its compute tasks (prefetch gate of later layers) */
-  id_list_t loads;   /* its weight DMAs and first-slice input DMAs (gated) */
+  id_list_t loads;   /* its first weight DMA (gated by its prefetch window) */
+  id_list_t inputs;  /* its input DMAs (gated by the layer before's compute) */
 } layer_tasks_t;
 
 typedef struct {
@@ -312,8 +314,7 @@ static void lower_inputs(lower_t *lw, int layer, int slice, id_list_t *slice_tas
                      producer >= 0 && !lw->p->values[producer].graph_output);
     if (producer >= 0)
       deps_on_output(lw, producer, id);
-    if (slice == 0)
-      id_list_push(&lw->lt[layer].loads, id);
+    id_list_push(&lw->lt[layer].inputs, id);
     id_list_push(slice_tasks, id);
   }
 }
@@ -394,20 +395,13 @@ static void lower_outputs(lower_t *lw, int layer, int slice, const id_list_t *fr
   layer_tasks_t *lt = &lw->lt[layer];
   int tiles = c->choice.tiles;
   int64_t bytes = share(c->cost.output_dma_bytes, tiles, slice);
-  tiling_strategy_t s = c->choice.strategy;
   if (lw->plan->spilled[layer]) {
     int id = add_dma(lw, layer, slice, SCHEDULE_ROLE_OUTPUT, bytes, COST_DMA_CMX_TO_DDR,
                      !lw->p->values[layer].graph_output);
     deps_all(lw->g, from, id);
     id_list_push(&lt->in_ddr, id);
     id_list_push(out, id);
-  } else if ((s == STRAT_SOK || s == STRAT_HKSWITCH) && c->cost.clusters > 1 &&
-             c->cost.engine == COST_ENGINE_DPU) {
-    int id = add_dma(lw, layer, slice, SCHEDULE_ROLE_BROADCAST, bytes, COST_DMA_CMX_TO_CMX, false);
-    deps_all(lw->g, from, id);
-    id_list_push(&lt->ready, id);
-    id_list_push(out, id);
-  } else {
+  } else { /* kept; a broadcast output is written to every tile by the DPU (tiling) */
     for (int i = 0; i < from->n; i++)
       if (!id_list_has(&lt->ready, from->ids[i]))
         id_list_push(&lt->ready, from->ids[i]);
@@ -461,17 +455,64 @@ static void lower_layer(lower_t *lw, int layer) {
   free(sl);
 }
 
-/* A layer's loads wait until the layer prefetch_depth + 1 before it (the
- * nearest earlier one that computes) has computed. */
-static void prefetch_deps(lower_t *lw, int layer) {
-  int gate = layer - SCHED_MAX(lw->params->prefetch_depth, 0) - 1;
-  while (gate >= 0 && lw->lt[gate].compute.n == 0)
-    gate--;
-  if (gate < 0)
+/* The nearest layer at or before `layer` that computes, or -1. */
+static int computing_at_or_before(const lower_t *lw, int layer) {
+  while (layer >= 0 && lw->lt[layer].compute.n == 0)
+    layer--;
+  return layer;
+}
+
+/* The plan model's order (strategies/timeline.c): a layer's weights wait
+ * until the layer before its prefetch window has computed, its inputs from
+ * DDR until the layer before it has, and its compute follows that layer's
+ * compute (one layer at a time, in plan order). */
+static void order_deps(lower_t *lw, int layer) {
+  int gate = computing_at_or_before(lw, layer - lw->plan->prefetch[layer] - 1);
+  for (int i = 0; gate >= 0 && i < lw->lt[layer].loads.n; i++)
+    deps_all(lw->g, &lw->lt[gate].compute, lw->lt[layer].loads.ids[i]);
+  int before = computing_at_or_before(lw, layer - 1);
+  if (before < 0)
     return;
-  const id_list_t *loads = &lw->lt[layer].loads;
-  for (int i = 0; i < loads->n; i++)
-    deps_all(lw->g, &lw->lt[gate].compute, loads->ids[i]);
+  /* the last two slices of `before` end after all its others, and the
+   * first two of `layer` start before its others (slice buffers): linear */
+  id_list_t last = {0};
+  int tiles = cand_of(lw, before)->choice.tiles;
+  for (int i = 0; i < lw->lt[before].compute.n; i++)
+    if (lw->g->tasks[lw->lt[before].compute.ids[i]].slice >= tiles - 2)
+      id_list_push(&last, lw->lt[before].compute.ids[i]);
+  const id_list_t *gated[] = {&lw->lt[layer].inputs, &lw->lt[layer].compute};
+  for (int k = 0; k < 2; k++)
+    for (int i = 0; i < gated[k]->n; i++)
+      if (lw->g->tasks[gated[k]->ids[i]].slice < 2)
+        deps_all(lw->g, &last, gated[k]->ids[i]);
+  free(last.ids);
+}
+
+/* Ranks the DDR DMAs by the plan model's channel order: a layer's weights
+ * are its W item; its inputs, and a sliced layer's whole slice stream, its
+ * I item; an unsliced layer's output its S item. */
+static void rank_dmas(const strat_problem_t *p, const strat_plan_t *plan, schedule_graph_t *g) {
+  int n = p->n_layers;
+  strat_dma_item_t *items = sched_xmalloc((size_t)SCHED_MAX(3 * n, 1) * sizeof *items);
+  int32_t *rank = sched_xmalloc((size_t)SCHED_MAX(3 * n, 1) * sizeof *rank);
+  int n_items = strat_dma_items(p, plan->prefetch, items);
+  for (int i = 0; i < n_items; i++)
+    rank[3 * items[i].layer + (int)items[i].kind] = i;
+  for (int t = 0; t < g->n_tasks; t++) {
+    schedule_task_t *k = &g->tasks[t];
+    k->dma_rank = -1;
+    if (k->kind != SCHEDULE_TASK_DMA || !k->ddr)
+      continue;
+    const strat_candidate_t *c = &p->layers[k->layer].cands[plan->cand[k->layer]];
+    strat_dma_kind_t kind =
+        k->role == SCHEDULE_ROLE_WEIGHTS ? STRAT_DMA_WEIGHTS
+        : k->role == SCHEDULE_ROLE_OUTPUT && !tiling_streams_ddr(&c->choice, &c->cost)
+            ? STRAT_DMA_OUTPUT
+            : STRAT_DMA_INPUT;
+    k->dma_rank = rank[3 * k->layer + (int)kind];
+  }
+  free(items);
+  free(rank);
 }
 
 int schedule_graph_build(const strat_problem_t *p, const strat_plan_t *plan,
@@ -486,15 +527,17 @@ int schedule_graph_build(const strat_problem_t *p, const strat_plan_t *plan,
   lw.lt = sched_xcalloc((size_t)SCHED_MAX(p->n_layers, 1), sizeof *lw.lt);
   for (int l = 0; l < p->n_layers; l++) {
     lower_layer(&lw, l);
-    prefetch_deps(&lw, l);
+    order_deps(&lw, l);
   }
   for (int l = 0; l < p->n_layers; l++) {
     free(lw.lt[l].ready.ids);
     free(lw.lt[l].in_ddr.ids);
     free(lw.lt[l].compute.ids);
     free(lw.lt[l].loads.ids);
+    free(lw.lt[l].inputs.ids);
   }
   free(lw.lt);
+  rank_dmas(p, plan, out);
   int rc = schedule_graph_finish(out, diag);
   if (rc != SCHED_OK)
     schedule_graph_free(out);

@@ -10,11 +10,13 @@ void strat_plan_init(strat_plan_t *plan, int n_layers) {
   *plan = (strat_plan_t){.n_layers = n_layers};
   plan->cand = sched_xcalloc((size_t)SCHED_MAX(n_layers, 1), sizeof *plan->cand);
   plan->spilled = sched_xcalloc((size_t)SCHED_MAX(n_layers, 1), sizeof *plan->spilled);
+  plan->prefetch = sched_xcalloc((size_t)SCHED_MAX(n_layers, 1), sizeof *plan->prefetch);
 }
 
 void strat_plan_free(strat_plan_t *plan) {
   free(plan->cand);
   free(plan->spilled);
+  free(plan->prefetch);
   *plan = (strat_plan_t){0};
 }
 
@@ -22,11 +24,14 @@ void strat_plan_copy(const strat_plan_t *src, strat_plan_t *dst) {
   strat_plan_init(dst, src->n_layers);
   int *cand = dst->cand;
   bool *spilled = dst->spilled;
+  int32_t *prefetch = dst->prefetch;
   *dst = *src;
   dst->cand = cand;
   dst->spilled = spilled;
+  dst->prefetch = prefetch;
   memcpy(cand, src->cand, (size_t)src->n_layers * sizeof *cand);
   memcpy(spilled, src->spilled, (size_t)src->n_layers * sizeof *spilled);
+  memcpy(prefetch, src->prefetch, (size_t)src->n_layers * sizeof *prefetch);
 }
 
 static const strat_candidate_t *chosen(const strat_problem_t *p, const int *cand, int layer) {
@@ -147,8 +152,18 @@ static int64_t kept_value_bytes(const strat_problem_t *p, const strat_plan_t *pl
   return SCHED_MAX(0, hold - strat_read_share_bytes(p, step, plan->cand[step], v));
 }
 
+int64_t strat_step_prefetch_bytes(const strat_problem_t *p, const strat_plan_t *plan, int step) {
+  int64_t bytes = 0;
+  /* windows start in layer order (timeline.c), so the first later layer
+   * not live at `step` ends the scan */
+  for (int l = step + 1; l < p->n_layers && l - plan->prefetch[l] <= step; l++)
+    bytes += strat_prefetch_bytes(p, l, plan->cand[l]);
+  return bytes;
+}
+
 int64_t strat_step_cmx_bytes(const strat_problem_t *p, const strat_plan_t *plan, int step) {
-  int64_t bytes = chosen(p, plan->cand, step)->cost.footprint.total_bytes;
+  int64_t bytes = chosen(p, plan->cand, step)->cost.footprint.total_bytes +
+                  strat_step_prefetch_bytes(p, plan, step);
   for (int v = 0; v <= step; v++) {
     const strat_value_t *val = &p->values[v];
     bool live = v == step ? val->n_consumers > 0 : val->last_use >= step;
@@ -169,9 +184,9 @@ int64_t strat_plan_cost(const strat_problem_t *p, const strat_plan_t *plan) {
 
 void strat_plan_evaluate(const strat_problem_t *p, strat_plan_t *plan) {
   plan->latency_cycles = plan->ddr_bytes = plan->spill_bytes = plan->peak_cmx_bytes = 0;
+  plan->latency_cycles = strat_plan_latency_cycles(p, plan, NULL);
   for (int l = 0; l < p->n_layers; l++) {
     int from_ddr = strat_layer_inputs_from_ddr(p, plan, l);
-    plan->latency_cycles += strat_layer_cycles(p, l, plan->cand[l], from_ddr, plan->spilled[l]);
     plan->ddr_bytes += layer_ddr_bytes(p, l, plan->cand[l], from_ddr, plan->spilled[l]);
     if (plan->spilled[l] && !p->values[l].graph_output)
       plan->spill_bytes += ir_tensor_bytes(p->g, p->values[l].tensor);

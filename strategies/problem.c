@@ -238,7 +238,7 @@ static void value_init(strat_problem_t *p, int layer) {
 
 int strat_problem_init(strat_problem_t *p, const ir_graph_t *g, const cost_model_t *model,
                        strat_objective_t objective, sched_diag_t *diag) {
-  *p = (strat_problem_t){.g = g, .model = model, .objective = objective};
+  *p = (strat_problem_t){.g = g, .model = model, .objective = objective, .prefetch_cap = -1};
   p->capacity_bytes = model->arch->cmx_workspace_bytes;
   p->n_layers = g->n_ops;
   p->layers = sched_xcalloc((size_t)SCHED_MAX(g->n_ops, 1), sizeof *p->layers);

@@ -37,6 +37,24 @@ static double now_ms(void) {
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+void strat_plan_best_prefetch(const strat_problem_t *p, strat_plan_t *plan) {
+  strat_plan_t room = {0};
+  strat_plan_copy(plan, &room);
+  strat_plan_set_prefetch(p, &room);
+  strat_plan_evaluate(p, &room);
+  bool own_fits = true; /* the solver's windows, if it set any, may still hold */
+  for (int t = 0; t < p->n_layers && own_fits; t++)
+    own_fits = strat_step_cmx_bytes(p, plan, t) <= p->capacity_bytes;
+  if (own_fits)
+    strat_plan_evaluate(p, plan);
+  if (!own_fits || room.latency_cycles <= plan->latency_cycles) {
+    strat_plan_t old = *plan;
+    *plan = room;
+    room = old;
+  }
+  strat_plan_free(&room);
+}
+
 int strat_solve(const strat_solver_t *solver, const strat_problem_t *p,
                 const strat_params_t *params, strat_plan_t *out, strat_stats_t *stats,
                 sched_diag_t *diag) {
@@ -47,7 +65,7 @@ int strat_solve(const strat_solver_t *solver, const strat_problem_t *p,
   if (rc != SCHED_OK)
     return rc;
   strat_plan_fix_regions(p, out); /* for solvers that ignore streaming regions */
-  strat_plan_evaluate(p, out);
+  strat_plan_best_prefetch(p, out);
   rc = strat_plan_verify(p, out, diag);
   if (rc != SCHED_OK)
     return sched_diag_set(diag, rc, "solver %s produced an invalid plan: %s", solver->name,

@@ -56,6 +56,8 @@ typedef struct {
   int n_regions;
   int64_t capacity_bytes; /* per-cluster CMX budget */
   strat_objective_t objective;
+  int32_t prefetch_cap; /* most steps a layer's weights may load early; -1: as far as room
+                           allows (the default) */
 } strat_problem_t;
 
 /* A solution: one candidate per layer and, per layer, whether its output
@@ -63,8 +65,11 @@ typedef struct {
 typedef struct {
   int *cand;
   bool *spilled;
+  int32_t *prefetch; /* per layer: steps before it that its weights are in CMX (they load
+                        once layer l - prefetch[l] - 1 has computed); part of the plan, so
+                        the allocation and the schedule prefetch exactly this */
   int n_layers;
-  int64_t latency_cycles; /* the plan model's latency */
+  int64_t latency_cycles; /* the plan model's latency (timeline.c) */
   int64_t ddr_bytes;      /* all DDR traffic: weights, spills, sliced layers, graph I/O */
   int64_t spill_bytes;    /* bytes written to DDR by spills between layers */
   int64_t peak_cmx_bytes; /* per cluster, over all steps */
@@ -161,6 +166,51 @@ int strat_plan_broken_regions(const strat_problem_t *p, const strat_plan_t *plan
 /* Makes a plan fit by spilling the long-lived tensors that cross over-full
  * steps, largest first. Used by heuristics that ignore capacity. */
 void strat_plan_repair_capacity(const strat_problem_t *p, strat_plan_t *plan);
+
+/* ---- timeline.c: the plan model's clock ---- */
+
+/* What one layer puts on the two resources under a plan (DPU cycles). */
+typedef struct {
+  int64_t weight_xfer_cycles; /* channel time of its weights */
+  int64_t input_xfer_cycles;  /* of its inputs from DDR (unsliced) */
+  int64_t output_xfer_cycles; /* of its output to DDR (unsliced, spilled) */
+  int64_t compute_cycles;     /* unsliced: its compute */
+  int64_t body_cycles;        /* sliced: slices' DMA and compute, holding both resources */
+  bool has_weights, has_input, has_output; /* each DMA pays the latency once */
+} strat_layer_terms_t;
+
+typedef enum { STRAT_DMA_WEIGHTS, STRAT_DMA_OUTPUT, STRAT_DMA_INPUT } strat_dma_kind_t;
+
+/* One DMA item of the channel: released when layer release_layer has
+ * computed (-1: at the start). */
+typedef struct {
+  strat_dma_kind_t kind;
+  int layer;
+  int release_layer;
+} strat_dma_item_t;
+
+/* DDR DMA latency in DPU cycles (overlaps the channel's other transfers). */
+int64_t strat_dma_latency_cycles(const strat_problem_t *p);
+void strat_layer_terms(const strat_problem_t *p, const strat_plan_t *plan, int layer,
+                       strat_layer_terms_t *out);
+/* The 3 x n_layers DMA items in the channel's order for these prefetch
+ * windows (items must hold 3 * n_layers); returns how many. */
+int strat_dma_items(const strat_problem_t *p, const int32_t *prefetch, strat_dma_item_t *items);
+/* The plan model's latency: the recurrence atop timeline.c. compute_end,
+ * when not NULL, receives each layer's compute end (n_layers entries). O(n log n). */
+int64_t strat_plan_latency_cycles(const strat_problem_t *p, const strat_plan_t *plan,
+                                  int64_t *compute_end);
+/* CMX bytes per cluster layer `layer` holds while prefetched under cand. */
+int64_t strat_prefetch_bytes(const strat_problem_t *p, int layer, int cand);
+/* Sets plan->prefetch: each layer's weights as early as CMX room allows (the
+ * steps' bytes plus earlier prefetches within capacity), no earlier than the
+ * layer before's, at most p->prefetch_cap steps. O(layers x window). */
+void strat_plan_set_prefetch(const strat_problem_t *p, strat_plan_t *plan);
+/* Prefetch windows of a solver's plan: its own where they fit and are no
+ * slower, else strat_plan_set_prefetch's. Evaluates the plan. */
+void strat_plan_best_prefetch(const strat_problem_t *p, strat_plan_t *plan);
+/* Bytes of later layers' prefetched weights in CMX at `step`. */
+int64_t strat_step_prefetch_bytes(const strat_problem_t *p, const strat_plan_t *plan, int step);
 
 /* ---- solvers.c: the table ---- */
 

@@ -85,7 +85,7 @@ Test(alloc_plan, one_eltwise_has_two_inputs_and_an_output_of_a_half_tensor_each)
 Test(alloc_plan, a_plan_that_fits_by_bytes_but_not_by_layout_is_repaired) {
   pipeline_options_t o = options("resnet18:h=32,w=32", "384KB");
   o.solver = "greedy";
-  o.schedule.prefetch_depth = 0;
+  o.prefetch_cap = 0;
   o.alloc.align_bytes = 32768;
   o.alloc.time_limit_s = 0.2;
   pipeline_t *p = sched_xcalloc(1, sizeof *p);

@@ -174,15 +174,18 @@ Test(schedule, deeper_prefetch_never_schedules_later_on_fsrcnn) {
   pipeline_run(&x, "fsrcnn", "2MB");
   sched_diag_t d = {{0}};
   schedule_params_t none = schedule_params_default();
-  none.prefetch_depth = 0;
+  strat_plan_t plan0;
+  strat_plan_copy(&x.plan, &plan0);
+  memset(plan0.prefetch, 0, (size_t)plan0.n_layers * sizeof *plan0.prefetch);
   schedule_graph_t g0;
   schedule_t s0;
-  cr_assert_eq(schedule_graph_build(&x.p, &x.plan, &none, &g0, &d), SCHED_OK);
+  cr_assert_eq(schedule_graph_build(&x.p, &plan0, &none, &g0, &d), SCHED_OK);
   cr_assert_eq(schedule_simulate(&g0, &x.arch, &s0, &d), SCHED_OK);
   cr_expect_leq(x.s.latency_cycles, s0.latency_cycles);
   cr_expect_leq(s0.overlap_cycles, x.s.overlap_cycles);
   schedule_free(&s0);
   schedule_graph_free(&g0);
+  strat_plan_free(&plan0);
   pipeline_free(&x);
 }
 

@@ -116,8 +116,8 @@ static int64_t part_output_bytes(const tiling_geom_t *geom, const tiling_part_t 
 
 /* Cycles of one cluster part on its engine. */
 static int part_cycles(const cost_model_t *model, const tiling_geom_t *geom,
-                       const tiling_part_t *part, int64_t *cycles, cost_dpu_estimate_t *est,
-                       sched_diag_t *diag) {
+                       const tiling_part_t *part, int32_t write_tiles, int64_t *cycles,
+                       cost_dpu_estimate_t *est, sched_diag_t *diag) {
   *cycles = 0;
   if (part->out_rows <= 0 || part->out_channels <= 0 || part->out_cols <= 0)
     return SCHED_OK;
@@ -125,6 +125,7 @@ static int part_cycles(const cost_model_t *model, const tiling_geom_t *geom,
   switch (geom->engine) {
   case COST_ENGINE_DPU: {
     cost_workload_t wl = part_workload(arch, geom, part);
+    wl.output_write_tiles = write_tiles;
     int rc = cost_dpu_workload(model, &wl, est, diag);
     if (rc != SCHED_OK)
       return sched_diag_set(diag, rc, "layer '%s': %s", geom->op->name, diag ? diag->msg : "");
@@ -160,18 +161,24 @@ static int add_slice(const cost_model_t *model, const tiling_geom_t *geom,
   int32_t extent = tiling_slice_extent(geom, choice, index);
   bool first = index == 0, last = index == choice->tiles - 1;
   bool split_in = tiling_input_dist(choice->strategy) != DIST_DUPLICATED;
-  int64_t slowest = 0, in_bytes = 0, out_bytes = 0;
+  int64_t slowest = 0, slowest_write = 0, in_bytes = 0, out_bytes = 0;
+  /* SOK and HKSwitch outputs are broadcast: the DPU writes every tile's
+   * copy as it computes (the reference compiler's output_write_tiles) */
+  bool broadcast =
+      (choice->strategy == STRAT_SOK || choice->strategy == STRAT_HKSWITCH) && out->clusters > 1;
   for (int32_t c = 0; c < out->clusters; c++) {
     tiling_part_t part = tiling_cluster_part(model->arch, geom, choice, extent, first, last, c);
     cost_dpu_estimate_t est = {0};
     int64_t cycles;
-    int rc = part_cycles(model, geom, &part, &cycles, &est, diag);
+    int rc = part_cycles(model, geom, &part, broadcast ? out->clusters : 0, &cycles, &est, diag);
     if (rc != SCHED_OK)
       return rc;
     if (index == 0 && c == 0 && est.provider) {
       out->mode = est.mode;
       out->provider = est.provider;
     }
+    if (cycles > slowest)
+      slowest_write = est.output_write_cycles;
     slowest = SCHED_MAX(slowest, cycles);
     if (split_in || c == 0)
       in_bytes += part_input_bytes(geom, &part);
@@ -184,6 +191,7 @@ static int add_slice(const cost_model_t *model, const tiling_geom_t *geom,
   if (geom->op->kind == IR_OP_CONCAT)
     in_bytes = out_bytes;
   out->compute_cycles += weight * slowest;
+  out->broadcast_cycles += weight * slowest_write;
   out->input_dma_bytes += weight * in_bytes;
   out->output_dma_bytes += weight * out_bytes;
   out->input_dma_cycles += weight * cost_dma_cycles(model, in_bytes, COST_DMA_DDR_TO_CMX);

@@ -52,6 +52,7 @@ typedef struct {
 typedef struct {
   int32_t clusters;          /* clusters used */
   int64_t compute_cycles;    /* sum over slices of the slowest cluster */
+  int64_t broadcast_cycles;  /* of which writing SOK / HKSwitch outputs to every tile */
   int64_t weight_dma_cycles; /* weights + weight table, DDR -> CMX */
   int64_t input_dma_cycles;  /* whole input, DDR -> CMX */
   int64_t output_dma_cycles; /* whole output, CMX -> DDR */

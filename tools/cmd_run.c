@@ -45,7 +45,7 @@ static const run_options_t run_defaults = {
     .objective = "latency",
     .time_limit_s = 10,
     .seed = 1,
-    .prefetch = 1,
+    .prefetch = UINT64_MAX,
     .allocator = "search",
     .alloc_time_limit_s = 10,
     .alloc_nodes = 400000,
@@ -103,7 +103,8 @@ static const run_flag_t run_flags[] = {
     {"--barriers", ARG_U64, RUN_FIELD(barriers), "N",
      "physical barriers available (default: the arch's); too few serialise tasks"},
     {"--prefetch", ARG_U64, RUN_FIELD(prefetch), "N",
-     "layers ahead whose weights and inputs may load during compute (default 1; 0 = none)"},
+     "most layers ahead whose weights may load during compute (default: as far as CMX room\n"
+     "allows; 0 = none)"},
     {"--no-timing", ARG_FLAG, RUN_FIELD(no_timing), NULL,
      "print solve times as 0 / '-' so reports are byte-identical across runs"},
     {"--list-nets", ARG_FLAG, RUN_FIELD(list_nets), NULL, "list the zoo networks and exit"},
@@ -283,7 +284,7 @@ static pipeline_options_t pipeline_options(const run_options_t *o) {
   po.onnx.strict = o->strict;
   po.dump_ir = o->dump_ir;
   po.schedule.barriers = (int32_t)SCHED_MIN(o->barriers, 1u << 20);
-  po.schedule.prefetch_depth = (int32_t)SCHED_MIN(o->prefetch, 1u << 20);
+  po.prefetch_cap = o->prefetch == UINT64_MAX ? -1 : (int32_t)SCHED_MIN(o->prefetch, 1u << 20);
   po.alloc.allocator = o->allocator;
   po.alloc.time_limit_s = o->alloc_time_limit_s;
   po.alloc.search_nodes = (int64_t)o->alloc_nodes;

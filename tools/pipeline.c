@@ -11,6 +11,7 @@ pipeline_options_t pipeline_defaults(void) {
       .objective = STRAT_OBJECTIVE_LATENCY,
       .time_limit_s = 10,
       .seed = 1,
+      .prefetch_cap = -1,
       .schedule = schedule_params_default(),
       .alloc = schedule_alloc_params_default(),
   };
@@ -159,6 +160,7 @@ int pipeline_run(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag)
   rc = strat_problem_init(&p->problem, &p->graph, &p->model, o->objective, diag);
   if (rc != SCHED_OK)
     return rc;
+  p->problem.prefetch_cap = o->prefetch_cap;
   if (o->strategy_file && (rc = strat_problem_force_json(&p->problem, o->strategy_file, diag)))
     return rc;
   if ((rc = solve(o, p, diag)) != SCHED_OK || (rc = allocate_runs(o, p, diag)) != SCHED_OK)

@@ -26,7 +26,8 @@ typedef struct {
   const char *strategy_file; /* force layers' strategies, or NULL */
   ir_onnx_options_t onnx;
   const char *dump_ir;           /* write the loaded network (before fusion) as JSON IR, or NULL */
-  schedule_params_t schedule;    /* prefetch depth, barrier count (schedule/schedule.h) */
+  int32_t prefetch_cap;          /* most steps weights load early; -1: as far as room allows */
+  schedule_params_t schedule;    /* barrier count (schedule/schedule.h) */
   schedule_alloc_params_t alloc; /* CMX allocation: allocator, time limit, repairs */
 } pipeline_options_t;
 

@@ -101,9 +101,8 @@ static int add_zoo_plan(const char *net, const char *cmx, memalloc_problem_t *mp
     rc = strat_solve(strat_solver_find("dp"), &sp, &(strat_params_t){.time_limit_s = 10}, &plan,
                      &st, &d);
   if (rc == SCHED_OK) {
-    schedule_params_t prm = schedule_params_default();
     schedule_buffers_t b;
-    schedule_buffers_build(&sp, &plan, &prm, &b);
+    schedule_buffers_build(&sp, &plan, &b);
     for (int i = 0; i < b.n_buffers; i++)
       memalloc_problem_add(mp, mp->n_buffers, *steps + b.buffers[i].lower,
                            *steps + b.buffers[i].upper, b.buffers[i].size_bytes, 1, NULL);

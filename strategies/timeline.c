@@ -1,0 +1,199 @@
+/* timeline.c - the plan model's clock: a plan's latency as the pipeline the
+ * schedule runs, at layer granularity, and the prefetch windows it uses.
+ *
+ * Two resources. Compute: layers run one after another in topological
+ * order (CE[l] = max(CE[l-1], its loads) + compute). The DMA channel: DDR is
+ * one channel shared by the ports, so transfers go one at a time, while a
+ * transfer's latency overlaps the channel's other work (end = max(release +
+ * latency, channel free) + transfer). Per layer, three DMA items:
+ *   W[l]  its weights, released when layer l - prefetch[l] - 1 has computed
+ *         (prefetch[l] steps of CMX hold them early);
+ *   I[l]  its inputs from DDR, released when layer l - 1 has computed; for a
+ *         layer cut into slices, its whole body (slice DMAs and compute
+ *         interleaved, strat_layer_cycles' formula), which holds the channel
+ *         and the compute until it ends;
+ *   S[l]  its output to DDR when spilled, released when it has computed.
+ * The channel is a FIFO in program order, the order the items are released
+ * in: by the index of the layer whose compute releases them, then layer,
+ * then W, S, I (the schedule's DMA queue keeps this order: tasks.c ranks
+ * its DDR DMAs, simulate.c starts them in rank order). An empty item (no
+ * input from DDR, no spill) is no DMA. The order depends only on the
+ * prefetch windows, so for fixed windows the latency is a longest path
+ * whose lengths are linear in the choices: the ILP models it (ilp.c).
+ *
+ * Prefetch as the reference compiler's feasible memory scheduler does it:
+ * a layer's weights load as early as CMX room allows (no earlier than the
+ * layer before them, at most problem->prefetch_cap steps). */
+#include "strategies/strategies.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int64_t strat_dma_latency_cycles(const strat_problem_t *p) {
+  const arch_t *a = p->model->arch;
+  return (int64_t)(a->dma_latency_ns * a->dpu_clock_mhz / 1000.0);
+}
+
+/* Transfer cycles of a DMA of `cycles` (latency included): what it holds
+ * the channel for. */
+static int64_t xfer_of(int64_t cycles, int64_t latency) {
+  return cycles - SCHED_MIN(latency, cycles);
+}
+
+void strat_layer_terms(const strat_problem_t *p, const strat_plan_t *plan, int l,
+                       strat_layer_terms_t *t) {
+  const strat_candidate_t *c = &p->layers[l].cands[plan->cand[l]];
+  const tiling_layer_cost_t *k = &c->cost;
+  int64_t lat = strat_dma_latency_cycles(p);
+  int from_ddr = strat_layer_inputs_from_ddr(p, plan, l);
+  *t = (strat_layer_terms_t){.weight_xfer_cycles = xfer_of(k->weight_dma_cycles, lat),
+                             .has_weights = k->weight_dma_cycles > 0};
+  if (tiling_streams_ddr(&c->choice, k)) {
+    t->body_cycles = strat_layer_cycles(p, l, plan->cand[l], from_ddr, true) - k->weight_dma_cycles;
+    return;
+  }
+  int n_inputs = SCHED_MAX(p->g->ops[p->layers[l].op].n_inputs, 1);
+  t->input_xfer_cycles = from_ddr * xfer_of(k->input_dma_cycles / n_inputs, lat);
+  t->has_input = from_ddr > 0 && k->input_dma_cycles > 0;
+  t->compute_cycles = k->compute_cycles;
+  if (plan->spilled[l]) {
+    t->output_xfer_cycles = xfer_of(k->output_dma_cycles, lat);
+    t->has_output = k->output_dma_cycles > 0;
+  }
+}
+
+/* ---- the DMA items in channel order ---- */
+
+static int cmp_item(const void *a, const void *b) {
+  const strat_dma_item_t *x = a, *y = b;
+  if (x->release_layer != y->release_layer)
+    return (x->release_layer > y->release_layer) - (x->release_layer < y->release_layer);
+  if (x->layer != y->layer)
+    return (x->layer > y->layer) - (x->layer < y->layer);
+  return (x->kind > y->kind) - (x->kind < y->kind);
+}
+
+int strat_dma_items(const strat_problem_t *p, const int32_t *prefetch, strat_dma_item_t *items) {
+  int n = 0;
+  for (int l = 0; l < p->n_layers; l++) {
+    items[n++] = (strat_dma_item_t){STRAT_DMA_WEIGHTS, l, l - 1 - prefetch[l]};
+    items[n++] = (strat_dma_item_t){STRAT_DMA_INPUT, l, l - 1};
+    items[n++] = (strat_dma_item_t){STRAT_DMA_OUTPUT, l, l};
+  }
+  qsort(items, (size_t)n, sizeof *items, cmp_item);
+  return n;
+}
+
+/* ---- the recurrence ---- */
+
+typedef struct {
+  const strat_problem_t *p;
+  const strat_plan_t *plan;
+  strat_layer_terms_t *terms;
+  int64_t *ce;        /* compute end per layer */
+  int64_t *input_end; /* I[l]'s end (body end when sliced) */
+  int64_t *weight_end;
+  int64_t channel, latency;
+  int computed; /* ce[0 .. computed) are known */
+} clock_t_;
+
+static int64_t ce_at(const clock_t_ *k, int layer) { return layer < 0 ? 0 : k->ce[layer]; }
+
+/* Computes CE up to and including `layer`: all its items are served. */
+static void compute_until(clock_t_ *k, int layer) {
+  for (; k->computed <= layer && k->computed < k->p->n_layers; k->computed++) {
+    int l = k->computed;
+    const strat_layer_terms_t *t = &k->terms[l];
+    int64_t start = SCHED_MAX(ce_at(k, l - 1), SCHED_MAX(k->input_end[l], k->weight_end[l]));
+    k->ce[l] = start + t->compute_cycles;
+  }
+}
+
+/* Serves one item on the channel; returns when its data is in place (an
+ * empty item moves nothing and waits for nothing). */
+static int64_t serve(clock_t_ *k, int64_t release, bool exists, int64_t xfer, int64_t body) {
+  if (!exists && body == 0)
+    return 0;
+  int64_t lat = exists ? k->latency : 0;
+  int64_t end = SCHED_MAX(release + lat, k->channel) + xfer + body;
+  k->channel = end;
+  return end;
+}
+
+static void serve_item(clock_t_ *k, const strat_dma_item_t *it) {
+  compute_until(k, it->release_layer);
+  const strat_layer_terms_t *t = &k->terms[it->layer];
+  int64_t release = ce_at(k, it->release_layer);
+  switch (it->kind) {
+  case STRAT_DMA_WEIGHTS:
+    k->weight_end[it->layer] = serve(k, release, t->has_weights, t->weight_xfer_cycles, 0);
+    break;
+  case STRAT_DMA_INPUT:
+    k->input_end[it->layer] = serve(k, release, t->has_input, t->input_xfer_cycles, t->body_cycles);
+    break;
+  case STRAT_DMA_OUTPUT: serve(k, release, t->has_output, t->output_xfer_cycles, 0); break;
+  }
+}
+
+int64_t strat_plan_latency_cycles(const strat_problem_t *p, const strat_plan_t *plan,
+                                  int64_t *compute_end) {
+  int n = p->n_layers;
+  if (n == 0)
+    return 0;
+  size_t sz = (size_t)n;
+  clock_t_ k = {.p = p, .plan = plan, .latency = strat_dma_latency_cycles(p)};
+  k.terms = sched_xmalloc(sz * sizeof *k.terms);
+  k.ce = compute_end ? compute_end : sched_xmalloc(sz * sizeof *k.ce);
+  k.input_end = sched_xcalloc(sz, sizeof *k.input_end);
+  k.weight_end = sched_xcalloc(sz, sizeof *k.weight_end);
+  strat_dma_item_t *items = sched_xmalloc(3 * sz * sizeof *items);
+  for (int l = 0; l < n; l++)
+    strat_layer_terms(p, plan, l, &k.terms[l]);
+  int n_items = strat_dma_items(p, plan->prefetch, items);
+  for (int i = 0; i < n_items; i++)
+    serve_item(&k, &items[i]);
+  compute_until(&k, n - 1);
+  int64_t latency = SCHED_MAX(k.channel, k.ce[n - 1]);
+  free(items);
+  free(k.terms);
+  free(k.input_end);
+  free(k.weight_end);
+  if (!compute_end)
+    free(k.ce);
+  return latency;
+}
+
+/* ---- prefetch windows ---- */
+
+int64_t strat_prefetch_bytes(const strat_problem_t *p, int layer, int cand) {
+  const strat_candidate_t *c = &p->layers[layer].cands[cand];
+  if (c->region >= 0 || c->cost.engine == COST_ENGINE_CPU)
+    return 0; /* in the region's buffer; nothing in CMX */
+  return c->cost.footprint.weight_bytes;
+}
+
+void strat_plan_set_prefetch(const strat_problem_t *p, strat_plan_t *plan) {
+  int n = p->n_layers;
+  int64_t *used = sched_xmalloc((size_t)SCHED_MAX(n, 1) * sizeof *used);
+  memset(plan->prefetch, 0, (size_t)SCHED_MAX(n, 1) * sizeof *plan->prefetch);
+  for (int t = 0; t < n; t++)
+    used[t] = strat_step_cmx_bytes(p, plan, t); /* no prefetch counted yet */
+  int gate = -1;                                /* the previous layer's release */
+  int64_t cap = p->prefetch_cap < 0 ? INT32_MAX : p->prefetch_cap;
+  for (int l = 0; l < n; l++) {
+    int64_t bytes = strat_prefetch_bytes(p, l, plan->cand[l]);
+    int first = l; /* earliest step the weights are live */
+    if (bytes > 0)
+      while (first - 1 > gate && l - (first - 1) <= cap &&
+             used[first - 1] + bytes <= p->capacity_bytes)
+        first--;
+    else
+      first = gate + 1; /* nothing to hold: released with the layer before */
+    for (int t = first; t < l; t++)
+      used[t] += bytes;
+    plan->prefetch[l] = l - first;
+    if (bytes > 0)
+      gate = SCHED_MAX(gate, first - 1);
+  }
+  free(used);
+}
