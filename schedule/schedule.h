@@ -54,8 +54,8 @@ typedef struct {
   bool ddr;         /* DMA tasks: the transfer uses DDR (shared by the ports) */
   bool spill;       /* input / output DMA of a tensor that is neither graph input nor output */
   int32_t dma_rank; /* DDR DMAs: place of its item in the DMA program order (the plan model's
-                       channel order, strategies/timeline.c); a DMA starts only after every
-                       DMA of a lower rank has started. -1: not in the queue */
+                       channel order, strategies/timeline.c); a DMA starts only while no
+                       ready DMA of a lower rank waits. -1: not in the queue */
 } schedule_task_t;
 
 /* The task graph: tasks and "must end before" dependencies, a DAG held in

@@ -188,10 +188,15 @@ static void task_start(sim_t *m, int task, int e, int64_t t) {
   heap_push(m, task);
 }
 
-/* Whether a DDR DMA may start: every DMA of a lower rank has started. */
-static bool in_rank_order(const sim_t *m, int task) {
-  int32_t rank = m->g->tasks[task].dma_rank;
-  return rank < 0 || rank <= m->open_rank;
+/* The lowest DMA rank among ready tasks not started (INT32_MAX: none). */
+static int32_t lowest_ready_rank(const sim_t *m) {
+  int32_t low = INT32_MAX;
+  for (int i = 0; i < m->n_ready; i++) {
+    int32_t rank = m->g->tasks[m->ready[i]].dma_rank;
+    if (rank >= 0 && rank < low)
+      low = rank;
+  }
+  return low;
 }
 
 static void rank_started(sim_t *m, int task) {
@@ -203,20 +208,26 @@ static void rank_started(sim_t *m, int task) {
     m->open_rank++;
 }
 
-/* Starts the ready tasks that have a free engine, in priority order; again
- * while a start opened the next rank of the DMA queue. */
-static void dispatch(sim_t *m, int64_t t) {
-  for (int32_t open = -1; open != m->open_rank;) {
-    open = m->open_rank;
+/* Starts the ready tasks that have a free engine, in priority order. DDR
+ * DMAs keep the DMA program order: one starts only after every DMA of a
+ * lower rank has started. `relaxed`: only no ready DMA of a lower rank may
+ * wait - for when dependencies added later (barrier serialisation) leave
+ * the strict order nothing to run. */
+static void dispatch(sim_t *m, int64_t t, bool relaxed) {
+  for (bool started = true; started;) {
+    started = false;
+    int32_t low = relaxed ? lowest_ready_rank(m) : m->open_rank;
     int kept = 0;
     for (int i = 0; i < m->n_ready; i++) {
       int task = m->ready[i], e = -1;
-      for (int k = 0; k < m->n_engines[task] && e < 0 && in_rank_order(m, task); k++)
+      int32_t rank = m->g->tasks[task].dma_rank;
+      for (int k = 0; k < m->n_engines[task] && e < 0 && (rank < 0 || rank <= low); k++)
         if (m->engine_free[m->first_engine[task] + k] <= t)
           e = m->first_engine[task] + k;
       if (e >= 0) {
         task_start(m, task, e, t);
         rank_started(m, task);
+        started |= rank >= 0;
       } else {
         m->ready[kept++] = task;
       }
@@ -244,7 +255,9 @@ static int run_events(sim_t *m, sched_diag_t *diag) {
   int done = 0, n = m->g->n_tasks;
   int64_t t = 0;
   while (done < n) {
-    dispatch(m, t);
+    dispatch(m, t, false);
+    if (m->n_heap == 0) /* the strict DMA order waits on a DMA that waits on it */
+      dispatch(m, t, true);
     if (m->n_heap == 0)
       return sched_diag_set(diag, SCHED_ERR_INTERNAL,
                             "simulation stalled at cycle %lld with %d of %d tasks done (a cycle "

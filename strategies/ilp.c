@@ -55,6 +55,17 @@ typedef struct {
   int row_len, row_cap;
   ilp_excess_t *excess; /* excess columns, for the incumbent's values */
   int n_excess, cap_excess;
+  /* the clock (latency objective; timeline.c for fixed prefetch windows) */
+  const int32_t *prefetch; /* the windows the model is built for */
+  strat_dma_item_t *items; /* the channel's items in order */
+  int n_items;
+  int ce0; /* CE[l]: compute end of layer l */
+  int f0;  /* F[j]: the channel after item j */
+  int d0;  /* D[l]: layer l's inputs in CMX (its I item's data) */
+  int a0;  /* a[l]: layer l reads anything from DDR (continuous, pushed to max) */
+  int b0;  /* b[l]: its I item moves anything (a DDR read or a sliced body) */
+  int makespan;
+  double big_m; /* bounds the channel's backlog: every item's longest duration */
 } ilp_t;
 
 /* What the branch-and-cut callback needs: no globals. */
@@ -344,6 +355,16 @@ static void add_capacity_row(ilp_t *m, int t) {
     row_add(m, read_cols[i], 1);
     most += p->capacity_bytes + 1; /* bounded by the value's hold */
   }
+  for (int k = t + 1; m->prefetch && k < p->n_layers && k - m->prefetch[k] <= t; k++) {
+    int64_t largest_w = 0; /* weights prefetched over step t */
+    for (int c = 0; c < p->layers[k].n_cands; c++) {
+      int64_t bytes = strat_prefetch_bytes(p, k, c);
+      if (bytes > 0)
+        row_add(m, m->x0[k] + c, (double)bytes);
+      largest_w = SCHED_MAX(largest_w, bytes);
+    }
+    most += largest_w;
+  }
   free(read_cols);
   if (most <= p->capacity_bytes)
     return;
@@ -377,10 +398,224 @@ static void add_region_rows(ilp_t *m, int region) {
   }
 }
 
+/* ---- the clock: timeline.c's recurrence as a longest path ---- */
+
+static int add_time_columns(ilp_t *m, int n, const char *prefix, double ub) {
+  int first = glp_add_cols(m->lp, n);
+  for (int i = 0; i < n; i++) {
+    char name[64];
+    snprintf(name, sizeof name, "%s_%d", prefix, i);
+    glp_set_col_name(m->lp, first + i, name);
+    glp_set_col_bnds(m->lp, first + i, ub > 0 ? GLP_DB : GLP_LO, 0, ub);
+  }
+  return first;
+}
+
+/* Per candidate, what timeline.c's strat_layer_terms gives (inputs_from_ddr
+ * and spill enter through r and w columns). */
+typedef struct {
+  int64_t weight_xfer, input_xfer, output_xfer, compute, body;
+} ilp_terms_t;
+
+static ilp_terms_t cand_terms(const strat_problem_t *p, int l, int c) {
+  const strat_candidate_t *k = &p->layers[l].cands[c];
+  int64_t lat = strat_dma_latency_cycles(p);
+  int n_inputs = SCHED_MAX(p->g->ops[p->layers[l].op].n_inputs, 1);
+  ilp_terms_t t = {.weight_xfer =
+                       k->cost.weight_dma_cycles - SCHED_MIN(lat, k->cost.weight_dma_cycles)};
+  if (sliced(p, l, c)) {
+    t.body = strat_layer_cycles(p, l, c, n_inputs, true) - k->cost.weight_dma_cycles;
+    return t;
+  }
+  int64_t in = k->cost.input_dma_cycles / n_inputs, out = k->cost.output_dma_cycles;
+  t.input_xfer = in - SCHED_MIN(lat, in);
+  t.output_xfer = out - SCHED_MIN(lat, out);
+  t.compute = k->cost.compute_cycles;
+  return t;
+}
+
+static bool has_weights(const strat_problem_t *p, int l) {
+  return p->layers[l].cands[0].cost.weight_dma_cycles > 0;
+}
+
+/* Adds sign * (the item's duration, and its latency when it moves
+ * anything if with_latency; an I item's latency is a[l]'s) to the row. */
+static void add_duration(ilp_t *m, const strat_dma_item_t *it, double sign, bool with_latency) {
+  double lat = with_latency ? (double)strat_dma_latency_cycles(m->p) : 0;
+  const strat_problem_t *p = m->p;
+  int l = it->layer;
+  const ir_op_t *op = &p->g->ops[p->layers[l].op];
+  for (int c = 0; c < p->layers[l].n_cands; c++) {
+    ilp_terms_t t = cand_terms(p, l, c);
+    if (it->kind == STRAT_DMA_WEIGHTS && t.weight_xfer)
+      row_add(m, m->x0[l] + c, sign * (double)t.weight_xfer);
+    bool writes = !sliced(p, l, c) && p->layers[l].cands[c].cost.output_dma_cycles > 0;
+    if (it->kind == STRAT_DMA_OUTPUT && writes)
+      row_add(m, m->w0[l] + c, sign * ((double)t.output_xfer + lat));
+    if (it->kind != STRAT_DMA_INPUT)
+      continue;
+    double graph = (double)p->layers[l].n_inputs_from_graph * (double)t.input_xfer;
+    if (t.body + graph != 0)
+      row_add(m, m->x0[l] + c, sign * ((double)t.body + graph));
+    for (int i = 0; i < op->n_inputs && t.input_xfer; i++)
+      if (m->r0[l][i])
+        row_add(m, m->r0[l][i] + c, sign * (double)t.input_xfer);
+  }
+}
+
+/* row: col - sum >= rhs, as GLP_LO */
+static void row_done(ilp_t *m, double rhs, const char *what, int i) {
+  char name[64];
+  snprintf(name, sizeof name, "%s_%d", what, i);
+  row_end(m, GLP_LO, rhs, 0, name);
+}
+
+/* F[j] >= F[j-1] + dur and F[j] >= CE[release] + lat + dur (W, S); for I
+ * the data D[l] instead, and F[j] >= D[l]. */
+static void add_item_rows(ilp_t *m, int j) {
+  const strat_problem_t *p = m->p;
+  const strat_dma_item_t *it = &m->items[j];
+  int l = it->layer;
+  int rel = it->release_layer;
+  if (it->kind == STRAT_DMA_WEIGHTS && !has_weights(p, l)) {
+    row_begin(m); /* empty: the channel passes on */
+    row_add(m, m->f0 + j, 1);
+    if (j > 0)
+      row_add(m, m->f0 + j - 1, -1);
+    row_done(m, 0, "chan", j);
+    return;
+  }
+  int target = it->kind == STRAT_DMA_INPUT ? m->d0 + l : m->f0 + j;
+  /* after the item before it */
+  row_begin(m);
+  row_add(m, target, 1);
+  if (j > 0)
+    row_add(m, m->f0 + j - 1, -1);
+  add_duration(m, it, -1, false);
+  if (it->kind == STRAT_DMA_INPUT) /* only when it moves anything */
+    row_add(m, m->b0 + l, -m->big_m);
+  row_done(m, it->kind == STRAT_DMA_INPUT ? -m->big_m : 0, "queue", j);
+  /* after its release */
+  row_begin(m);
+  row_add(m, target, 1);
+  if (rel >= 0)
+    row_add(m, m->ce0 + rel, -1);
+  add_duration(m, it, -1, true);
+  if (it->kind == STRAT_DMA_INPUT)
+    row_add(m, m->a0 + l, -(double)strat_dma_latency_cycles(p));
+  row_done(m, it->kind == STRAT_DMA_WEIGHTS ? (double)strat_dma_latency_cycles(p) : 0, "release",
+           j);
+  if (it->kind != STRAT_DMA_INPUT)
+    return;
+  row_begin(m); /* the channel: after the item before and after this one */
+  row_add(m, m->f0 + j, 1);
+  if (j > 0)
+    row_add(m, m->f0 + j - 1, -1);
+  add_duration(m, it, -1, false);
+  row_done(m, 0, "chan", j);
+  row_begin(m);
+  row_add(m, m->f0 + j, 1);
+  row_add(m, m->d0 + l, -1);
+  row_done(m, 0, "chan_d", j);
+}
+
+/* a[l] >= sum_c r[l][i][c] per input slot from a layer; 1 with a graph input. */
+static void add_reads_rows(ilp_t *m, int l) {
+  const strat_problem_t *p = m->p;
+  const ir_op_t *op = &p->g->ops[p->layers[l].op];
+  if (p->layers[l].n_inputs_from_graph > 0)
+    glp_set_col_bnds(m->lp, m->a0 + l, GLP_FX, 1, 1);
+  char name[64];
+  row_begin(m); /* b >= a, b >= sliced */
+  row_add(m, m->b0 + l, 1);
+  row_add(m, m->a0 + l, -1);
+  row_done(m, 0, "b_a", l);
+  row_begin(m);
+  row_add(m, m->b0 + l, 1);
+  for (int c = 0; c < p->layers[l].n_cands; c++)
+    if (sliced(p, l, c))
+      row_add(m, m->x0[l] + c, -1);
+  row_done(m, 0, "b_sliced", l);
+  for (int i = 0; i < op->n_inputs; i++) {
+    if (!m->r0[l][i])
+      continue;
+    row_begin(m);
+    row_add(m, m->a0 + l, 1);
+    for (int c = 0; c < p->layers[l].n_cands; c++)
+      row_add(m, m->r0[l][i] + c, -1);
+    snprintf(name, sizeof name, "reads_%d_%d", l, i);
+    row_end(m, GLP_LO, 0, 0, name);
+  }
+}
+
+/* CE[l] >= CE[l-1], D[l], its weights' end; each + compute. */
+static void add_compute_rows(ilp_t *m, int l, const int *weight_item) {
+  const strat_problem_t *p = m->p;
+  int after[3] = {l > 0 ? m->ce0 + l - 1 : 0, m->d0 + l,
+                  has_weights(p, l) ? m->f0 + weight_item[l] : 0};
+  for (int k = 0; k < 3; k++) {
+    if (k != 1 && after[k] == 0)
+      continue;
+    row_begin(m);
+    row_add(m, m->ce0 + l, 1);
+    row_add(m, after[k], -1);
+    for (int c = 0; c < p->layers[l].n_cands; c++) {
+      int64_t comp = cand_terms(p, l, c).compute;
+      if (comp)
+        row_add(m, m->x0[l] + c, -(double)comp);
+    }
+    row_done(m, 0, "compute", 3 * l + k);
+  }
+}
+
+/* The latency objective: the makespan of the clock for m->prefetch. */
+static void add_clock(ilp_t *m) {
+  const strat_problem_t *p = m->p;
+  int n = p->n_layers;
+  m->items = sched_xmalloc((size_t)3 * n * sizeof *m->items);
+  m->n_items = strat_dma_items(p, m->prefetch, m->items);
+  m->big_m = 0;
+  for (int l = 0; l < n; l++) {
+    int64_t longest = 0;
+    for (int c = 0; c < p->layers[l].n_cands; c++) {
+      ilp_terms_t t = cand_terms(p, l, c);
+      int n_in = SCHED_MAX(p->g->ops[p->layers[l].op].n_inputs, 1);
+      longest = SCHED_MAX(longest,
+                          t.weight_xfer + t.output_xfer + t.body + n_in * t.input_xfer + t.compute);
+    }
+    m->big_m += (double)(longest + 3 * strat_dma_latency_cycles(p));
+  }
+  m->ce0 = add_time_columns(m, n, "ce", 0);
+  m->f0 = add_time_columns(m, m->n_items, "f", 0);
+  m->d0 = add_time_columns(m, n, "d", 0);
+  m->a0 = add_time_columns(m, n, "a", 1);
+  m->b0 = add_time_columns(m, n, "b", 1);
+  m->makespan = add_time_columns(m, 1, "makespan", 0);
+  glp_set_obj_coef(m->lp, m->makespan, 1);
+  int *weight_item = sched_xcalloc((size_t)n, sizeof *weight_item);
+  for (int j = 0; j < m->n_items; j++)
+    if (m->items[j].kind == STRAT_DMA_WEIGHTS)
+      weight_item[m->items[j].layer] = j;
+  for (int l = 0; l < n; l++)
+    add_reads_rows(m, l);
+  for (int j = 0; j < m->n_items; j++)
+    add_item_rows(m, j);
+  for (int l = 0; l < n; l++)
+    add_compute_rows(m, l, weight_item);
+  int ends[2] = {m->ce0 + n - 1, m->f0 + m->n_items - 1};
+  for (int k = 0; k < 2; k++) {
+    row_begin(m);
+    row_add(m, m->makespan, 1);
+    row_add(m, ends[k], -1);
+    row_done(m, 0, "makespan", k);
+  }
+  free(weight_item);
+}
+
 /* ---- model lifetime ---- */
 
-static void ilp_init(ilp_t *m, const strat_problem_t *p) {
-  *m = (ilp_t){.p = p};
+static void ilp_init(ilp_t *m, const strat_problem_t *p, const int32_t *prefetch) {
+  *m = (ilp_t){.p = p, .prefetch = prefetch};
   int n = SCHED_MAX(p->n_layers, 1);
   m->x0 = sched_xcalloc((size_t)n, sizeof *m->x0);
   m->w0 = sched_xcalloc((size_t)n, sizeof *m->w0);
@@ -397,6 +632,11 @@ static void ilp_init(ilp_t *m, const strat_problem_t *p) {
     add_region_rows(m, r);
   for (int t = 0; t < p->n_layers; t++)
     add_capacity_row(m, t);
+  if (p->objective == STRAT_OBJECTIVE_LATENCY) {
+    for (int c = 1; c <= glp_get_num_cols(m->lp); c++) /* the clock replaces the sum */
+      glp_set_obj_coef(m->lp, c, 0);
+    add_clock(m);
+  }
 }
 
 static void ilp_free(ilp_t *m) {
@@ -410,7 +650,10 @@ static void ilp_free(ilp_t *m) {
   free(m->ind);
   free(m->val);
   free(m->excess);
+  free(m->items);
 }
+
+static void clock_columns(const ilp_t *m, const strat_plan_t *plan, double *cols);
 
 /* Column values (1-based) of a plan, for the search's incumbent. */
 static double *plan_columns(const ilp_t *m, const strat_plan_t *plan) {
@@ -434,7 +677,66 @@ static double *plan_columns(const ilp_t *m, const strat_plan_t *plan) {
     cols[e->col] =
         (double)SCHED_MAX(0, hold - strat_read_share_bytes(p, e->t, plan->cand[e->t], e->v));
   }
+  if (m->items)
+    clock_columns(m, plan, cols);
   return cols;
+}
+
+/* The clock columns of a plan, as the rows above compute them. */
+static void clock_columns(const ilp_t *m, const strat_plan_t *plan, double *cols) {
+  const strat_problem_t *p = m->p;
+  int n = p->n_layers;
+  int64_t lat = strat_dma_latency_cycles(p);
+  strat_layer_terms_t *t = sched_xmalloc((size_t)n * sizeof *t);
+  double *ce = sched_xcalloc((size_t)n, sizeof *ce), *we = sched_xcalloc((size_t)n, sizeof *we);
+  double *d = sched_xcalloc((size_t)n, sizeof *d), f = 0;
+  for (int l = 0; l < n; l++) {
+    strat_layer_terms(p, plan, l, &t[l]);
+    bool sl = sliced(p, l, plan->cand[l]);
+    cols[m->a0 + l] = strat_layer_inputs_from_ddr(p, plan, l) > 0;
+    cols[m->b0 + l] = cols[m->a0 + l] > 0 || sl;
+  }
+  int computed = 0;
+  for (int j = 0; j < m->n_items; j++) {
+    const strat_dma_item_t *it = &m->items[j];
+    for (; computed <= it->release_layer; computed++) {
+      int l = computed;
+      double start = SCHED_MAX(l > 0 ? ce[l - 1] : 0, SCHED_MAX(d[l], we[l]));
+      ce[l] = start + (double)t[l].compute_cycles;
+    }
+    double rel = it->release_layer >= 0 ? ce[it->release_layer] : 0;
+    const strat_layer_terms_t *k = &t[it->layer];
+    int l = it->layer;
+    if (it->kind == STRAT_DMA_WEIGHTS) {
+      if (has_weights(p, l))
+        f = SCHED_MAX(f + (double)k->weight_xfer_cycles,
+                      rel + (double)lat + (double)k->weight_xfer_cycles);
+      we[l] = has_weights(p, l) ? f : 0;
+    } else if (it->kind == STRAT_DMA_OUTPUT) {
+      double dur = (double)k->output_xfer_cycles;
+      f = SCHED_MAX(f + dur, rel + (k->has_output ? (double)lat : 0) + dur);
+    } else {
+      double dur = (double)(k->input_xfer_cycles + k->body_cycles);
+      d[l] = rel + cols[m->a0 + l] * (double)lat + dur;
+      if (cols[m->b0 + l] > 0)
+        d[l] = SCHED_MAX(d[l], f + dur);
+      f = SCHED_MAX(f + dur, d[l]);
+    }
+    cols[m->f0 + j] = f;
+  }
+  for (; computed < n; computed++) {
+    int l = computed;
+    ce[l] = SCHED_MAX(l > 0 ? ce[l - 1] : 0, SCHED_MAX(d[l], we[l])) + (double)t[l].compute_cycles;
+  }
+  for (int l = 0; l < n; l++) {
+    cols[m->ce0 + l] = ce[l];
+    cols[m->d0 + l] = d[l];
+  }
+  cols[m->makespan] = SCHED_MAX(ce[n - 1], f);
+  free(t);
+  free(ce);
+  free(we);
+  free(d);
 }
 
 /* ---- search ---- */
@@ -507,6 +809,7 @@ static void ilp_extract(const ilp_t *m, strat_plan_t *out) {
       if (glp_mip_col_val(m->lp, m->x0[l] + c) > 0.5)
         out->cand[l] = c;
     out->spilled[l] = glp_mip_col_val(m->lp, m->s0 + l) > 0.5;
+    out->prefetch[l] = m->prefetch ? m->prefetch[l] : 0;
   }
   strat_plan_evaluate(p, out);
 }
@@ -516,7 +819,12 @@ static int ilp_incumbent(const strat_problem_t *p, const strat_params_t *params,
                          sched_diag_t *diag) {
   if (!params->incumbent) {
     strat_stats_t st = {0};
-    return strat_solver_dp.solve(p, params, plan, &st, diag);
+    int rc = strat_solver_dp.solve(p, params, plan, &st, diag);
+    if (rc == SCHED_OK) {
+      strat_plan_fix_regions(p, plan);
+      strat_plan_best_prefetch(p, plan);
+    }
+    return rc;
   }
   int rc = strat_plan_verify(p, params->incumbent, diag);
   if (rc != SCHED_OK)
@@ -542,7 +850,7 @@ static int ilp_solve(const strat_problem_t *p, const strat_params_t *params, str
   if (rc != SCHED_OK)
     goto fail;
   glp_term_out(GLP_OFF);
-  ilp_init(&m, p);
+  ilp_init(&m, p, p->objective == STRAT_OBJECTIVE_LATENCY ? start.prefetch : NULL);
   if (params->lp_path && glp_write_lp(m.lp, NULL, params->lp_path) != 0) {
     rc = sched_diag_set(diag, SCHED_ERR_INPUT, "ilp: cannot write the model to '%s'",
                         params->lp_path);

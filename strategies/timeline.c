@@ -49,7 +49,9 @@ void strat_layer_terms(const strat_problem_t *p, const strat_plan_t *plan, int l
   *t = (strat_layer_terms_t){.weight_xfer_cycles = xfer_of(k->weight_dma_cycles, lat),
                              .has_weights = k->weight_dma_cycles > 0};
   if (tiling_streams_ddr(&c->choice, k)) {
-    t->body_cycles = strat_layer_cycles(p, l, plan->cand[l], from_ddr, true) - k->weight_dma_cycles;
+    int n_in = SCHED_MAX(p->g->ops[p->layers[l].op].n_inputs, 1);
+    t->body_cycles = strat_layer_cycles(p, l, plan->cand[l], n_in, true) - k->weight_dma_cycles;
+    t->has_input = from_ddr > 0;
     return;
   }
   int n_inputs = SCHED_MAX(p->g->ops[p->layers[l].op].n_inputs, 1);
