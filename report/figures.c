@@ -80,7 +80,7 @@ void report_totals(const report_input_t *in, report_totals_t *out) {
       out->mandatory_dma_bytes += ir_tensor_bytes(g, in->problem->values[v].tensor);
   int64_t dma_floor = ddr_cycles_at_full_bandwidth(arch, out->mandatory_dma_bytes);
   out->lower_bound_cycles = SCHED_MAX((int64_t)compute_floor, dma_floor);
-  out->plan_latency_cycles = out->latency_cycles;
+  out->plan_latency_cycles = in->chosen->plan->latency_cycles; /* strategies/timeline.c */
   out->latency_cycles = report_run_latency_cycles(in->chosen);
 }
 

@@ -140,6 +140,8 @@ static cJSON *solvers_json(const report_input_t *in) {
                               in->timing ? round(r->stats->solve_ms * 1e3) / 1e3 : 0);
       cJSON_AddNumberToObject(j, "mip_gap", r->stats->mip_gap);
       cJSON_AddBoolToObject(j, "optimal", r->stats->optimal);
+      if (r->kept_plan_of)
+        cJSON_AddStringToObject(j, "kept_plan_of", r->kept_plan_of);
     }
     cJSON_AddItemToArray(arr, j);
   }

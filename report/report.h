@@ -26,6 +26,9 @@ typedef struct {
    * set, peak_cmx_bytes is the allocated peak; the plan model's stays
    * visible as plan_peak_cmx_bytes. */
   const schedule_alloc_t *alloc;
+  /* ilp: the incumbent solver whose plan it kept because that plan
+   * schedules faster than the MIP's own (tools/pipeline.c), or NULL */
+  const char *kept_plan_of;
 } report_solver_run_t;
 
 typedef struct {

@@ -147,11 +147,12 @@ static void print_comparison(const report_input_t *in, FILE *out) {
     }
     char solve[32];
     snprintf(solve, sizeof solve, in->timing ? "%.2f" : "-", r->stats->solve_ms);
-    fprintf(out, "  %-10s %12.2f %12.2f %12lld %12lld %14lld %10s %7.2f%% %s\n", r->solver,
+    fprintf(out, "  %-10s %12.2f %12.2f %12lld %12lld %14lld %10s %7.2f%% %s%s%s\n", r->solver,
             us(in, report_run_latency_cycles(r)), us(in, r->plan->latency_cycles),
             (long long)r->plan->spill_bytes, (long long)r->plan->ddr_bytes,
             (long long)report_peak_cmx_bytes(r), solve, 100.0 * r->stats->mip_gap,
-            r->stats->optimal ? "optimal" : "feasible");
+            r->stats->optimal ? "optimal" : "feasible",
+            r->kept_plan_of ? ", kept the plan of " : "", r->kept_plan_of ? r->kept_plan_of : "");
   }
 }
 

@@ -173,11 +173,14 @@ static void add_layer(const strat_problem_t *p, const strat_plan_t *plan, int t,
     add_value(p, plan, t, b);
 }
 
-/* Weights live from the plan's prefetch window on (plan->prefetch). */
-static void add_prefetch(const strat_plan_t *plan, schedule_buffers_t *b) {
+/* Weights live from the plan's prefetch window on (plan->prefetch), where
+ * the plan counts them (not weights streamed slice by slice). */
+static void add_prefetch(const strat_problem_t *p, const strat_plan_t *plan,
+                         schedule_buffers_t *b) {
   for (int i = 0; i < b->n_buffers; i++) {
     schedule_buffer_t *buf = &b->buffers[i];
-    if (buf->kind != SCHEDULE_BUFFER_WEIGHTS || buf->second)
+    if (buf->kind != SCHEDULE_BUFFER_WEIGHTS || buf->second ||
+        strat_prefetch_bytes(p, buf->layer, plan->cand[buf->layer]) == 0)
       continue;
     buf->prefetch_steps = plan->prefetch[buf->layer];
     buf->lower -= buf->prefetch_steps;
@@ -189,7 +192,7 @@ void schedule_buffers_build(const strat_problem_t *p, const strat_plan_t *plan,
   *out = (schedule_buffers_t){.n_steps = p->n_layers};
   for (int t = 0; t < p->n_layers; t++)
     add_layer(p, plan, t, out);
-  add_prefetch(plan, out);
+  add_prefetch(p, plan, out);
 }
 
 int64_t schedule_buffers_plan_step_bytes(const schedule_buffers_t *b, int step) {

@@ -447,8 +447,12 @@ static void lower_layer(lower_t *lw, int layer) {
       id_list_push(&from, lw->lt[layer].ready.ids[i]); /* free op: its kept inputs */
     lower_outputs(lw, layer, s, &from, &sl[s].out);
     free(from.ids);
-    if (s >= depth)
+    if (s >= depth) {
       slice_buffer_deps(lw, &sl[s - depth], &sl[s]);
+      if (w_count > 1) /* a K slice's weights reuse the buffer of slice s - depth */
+        deps_all(lw->g, sl[s - depth].work.n ? &sl[s - depth].work : &sl[s - depth].in,
+                 w_first + s);
+    }
   }
   for (int s = 0; s < tiles; s++)
     slice_tasks_free(&sl[s]);
@@ -467,7 +471,10 @@ static int computing_at_or_before(const lower_t *lw, int layer) {
  * DDR until the layer before it has, and its compute follows that layer's
  * compute (one layer at a time, in plan order). */
 static void order_deps(lower_t *lw, int layer) {
-  int gate = computing_at_or_before(lw, layer - lw->plan->prefetch[layer] - 1);
+  int window = strat_prefetch_bytes(lw->p, layer, lw->plan->cand[layer]) > 0
+                   ? lw->plan->prefetch[layer]
+                   : 0; /* streamed weights load with the slices */
+  int gate = computing_at_or_before(lw, layer - window - 1);
   for (int i = 0; gate >= 0 && i < lw->lt[layer].loads.n; i++)
     deps_all(lw->g, &lw->lt[gate].compute, lw->lt[layer].loads.ids[i]);
   int before = computing_at_or_before(lw, layer - 1);
@@ -504,8 +511,9 @@ static void rank_dmas(const strat_problem_t *p, const strat_plan_t *plan, schedu
     if (k->kind != SCHEDULE_TASK_DMA || !k->ddr)
       continue;
     const strat_candidate_t *c = &p->layers[k->layer].cands[plan->cand[k->layer]];
+    bool streamed = strat_weight_item_cycles(p, k->layer, plan->cand[k->layer]) == 0;
     strat_dma_kind_t kind =
-        k->role == SCHEDULE_ROLE_WEIGHTS ? STRAT_DMA_WEIGHTS
+        k->role == SCHEDULE_ROLE_WEIGHTS && !streamed ? STRAT_DMA_WEIGHTS
         : k->role == SCHEDULE_ROLE_OUTPUT && !tiling_streams_ddr(&c->choice, &c->cost)
             ? STRAT_DMA_OUTPUT
             : STRAT_DMA_INPUT;

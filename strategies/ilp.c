@@ -415,16 +415,17 @@ static int add_time_columns(ilp_t *m, int n, const char *prefix, double ub) {
  * and spill enter through r and w columns). */
 typedef struct {
   int64_t weight_xfer, input_xfer, output_xfer, compute, body;
+  bool has_weights;
 } ilp_terms_t;
 
 static ilp_terms_t cand_terms(const strat_problem_t *p, int l, int c) {
   const strat_candidate_t *k = &p->layers[l].cands[c];
   int64_t lat = strat_dma_latency_cycles(p);
   int n_inputs = SCHED_MAX(p->g->ops[p->layers[l].op].n_inputs, 1);
-  ilp_terms_t t = {.weight_xfer =
-                       k->cost.weight_dma_cycles - SCHED_MIN(lat, k->cost.weight_dma_cycles)};
+  int64_t weights = strat_weight_item_cycles(p, l, c);
+  ilp_terms_t t = {.weight_xfer = weights - SCHED_MIN(lat, weights), .has_weights = weights > 0};
   if (sliced(p, l, c)) {
-    t.body = strat_layer_cycles(p, l, c, n_inputs, true) - k->cost.weight_dma_cycles;
+    t.body = strat_body_cycles(p, l, c);
     return t;
   }
   int64_t in = k->cost.input_dma_cycles / n_inputs, out = k->cost.output_dma_cycles;
@@ -434,8 +435,12 @@ static ilp_terms_t cand_terms(const strat_problem_t *p, int l, int c) {
   return t;
 }
 
+/* Whether any candidate of layer l loads weights before its compute. */
 static bool has_weights(const strat_problem_t *p, int l) {
-  return p->layers[l].cands[0].cost.weight_dma_cycles > 0;
+  for (int c = 0; c < p->layers[l].n_cands; c++)
+    if (strat_weight_item_cycles(p, l, c) > 0)
+      return true;
+  return false;
 }
 
 /* Adds sign * (the item's duration, and its latency when it moves
@@ -447,8 +452,8 @@ static void add_duration(ilp_t *m, const strat_dma_item_t *it, double sign, bool
   const ir_op_t *op = &p->g->ops[p->layers[l].op];
   for (int c = 0; c < p->layers[l].n_cands; c++) {
     ilp_terms_t t = cand_terms(p, l, c);
-    if (it->kind == STRAT_DMA_WEIGHTS && t.weight_xfer)
-      row_add(m, m->x0[l] + c, sign * (double)t.weight_xfer);
+    if (it->kind == STRAT_DMA_WEIGHTS && t.has_weights)
+      row_add(m, m->x0[l] + c, sign * ((double)t.weight_xfer + lat));
     bool writes = !sliced(p, l, c) && p->layers[l].cands[c].cost.output_dma_cycles > 0;
     if (it->kind == STRAT_DMA_OUTPUT && writes)
       row_add(m, m->w0[l] + c, sign * ((double)t.output_xfer + lat));
@@ -503,8 +508,7 @@ static void add_item_rows(ilp_t *m, int j) {
   add_duration(m, it, -1, true);
   if (it->kind == STRAT_DMA_INPUT)
     row_add(m, m->a0 + l, -(double)strat_dma_latency_cycles(p));
-  row_done(m, it->kind == STRAT_DMA_WEIGHTS ? (double)strat_dma_latency_cycles(p) : 0, "release",
-           j);
+  row_done(m, 0, "release", j);
   if (it->kind != STRAT_DMA_INPUT)
     return;
   row_begin(m); /* the channel: after the item before and after this one */
@@ -708,9 +712,9 @@ static void clock_columns(const ilp_t *m, const strat_plan_t *plan, double *cols
     const strat_layer_terms_t *k = &t[it->layer];
     int l = it->layer;
     if (it->kind == STRAT_DMA_WEIGHTS) {
-      if (has_weights(p, l))
+      if (has_weights(p, l)) /* the rows' values; an empty item passes the channel on */
         f = SCHED_MAX(f + (double)k->weight_xfer_cycles,
-                      rel + (double)lat + (double)k->weight_xfer_cycles);
+                      rel + (k->has_weights ? (double)lat : 0) + (double)k->weight_xfer_cycles);
       we[l] = has_weights(p, l) ? f : 0;
     } else if (it->kind == STRAT_DMA_OUTPUT) {
       double dur = (double)k->output_xfer_cycles;

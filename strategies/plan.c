@@ -67,17 +67,34 @@ void strat_plan_set_forced_spills(const strat_problem_t *p, strat_plan_t *plan) 
     plan->spilled[v] = strat_value_spill_forced(p, plan->cand, v);
 }
 
+/* Sliced over K, a layer streams its weights slice by slice with its
+ * activations: they belong to the body, not to a load before it. */
+static bool weights_streamed(const strat_candidate_t *c) {
+  return c->choice.tiles > 1 && c->choice.axis == TILING_AXIS_K;
+}
+
+int64_t strat_weight_item_cycles(const strat_problem_t *p, int layer, int cand) {
+  const strat_candidate_t *c = &p->layers[layer].cands[cand];
+  return weights_streamed(c) ? 0 : c->cost.weight_dma_cycles;
+}
+
+int64_t strat_body_cycles(const strat_problem_t *p, int layer, int cand) {
+  int n_inputs = SCHED_MAX(p->g->ops[p->layers[layer].op].n_inputs, 1);
+  return strat_layer_cycles(p, layer, cand, n_inputs, true) -
+         strat_weight_item_cycles(p, layer, cand);
+}
+
 int64_t strat_layer_cycles(const strat_problem_t *p, int layer, int cand, int inputs_from_ddr,
                            bool output_to_ddr) {
   const strat_candidate_t *c = &p->layers[layer].cands[cand];
   const tiling_layer_cost_t *k = &c->cost;
   int64_t in = k->input_dma_cycles, out = k->output_dma_cycles;
   if (c->choice.tiles > 1) {
-    int64_t moved = in + out;
+    int64_t moved = in + out + (weights_streamed(c) ? k->weight_dma_cycles : 0);
     int64_t body = c->choice.pipelined
                        ? SCHED_MAX(k->compute_cycles, moved) + moved / c->choice.tiles
                        : k->compute_cycles + moved;
-    return k->weight_dma_cycles + body;
+    return strat_weight_item_cycles(p, layer, cand) + body;
   }
   int n_inputs = SCHED_MAX(p->g->ops[p->layers[layer].op].n_inputs, 1);
   /* per input exactly in / n, so the cost is linear in inputs_from_ddr */

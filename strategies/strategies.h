@@ -189,6 +189,11 @@ typedef struct {
   int release_layer;
 } strat_dma_item_t;
 
+/* A candidate's weight load before its compute (0 when sliced over K: the
+ * weights stream with the slices), and a sliced candidate's body (its
+ * slices' DMA and compute, the weights it streams included). */
+int64_t strat_weight_item_cycles(const strat_problem_t *p, int layer, int cand);
+int64_t strat_body_cycles(const strat_problem_t *p, int layer, int cand);
 /* DDR DMA latency in DPU cycles (overlaps the channel's other transfers). */
 int64_t strat_dma_latency_cycles(const strat_problem_t *p);
 void strat_layer_terms(const strat_problem_t *p, const strat_plan_t *plan, int layer,

@@ -46,11 +46,11 @@ void strat_layer_terms(const strat_problem_t *p, const strat_plan_t *plan, int l
   const tiling_layer_cost_t *k = &c->cost;
   int64_t lat = strat_dma_latency_cycles(p);
   int from_ddr = strat_layer_inputs_from_ddr(p, plan, l);
-  *t = (strat_layer_terms_t){.weight_xfer_cycles = xfer_of(k->weight_dma_cycles, lat),
-                             .has_weights = k->weight_dma_cycles > 0};
+  int64_t weights = strat_weight_item_cycles(p, l, plan->cand[l]);
+  *t = (strat_layer_terms_t){.weight_xfer_cycles = xfer_of(weights, lat),
+                             .has_weights = weights > 0};
   if (tiling_streams_ddr(&c->choice, k)) {
-    int n_in = SCHED_MAX(p->g->ops[p->layers[l].op].n_inputs, 1);
-    t->body_cycles = strat_layer_cycles(p, l, plan->cand[l], n_in, true) - k->weight_dma_cycles;
+    t->body_cycles = strat_body_cycles(p, l, plan->cand[l]);
     t->has_input = from_ddr > 0;
     return;
   }
@@ -169,8 +169,9 @@ int64_t strat_plan_latency_cycles(const strat_problem_t *p, const strat_plan_t *
 
 int64_t strat_prefetch_bytes(const strat_problem_t *p, int layer, int cand) {
   const strat_candidate_t *c = &p->layers[layer].cands[cand];
-  if (c->region >= 0 || c->cost.engine == COST_ENGINE_CPU)
-    return 0; /* in the region's buffer; nothing in CMX */
+  if (c->region >= 0 || c->cost.engine == COST_ENGINE_CPU ||
+      strat_weight_item_cycles(p, layer, cand) == 0)
+    return 0; /* in the region's buffer; nothing in CMX; streamed with the slices */
   return c->cost.footprint.weight_bytes;
 }
 

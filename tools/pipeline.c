@@ -101,15 +101,23 @@ static int solve(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag)
                                   : sched_diag_set(diag, last->status, "%s", last->error_msg);
 }
 
+/* What --solver all ranks by: the scheduled latency (the reported one),
+ * or the plan's objective for the bandwidth objective. */
+static int64_t rank_of(const pipeline_t *p, int i) {
+  if (p->problem.objective == STRAT_OBJECTIVE_BANDWIDTH)
+    return p->plans[i].objective;
+  return report_run_latency_cycles(&p->runs[i]);
+}
+
 const report_solver_run_t *pipeline_chosen(const pipeline_t *p) {
-  const report_solver_run_t *chosen = &p->runs[p->n_runs - 1];
+  int chosen = p->n_runs - 1;
   if (!p->all_solvers)
-    return chosen;
+    return &p->runs[chosen];
   for (int i = p->n_runs - 1; i >= 0; i--)
     if (p->runs[i].status == SCHED_OK &&
-        (chosen->status != SCHED_OK || p->plans[i].objective <= chosen->plan->objective))
-      chosen = &p->runs[i];
-  return chosen;
+        (p->runs[chosen].status != SCHED_OK || rank_of(p, i) <= rank_of(p, chosen)))
+      chosen = i;
+  return &p->runs[chosen];
 }
 
 /* CMX offsets for every plan found; a plan whose buffers do not fit is
@@ -146,6 +154,51 @@ static int schedule_runs(const pipeline_options_t *o, pipeline_t *p, sched_diag_
   return SCHED_OK;
 }
 
+/* Allocates and schedules run i's plan into its slot. */
+static int allocate_and_schedule(const pipeline_options_t *o, pipeline_t *p, int i,
+                                 sched_diag_t *diag) {
+  int rc =
+      schedule_alloc_plan(&p->problem, &p->plans[i], &o->schedule, &o->alloc, &p->allocs[i], diag);
+  if (rc == SCHED_OK)
+    rc = schedule_graph_build(&p->problem, &p->plans[i], &o->schedule, &p->tasks[i], diag);
+  if (rc == SCHED_OK)
+    rc = schedule_simulate(&p->tasks[i], &p->arch, &p->schedules[i], diag);
+  if (rc == SCHED_OK)
+    rc = schedule_barriers_plan(&p->tasks[i], &p->arch, &o->schedule, &p->schedules[i],
+                                &p->barriers[i], diag);
+  return rc;
+}
+
+/* The ILP is exact for the plan model, and the schedule follows the plan
+ * model to within a few percent (README, "One latency"): so that the ILP's
+ * answer is never slower than what its incumbents would report, an ILP run
+ * keeps the plan of an incumbent (an earlier run) that schedules faster
+ * than its own, and says so (kept_plan_of). */
+static int polish_ilp(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag) {
+  for (int i = 0; i < p->n_runs; i++) {
+    if (p->runs[i].status != SCHED_OK || strcmp(p->runs[i].solver, "ilp") != 0)
+      continue;
+    int best = i;
+    for (int j = 0; j < i; j++)
+      if (p->runs[j].status == SCHED_OK &&
+          report_run_latency_cycles(&p->runs[j]) < report_run_latency_cycles(&p->runs[best]))
+        best = j;
+    if (best == i)
+      continue;
+    schedule_barriers_free(&p->barriers[i]);
+    schedule_free(&p->schedules[i]);
+    schedule_graph_free(&p->tasks[i]);
+    schedule_alloc_free(&p->allocs[i]);
+    strat_plan_free(&p->plans[i]);
+    strat_plan_copy(&p->plans[best], &p->plans[i]);
+    int rc = allocate_and_schedule(o, p, i, diag);
+    if (rc != SCHED_OK)
+      return rc;
+    p->runs[i].kept_plan_of = p->runs[best].solver;
+  }
+  return SCHED_OK;
+}
+
 int pipeline_run(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag) {
   memset(p, 0, sizeof *p);
   p->all_solvers = strcmp(o->solver, "all") == 0;
@@ -165,5 +218,7 @@ int pipeline_run(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag)
     return rc;
   if ((rc = solve(o, p, diag)) != SCHED_OK || (rc = allocate_runs(o, p, diag)) != SCHED_OK)
     return rc;
-  return schedule_runs(o, p, diag);
+  if ((rc = schedule_runs(o, p, diag)) != SCHED_OK)
+    return rc;
+  return p->problem.objective == STRAT_OBJECTIVE_LATENCY ? polish_ilp(o, p, diag) : SCHED_OK;
 }

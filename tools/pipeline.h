@@ -60,8 +60,8 @@ typedef struct {
  * (runs[i].schedule). */
 int pipeline_run(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag);
 void pipeline_free(pipeline_t *p);
-/* The plan to report: the requested solver's, or with "all" the best one
- * (the first in table order among equals). */
+/* The plan to report: the requested solver's, or with "all" the one with
+ * the lowest scheduled latency (the first in table order among equals). */
 const report_solver_run_t *pipeline_chosen(const pipeline_t *p);
 
 #endif
