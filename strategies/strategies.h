@@ -2,19 +2,20 @@
  * problem, plan evaluation and checking, and the solvers that pick one
  * candidate per layer and which tensors spill through DDR.
  *
- * The plan model (shared by every solver, so their numbers compare):
- * layers run one after another in topological order. A layer costs its
- * weight DMA plus its compute; an untiled layer also pays reading each input
- * that comes from DDR and writing its output when that goes to DDR. A
- * layer cut into slices always streams its activations through DDR: isolated
- * slices cost compute + input + output DMA, pipelined ones
- * max(compute, input + output) + (input + output) / slices. A tensor goes
- * through DDR ("spills") when its producer or a consumer is sliced, when a
- * consumer needs a distribution the producer's output cannot serve, when it
- * is a graph output, or when a solver chooses to free the CMX a long-lived
- * tensor would hold. A tensor kept in CMX occupies its producer's output
- * distribution at every step from its producer to its last consumer; the sum
- * at each step must fit the per-cluster CMX budget. */
+ * The plan model (shared by every solver, so their numbers compare): the
+ * schedule at layer granularity (timeline.c). Compute runs layers one after
+ * another in topological order; one DMA channel (DDR) serves each layer's
+ * weight load, inputs from DDR and spilled output in program order, with
+ * prefetch windows (part of the plan) that let weights load under earlier
+ * layers' compute as far as CMX room allows. A layer cut into slices
+ * streams its activations through DDR as one body holding both resources.
+ * A tensor goes through DDR ("spills") when its producer or a consumer is
+ * sliced, when a consumer needs a distribution the producer's output cannot
+ * serve, when it is a graph output, or when a solver chooses to free the CMX
+ * a long-lived tensor would hold. A tensor kept in CMX occupies its
+ * producer's output distribution at every step from its producer to its
+ * last consumer; with the prefetched weights, the sum at each step must fit
+ * the per-cluster CMX budget. */
 #ifndef SCHED_STRATEGIES_H
 #define SCHED_STRATEGIES_H
 
@@ -124,8 +125,9 @@ bool strat_value_in_region(const strat_problem_t *p, const int *cand, int v);
 bool strat_value_spill_forced(const strat_problem_t *p, const int *cand, int v);
 /* Sets spilled[] to exactly the forced spills of plan->cand. */
 void strat_plan_set_forced_spills(const strat_problem_t *p, strat_plan_t *plan);
-/* The objective of a plan (latency cycles or DDR bytes) without the other
- * figures or the CMX scan: O(layers x inputs), for solvers' inner loops. */
+/* The serial sum of layer costs (latency cycles, or DDR bytes) without the
+ * other figures or the CMX scan: O(layers x inputs), the heuristics' fast
+ * proxy in their inner loops; the plan's objective is the clock's. */
 int64_t strat_plan_cost(const strat_problem_t *p, const strat_plan_t *plan);
 /* Fills the evaluated figures of a plan (no feasibility check). */
 void strat_plan_evaluate(const strat_problem_t *p, strat_plan_t *plan);
