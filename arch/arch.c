@@ -10,8 +10,9 @@
  * openvinotoolkit/npu_compiler (attributes, platform resources) and
  * intel/npu-nn-cost-model (include/vpu/hw_characteristics/). The cost
  * parameters of vpu27 are calibrated on that cost model's NPU2.7 silicon
- * measurements (tests/test_cost.c lists the points); vpu20 and vpu40 have no
- * public measurements and borrow vpu27's per-DPU efficiencies. */
+ * measurements, those of vpu40 on its NPU 4000 measurements
+ * (tests/test_cost.c lists the points); vpu20 has no public measurement and
+ * borrows vpu27's per-DPU efficiencies. */
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
@@ -59,21 +60,35 @@
     .mode_efficiency = {[ARCH_MPE_CUBOID_16x16] = 1.0,                                             \
                         [ARCH_MPE_CUBOID_8x16] = 1.0,                                              \
                         [ARCH_MPE_CUBOID_4x16] = 0.93},                                            \
-    .shave_launch_us = 3.0, .shave_bytes_per_cycle = 8.0, .shave_complex_factor = 4.0,             \
-    OWT_PARAMS(0)                                                                                  \
+    .pool_mode_efficiency = {[ARCH_MPE_CUBOID_16x16] = 1.0,                                        \
+                             [ARCH_MPE_CUBOID_8x16] = 1.0,                                         \
+                             [ARCH_MPE_CUBOID_4x16] = 0.93},                                       \
+    .dw_kw3_factor = 1.0, .dw_kw3_max_channels = 0, .shave_launch_us = 3.0,                        \
+    .shave_bytes_per_cycle = 8.0, .shave_complex_factor = 4.0, OWT_PARAMS(0)                       \
   }
 
-/* NPU 4000: vpu27's per-DPU constants, its own multi-tile write overhead. */
+/* Calibrated on 77 of the 475 NPU 4000 silicon measurements in
+ * intel/npu-nn-cost-model's NPU40_regression_tests.cpp (tests/test_cost.c
+ * lists them; bench_cost checks all 475): dense conv at 99% of the MAC
+ * roofline, depthwise 122 u8 / 60 fp16 MACs per cycle (0.78x vpu27's
+ * cycles) on the same 32-byte channel groups, 3-wide depthwise kernels at
+ * stride 1 on at most 32 channels at 0.6x of that (a faster path vpu27 does
+ * not have), 3x3 max pooling at 119 window elements per cycle in 16x16 mode
+ * and 0.7x that in the narrow modes, eltwise 56 output elements per cycle,
+ * 180 cycles per workload (vpu27: 650). */
 #define COST_PARAMS_VPU40                                                                          \
   {                                                                                                \
-    .conv_efficiency = 0.98, .dw_macs_per_cycle_u8 = 96.0, .dw_macs_per_cycle_fp16 = 48.0,         \
-    .pool_elems_per_cycle = 96.0, .eltwise_elems_per_cycle = 49.0,                                 \
-    .workload_overhead_cycles = 650, .dw_channel_align_bytes = 32,                                 \
+    .conv_efficiency = 0.99, .dw_macs_per_cycle_u8 = 122.0, .dw_macs_per_cycle_fp16 = 60.0,        \
+    .pool_elems_per_cycle = 119.0, .eltwise_elems_per_cycle = 56.0,                                \
+    .workload_overhead_cycles = 180, .dw_channel_align_bytes = 32,                                 \
     .mode_efficiency = {[ARCH_MPE_CUBOID_16x16] = 1.0,                                             \
                         [ARCH_MPE_CUBOID_8x16] = 1.0,                                              \
-                        [ARCH_MPE_CUBOID_4x16] = 0.93},                                            \
-    .shave_launch_us = 3.0, .shave_bytes_per_cycle = 8.0, .shave_complex_factor = 4.0,             \
-    OWT_PARAMS(110)                                                                                \
+                        [ARCH_MPE_CUBOID_4x16] = 0.99},                                            \
+    .pool_mode_efficiency = {[ARCH_MPE_CUBOID_16x16] = 1.0,                                        \
+                             [ARCH_MPE_CUBOID_8x16] = 0.70,                                        \
+                             [ARCH_MPE_CUBOID_4x16] = 0.69},                                       \
+    .dw_kw3_factor = 0.6, .dw_kw3_max_channels = 32, .shave_launch_us = 3.0,                       \
+    .shave_bytes_per_cycle = 8.0, .shave_complex_factor = 4.0, OWT_PARAMS(110)                     \
   }
 
 /* The host CPU of an Intel client SoC for the rare op the VPU presets
@@ -116,6 +131,8 @@ static const arch_t preset_vpu20 = {
              .workload_overhead_cycles = 100,
              .dw_channel_align_bytes = 16,
              .mode_efficiency = {[ARCH_MPE_VECTOR] = 1.0, [ARCH_MPE_MATRIX] = 1.0},
+             .pool_mode_efficiency = {[ARCH_MPE_VECTOR] = 1.0, [ARCH_MPE_MATRIX] = 1.0},
+             .dw_kw3_factor = 1.0,
              .shave_launch_us = 5.0,
              .shave_bytes_per_cycle = 4.0,
              .shave_complex_factor = 4.0,
@@ -255,6 +272,9 @@ static const arch_field_t arch_fields[] = {
     F("cost.workload_overhead_cycles", FIELD_I32, cost.workload_overhead_cycles, "cycles", 0, 1e6),
     F("cost.dw_channel_align_bytes", FIELD_I32, cost.dw_channel_align_bytes, "bytes", 1, 1024),
     F("cost.mode_efficiency", FIELD_MODE_EFF, cost.mode_efficiency, "", 0, 0),
+    F("cost.pool_mode_efficiency", FIELD_MODE_EFF, cost.pool_mode_efficiency, "", 0, 0),
+    F("cost.dw_kw3_factor", FIELD_F64, cost.dw_kw3_factor, "x", 0.01, 100),
+    F("cost.dw_kw3_max_channels", FIELD_I32, cost.dw_kw3_max_channels, "channels", 0, 65536),
     F("cost.shave_launch_us", FIELD_F64, cost.shave_launch_us, "us", 0, 1e6),
     F("cost.shave_bytes_per_cycle", FIELD_F64, cost.shave_bytes_per_cycle, "bytes/cycle/SHAVE",
       0.001, 65536),

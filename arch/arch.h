@@ -41,9 +41,15 @@ typedef struct {
   int32_t dw_channel_align_bytes;         /* depthwise/pool channels pad to this many bytes (32 on
                                              NPU2.7: 16 u8 channels cost like 32) */
   double mode_efficiency[ARCH_MPE_COUNT]; /* relative throughput per MPE mode (1 = full) */
-  double shave_launch_us;                 /* fixed cost per SHAVE kernel */
-  double shave_bytes_per_cycle;           /* per SHAVE, simple kernels (ReLU-like) */
-  double shave_complex_factor; /* slowdown of transcendental kernels (Sigmoid, GELU, ...) */
+  double pool_mode_efficiency[ARCH_MPE_COUNT]; /* the same for pooling */
+  /* Depthwise with kernel width 3 at stride 1 on at most dw_kw3_max_channels
+   * channels runs at dw_kw3_factor of its cycles (NPU 4000: 0.6; 1 = no
+   * such path). */
+  double dw_kw3_factor;
+  int32_t dw_kw3_max_channels;
+  double shave_launch_us;       /* fixed cost per SHAVE kernel */
+  double shave_bytes_per_cycle; /* per SHAVE, simple kernels (ReLU-like) */
+  double shave_complex_factor;  /* slowdown of transcendental kernels (Sigmoid, GELU, ...) */
   /* Multi-tile output writes (a workload broadcasting its output to
    * output_write_tiles tiles): per tile written, a cost per output position
    * and per byte; the write overlaps the compute; a fixed cost on top. */

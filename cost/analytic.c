@@ -41,6 +41,14 @@ static int64_t grouped_channels(const arch_t *a, const cost_workload_t *wl) {
   return SCHED_ALIGN_UP(wl->out_c, group);
 }
 
+/* NPU 4000 runs narrow 3-wide depthwise kernels at stride 1 on a faster
+ * path: 32 channels cost about a third of 64 (NPU40 regression tests). */
+static double dw_path_factor(const arch_t *a, const cost_workload_t *wl) {
+  bool fast = wl->kernel_w == 3 && wl->stride_w == 1 && wl->stride_h == 1 &&
+              wl->out_c <= a->cost.dw_kw3_max_channels;
+  return fast ? a->cost.dw_kw3_factor : 1.0;
+}
+
 /* Work of one workload in a mode, in cycles before overhead. */
 static double work_cycles(const arch_t *a, const cost_workload_t *wl, arch_mpe_mode_t mode) {
   const arch_cost_params_t *p = &a->cost;
@@ -57,12 +65,12 @@ static double work_cycles(const arch_t *a, const cost_workload_t *wl, arch_mpe_m
   case COST_DPU_DWCONV: {
     double taps = pos * (double)grouped_channels(a, wl) * (double)kernel_area(wl);
     double rate = wl->dtype == IR_DTYPE_FP16 ? p->dw_macs_per_cycle_fp16 : p->dw_macs_per_cycle_u8;
-    return taps / (rate * rate_scale);
+    return taps * dw_path_factor(a, wl) / (rate * rate_scale);
   }
   case COST_DPU_MAXPOOL:
   case COST_DPU_AVGPOOL: {
     double taps = pos * (double)grouped_channels(a, wl) * (double)kernel_area(wl);
-    return taps * fp16_slowdown / (p->pool_elems_per_cycle * rate_scale);
+    return taps * fp16_slowdown / (p->pool_elems_per_cycle * p->pool_mode_efficiency[mode]);
   }
   case COST_DPU_ELTWISE: {
     double elems = pos * SCHED_ALIGN_UP(wl->out_c, a->channel_align);
