@@ -99,8 +99,14 @@
   .cpu_ns_per_element = 0.1, .cpu_ns_per_mac = 0.05, .cpu_launch_us = 20.0,                        \
   .rules = {.npu_ops = ARCH_OP_CLASSES_ALL}
 
+/* KMB (NPU30XX): 64 barriers of which the runtime uses half, 512 variants
+ * per barrier split evenly (openvinotoolkit/vpux_plugin, VPUX30XX). */
 static const arch_t preset_vpu20 = {
     .name = "vpu20",
+    .sources = "dpu_clock_mhz, ddr_bandwidth_gbps, macs_per_cycle_int8, dpus_per_tile: "
+               "intel/npu-nn-cost-model VPU2_0_HWCharacteristics; barriers, barrier_slots: "
+               "openvinotoolkit/vpux_plugin (getNumAvailableBarriers: 64 / 2 on VPUX30XX, "
+               "VPUX30XX barrier_variant_constraint: 512 variants)",
     .tiles = 4,
     .dpus_per_tile = 5,
     .macs_per_cycle_int8 = 256,
@@ -140,8 +146,16 @@ static const arch_t preset_vpu20 = {
     HOST_CPU_VPU,
 };
 
+/* NPU37XX in the reference compiler: 64 barriers, 256 variants per barrier
+ * split evenly (128 producers, 128 consumers), SOH rows per cluster aligned
+ * so H x W is a multiple of 4 (getSOHMinimalHeightAlignment). */
 static const arch_t preset_vpu27 = {
     .name = "vpu27",
+    .sources = "dpu_clock_mhz, ddr_bandwidth_gbps, dma_latency_ns, cmx_dma_*: "
+               "intel/npu-nn-cost-model VPU2_7 HW characteristics; barriers, barrier_slots, "
+               "soh_hw_align: openvinotoolkit/npu_compiler (getNumAvailableBarriers, NPU37XX "
+               "barrier_variant_constraint, getSOHMinimalHeightAlignment); cost: fitted on "
+               "npu-nn-cost-model NPU27_regression_tests.cpp",
     .tiles = 2,
     .dpus_per_tile = 1,
     .macs_per_cycle_int8 = 2048,
@@ -154,7 +168,7 @@ static const arch_t preset_vpu27 = {
     .dma_latency_ns = 956.0,
     .cmx_dma_latency_ns = 16.4, /* 16 CMX cycles at 975 MHz */
     .barriers = 64,
-    .barrier_slots = 256,
+    .barrier_slots = 128,
     .shaves = 4, /* 2 ACT SHAVEs per tile */
     .mpe_modes = {ARCH_MPE_CUBOID_16x16, ARCH_MPE_CUBOID_8x16, ARCH_MPE_CUBOID_4x16},
     .n_mpe_modes = 3,
@@ -168,11 +182,23 @@ static const arch_t preset_vpu27 = {
     HOST_CPU_VPU,
 };
 
-/* Public sources give 1700-1850 MHz and 45-136 GB/s; we take the public cost
- * model's 1700 MHz and a DDR share of 64 GB/s (the 136 GB/s LPDDR5X peak is
- * shared with CPU and GPU). Both are arch-file settings. */
+/* Public sources disagree on the clock and the DDR bandwidth. The preset
+ * takes the public cost model's (intel/npu-nn-cost-model,
+ * include/vpu/hw_characteristics/device_HW_characteristics_VPU4.h,
+ * VPU4_0_HWCharacteristics_v0: 1700 MHz, 136000 MB/s, 300 ns), the source of
+ * the measurements its costs are fitted on; arch/presets/vpu40_compiler.json
+ * takes the reference compiler's (1850 MHz from revision B, 45 GB/s). The
+ * NPU40XX compiler has no SOH row alignment (getSOHMinimalHeightAlignment
+ * returns 1 off 3XXX) and, with workload management (its default), allows
+ * 256 variants per barrier split evenly: 128 producers, 128 consumers. */
 static const arch_t preset_vpu40 = {
     .name = "vpu40",
+    .sources = "dpu_clock_mhz, ddr_bandwidth_gbps, dma_latency_ns, cmx_dma_*: "
+               "intel/npu-nn-cost-model VPU4_0_HWCharacteristics_v0 (the compiler's 1850 MHz and "
+               "45 GB/s: arch/presets/vpu40_compiler.json); barriers, barrier_slots, "
+               "soh_hw_align: openvinotoolkit/npu_compiler (getNumAvailableBarriers, NPU40XX "
+               "barrier_variant_constraint, getSOHMinimalHeightAlignment); cost: fitted on "
+               "npu-nn-cost-model NPU40_regression_tests.cpp",
     .tiles = 6,
     .dpus_per_tile = 1,
     .macs_per_cycle_int8 = 2048,
@@ -180,17 +206,17 @@ static const arch_t preset_vpu40 = {
     .cmx_bytes = 1536 * KIB,
     .cmx_workspace_bytes = 1440 * KIB,
     .dma_ports = 2,
-    .ddr_bandwidth_gbps = 64.0,
+    .ddr_bandwidth_gbps = 136.0,
     .cmx_dma_bandwidth_gbps = 62.1, /* 64 B per cycle at the 971 MHz CMX clock */
     .dma_latency_ns = 300.0,
     .cmx_dma_latency_ns = 33.0, /* 32 CMX cycles at 971 MHz */
     .barriers = 96,
-    .barrier_slots = 256,
+    .barrier_slots = 128,
     .shaves = 12, /* 2 ACT SHAVEs per tile */
     .mpe_modes = {ARCH_MPE_CUBOID_16x16, ARCH_MPE_CUBOID_8x16, ARCH_MPE_CUBOID_4x16},
     .n_mpe_modes = 3,
     .channel_align = 16,
-    .soh_hw_align = 4, /* same MPE grid as vpu27 */
+    .soh_hw_align = 1,
     .has_sow = true,
     .fit_isolated = 0.90,
     .fit_pipelined = 0.85,
@@ -224,6 +250,7 @@ typedef enum {
   FIELD_BOOL,
   FIELD_MODES,    /* mpe_modes + n_mpe_modes; JSON array of mode names */
   FIELD_OPMASK,   /* bit set of ir_op_kind_t; JSON array of op kind names */
+  FIELD_TEXT,     /* char[ARCH_SOURCE_MAX]; JSON string */
   FIELD_MODE_EFF, /* double per MPE mode; JSON object {"16x16": 1.0, ...} */
 } field_type_t;
 
@@ -239,6 +266,7 @@ typedef struct {
   { key, type, offsetof(arch_t, member), unit, min, max }
 
 static const arch_field_t arch_fields[] = {
+    F("sources", FIELD_TEXT, sources, "", 0, 0),
     F("tiles", FIELD_I32, tiles, "clusters", 1, 64),
     F("dpus_per_tile", FIELD_I32, dpus_per_tile, "DPUs", 1, 16),
     F("macs_per_cycle_int8", FIELD_I32, macs_per_cycle_int8, "MACs/cycle/DPU", 1, 65536),
@@ -385,6 +413,7 @@ static void describe_field(const arch_t *a, const arch_field_t *f, FILE *out) {
               FIELD_CPTR(a, f, double)[a->mpe_modes[i]]);
     fputc('\n', out);
     break;
+  case FIELD_TEXT: fprintf(out, "%s\n", FIELD_CPTR(a, f, char)); break;
   case FIELD_OPMASK:
     for (int k = 0, n = 0; k < IR_OP_KIND_COUNT && k < 64; k++)
       if (a->ppe_fusable & PPE_BIT(k))
@@ -494,6 +523,11 @@ static int read_field(const json_ctx_t *c, const cJSON *v, const arch_field_t *f
     return SCHED_OK;
   case FIELD_MODES: return read_modes(c, v, f->key, a);
   case FIELD_OPMASK: return read_opmask(c, v, f->key, FIELD_PTR(a, f, uint64_t));
+  case FIELD_TEXT:
+    if (!cJSON_IsString(v) || strlen(v->valuestring) >= ARCH_SOURCE_MAX)
+      return json_error(c, f->key, "a string of fewer than 512 characters");
+    snprintf(FIELD_PTR(a, f, char), ARCH_SOURCE_MAX, "%s", v->valuestring);
+    return SCHED_OK;
   case FIELD_MODE_EFF: return read_mode_eff(c, v, f->key, FIELD_PTR(a, f, double));
   }
   SCHED_UNREACHABLE();

@@ -151,7 +151,8 @@ typedef struct {
 
 typedef struct {
   char name[ARCH_NAME_MAX];
-  int32_t tiles; /* clusters */
+  char sources[ARCH_SOURCE_MAX]; /* the public source of each constant that has one */
+  int32_t tiles;                 /* clusters */
   int32_t dpus_per_tile;
   int32_t macs_per_cycle_int8; /* per DPU; fp16 runs at half */
   double dpu_clock_mhz;
@@ -163,7 +164,7 @@ typedef struct {
   double dma_latency_ns;                     /* DDR paths */
   double cmx_dma_latency_ns;                 /* CMX-to-CMX */
   int32_t barriers;                          /* physical barriers */
-  int32_t barrier_slots;                     /* producer and consumer slots per barrier */
+  int32_t barrier_slots;                     /* producers per barrier, and consumers (each side) */
   int32_t shaves;                            /* SHAVE cores available to the network */
   arch_mpe_mode_t mpe_modes[ARCH_MPE_COUNT]; /* modes this DPU supports */
   int32_t n_mpe_modes;
