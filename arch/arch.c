@@ -54,8 +54,8 @@
  * Pooling has no public measurement: it is costed like a depthwise conv. */
 #define COST_PARAMS_VPU27                                                                          \
   {                                                                                                \
-    .conv_efficiency = 0.98, .dw_macs_per_cycle_u8 = 96.0, .dw_macs_per_cycle_fp16 = 48.0,         \
-    .pool_elems_per_cycle = 96.0, .eltwise_elems_per_cycle = 49.0,                                 \
+    .conv_efficiency = 0.98, .fp16_slowdown = 2.0, .dw_macs_per_cycle_u8 = 96.0,                   \
+    .dw_macs_per_cycle_fp16 = 48.0, .pool_elems_per_cycle = 96.0, .eltwise_elems_per_cycle = 49.0, \
     .workload_overhead_cycles = 650, .dw_channel_align_bytes = 32,                                 \
     .mode_efficiency = {[ARCH_MPE_CUBOID_16x16] = 1.0,                                             \
                         [ARCH_MPE_CUBOID_8x16] = 1.0,                                              \
@@ -78,9 +78,10 @@
  * 180 cycles per workload (vpu27: 650). */
 #define COST_PARAMS_VPU40                                                                          \
   {                                                                                                \
-    .conv_efficiency = 0.99, .dw_macs_per_cycle_u8 = 122.0, .dw_macs_per_cycle_fp16 = 60.0,        \
-    .pool_elems_per_cycle = 119.0, .eltwise_elems_per_cycle = 56.0,                                \
-    .workload_overhead_cycles = 180, .dw_channel_align_bytes = 32,                                 \
+    .conv_efficiency = 0.99, .fp16_slowdown = 2.0, .dw_macs_per_cycle_u8 = 122.0,                  \
+    .dw_macs_per_cycle_fp16 = 60.0, .pool_elems_per_cycle = 119.0,                                 \
+    .eltwise_elems_per_cycle = 56.0, .workload_overhead_cycles = 180,                              \
+    .dw_channel_align_bytes = 32,                                                                  \
     .mode_efficiency = {[ARCH_MPE_CUBOID_16x16] = 1.0,                                             \
                         [ARCH_MPE_CUBOID_8x16] = 1.0,                                              \
                         [ARCH_MPE_CUBOID_4x16] = 0.99},                                            \
@@ -106,7 +107,8 @@ static const arch_t preset_vpu20 = {
     .sources = "dpu_clock_mhz, ddr_bandwidth_gbps, macs_per_cycle_int8, dpus_per_tile: "
                "intel/npu-nn-cost-model VPU2_0_HWCharacteristics; barriers, barrier_slots: "
                "openvinotoolkit/vpux_plugin (getNumAvailableBarriers: 64 / 2 on VPUX30XX, "
-               "VPUX30XX barrier_variant_constraint: 512 variants)",
+               "VPUX30XX barrier_variant_constraint: 512 variants); cost.fp16_slowdown: "
+               "VPU2_0_HWCharacteristics fp_ratio 4",
     .tiles = 4,
     .dpus_per_tile = 5,
     .macs_per_cycle_int8 = 256,
@@ -120,7 +122,8 @@ static const arch_t preset_vpu20 = {
     .cmx_dma_latency_ns = 143.0,
     .barriers = 32,
     .barrier_slots = 256,
-    .shaves = 16, /* UPA SHAVEs shared by all tiles */
+    .shaves = 16, /* UPA SHAVEs shared by the whole chip */
+    .shave_works_in_ddr = true,
     .mpe_modes = {ARCH_MPE_VECTOR, ARCH_MPE_MATRIX},
     .n_mpe_modes = 2,
     .channel_align = 16,
@@ -130,8 +133,9 @@ static const arch_t preset_vpu20 = {
     .fit_pipelined = 0.85,
     .ppe_fusable = PPE_DEFAULT,
     .cost = {.conv_efficiency = 0.80,
+             .fp16_slowdown = 4.0,         /* VPU2_0_HWCharacteristics fp_ratio 4 */
              .dw_macs_per_cycle_u8 = 12.5, /* vpu27's per-MAC ratio: 256 / 2048 of it */
-             .dw_macs_per_cycle_fp16 = 7.0,
+             .dw_macs_per_cycle_fp16 = 3.125,
              .pool_elems_per_cycle = 12.5,
              .eltwise_elems_per_cycle = 8.0,
              .workload_overhead_cycles = 100,
@@ -281,6 +285,7 @@ static const arch_field_t arch_fields[] = {
     F("barriers", FIELD_I32, barriers, "barriers", 1, 4096),
     F("barrier_slots", FIELD_I32, barrier_slots, "slots/barrier", 1, 65536),
     F("shaves", FIELD_I32, shaves, "SHAVEs", 0, 256),
+    F("shave_works_in_ddr", FIELD_BOOL, shave_works_in_ddr, "", 0, 0),
     F("mpe_modes", FIELD_MODES, mpe_modes, "", 0, 0),
     F("channel_align", FIELD_I32, channel_align, "channels", 1, 256),
     F("soh_hw_align", FIELD_I32, soh_hw_align, "elements", 1, 256),
@@ -289,6 +294,7 @@ static const arch_field_t arch_fields[] = {
     F("fit_pipelined", FIELD_F64, fit_pipelined, "of CMX", 0.01, 1),
     F("ppe_fusable", FIELD_OPMASK, ppe_fusable, "", 0, 0),
     F("cost.conv_efficiency", FIELD_F64, cost.conv_efficiency, "of peak", 0.001, 1),
+    F("cost.fp16_slowdown", FIELD_F64, cost.fp16_slowdown, "x u8 cycles", 1, 16),
     F("cost.dw_macs_per_cycle_u8", FIELD_F64, cost.dw_macs_per_cycle_u8, "MACs/cycle/DPU", 0.001,
       65536),
     F("cost.dw_macs_per_cycle_fp16", FIELD_F64, cost.dw_macs_per_cycle_fp16, "MACs/cycle/DPU",

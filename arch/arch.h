@@ -33,6 +33,7 @@ typedef struct {
  * them; arch files may override them). */
 typedef struct {
   double conv_efficiency;      /* fraction of peak MACs a large dense conv reaches */
+  double fp16_slowdown;        /* fp16 conv / pool / eltwise take this many times the u8 cycles */
   double dw_macs_per_cycle_u8; /* depthwise conv, per DPU */
   double dw_macs_per_cycle_fp16;
   double pool_elems_per_cycle;            /* output elements x kernel area per cycle */
@@ -154,18 +155,19 @@ typedef struct {
   char sources[ARCH_SOURCE_MAX]; /* the public source of each constant that has one */
   int32_t tiles;                 /* clusters */
   int32_t dpus_per_tile;
-  int32_t macs_per_cycle_int8; /* per DPU; fp16 runs at half */
+  int32_t macs_per_cycle_int8; /* per DPU; fp16 at 1 / cost.fp16_slowdown of it */
   double dpu_clock_mhz;
   int64_t cmx_bytes;           /* physical CMX per tile */
   int64_t cmx_workspace_bytes; /* usable per tile: the budget --cmx sets */
   int32_t dma_ports;
-  double ddr_bandwidth_gbps;                 /* 1e9 bytes/s, shared by all ports */
-  double cmx_dma_bandwidth_gbps;             /* CMX-to-CMX, per port */
-  double dma_latency_ns;                     /* DDR paths */
-  double cmx_dma_latency_ns;                 /* CMX-to-CMX */
-  int32_t barriers;                          /* physical barriers */
-  int32_t barrier_slots;                     /* producers per barrier, and consumers (each side) */
-  int32_t shaves;                            /* SHAVE cores available to the network */
+  double ddr_bandwidth_gbps;     /* 1e9 bytes/s, shared by all ports */
+  double cmx_dma_bandwidth_gbps; /* CMX-to-CMX, per port */
+  double dma_latency_ns;         /* DDR paths */
+  double cmx_dma_latency_ns;     /* CMX-to-CMX */
+  int32_t barriers;              /* physical barriers */
+  int32_t barrier_slots;         /* producers per barrier, and consumers (each side) */
+  int32_t shaves;                /* SHAVE cores available to the network */
+  bool shave_works_in_ddr;       /* KMB's UPA SHAVEs: one chip-wide pool reading and writing DDR */
   arch_mpe_mode_t mpe_modes[ARCH_MPE_COUNT]; /* modes this DPU supports */
   int32_t n_mpe_modes;
   int32_t channel_align; /* channels pad up to a multiple of this (16) */

@@ -9,8 +9,9 @@
  *             dw_channel_align_bytes (32 bytes: 16 u8 channels cost like 32)
  *   pool      like dwconv at pool_elems_per_cycle
  *   eltwise   padded output elements / eltwise_elems_per_cycle
- * each scaled by the mode's efficiency (narrow grids reuse less), halved for
- * fp16 (except depthwise, which has its own fp16 rate), plus a fixed
+ * each scaled by the mode's efficiency (narrow grids reuse less), slower by
+ * fp16_slowdown for fp16 (2 on NPU 2.7/4000, 4 on KMB; depthwise has its
+ * own fp16 rate), plus a fixed
  * per-workload overhead. A workload writing its output to several tiles
  * (output_write_tiles > 1) pays for the write as cost_with_output_write
  * says; the model adds it on top of whichever provider answered. Under ARCH_MPE_AUTO every mode the
@@ -54,7 +55,7 @@ static double work_cycles(const arch_t *a, const cost_workload_t *wl, arch_mpe_m
   const arch_cost_params_t *p = &a->cost;
   arch_mpe_grid_t g = arch_mpe_grid(mode);
   double pos = (double)grid_positions(wl, g);
-  double fp16_slowdown = wl->dtype == IR_DTYPE_FP16 ? 2.0 : 1.0;
+  double fp16_slowdown = wl->dtype == IR_DTYPE_FP16 ? p->fp16_slowdown : 1.0;
   double rate_scale = p->mode_efficiency[mode];
   switch (wl->op) {
   case COST_DPU_CONV: {

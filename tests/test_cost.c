@@ -638,3 +638,16 @@ Test(cost, output_write_tiles_beyond_the_arch_is_an_error) {
   cr_assert_eq(cost_dpu_workload(&f.model, &wl, &e, &d), SCHED_ERR_INPUT);
   cost_model_free(&f.model);
 }
+
+Test(cost, kmb_fp16_runs_at_a_quarter_of_u8) {
+  fixture_t f;
+  fixture_init(&f, "vpu20", "analytic");
+  /* 64->64 1x1 over 16x16 in matrix mode (4x4 grid, no padding): 1048576
+   * MACs / (256 x 0.80) = 5120 cycles u8, 20480 fp16; + 100 overhead. */
+  cost_workload_t wl = conv_wl(64, 64, 16, 16, 1);
+  wl.mode = ARCH_MPE_MATRIX;
+  cr_assert_eq(cycles_of(&f, &wl), 5120 + 100);
+  wl.dtype = IR_DTYPE_FP16;
+  cr_assert_eq(cycles_of(&f, &wl), 20480 + 100);
+  cost_model_free(&f.model);
+}

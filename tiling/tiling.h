@@ -61,6 +61,7 @@ typedef struct {
   arch_mpe_mode_t mode; /* MPE mode of the largest workload (AUTO if none) */
   const char *provider; /* cost provider of the largest workload, or NULL */
   cost_engine_t engine;
+  bool works_in_ddr; /* reads and writes DDR (CPU, KMB's SHAVEs): its neighbours spill */
   tiling_footprint_t footprint;
 } tiling_layer_cost_t;
 
@@ -72,8 +73,9 @@ typedef struct {
 bool tiling_strategy_legal(const arch_t *arch, const ir_graph_t *g, int op,
                            tiling_strategy_t strategy, const char **why);
 /* A layer that streams its activations through DDR whatever its neighbours
- * do: cut into slices, or run on the host CPU (a fallback op reads its
- * inputs from and writes its output to DDR). Its inputs and output spill. */
+ * do: cut into slices, or working in DDR (a fallback op on the host CPU, a
+ * SHAVE op on KMB's UPA SHAVEs read their inputs from and write their output
+ * to DDR). Its inputs and output spill. */
 bool tiling_streams_ddr(const tiling_choice_t *choice, const tiling_layer_cost_t *cost);
 /* Costs a layer under a choice. Errors (from the cost model) name the layer. */
 int tiling_layer_cost(const cost_model_t *model, const ir_graph_t *g, int op,
