@@ -63,8 +63,7 @@
     .pool_mode_efficiency = {[ARCH_MPE_CUBOID_16x16] = 1.0,                                        \
                              [ARCH_MPE_CUBOID_8x16] = 1.0,                                         \
                              [ARCH_MPE_CUBOID_4x16] = 0.93},                                       \
-    .dw_kw3_factor = 1.0, .dw_kw3_max_channels = 0, .shave_launch_us = 3.0,                        \
-    .shave_bytes_per_cycle = 8.0, .shave_complex_factor = 4.0, OWT_PARAMS(0)                       \
+    .dw_kw3_factor = 1.0, .dw_kw3_max_channels = 0, OWT_PARAMS(0)                                  \
   }
 
 /* Calibrated on 77 of the 475 NPU 4000 silicon measurements in
@@ -88,9 +87,62 @@
     .pool_mode_efficiency = {[ARCH_MPE_CUBOID_16x16] = 1.0,                                        \
                              [ARCH_MPE_CUBOID_8x16] = 0.70,                                        \
                              [ARCH_MPE_CUBOID_4x16] = 0.69},                                       \
-    .dw_kw3_factor = 0.6, .dw_kw3_max_channels = 32, .shave_launch_us = 3.0,                       \
-    .shave_bytes_per_cycle = 8.0, .shave_complex_factor = 4.0, OWT_PARAMS(110)                     \
+    .dw_kw3_factor = 0.6, .dw_kw3_max_channels = 32, OWT_PARAMS(110)                               \
   }
+
+/* ---- SHAVE kernels ----
+ * Per op kind: launch us + ns per output byte on one SHAVE. To add a
+ * kernel, add one row. */
+
+/* NPU 2.7, intel/npu-nn-cost-model src/shave/shave_layers_vpu_2_7.csv
+ * (ShaveModel1on1 rows: intercept us, slope us per byte; the line of each in
+ * the comment). Kinds without a row (PReLU, Softmax, interpolation,
+ * transpose, generic ops) take the file's default rate (line 51), with a
+ * launch of 3 us that the file does not give (about its rows' intercept). */
+#define SHAVE_KERNELS_VPU27                                                                        \
+  .shave_kernels =                                                                                 \
+      {                                                                                            \
+          {IR_OP_NONE, 3.0, 0.3846},            /* line 51, default */                             \
+          {IR_OP_SIGMOID, 3.1334, 0.14847},     /* line 3 */                                       \
+          {IR_OP_TANH, 2.6858, 0.29934},        /* line 28 */                                      \
+          {IR_OP_SWISH, 3.0939, 0.64840},       /* line 30 */                                      \
+          {IR_OP_HARDSWISH, 3.7261, 0.72520},   /* line 32, hardswish */                           \
+          {IR_OP_HARDSIGMOID, 3.7390, 0.74511}, /* line 33, hardsigmoid */                         \
+          {IR_OP_GELU, 3.8455, 1.60425},        /* line 35 */                                      \
+  },                                                                                               \
+  .n_shave_kernels = 7
+
+/* NPU 4000, intel/npu-nn-cost-model src/shave/shave_layers_vpu_40.csv
+ * (ShaveModel1on1NPU40 rows) and, for Softmax, the NPU40 base equation in
+ * src/shave/shave_collection.cpp (line 248); default rate from line 58 with
+ * the same assumed 3 us launch. */
+#define SHAVE_KERNELS_VPU40                                                                        \
+  .shave_kernels =                                                                                 \
+      {                                                                                            \
+          {IR_OP_NONE, 3.0, 0.29412},           /* line 58, default */                             \
+          {IR_OP_SIGMOID, 3.3993, 0.040199},    /* line 2 */                                       \
+          {IR_OP_RELU, 2.3527, 0.041385},       /* line 3 */                                       \
+          {IR_OP_GELU, 3.8318, 0.19821},        /* line 9 */                                       \
+          {IR_OP_TANH, 3.3807, 0.040243},       /* line 15 */                                      \
+          {IR_OP_HARDSIGMOID, 3.1875, 0.10075}, /* line 16 */                                      \
+          {IR_OP_SWISH, 2.0512, 0.095559},      /* line 17 */                                      \
+          {IR_OP_HARDSWISH, 3.0418, 0.11694},   /* line 18, hswish */                              \
+          {IR_OP_PRELU, 3.0489, 0.12072},       /* line 19 */                                      \
+          {IR_OP_SOFTMAX, 7.6604, 0.78365},     /* shave_collection.cpp line 248 */                \
+  },                                                                                               \
+  .n_shave_kernels = 10
+
+/* KMB's UPA SHAVEs have no public per-kernel measurement: the model's
+ * generic rates (4 bytes per 700 MHz cycle, 5 us launch; transcendental
+ * kernels and interpolation 4x slower), not sourced. */
+#define SHAVE_KERNELS_VPU20                                                                        \
+  .shave_kernels =                                                                                 \
+      {                                                                                            \
+          {IR_OP_NONE, 5.0, 0.357},     {IR_OP_SIGMOID, 5.0, 1.429}, {IR_OP_TANH, 5.0, 1.429},     \
+          {IR_OP_SOFTMAX, 5.0, 1.429},  {IR_OP_GELU, 5.0, 1.429},    {IR_OP_SWISH, 5.0, 1.429},    \
+          {IR_OP_UPSAMPLE, 5.0, 1.429},                                                            \
+  },                                                                                               \
+  .n_shave_kernels = 7
 
 /* The host CPU of an Intel client SoC for the rare op the VPU presets
  * cannot run (they run every op class, so this is only reached through arch
@@ -124,6 +176,7 @@ static const arch_t preset_vpu20 = {
     .barrier_slots = 256,
     .shaves = 16, /* UPA SHAVEs shared by the whole chip */
     .shave_works_in_ddr = true,
+    SHAVE_KERNELS_VPU20,
     .mpe_modes = {ARCH_MPE_VECTOR, ARCH_MPE_MATRIX},
     .n_mpe_modes = 2,
     .channel_align = 16,
@@ -143,9 +196,6 @@ static const arch_t preset_vpu20 = {
              .mode_efficiency = {[ARCH_MPE_VECTOR] = 1.0, [ARCH_MPE_MATRIX] = 1.0},
              .pool_mode_efficiency = {[ARCH_MPE_VECTOR] = 1.0, [ARCH_MPE_MATRIX] = 1.0},
              .dw_kw3_factor = 1.0,
-             .shave_launch_us = 5.0,
-             .shave_bytes_per_cycle = 4.0,
-             .shave_complex_factor = 4.0,
              OWT_PARAMS(0)},
     HOST_CPU_VPU,
 };
@@ -174,6 +224,7 @@ static const arch_t preset_vpu27 = {
     .barriers = 64,
     .barrier_slots = 128,
     .shaves = 4, /* 2 ACT SHAVEs per tile */
+    SHAVE_KERNELS_VPU27,
     .mpe_modes = {ARCH_MPE_CUBOID_16x16, ARCH_MPE_CUBOID_8x16, ARCH_MPE_CUBOID_4x16},
     .n_mpe_modes = 3,
     .channel_align = 16,
@@ -217,6 +268,7 @@ static const arch_t preset_vpu40 = {
     .barriers = 96,
     .barrier_slots = 128,
     .shaves = 12, /* 2 ACT SHAVEs per tile */
+    SHAVE_KERNELS_VPU40,
     .mpe_modes = {ARCH_MPE_CUBOID_16x16, ARCH_MPE_CUBOID_8x16, ARCH_MPE_CUBOID_4x16},
     .n_mpe_modes = 3,
     .channel_align = 16,
@@ -255,6 +307,7 @@ typedef enum {
   FIELD_MODES,    /* mpe_modes + n_mpe_modes; JSON array of mode names */
   FIELD_OPMASK,   /* bit set of ir_op_kind_t; JSON array of op kind names */
   FIELD_TEXT,     /* char[ARCH_SOURCE_MAX]; JSON string */
+  FIELD_SHAVE,    /* shave_kernels + n_shave_kernels; JSON {"sigmoid": [launch_us, ns_per_byte]} */
   FIELD_MODE_EFF, /* double per MPE mode; JSON object {"16x16": 1.0, ...} */
 } field_type_t;
 
@@ -286,6 +339,7 @@ static const arch_field_t arch_fields[] = {
     F("barrier_slots", FIELD_I32, barrier_slots, "slots/barrier", 1, 65536),
     F("shaves", FIELD_I32, shaves, "SHAVEs", 0, 256),
     F("shave_works_in_ddr", FIELD_BOOL, shave_works_in_ddr, "", 0, 0),
+    F("shave_kernels", FIELD_SHAVE, shave_kernels, "launch us + ns/output byte per SHAVE", 0, 0),
     F("mpe_modes", FIELD_MODES, mpe_modes, "", 0, 0),
     F("channel_align", FIELD_I32, channel_align, "channels", 1, 256),
     F("soh_hw_align", FIELD_I32, soh_hw_align, "elements", 1, 256),
@@ -309,10 +363,6 @@ static const arch_field_t arch_fields[] = {
     F("cost.pool_mode_efficiency", FIELD_MODE_EFF, cost.pool_mode_efficiency, "", 0, 0),
     F("cost.dw_kw3_factor", FIELD_F64, cost.dw_kw3_factor, "x", 0.01, 100),
     F("cost.dw_kw3_max_channels", FIELD_I32, cost.dw_kw3_max_channels, "channels", 0, 65536),
-    F("cost.shave_launch_us", FIELD_F64, cost.shave_launch_us, "us", 0, 1e6),
-    F("cost.shave_bytes_per_cycle", FIELD_F64, cost.shave_bytes_per_cycle, "bytes/cycle/SHAVE",
-      0.001, 65536),
-    F("cost.shave_complex_factor", FIELD_F64, cost.shave_complex_factor, "x", 1, 1000),
     F("cost.owt_cycles_per_position", FIELD_F64, cost.owt_cycles_per_position,
       "cycles/output position/tile written", 0, 1e6),
     F("cost.owt_bytes_per_cycle", FIELD_F64, cost.owt_bytes_per_cycle, "bytes/cycle", 0.001, 65536),
@@ -328,6 +378,31 @@ static const arch_field_t arch_fields[] = {
 
 #define FIELD_PTR(a, f, type) ((type *)((char *)(a) + (f)->offset))
 #define FIELD_CPTR(a, f, type) ((const type *)((const char *)(a) + (f)->offset))
+
+/* ---- SHAVE kernel rows ---- */
+
+static const char *shave_kernel_name(ir_op_kind_t kind) {
+  return kind == IR_OP_NONE ? "default" : ir_op_kind_name(kind);
+}
+
+const arch_shave_kernel_t *arch_shave_kernel(const arch_t *a, ir_op_kind_t kind) {
+  for (int i = 0; i < a->n_shave_kernels; i++)
+    if (a->shave_kernels[i].kind == kind)
+      return &a->shave_kernels[i];
+  return &a->shave_kernels[0];
+}
+
+/* Sets (or adds) one row. */
+static bool shave_kernel_set(arch_t *a, ir_op_kind_t kind, double launch_us, double ns_per_byte) {
+  int i = 0;
+  while (i < a->n_shave_kernels && a->shave_kernels[i].kind != kind)
+    i++;
+  if (i == ARCH_SHAVE_KERNELS_MAX)
+    return false;
+  a->shave_kernels[i] = (arch_shave_kernel_t){kind, launch_us, ns_per_byte};
+  a->n_shave_kernels = SCHED_MAX(a->n_shave_kernels, i + 1);
+  return true;
+}
 
 /* ---- verify ---- */
 
@@ -420,6 +495,14 @@ static void describe_field(const arch_t *a, const arch_field_t *f, FILE *out) {
     fputc('\n', out);
     break;
   case FIELD_TEXT: fprintf(out, "%s\n", FIELD_CPTR(a, f, char)); break;
+  case FIELD_SHAVE:
+    for (int i = 0; i < a->n_shave_kernels; i++) {
+      const arch_shave_kernel_t *k = &a->shave_kernels[i];
+      fprintf(out, "%s%s=%g+%g", i ? "," : "", shave_kernel_name(k->kind), k->launch_us,
+              k->ns_per_byte);
+    }
+    fprintf(out, " (%s)\n", f->unit);
+    break;
   case FIELD_OPMASK:
     for (int k = 0, n = 0; k < IR_OP_KIND_COUNT && k < 64; k++)
       if (a->ppe_fusable & PPE_BIT(k))
@@ -513,6 +596,27 @@ static int read_mode_eff(const json_ctx_t *c, const cJSON *v, const char *key, d
   return SCHED_OK;
 }
 
+/* {"default": [3, 0.38], "sigmoid": [3.1, 0.15]}: rows replace or join the
+ * base's. */
+static int read_shave_kernels(const json_ctx_t *c, const cJSON *v, const char *key, arch_t *a) {
+  const char *want = "an object of op kinds (or \"default\") to [launch_us, ns_per_byte], both "
+                     ">= 0";
+  if (!cJSON_IsObject(v))
+    return json_error(c, key, want);
+  for (const cJSON *e = v->child; e; e = e->next) {
+    ir_op_kind_t kind = IR_OP_NONE;
+    if (strcmp(e->string, "default") != 0 && ir_op_kind_parse(e->string, &kind) != SCHED_OK)
+      return json_error(c, key, want);
+    const cJSON *l = cJSON_GetArrayItem(e, 0), *b = cJSON_GetArrayItem(e, 1);
+    if (!cJSON_IsArray(e) || cJSON_GetArraySize(e) != 2 || !cJSON_IsNumber(l) ||
+        !cJSON_IsNumber(b) || l->valuedouble < 0 || b->valuedouble < 0)
+      return json_error(c, key, want);
+    if (!shave_kernel_set(a, kind, l->valuedouble, b->valuedouble))
+      return json_error(c, key, "at most 32 rows");
+  }
+  return SCHED_OK;
+}
+
 static int read_field(const json_ctx_t *c, const cJSON *v, const arch_field_t *f, arch_t *a) {
   switch (f->type) {
   case FIELD_I32: return read_i32(c, v, f->key, FIELD_PTR(a, f, int32_t));
@@ -529,6 +633,7 @@ static int read_field(const json_ctx_t *c, const cJSON *v, const arch_field_t *f
     return SCHED_OK;
   case FIELD_MODES: return read_modes(c, v, f->key, a);
   case FIELD_OPMASK: return read_opmask(c, v, f->key, FIELD_PTR(a, f, uint64_t));
+  case FIELD_SHAVE: return read_shave_kernels(c, v, f->key, a);
   case FIELD_TEXT:
     if (!cJSON_IsString(v) || strlen(v->valuestring) >= ARCH_SOURCE_MAX)
       return json_error(c, f->key, "a string of fewer than 512 characters");

@@ -48,9 +48,6 @@ typedef struct {
    * such path). */
   double dw_kw3_factor;
   int32_t dw_kw3_max_channels;
-  double shave_launch_us;       /* fixed cost per SHAVE kernel */
-  double shave_bytes_per_cycle; /* per SHAVE, simple kernels (ReLU-like) */
-  double shave_complex_factor;  /* slowdown of transcendental kernels (Sigmoid, GELU, ...) */
   /* Multi-tile output writes (a workload broadcasting its output to
    * output_write_tiles tiles): per tile written, a cost per output position
    * and per byte; the write overlaps the compute; a fixed cost on top. */
@@ -59,6 +56,16 @@ typedef struct {
   int32_t owt_overhead_cycles;
 } arch_cost_params_t;
 
+/* One SHAVE kernel's cost on one SHAVE: launch_us + ns_per_byte x bytes of
+ * its output (per byte, so an fp16 tensor costs twice a u8 one). A table
+ * row per op kind; kind IR_OP_NONE is the default for kinds without one. */
+typedef struct {
+  ir_op_kind_t kind;
+  double launch_us;
+  double ns_per_byte;
+} arch_shave_kernel_t;
+
+#define ARCH_SHAVE_KERNELS_MAX 32
 #define ARCH_NAME_MAX 32
 
 /* ---- operator rules: what a target's NPU runs, and what runs it well ----
@@ -167,7 +174,9 @@ typedef struct {
   int32_t barriers;              /* physical barriers */
   int32_t barrier_slots;         /* producers per barrier, and consumers (each side) */
   int32_t shaves;                /* SHAVE cores available to the network */
-  bool shave_works_in_ddr;       /* KMB's UPA SHAVEs: one chip-wide pool reading and writing DDR */
+  arch_shave_kernel_t shave_kernels[ARCH_SHAVE_KERNELS_MAX]; /* the default row first */
+  int32_t n_shave_kernels;
+  bool shave_works_in_ddr; /* KMB's UPA SHAVEs: one chip-wide pool reading and writing DDR */
   arch_mpe_mode_t mpe_modes[ARCH_MPE_COUNT]; /* modes this DPU supports */
   int32_t n_mpe_modes;
   int32_t channel_align; /* channels pad up to a multiple of this (16) */
@@ -200,6 +209,8 @@ int arch_set_cmx(arch_t *a, int64_t bytes, sched_diag_t *diag);
 int arch_verify(const arch_t *a, sched_diag_t *diag);
 /* Writes the constants in force, one "# key: value unit" line each. */
 void arch_describe(const arch_t *a, FILE *out);
+/* The SHAVE kernel row of an op kind, else the default row. */
+const arch_shave_kernel_t *arch_shave_kernel(const arch_t *a, ir_op_kind_t kind);
 /* Names of the presets, NULL-terminated. */
 const char *const *arch_preset_names(void);
 

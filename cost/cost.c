@@ -5,10 +5,10 @@
  * DMA: a fixed latency plus bytes over bandwidth (DESIGN.md). A transfer
  * touching DDR streams at the DDR bandwidth (shared by all ports; the
  * scheduler decides how many run at once); CMX-to-CMX at the per-port CMX
- * bandwidth with the shorter CMX latency. SHAVE: a launch cost per kernel
- * plus a per-byte term, slower by shave_complex_factor for transcendental
- * kernels. Engines: which ops the DPU runs, which fuse into its PPE for free
- * (arch->ppe_fusable) and which fall to SHAVE, as DESIGN.md lists them. */
+ * bandwidth with the shorter CMX latency. SHAVE: the arch's row for the
+ * kernel (launch plus a per-byte term, from public per-kernel measurements
+ * where they exist), else its default row. Engines: which ops the DPU runs, which fuse into its PPE
+ * for free (arch->ppe_fusable) and which fall to SHAVE, as DESIGN.md lists them. */
 #include <math.h>
 #include <string.h>
 
@@ -149,23 +149,11 @@ int64_t cost_dma_cycles(const cost_model_t *m, int64_t bytes, cost_dma_path_t pa
   return (int64_t)ceil(ns * a->dpu_clock_mhz / 1000.0);
 }
 
-static bool shave_kind_is_complex(ir_op_kind_t kind) {
-  switch (kind) {
-  case IR_OP_SIGMOID:
-  case IR_OP_TANH:
-  case IR_OP_SOFTMAX:
-  case IR_OP_GELU:
-  case IR_OP_SWISH:
-  case IR_OP_UPSAMPLE: /* interpolation: 4 taps and 3 lerps per output element */ return true;
-  default: return false;
-  }
-}
-
 int64_t cost_shave_cycles(const cost_model_t *m, ir_op_kind_t kind, int64_t bytes) {
-  const arch_cost_params_t *p = &m->arch->cost;
-  double factor = shave_kind_is_complex(kind) ? p->shave_complex_factor : 1.0;
-  double per_byte = (double)SCHED_MAX(bytes, 0) * factor / p->shave_bytes_per_cycle;
-  return arch_us_to_cycles(m->arch, p->shave_launch_us) + (int64_t)ceil(per_byte);
+  const arch_shave_kernel_t *k = arch_shave_kernel(m->arch, kind);
+  double ns = (double)SCHED_MAX(bytes, 0) * k->ns_per_byte;
+  return arch_us_to_cycles(m->arch, k->launch_us) +
+         (int64_t)ceil(ns * m->arch->dpu_clock_mhz / 1000.0);
 }
 
 int64_t cost_cpu_cycles(const cost_model_t *m, int64_t elements, int64_t macs) {

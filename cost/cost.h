@@ -95,7 +95,8 @@ int64_t cost_with_output_write(const arch_t *arch, const cost_workload_t *wl,
                                int64_t single_tile_cycles);
 /* latency + bytes / bandwidth, in DPU cycles; 0 bytes cost 0. */
 int64_t cost_dma_cycles(const cost_model_t *m, int64_t bytes, cost_dma_path_t path);
-/* One SHAVE kernel of this op kind over `bytes` of input: launch + per byte. */
+/* One SHAVE kernel of this op kind over `bytes` on one SHAVE: the arch's
+ * row for the kind (or its default row), launch + bytes x ns_per_byte. */
 int64_t cost_shave_cycles(const cost_model_t *m, ir_op_kind_t kind, int64_t bytes);
 /* One op on the host CPU (a fallback op): launch + output elements x
  * cpu_ns_per_element + MACs x cpu_ns_per_mac, in DPU cycles. Its DDR reads

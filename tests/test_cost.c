@@ -137,13 +137,72 @@ Test(cost, dma_is_latency_plus_bytes_over_bandwidth) {
   cost_model_free(&f.model);
 }
 
-Test(cost, shave_is_launch_plus_per_byte) {
+/* SHAVE kernels against their public figures: intel/npu-nn-cost-model
+ * (commit 8a2ae92), src/shave/shave_layers_vpu_2_7.csv and
+ * shave_layers_vpu_40.csv (ShaveModel1on1 rows: slope us per output byte,
+ * intercept us; `line` in that file), Softmax on NPU40 from
+ * src/shave/shave_collection.cpp line 248. The figure: the source's time for
+ * 1 MiB of output on one SHAVE. */
+typedef struct {
+  const char *arch;
+  ir_op_kind_t kind;
+  int line;
+  double slope_us_per_byte, intercept_us;
+} shave_figure_t;
+
+static const shave_figure_t shave_figures[] = {
+    {"vpu27", IR_OP_SIGMOID, 3, 0.00014846888585262483, 3.1334163602078635},
+    {"vpu27", IR_OP_TANH, 28, 0.00029934001619791415, 2.6857608885247632},
+    {"vpu27", IR_OP_SWISH, 30, 0.0006484016787777132, 3.0938818072148875},
+    {"vpu27", IR_OP_HARDSWISH, 32, 0.0007251953444427395, 3.726130790006612},
+    {"vpu27", IR_OP_HARDSIGMOID, 33, 0.0007451131401606447, 3.7390478862916834},
+    {"vpu27", IR_OP_GELU, 35, 0.0016042511155052775, 3.8454693005622986},
+    {"vpu40", IR_OP_SIGMOID, 2, 4.019940428991265e-05, 3.3992584112239674},
+    {"vpu40", IR_OP_RELU, 3, 4.138521194731098e-05, 2.352712326542653},
+    {"vpu40", IR_OP_GELU, 9, 0.00019821381450153136, 3.831757810197061},
+    {"vpu40", IR_OP_TANH, 15, 4.02429343709191e-05, 3.3806505403657754},
+    {"vpu40", IR_OP_HARDSIGMOID, 16, 0.00010074916597764563, 3.1874940865937447},
+    {"vpu40", IR_OP_SWISH, 17, 9.555924943138059e-05, 2.051228651482223},
+    {"vpu40", IR_OP_HARDSWISH, 18, 0.00011693509124767046, 3.041774154644731},
+    {"vpu40", IR_OP_PRELU, 19, 0.00012072383111253706, 3.048927503237934},
+    {"vpu40", IR_OP_SOFTMAX, 248, 0.000783649, 7.660420549},
+};
+
+Test(cost, shave_kernels_match_their_public_figures) {
+  for (int i = 0; i < SCHED_ARRAY_LEN(shave_figures); i++) {
+    const shave_figure_t *k = &shave_figures[i];
+    fixture_t f;
+    fixture_init(&f, k->arch, "analytic");
+    double us = k->intercept_us + k->slope_us_per_byte * 1048576.0;
+    double figure = us * f.arch.dpu_clock_mhz;
+    double model = (double)cost_shave_cycles(&f.model, k->kind, 1048576);
+    cr_expect_leq(fabs(model / figure - 1.0), 0.005, "%s %s (line %d): model %.0f, source %.0f",
+                  k->arch, ir_op_kind_name(k->kind), k->line, model, figure);
+    cost_model_free(&f.model);
+  }
+}
+
+Test(cost, shave_kernel_without_a_row_takes_the_default) {
   fixture_t f;
   fixture_init(&f, "vpu27", "analytic");
-  /* 3 us launch = 3900 cycles; 8000 bytes at 8 B/cycle = 1000; x4 for Sigmoid. */
-  cr_assert_eq(cost_shave_cycles(&f.model, IR_OP_PRELU, 8000), 4900);
-  cr_assert_eq(cost_shave_cycles(&f.model, IR_OP_SIGMOID, 8000), 7900);
+  /* PReLU has no NPU2.7 row: 3 us launch = 3900 cycles + 8000 bytes x
+   * 0.3846 ns = 3076.8 ns = 3999.84 -> 4000 cycles. */
+  cr_assert_eq(cost_shave_cycles(&f.model, IR_OP_PRELU, 8000), 3900 + 4000);
+  cr_assert_eq(arch_shave_kernel(&f.arch, IR_OP_TRANSPOSE)->kind, IR_OP_NONE);
   cost_model_free(&f.model);
+}
+
+Test(cost, arch_file_adds_and_replaces_shave_kernel_rows) {
+  arch_t a;
+  sched_diag_t d = {{0}};
+  cr_assert_eq(arch_load(DATA "arch_shave_kernels.json", &a, &d), SCHED_OK, "%s", d.msg);
+  cr_assert_float_eq(arch_shave_kernel(&a, IR_OP_PRELU)->ns_per_byte, 0.5, 1e-12);
+  cr_assert_float_eq(arch_shave_kernel(&a, IR_OP_SIGMOID)->launch_us, 1.0, 1e-12);
+  cr_assert_float_eq(arch_shave_kernel(&a, IR_OP_TANH)->launch_us, 2.6858, 1e-12); /* kept */
+  cr_assert_eq(arch_load(DATA "arch_shave_kernels_bad.json", &a, &d), SCHED_ERR_INPUT);
+  cr_assert_str_eq(d.msg, "arch file " DATA "arch_shave_kernels_bad.json: key 'shave_kernels' "
+                          "must be an object of op kinds (or \"default\") to [launch_us, "
+                          "ns_per_byte], both >= 0");
 }
 
 Test(cost, lut_row_overrides_and_other_workloads_fall_back) {
