@@ -228,6 +228,8 @@ static const arch_t preset_vpu27 = {
     .mpe_modes = {ARCH_MPE_CUBOID_16x16, ARCH_MPE_CUBOID_8x16, ARCH_MPE_CUBOID_4x16},
     .n_mpe_modes = 3,
     .channel_align = 16,
+    .compressed_conv_channels =
+        4, /* npu_compiler nce_invariant.hpp VPU_COMPRESSED_INPUT_CHANNEL_NUM */
     .soh_hw_align = 4,
     .has_sow = false,
     .fit_isolated = 0.90,
@@ -272,6 +274,8 @@ static const arch_t preset_vpu40 = {
     .mpe_modes = {ARCH_MPE_CUBOID_16x16, ARCH_MPE_CUBOID_8x16, ARCH_MPE_CUBOID_4x16},
     .n_mpe_modes = 3,
     .channel_align = 16,
+    .compressed_conv_channels =
+        4, /* npu_compiler nce_invariant.hpp VPU_COMPRESSED_INPUT_CHANNEL_NUM */
     .soh_hw_align = 1,
     .has_sow = true,
     .fit_isolated = 0.90,
@@ -342,6 +346,7 @@ static const arch_field_t arch_fields[] = {
     F("shave_kernels", FIELD_SHAVE, shave_kernels, "launch us + ns/output byte per SHAVE", 0, 0),
     F("mpe_modes", FIELD_MODES, mpe_modes, "", 0, 0),
     F("channel_align", FIELD_I32, channel_align, "channels", 1, 256),
+    F("compressed_conv_channels", FIELD_I32, compressed_conv_channels, "channels", 0, 256),
     F("soh_hw_align", FIELD_I32, soh_hw_align, "elements", 1, 256),
     F("has_sow", FIELD_BOOL, has_sow, "", 0, 0),
     F("fit_isolated", FIELD_F64, fit_isolated, "of CMX", 0.01, 1),

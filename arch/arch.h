@@ -179,12 +179,14 @@ typedef struct {
   bool shave_works_in_ddr; /* KMB's UPA SHAVEs: one chip-wide pool reading and writing DDR */
   arch_mpe_mode_t mpe_modes[ARCH_MPE_COUNT]; /* modes this DPU supports */
   int32_t n_mpe_modes;
-  int32_t channel_align; /* channels pad up to a multiple of this (16) */
-  int32_t soh_hw_align;  /* SOH: H*W per cluster a multiple of this (vpu27: 4) */
-  bool has_sow;          /* split over width is available */
-  double fit_isolated;   /* fraction of CMX an isolated tile may use (0.90) */
-  double fit_pipelined;  /* ... a pipelined (double-buffered) tile (0.85) */
-  uint64_t ppe_fusable;  /* bit (1 << ir_op_kind_t) set: fuses free into the PPE */
+  int32_t channel_align;            /* channels pad up to a multiple of this (16) */
+  int32_t compressed_conv_channels; /* convs on at most this many input channels pad to it
+                                       ("compressed" convs; 0 = none) */
+  int32_t soh_hw_align;             /* SOH: H*W per cluster a multiple of this (vpu27: 4) */
+  bool has_sow;                     /* split over width is available */
+  double fit_isolated;              /* fraction of CMX an isolated tile may use (0.90) */
+  double fit_pipelined;             /* ... a pipelined (double-buffered) tile (0.85) */
+  uint64_t ppe_fusable;             /* bit (1 << ir_op_kind_t) set: fuses free into the PPE */
   arch_cost_params_t cost;
   /* The host CPU that runs ops the NPU cannot (fallback ops). */
   double cpu_ns_per_element; /* per output element of element-wise / data-movement ops */

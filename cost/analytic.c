@@ -2,7 +2,7 @@
  *
  * A DPU computes a workload's output in MPE grid steps (arch_mpe_grid): the
  * output is padded up to whole grids in height and width, and channels up to
- * the arch's channel alignment (16), so a 3-channel input costs like 16. The
+ * the arch's channel alignment (16). The
  * padded work is divided by a per-op rate:
  *   conv      padded MACs / (MACs per cycle x conv_efficiency)
  *   dwconv    padded kernel taps / dw_macs_per_cycle, channels grouped in
@@ -34,6 +34,16 @@ static int64_t kernel_area(const cost_workload_t *wl) {
   return (int64_t)wl->kernel_h * wl->kernel_w;
 }
 
+/* Input channels a conv computes: padded to the channel alignment, or to
+ * the compressed-conv width when it has that few (an RGB first layer runs
+ * on 4 channels, not 16). */
+static int64_t input_channels(const arch_t *a, const cost_workload_t *wl) {
+  int32_t compressed = a->compressed_conv_channels;
+  if (compressed > 0 && wl->in_c <= compressed)
+    return compressed;
+  return SCHED_ALIGN_UP(wl->in_c, a->channel_align);
+}
+
 /* Channels of a per-channel op (depthwise, pool) after padding to the
  * channel group: dw_channel_align_bytes worth of this dtype. */
 static int64_t grouped_channels(const arch_t *a, const cost_workload_t *wl) {
@@ -60,7 +70,7 @@ static double work_cycles(const arch_t *a, const cost_workload_t *wl, arch_mpe_m
   switch (wl->op) {
   case COST_DPU_CONV: {
     double macs = pos * SCHED_ALIGN_UP(wl->out_c, a->channel_align) *
-                  SCHED_ALIGN_UP(wl->in_c, a->channel_align) * (double)kernel_area(wl);
+                  (double)input_channels(a, wl) * (double)kernel_area(wl);
     return macs * fp16_slowdown / (a->macs_per_cycle_int8 * p->conv_efficiency * rate_scale);
   }
   case COST_DPU_DWCONV: {

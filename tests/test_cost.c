@@ -47,13 +47,58 @@ static int64_t cycles_of(const fixture_t *f, const cost_workload_t *wl) {
   return e.cycles;
 }
 
-Test(cost, conv_with_3_input_channels_costs_like_16) {
+Test(cost, conv_with_3_input_channels_runs_compressed_on_4) {
   fixture_t f;
   fixture_init(&f, "vpu27", "analytic");
-  cost_workload_t rgb = conv_wl(3, 32, 112, 112, 3), padded = conv_wl(16, 32, 112, 112, 3);
-  cr_assert_eq(cycles_of(&f, &rgb), cycles_of(&f, &padded));
-  cost_workload_t more = conv_wl(17, 32, 112, 112, 3);
-  cr_assert_gt(cycles_of(&f, &more), cycles_of(&f, &padded));
+  cost_workload_t rgb = conv_wl(3, 32, 112, 112, 3), four = conv_wl(4, 32, 112, 112, 3),
+                  five = conv_wl(5, 32, 112, 112, 3), sixteen = conv_wl(16, 32, 112, 112, 3);
+  cr_assert_eq(cycles_of(&f, &rgb), cycles_of(&f, &four));
+  cr_assert_eq(cycles_of(&f, &five), cycles_of(&f, &sixteen)); /* past 4: pads to 16 */
+  /* 112x112 x 32 x 3x3 MACs over 4 channels, not 16: a quarter of the work. */
+  double work4 = (double)(cycles_of(&f, &rgb) - 650), work16 = (double)(cycles_of(&f, &five) - 650);
+  cr_assert_float_eq(work4 / work16, 0.25, 0.001);
+  cost_model_free(&f.model);
+  fixture_init(&f, "vpu20", "analytic"); /* no compressed conv: pads to 16 */
+  cr_assert_eq(cycles_of(&f, &rgb), cycles_of(&f, &sixteen));
+  cost_model_free(&f.model);
+}
+
+Test(cost, auto_splits_a_workload_whose_columns_leave_a_remainder_when_it_pays) {
+  fixture_t f;
+  fixture_init(&f, "vpu27", "analytic");
+  /* 64 -> 256 3x3 over 56 rows x 7 columns, in positions (56 x columns
+   * padded to the grid width, over the mode's efficiency): one workload in
+   * 4x16 (the best single mode) 392 / 0.93 = 421.5; 16x16 (4 columns) + 4x16
+   * (3) 224 + 180.6 = 404.6; 8x16 (6 columns) + 4x16 (1) 336 + 60.2 = 396.2,
+   * the best: it saves 25.3 positions of 64 x 256 x 9 / 2048 / 0.98 = 73.5
+   * cycles each, more than the extra workload's 650. */
+  cost_workload_t wl = conv_wl(64, 256, 56, 7, 3);
+  cost_dpu_estimate_t e;
+  cr_assert_eq(cost_dpu_workload(&f.model, &wl, &e, NULL), SCHED_OK);
+  cr_assert_eq(e.n_workloads, 2);
+  cr_assert_eq(e.mode, ARCH_MPE_CUBOID_8x16);
+  cr_assert_eq(e.rest_mode, ARCH_MPE_CUBOID_4x16);
+  cost_workload_t main = wl, tail = wl, whole = wl;
+  main.out_w = 6;
+  main.mode = ARCH_MPE_CUBOID_8x16;
+  tail.out_w = 1;
+  tail.mode = ARCH_MPE_CUBOID_4x16;
+  cr_assert_eq(e.cycles, cycles_of(&f, &main) + cycles_of(&f, &tail));
+  whole.mode = ARCH_MPE_CUBOID_4x16;
+  cr_assert_lt(e.cycles, cycles_of(&f, &whole));
+  char buf[32];
+  cr_assert_str_eq(cost_mode_label(e.mode, e.rest_mode, buf, sizeof buf), "8x16+4x16");
+  /* 16 output channels: the saving (25.3 x 4.6 cycles) is below one
+   * workload's overhead, so it stays one workload. */
+  wl = conv_wl(64, 16, 56, 7, 3);
+  cr_assert_eq(cost_dpu_workload(&f.model, &wl, &e, NULL), SCHED_OK);
+  cr_assert_eq(e.n_workloads, 1);
+  cr_assert_eq(e.rest_mode, ARCH_MPE_AUTO);
+  /* A fixed mode is never split. */
+  wl = conv_wl(64, 256, 56, 7, 3);
+  wl.mode = ARCH_MPE_CUBOID_16x16;
+  cr_assert_eq(cost_dpu_workload(&f.model, &wl, &e, NULL), SCHED_OK);
+  cr_assert_eq(e.n_workloads, 1);
   cost_model_free(&f.model);
 }
 

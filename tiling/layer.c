@@ -172,6 +172,7 @@ static int add_slice(const cost_model_t *model, const tiling_geom_t *geom,
       return rc;
     if (index == 0 && c == 0 && est.provider) {
       out->mode = est.mode;
+      out->rest_mode = est.rest_mode;
       out->provider = est.provider;
     }
     slowest = SCHED_MAX(slowest, cycles);
@@ -193,6 +194,12 @@ static int add_slice(const cost_model_t *model, const tiling_geom_t *geom,
   return SCHED_OK;
 }
 
+const char *tiling_mode_label(const tiling_layer_cost_t *cost, char *buf, size_t len) {
+  if (cost->mode == ARCH_MPE_AUTO)
+    return snprintf(buf, len, "-"), buf;
+  return cost_mode_label(cost->mode, cost->rest_mode, buf, len);
+}
+
 bool tiling_streams_ddr(const tiling_choice_t *choice, const tiling_layer_cost_t *cost) {
   return choice->tiles > 1 || cost->works_in_ddr;
 }
@@ -206,6 +213,7 @@ int tiling_layer_cost(const cost_model_t *model, const ir_graph_t *g, int op,
       .engine = geom.engine,
       .works_in_ddr = geom.in_ddr,
       .mode = ARCH_MPE_AUTO,
+      .rest_mode = ARCH_MPE_AUTO,
       .footprint = tiling_layer_footprint(model->arch, g, op, choice),
   };
   /* Slices differ only at the borders (padding, remainder): cost the first,
