@@ -140,8 +140,8 @@ static int provider_cycles(const cost_model_t *m, const cost_workload_t *wl,
   return rc;
 }
 
-/* The columns of wl from `first`, `count` wide (the input columns scaled to
- * match, at least the kernel). */
+/* The columns of wl from `first`, `count` wide, with the input columns they
+ * need; the padding stays at the outer edges. */
 static cost_workload_t column_part(const cost_workload_t *wl, int32_t first, int32_t count) {
   cost_workload_t p = *wl;
   p.out_w = count;
@@ -176,9 +176,9 @@ static int split_in_mode(const cost_model_t *m, const cost_workload_t *wl, arch_
 }
 
 /* Under AUTO, the best two-workload split over the arch's modes, kept when
- * it beats one workload. */
+ * it beats one workload. A measured whole workload (a lut row) stands. */
 static int try_splits(const cost_model_t *m, const cost_workload_t *wl, cost_dpu_estimate_t *best) {
-  if (wl->mode != ARCH_MPE_AUTO)
+  if (wl->mode != ARCH_MPE_AUTO || strcmp(best->provider, cost_provider_analytic.name) != 0)
     return SCHED_OK;
   int rc = SCHED_OK;
   for (int i = 0; i < m->arch->n_mpe_modes && rc == SCHED_OK; i++)
