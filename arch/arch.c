@@ -228,8 +228,8 @@ static const arch_t preset_vpu27 = {
     .mpe_modes = {ARCH_MPE_CUBOID_16x16, ARCH_MPE_CUBOID_8x16, ARCH_MPE_CUBOID_4x16},
     .n_mpe_modes = 3,
     .channel_align = 16,
-    .compressed_conv_channels =
-        4, /* npu_compiler nce_invariant.hpp VPU_COMPRESSED_INPUT_CHANNEL_NUM */
+    /* npu_compiler dialect/VPU/utils/nce_invariant.hpp VPU_COMPRESSED_INPUT_CHANNEL_NUM */
+    .compressed_conv_channels = 4,
     .soh_hw_align = 4,
     .has_sow = false,
     .fit_isolated = 0.90,
@@ -274,8 +274,8 @@ static const arch_t preset_vpu40 = {
     .mpe_modes = {ARCH_MPE_CUBOID_16x16, ARCH_MPE_CUBOID_8x16, ARCH_MPE_CUBOID_4x16},
     .n_mpe_modes = 3,
     .channel_align = 16,
-    .compressed_conv_channels =
-        4, /* npu_compiler nce_invariant.hpp VPU_COMPRESSED_INPUT_CHANNEL_NUM */
+    /* npu_compiler dialect/VPU/utils/nce_invariant.hpp VPU_COMPRESSED_INPUT_CHANNEL_NUM */
+    .compressed_conv_channels = 4,
     .soh_hw_align = 1,
     .has_sow = true,
     .fit_isolated = 0.90,
