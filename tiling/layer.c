@@ -195,9 +195,10 @@ static int add_slice(const cost_model_t *model, const tiling_geom_t *geom,
 }
 
 const char *tiling_mode_label(const tiling_layer_cost_t *cost, char *buf, size_t len) {
-  if (cost->mode == ARCH_MPE_AUTO)
-    return snprintf(buf, len, "-"), buf;
-  return cost_mode_label(cost->mode, cost->rest_mode, buf, len);
+  if (cost->mode != ARCH_MPE_AUTO)
+    return cost_mode_label(cost->mode, cost->rest_mode, buf, len);
+  snprintf(buf, len, "-");
+  return buf;
 }
 
 bool tiling_streams_ddr(const tiling_choice_t *choice, const tiling_layer_cost_t *cost) {
