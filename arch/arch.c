@@ -10,8 +10,9 @@
  * openvinotoolkit/npu_compiler (attributes, platform resources) and
  * intel/npu-nn-cost-model (include/vpu/hw_characteristics/). The cost
  * parameters of vpu27 are calibrated on that cost model's NPU2.7 silicon
- * measurements (tests/test_cost.c lists the points); vpu20 and vpu40 have no
- * public measurements and borrow vpu27's per-DPU efficiencies. */
+ * measurements, those of vpu40 on its NPU 4000 measurements
+ * (tests/test_cost.c lists the points); vpu20 has no public measurement and
+ * borrows vpu27's per-DPU efficiencies. */
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
@@ -53,28 +54,95 @@
  * Pooling has no public measurement: it is costed like a depthwise conv. */
 #define COST_PARAMS_VPU27                                                                          \
   {                                                                                                \
-    .conv_efficiency = 0.98, .dw_macs_per_cycle_u8 = 96.0, .dw_macs_per_cycle_fp16 = 48.0,         \
-    .pool_elems_per_cycle = 96.0, .eltwise_elems_per_cycle = 49.0,                                 \
+    .conv_efficiency = 0.98, .fp16_slowdown = 2.0, .dw_macs_per_cycle_u8 = 96.0,                   \
+    .dw_macs_per_cycle_fp16 = 48.0, .pool_elems_per_cycle = 96.0, .eltwise_elems_per_cycle = 49.0, \
     .workload_overhead_cycles = 650, .dw_channel_align_bytes = 32,                                 \
     .mode_efficiency = {[ARCH_MPE_CUBOID_16x16] = 1.0,                                             \
                         [ARCH_MPE_CUBOID_8x16] = 1.0,                                              \
                         [ARCH_MPE_CUBOID_4x16] = 0.93},                                            \
-    .shave_launch_us = 3.0, .shave_bytes_per_cycle = 8.0, .shave_complex_factor = 4.0,             \
-    OWT_PARAMS(0)                                                                                  \
+    .pool_mode_efficiency = {[ARCH_MPE_CUBOID_16x16] = 1.0,                                        \
+                             [ARCH_MPE_CUBOID_8x16] = 1.0,                                         \
+                             [ARCH_MPE_CUBOID_4x16] = 0.93},                                       \
+    .dw_kw3_factor = 1.0, .dw_kw3_max_channels = 0, OWT_PARAMS(0)                                  \
   }
 
-/* NPU 4000: vpu27's per-DPU constants, its own multi-tile write overhead. */
+/* Calibrated on 77 of the 475 NPU 4000 silicon measurements in
+ * intel/npu-nn-cost-model's NPU40_regression_tests.cpp (tests/test_cost.c
+ * lists them; bench_cost checks all 475): dense conv at 99% of the MAC
+ * roofline, depthwise 122 u8 / 60 fp16 MACs per cycle (0.78x vpu27's
+ * cycles) on the same 32-byte channel groups, 3-wide depthwise kernels at
+ * stride 1 on at most 32 channels at 0.6x of that (a faster path vpu27 does
+ * not have), 3x3 max pooling at 119 window elements per cycle in 16x16 mode
+ * and 0.7x that in the narrow modes, eltwise 56 output elements per cycle,
+ * 180 cycles per workload (vpu27: 650). */
 #define COST_PARAMS_VPU40                                                                          \
   {                                                                                                \
-    .conv_efficiency = 0.98, .dw_macs_per_cycle_u8 = 96.0, .dw_macs_per_cycle_fp16 = 48.0,         \
-    .pool_elems_per_cycle = 96.0, .eltwise_elems_per_cycle = 49.0,                                 \
-    .workload_overhead_cycles = 650, .dw_channel_align_bytes = 32,                                 \
+    .conv_efficiency = 0.99, .fp16_slowdown = 2.0, .dw_macs_per_cycle_u8 = 122.0,                  \
+    .dw_macs_per_cycle_fp16 = 60.0, .pool_elems_per_cycle = 119.0,                                 \
+    .eltwise_elems_per_cycle = 56.0, .workload_overhead_cycles = 180,                              \
+    .dw_channel_align_bytes = 32,                                                                  \
     .mode_efficiency = {[ARCH_MPE_CUBOID_16x16] = 1.0,                                             \
                         [ARCH_MPE_CUBOID_8x16] = 1.0,                                              \
-                        [ARCH_MPE_CUBOID_4x16] = 0.93},                                            \
-    .shave_launch_us = 3.0, .shave_bytes_per_cycle = 8.0, .shave_complex_factor = 4.0,             \
-    OWT_PARAMS(110)                                                                                \
+                        [ARCH_MPE_CUBOID_4x16] = 0.99},                                            \
+    .pool_mode_efficiency = {[ARCH_MPE_CUBOID_16x16] = 1.0,                                        \
+                             [ARCH_MPE_CUBOID_8x16] = 0.70,                                        \
+                             [ARCH_MPE_CUBOID_4x16] = 0.69},                                       \
+    .dw_kw3_factor = 0.6, .dw_kw3_max_channels = 32, OWT_PARAMS(110)                               \
   }
+
+/* ---- SHAVE kernels ----
+ * Per op kind: launch us + ns per output byte on one SHAVE. To add a
+ * kernel, add one row. */
+
+/* NPU 2.7, intel/npu-nn-cost-model src/shave/shave_layers_vpu_2_7.csv
+ * (ShaveModel1on1 rows: intercept us, slope us per byte; the line of each in
+ * the comment). Kinds without a row (PReLU, Softmax, interpolation,
+ * transpose, generic ops) take the file's default rate (line 51), with a
+ * launch of 3 us that the file does not give (about its rows' intercept). */
+#define SHAVE_KERNELS_VPU27                                                                        \
+  .shave_kernels =                                                                                 \
+      {                                                                                            \
+          {IR_OP_NONE, 3.0, 0.3846},            /* line 51, default */                             \
+          {IR_OP_SIGMOID, 3.1334, 0.14847},     /* line 3 */                                       \
+          {IR_OP_TANH, 2.6858, 0.29934},        /* line 28 */                                      \
+          {IR_OP_SWISH, 3.0939, 0.64840},       /* line 30 */                                      \
+          {IR_OP_HARDSWISH, 3.7261, 0.72520},   /* line 32, hardswish */                           \
+          {IR_OP_HARDSIGMOID, 3.7390, 0.74511}, /* line 33, hardsigmoid */                         \
+          {IR_OP_GELU, 3.8455, 1.60425},        /* line 35 */                                      \
+  },                                                                                               \
+  .n_shave_kernels = 7
+
+/* NPU 4000, intel/npu-nn-cost-model src/shave/shave_layers_vpu_40.csv
+ * (ShaveModel1on1NPU40 rows) and, for Softmax, the NPU40 base equation in
+ * src/shave/shave_collection.cpp (line 248); default rate from line 58 with
+ * the same assumed 3 us launch. */
+#define SHAVE_KERNELS_VPU40                                                                        \
+  .shave_kernels =                                                                                 \
+      {                                                                                            \
+          {IR_OP_NONE, 3.0, 0.29412},           /* line 58, default */                             \
+          {IR_OP_SIGMOID, 3.3993, 0.040199},    /* line 2 */                                       \
+          {IR_OP_RELU, 2.3527, 0.041385},       /* line 3 */                                       \
+          {IR_OP_GELU, 3.8318, 0.19821},        /* line 9 */                                       \
+          {IR_OP_TANH, 3.3807, 0.040243},       /* line 15 */                                      \
+          {IR_OP_HARDSIGMOID, 3.1875, 0.10075}, /* line 16 */                                      \
+          {IR_OP_SWISH, 2.0512, 0.095559},      /* line 17 */                                      \
+          {IR_OP_HARDSWISH, 3.0418, 0.11694},   /* line 18, hswish */                              \
+          {IR_OP_PRELU, 3.0489, 0.12072},       /* line 19 */                                      \
+          {IR_OP_SOFTMAX, 7.6604, 0.78365},     /* shave_collection.cpp line 248 */                \
+  },                                                                                               \
+  .n_shave_kernels = 10
+
+/* KMB's UPA SHAVEs have no public per-kernel measurement: the model's
+ * generic rates (4 bytes per 700 MHz cycle, 5 us launch; transcendental
+ * kernels and interpolation 4x slower), not sourced. */
+#define SHAVE_KERNELS_VPU20                                                                        \
+  .shave_kernels =                                                                                 \
+      {                                                                                            \
+          {IR_OP_NONE, 5.0, 0.357},     {IR_OP_SIGMOID, 5.0, 1.429}, {IR_OP_TANH, 5.0, 1.429},     \
+          {IR_OP_SOFTMAX, 5.0, 1.429},  {IR_OP_GELU, 5.0, 1.429},    {IR_OP_SWISH, 5.0, 1.429},    \
+          {IR_OP_UPSAMPLE, 5.0, 1.429},                                                            \
+  },                                                                                               \
+  .n_shave_kernels = 7
 
 /* The host CPU of an Intel client SoC for the rare op the VPU presets
  * cannot run (they run every op class, so this is only reached through arch
@@ -84,8 +152,15 @@
   .cpu_ns_per_element = 0.1, .cpu_ns_per_mac = 0.05, .cpu_launch_us = 20.0,                        \
   .rules = {.npu_ops = ARCH_OP_CLASSES_ALL}
 
+/* KMB (NPU30XX): 64 barriers of which the runtime uses half, 512 variants
+ * per barrier split evenly (openvinotoolkit/vpux_plugin, VPUX30XX). */
 static const arch_t preset_vpu20 = {
     .name = "vpu20",
+    .sources = "dpu_clock_mhz, ddr_bandwidth_gbps, macs_per_cycle_int8, dpus_per_tile: "
+               "intel/npu-nn-cost-model VPU2_0_HWCharacteristics; barriers, barrier_slots: "
+               "openvinotoolkit/vpux_plugin (getNumAvailableBarriers: 64 / 2 on VPUX30XX, "
+               "VPUX30XX barrier_variant_constraint: 512 variants); cost.fp16_slowdown: "
+               "VPU2_0_HWCharacteristics fp_ratio 4",
     .tiles = 4,
     .dpus_per_tile = 5,
     .macs_per_cycle_int8 = 256,
@@ -99,7 +174,9 @@ static const arch_t preset_vpu20 = {
     .cmx_dma_latency_ns = 143.0,
     .barriers = 32,
     .barrier_slots = 256,
-    .shaves = 16, /* UPA SHAVEs shared by all tiles */
+    .shaves = 16, /* UPA SHAVEs shared by the whole chip */
+    .shave_works_in_ddr = true,
+    SHAVE_KERNELS_VPU20,
     .mpe_modes = {ARCH_MPE_VECTOR, ARCH_MPE_MATRIX},
     .n_mpe_modes = 2,
     .channel_align = 16,
@@ -109,22 +186,30 @@ static const arch_t preset_vpu20 = {
     .fit_pipelined = 0.85,
     .ppe_fusable = PPE_DEFAULT,
     .cost = {.conv_efficiency = 0.80,
+             .fp16_slowdown = 4.0,         /* VPU2_0_HWCharacteristics fp_ratio 4 */
              .dw_macs_per_cycle_u8 = 12.5, /* vpu27's per-MAC ratio: 256 / 2048 of it */
-             .dw_macs_per_cycle_fp16 = 7.0,
+             .dw_macs_per_cycle_fp16 = 3.125,
              .pool_elems_per_cycle = 12.5,
              .eltwise_elems_per_cycle = 8.0,
              .workload_overhead_cycles = 100,
              .dw_channel_align_bytes = 16,
              .mode_efficiency = {[ARCH_MPE_VECTOR] = 1.0, [ARCH_MPE_MATRIX] = 1.0},
-             .shave_launch_us = 5.0,
-             .shave_bytes_per_cycle = 4.0,
-             .shave_complex_factor = 4.0,
+             .pool_mode_efficiency = {[ARCH_MPE_VECTOR] = 1.0, [ARCH_MPE_MATRIX] = 1.0},
+             .dw_kw3_factor = 1.0,
              OWT_PARAMS(0)},
     HOST_CPU_VPU,
 };
 
+/* NPU37XX in the reference compiler: 64 barriers, 256 variants per barrier
+ * split evenly (128 producers, 128 consumers), SOH rows per cluster aligned
+ * so H x W is a multiple of 4 (getSOHMinimalHeightAlignment). */
 static const arch_t preset_vpu27 = {
     .name = "vpu27",
+    .sources = "dpu_clock_mhz, ddr_bandwidth_gbps, dma_latency_ns, cmx_dma_*: "
+               "intel/npu-nn-cost-model VPU2_7 HW characteristics; barriers, barrier_slots, "
+               "soh_hw_align: openvinotoolkit/npu_compiler (getNumAvailableBarriers, NPU37XX "
+               "barrier_variant_constraint, getSOHMinimalHeightAlignment); cost: fitted on "
+               "npu-nn-cost-model NPU27_regression_tests.cpp",
     .tiles = 2,
     .dpus_per_tile = 1,
     .macs_per_cycle_int8 = 2048,
@@ -137,11 +222,14 @@ static const arch_t preset_vpu27 = {
     .dma_latency_ns = 956.0,
     .cmx_dma_latency_ns = 16.4, /* 16 CMX cycles at 975 MHz */
     .barriers = 64,
-    .barrier_slots = 256,
+    .barrier_slots = 128,
     .shaves = 4, /* 2 ACT SHAVEs per tile */
+    SHAVE_KERNELS_VPU27,
     .mpe_modes = {ARCH_MPE_CUBOID_16x16, ARCH_MPE_CUBOID_8x16, ARCH_MPE_CUBOID_4x16},
     .n_mpe_modes = 3,
     .channel_align = 16,
+    /* npu_compiler dialect/VPU/utils/nce_invariant.hpp VPU_COMPRESSED_INPUT_CHANNEL_NUM */
+    .compressed_conv_channels = 4,
     .soh_hw_align = 4,
     .has_sow = false,
     .fit_isolated = 0.90,
@@ -151,11 +239,23 @@ static const arch_t preset_vpu27 = {
     HOST_CPU_VPU,
 };
 
-/* Public sources give 1700-1850 MHz and 45-136 GB/s; we take the public cost
- * model's 1700 MHz and a DDR share of 64 GB/s (the 136 GB/s LPDDR5X peak is
- * shared with CPU and GPU). Both are arch-file settings. */
+/* Public sources disagree on the clock and the DDR bandwidth. The preset
+ * takes the public cost model's (intel/npu-nn-cost-model,
+ * include/vpu/hw_characteristics/device_HW_characteristics_VPU4.h,
+ * VPU4_0_HWCharacteristics_v0: 1700 MHz, 136000 MB/s, 300 ns), the source of
+ * the measurements its costs are fitted on; arch/presets/vpu40_compiler.json
+ * takes the reference compiler's (1850 MHz from revision B, 45 GB/s). The
+ * NPU40XX compiler has no SOH row alignment (getSOHMinimalHeightAlignment
+ * returns 1 off 3XXX) and, with workload management (its default), allows
+ * 256 variants per barrier split evenly: 128 producers, 128 consumers. */
 static const arch_t preset_vpu40 = {
     .name = "vpu40",
+    .sources = "dpu_clock_mhz, ddr_bandwidth_gbps, dma_latency_ns, cmx_dma_*: "
+               "intel/npu-nn-cost-model VPU4_0_HWCharacteristics_v0 (the compiler's 1850 MHz and "
+               "45 GB/s: arch/presets/vpu40_compiler.json); barriers, barrier_slots, "
+               "soh_hw_align: openvinotoolkit/npu_compiler (getNumAvailableBarriers, NPU40XX "
+               "barrier_variant_constraint, getSOHMinimalHeightAlignment); cost: fitted on "
+               "npu-nn-cost-model NPU40_regression_tests.cpp",
     .tiles = 6,
     .dpus_per_tile = 1,
     .macs_per_cycle_int8 = 2048,
@@ -163,17 +263,20 @@ static const arch_t preset_vpu40 = {
     .cmx_bytes = 1536 * KIB,
     .cmx_workspace_bytes = 1440 * KIB,
     .dma_ports = 2,
-    .ddr_bandwidth_gbps = 64.0,
+    .ddr_bandwidth_gbps = 136.0,
     .cmx_dma_bandwidth_gbps = 62.1, /* 64 B per cycle at the 971 MHz CMX clock */
     .dma_latency_ns = 300.0,
     .cmx_dma_latency_ns = 33.0, /* 32 CMX cycles at 971 MHz */
     .barriers = 96,
-    .barrier_slots = 256,
+    .barrier_slots = 128,
     .shaves = 12, /* 2 ACT SHAVEs per tile */
+    SHAVE_KERNELS_VPU40,
     .mpe_modes = {ARCH_MPE_CUBOID_16x16, ARCH_MPE_CUBOID_8x16, ARCH_MPE_CUBOID_4x16},
     .n_mpe_modes = 3,
     .channel_align = 16,
-    .soh_hw_align = 4, /* same MPE grid as vpu27 */
+    /* npu_compiler dialect/VPU/utils/nce_invariant.hpp VPU_COMPRESSED_INPUT_CHANNEL_NUM */
+    .compressed_conv_channels = 4,
+    .soh_hw_align = 1,
     .has_sow = true,
     .fit_isolated = 0.90,
     .fit_pipelined = 0.85,
@@ -207,6 +310,8 @@ typedef enum {
   FIELD_BOOL,
   FIELD_MODES,    /* mpe_modes + n_mpe_modes; JSON array of mode names */
   FIELD_OPMASK,   /* bit set of ir_op_kind_t; JSON array of op kind names */
+  FIELD_TEXT,     /* char[ARCH_SOURCE_MAX]; JSON string */
+  FIELD_SHAVE,    /* shave_kernels + n_shave_kernels; JSON {"sigmoid": [launch_us, ns_per_byte]} */
   FIELD_MODE_EFF, /* double per MPE mode; JSON object {"16x16": 1.0, ...} */
 } field_type_t;
 
@@ -222,6 +327,7 @@ typedef struct {
   { key, type, offsetof(arch_t, member), unit, min, max }
 
 static const arch_field_t arch_fields[] = {
+    F("sources", FIELD_TEXT, sources, "", 0, 0),
     F("tiles", FIELD_I32, tiles, "clusters", 1, 64),
     F("dpus_per_tile", FIELD_I32, dpus_per_tile, "DPUs", 1, 16),
     F("macs_per_cycle_int8", FIELD_I32, macs_per_cycle_int8, "MACs/cycle/DPU", 1, 65536),
@@ -236,14 +342,18 @@ static const arch_field_t arch_fields[] = {
     F("barriers", FIELD_I32, barriers, "barriers", 1, 4096),
     F("barrier_slots", FIELD_I32, barrier_slots, "slots/barrier", 1, 65536),
     F("shaves", FIELD_I32, shaves, "SHAVEs", 0, 256),
+    F("shave_works_in_ddr", FIELD_BOOL, shave_works_in_ddr, "", 0, 0),
+    F("shave_kernels", FIELD_SHAVE, shave_kernels, "launch us + ns/output byte per SHAVE", 0, 0),
     F("mpe_modes", FIELD_MODES, mpe_modes, "", 0, 0),
     F("channel_align", FIELD_I32, channel_align, "channels", 1, 256),
+    F("compressed_conv_channels", FIELD_I32, compressed_conv_channels, "channels", 0, 256),
     F("soh_hw_align", FIELD_I32, soh_hw_align, "elements", 1, 256),
     F("has_sow", FIELD_BOOL, has_sow, "", 0, 0),
     F("fit_isolated", FIELD_F64, fit_isolated, "of CMX", 0.01, 1),
     F("fit_pipelined", FIELD_F64, fit_pipelined, "of CMX", 0.01, 1),
     F("ppe_fusable", FIELD_OPMASK, ppe_fusable, "", 0, 0),
     F("cost.conv_efficiency", FIELD_F64, cost.conv_efficiency, "of peak", 0.001, 1),
+    F("cost.fp16_slowdown", FIELD_F64, cost.fp16_slowdown, "x u8 cycles", 1, 16),
     F("cost.dw_macs_per_cycle_u8", FIELD_F64, cost.dw_macs_per_cycle_u8, "MACs/cycle/DPU", 0.001,
       65536),
     F("cost.dw_macs_per_cycle_fp16", FIELD_F64, cost.dw_macs_per_cycle_fp16, "MACs/cycle/DPU",
@@ -255,10 +365,9 @@ static const arch_field_t arch_fields[] = {
     F("cost.workload_overhead_cycles", FIELD_I32, cost.workload_overhead_cycles, "cycles", 0, 1e6),
     F("cost.dw_channel_align_bytes", FIELD_I32, cost.dw_channel_align_bytes, "bytes", 1, 1024),
     F("cost.mode_efficiency", FIELD_MODE_EFF, cost.mode_efficiency, "", 0, 0),
-    F("cost.shave_launch_us", FIELD_F64, cost.shave_launch_us, "us", 0, 1e6),
-    F("cost.shave_bytes_per_cycle", FIELD_F64, cost.shave_bytes_per_cycle, "bytes/cycle/SHAVE",
-      0.001, 65536),
-    F("cost.shave_complex_factor", FIELD_F64, cost.shave_complex_factor, "x", 1, 1000),
+    F("cost.pool_mode_efficiency", FIELD_MODE_EFF, cost.pool_mode_efficiency, "", 0, 0),
+    F("cost.dw_kw3_factor", FIELD_F64, cost.dw_kw3_factor, "x", 0.01, 100),
+    F("cost.dw_kw3_max_channels", FIELD_I32, cost.dw_kw3_max_channels, "channels", 0, 65536),
     F("cost.owt_cycles_per_position", FIELD_F64, cost.owt_cycles_per_position,
       "cycles/output position/tile written", 0, 1e6),
     F("cost.owt_bytes_per_cycle", FIELD_F64, cost.owt_bytes_per_cycle, "bytes/cycle", 0.001, 65536),
@@ -274,6 +383,31 @@ static const arch_field_t arch_fields[] = {
 
 #define FIELD_PTR(a, f, type) ((type *)((char *)(a) + (f)->offset))
 #define FIELD_CPTR(a, f, type) ((const type *)((const char *)(a) + (f)->offset))
+
+/* ---- SHAVE kernel rows ---- */
+
+static const char *shave_kernel_name(ir_op_kind_t kind) {
+  return kind == IR_OP_NONE ? "default" : ir_op_kind_name(kind);
+}
+
+const arch_shave_kernel_t *arch_shave_kernel(const arch_t *a, ir_op_kind_t kind) {
+  for (int i = 0; i < a->n_shave_kernels; i++)
+    if (a->shave_kernels[i].kind == kind)
+      return &a->shave_kernels[i];
+  return &a->shave_kernels[0];
+}
+
+/* Sets (or adds) one row. */
+static bool shave_kernel_set(arch_t *a, ir_op_kind_t kind, double launch_us, double ns_per_byte) {
+  int i = 0;
+  while (i < a->n_shave_kernels && a->shave_kernels[i].kind != kind)
+    i++;
+  if (i == ARCH_SHAVE_KERNELS_MAX)
+    return false;
+  a->shave_kernels[i] = (arch_shave_kernel_t){kind, launch_us, ns_per_byte};
+  a->n_shave_kernels = SCHED_MAX(a->n_shave_kernels, i + 1);
+  return true;
+}
 
 /* ---- verify ---- */
 
@@ -364,6 +498,15 @@ static void describe_field(const arch_t *a, const arch_field_t *f, FILE *out) {
       fprintf(out, "%s%s=%g", i ? "," : "", arch_mpe_mode_name(a->mpe_modes[i]),
               FIELD_CPTR(a, f, double)[a->mpe_modes[i]]);
     fputc('\n', out);
+    break;
+  case FIELD_TEXT: fprintf(out, "%s\n", FIELD_CPTR(a, f, char)); break;
+  case FIELD_SHAVE:
+    for (int i = 0; i < a->n_shave_kernels; i++) {
+      const arch_shave_kernel_t *k = &a->shave_kernels[i];
+      fprintf(out, "%s%s=%g+%g", i ? "," : "", shave_kernel_name(k->kind), k->launch_us,
+              k->ns_per_byte);
+    }
+    fprintf(out, " (%s)\n", f->unit);
     break;
   case FIELD_OPMASK:
     for (int k = 0, n = 0; k < IR_OP_KIND_COUNT && k < 64; k++)
@@ -458,6 +601,27 @@ static int read_mode_eff(const json_ctx_t *c, const cJSON *v, const char *key, d
   return SCHED_OK;
 }
 
+/* {"default": [3, 0.38], "sigmoid": [3.1, 0.15]}: rows replace or join the
+ * base's. */
+static int read_shave_kernels(const json_ctx_t *c, const cJSON *v, const char *key, arch_t *a) {
+  const char *want = "an object of op kinds (or \"default\") to [launch_us, ns_per_byte], both "
+                     ">= 0";
+  if (!cJSON_IsObject(v))
+    return json_error(c, key, want);
+  for (const cJSON *e = v->child; e; e = e->next) {
+    ir_op_kind_t kind = IR_OP_NONE;
+    if (strcmp(e->string, "default") != 0 && ir_op_kind_parse(e->string, &kind) != SCHED_OK)
+      return json_error(c, key, want);
+    const cJSON *l = cJSON_GetArrayItem(e, 0), *b = cJSON_GetArrayItem(e, 1);
+    if (!cJSON_IsArray(e) || cJSON_GetArraySize(e) != 2 || !cJSON_IsNumber(l) ||
+        !cJSON_IsNumber(b) || l->valuedouble < 0 || b->valuedouble < 0)
+      return json_error(c, key, want);
+    if (!shave_kernel_set(a, kind, l->valuedouble, b->valuedouble))
+      return json_error(c, key, "at most 32 rows");
+  }
+  return SCHED_OK;
+}
+
 static int read_field(const json_ctx_t *c, const cJSON *v, const arch_field_t *f, arch_t *a) {
   switch (f->type) {
   case FIELD_I32: return read_i32(c, v, f->key, FIELD_PTR(a, f, int32_t));
@@ -474,6 +638,12 @@ static int read_field(const json_ctx_t *c, const cJSON *v, const arch_field_t *f
     return SCHED_OK;
   case FIELD_MODES: return read_modes(c, v, f->key, a);
   case FIELD_OPMASK: return read_opmask(c, v, f->key, FIELD_PTR(a, f, uint64_t));
+  case FIELD_SHAVE: return read_shave_kernels(c, v, f->key, a);
+  case FIELD_TEXT:
+    if (!cJSON_IsString(v) || strlen(v->valuestring) >= ARCH_SOURCE_MAX)
+      return json_error(c, f->key, "a string of fewer than 512 characters");
+    snprintf(FIELD_PTR(a, f, char), ARCH_SOURCE_MAX, "%s", v->valuestring);
+    return SCHED_OK;
   case FIELD_MODE_EFF: return read_mode_eff(c, v, f->key, FIELD_PTR(a, f, double));
   }
   SCHED_UNREACHABLE();

@@ -33,6 +33,7 @@ typedef struct {
  * them; arch files may override them). */
 typedef struct {
   double conv_efficiency;      /* fraction of peak MACs a large dense conv reaches */
+  double fp16_slowdown;        /* fp16 conv / pool / eltwise take this many times the u8 cycles */
   double dw_macs_per_cycle_u8; /* depthwise conv, per DPU */
   double dw_macs_per_cycle_fp16;
   double pool_elems_per_cycle;            /* output elements x kernel area per cycle */
@@ -41,9 +42,12 @@ typedef struct {
   int32_t dw_channel_align_bytes;         /* depthwise/pool channels pad to this many bytes (32 on
                                              NPU2.7: 16 u8 channels cost like 32) */
   double mode_efficiency[ARCH_MPE_COUNT]; /* relative throughput per MPE mode (1 = full) */
-  double shave_launch_us;                 /* fixed cost per SHAVE kernel */
-  double shave_bytes_per_cycle;           /* per SHAVE, simple kernels (ReLU-like) */
-  double shave_complex_factor; /* slowdown of transcendental kernels (Sigmoid, GELU, ...) */
+  double pool_mode_efficiency[ARCH_MPE_COUNT]; /* the same for pooling */
+  /* Depthwise with kernel width 3 at stride 1 on at most dw_kw3_max_channels
+   * channels runs at dw_kw3_factor of its cycles (NPU 4000: 0.6; 1 = no
+   * such path). */
+  double dw_kw3_factor;
+  int32_t dw_kw3_max_channels;
   /* Multi-tile output writes (a workload broadcasting its output to
    * output_write_tiles tiles): per tile written, a cost per output position
    * and per byte; the write overlaps the compute; a fixed cost on top. */
@@ -52,6 +56,16 @@ typedef struct {
   int32_t owt_overhead_cycles;
 } arch_cost_params_t;
 
+/* One SHAVE kernel's cost on one SHAVE: launch_us + ns_per_byte x bytes of
+ * its output (per byte, so an fp16 tensor costs twice a u8 one). A table
+ * row per op kind; kind IR_OP_NONE is the default for kinds without one. */
+typedef struct {
+  ir_op_kind_t kind;
+  double launch_us;
+  double ns_per_byte;
+} arch_shave_kernel_t;
+
+#define ARCH_SHAVE_KERNELS_MAX 32
 #define ARCH_NAME_MAX 32
 
 /* ---- operator rules: what a target's NPU runs, and what runs it well ----
@@ -145,28 +159,34 @@ typedef struct {
 
 typedef struct {
   char name[ARCH_NAME_MAX];
-  int32_t tiles; /* clusters */
+  char sources[ARCH_SOURCE_MAX]; /* the public source of each constant that has one */
+  int32_t tiles;                 /* clusters */
   int32_t dpus_per_tile;
-  int32_t macs_per_cycle_int8; /* per DPU; fp16 runs at half */
+  int32_t macs_per_cycle_int8; /* per DPU; fp16 at 1 / cost.fp16_slowdown of it */
   double dpu_clock_mhz;
   int64_t cmx_bytes;           /* physical CMX per tile */
   int64_t cmx_workspace_bytes; /* usable per tile: the budget --cmx sets */
   int32_t dma_ports;
-  double ddr_bandwidth_gbps;                 /* 1e9 bytes/s, shared by all ports */
-  double cmx_dma_bandwidth_gbps;             /* CMX-to-CMX, per port */
-  double dma_latency_ns;                     /* DDR paths */
-  double cmx_dma_latency_ns;                 /* CMX-to-CMX */
-  int32_t barriers;                          /* physical barriers */
-  int32_t barrier_slots;                     /* producer and consumer slots per barrier */
-  int32_t shaves;                            /* SHAVE cores available to the network */
+  double ddr_bandwidth_gbps;     /* 1e9 bytes/s, shared by all ports */
+  double cmx_dma_bandwidth_gbps; /* CMX-to-CMX, per port */
+  double dma_latency_ns;         /* DDR paths */
+  double cmx_dma_latency_ns;     /* CMX-to-CMX */
+  int32_t barriers;              /* physical barriers */
+  int32_t barrier_slots;         /* producers per barrier, and consumers (each side) */
+  int32_t shaves;                /* SHAVE cores available to the network */
+  arch_shave_kernel_t shave_kernels[ARCH_SHAVE_KERNELS_MAX]; /* the default row first */
+  int32_t n_shave_kernels;
+  bool shave_works_in_ddr; /* KMB's UPA SHAVEs: one chip-wide pool reading and writing DDR */
   arch_mpe_mode_t mpe_modes[ARCH_MPE_COUNT]; /* modes this DPU supports */
   int32_t n_mpe_modes;
-  int32_t channel_align; /* channels pad up to a multiple of this (16) */
-  int32_t soh_hw_align;  /* SOH: H*W per cluster a multiple of this (vpu27: 4) */
-  bool has_sow;          /* split over width is available */
-  double fit_isolated;   /* fraction of CMX an isolated tile may use (0.90) */
-  double fit_pipelined;  /* ... a pipelined (double-buffered) tile (0.85) */
-  uint64_t ppe_fusable;  /* bit (1 << ir_op_kind_t) set: fuses free into the PPE */
+  int32_t channel_align;            /* channels pad up to a multiple of this (16) */
+  int32_t compressed_conv_channels; /* convs on at most this many input channels pad to it
+                                       ("compressed" convs; 0 = none) */
+  int32_t soh_hw_align;             /* SOH: H*W per cluster a multiple of this (vpu27: 4) */
+  bool has_sow;                     /* split over width is available */
+  double fit_isolated;              /* fraction of CMX an isolated tile may use (0.90) */
+  double fit_pipelined;             /* ... a pipelined (double-buffered) tile (0.85) */
+  uint64_t ppe_fusable;             /* bit (1 << ir_op_kind_t) set: fuses free into the PPE */
   arch_cost_params_t cost;
   /* The host CPU that runs ops the NPU cannot (fallback ops). */
   double cpu_ns_per_element; /* per output element of element-wise / data-movement ops */
@@ -191,6 +211,8 @@ int arch_set_cmx(arch_t *a, int64_t bytes, sched_diag_t *diag);
 int arch_verify(const arch_t *a, sched_diag_t *diag);
 /* Writes the constants in force, one "# key: value unit" line each. */
 void arch_describe(const arch_t *a, FILE *out);
+/* The SHAVE kernel row of an op kind, else the default row. */
+const arch_shave_kernel_t *arch_shave_kernel(const arch_t *a, ir_op_kind_t kind);
 /* Names of the presets, NULL-terminated. */
 const char *const *arch_preset_names(void);
 

@@ -2,15 +2,16 @@
  *
  * A DPU computes a workload's output in MPE grid steps (arch_mpe_grid): the
  * output is padded up to whole grids in height and width, and channels up to
- * the arch's channel alignment (16), so a 3-channel input costs like 16. The
+ * the arch's channel alignment (16). The
  * padded work is divided by a per-op rate:
  *   conv      padded MACs / (MACs per cycle x conv_efficiency)
  *   dwconv    padded kernel taps / dw_macs_per_cycle, channels grouped in
  *             dw_channel_align_bytes (32 bytes: 16 u8 channels cost like 32)
  *   pool      like dwconv at pool_elems_per_cycle
  *   eltwise   padded output elements / eltwise_elems_per_cycle
- * each scaled by the mode's efficiency (narrow grids reuse less), halved for
- * fp16 (except depthwise, which has its own fp16 rate), plus a fixed
+ * each scaled by the mode's efficiency (narrow grids reuse less), slower by
+ * fp16_slowdown for fp16 (2 on NPU 2.7/4000, 4 on KMB; depthwise has its
+ * own fp16 rate), plus a fixed
  * per-workload overhead. A workload writing its output to several tiles
  * (output_write_tiles > 1) pays for the write as cost_with_output_write
  * says; the model adds it on top of whichever provider answered. Under ARCH_MPE_AUTO every mode the
@@ -33,6 +34,16 @@ static int64_t kernel_area(const cost_workload_t *wl) {
   return (int64_t)wl->kernel_h * wl->kernel_w;
 }
 
+/* Input channels a conv computes: padded to the channel alignment, or to
+ * the compressed-conv width when it has that few (an RGB first layer runs
+ * on 4 channels, not 16). */
+static int64_t input_channels(const arch_t *a, const cost_workload_t *wl) {
+  int32_t compressed = a->compressed_conv_channels;
+  if (compressed > 0 && wl->in_c <= compressed)
+    return compressed;
+  return SCHED_ALIGN_UP(wl->in_c, a->channel_align);
+}
+
 /* Channels of a per-channel op (depthwise, pool) after padding to the
  * channel group: dw_channel_align_bytes worth of this dtype. */
 static int64_t grouped_channels(const arch_t *a, const cost_workload_t *wl) {
@@ -41,28 +52,36 @@ static int64_t grouped_channels(const arch_t *a, const cost_workload_t *wl) {
   return SCHED_ALIGN_UP(wl->out_c, group);
 }
 
+/* NPU 4000 runs narrow 3-wide depthwise kernels at stride 1 on a faster
+ * path: 32 channels cost about a third of 64 (NPU40 regression tests). */
+static double dw_path_factor(const arch_t *a, const cost_workload_t *wl) {
+  bool fast = wl->kernel_w == 3 && wl->stride_w == 1 && wl->stride_h == 1 &&
+              wl->out_c <= a->cost.dw_kw3_max_channels;
+  return fast ? a->cost.dw_kw3_factor : 1.0;
+}
+
 /* Work of one workload in a mode, in cycles before overhead. */
 static double work_cycles(const arch_t *a, const cost_workload_t *wl, arch_mpe_mode_t mode) {
   const arch_cost_params_t *p = &a->cost;
   arch_mpe_grid_t g = arch_mpe_grid(mode);
   double pos = (double)grid_positions(wl, g);
-  double fp16_slowdown = wl->dtype == IR_DTYPE_FP16 ? 2.0 : 1.0;
+  double fp16_slowdown = wl->dtype == IR_DTYPE_FP16 ? p->fp16_slowdown : 1.0;
   double rate_scale = p->mode_efficiency[mode];
   switch (wl->op) {
   case COST_DPU_CONV: {
     double macs = pos * SCHED_ALIGN_UP(wl->out_c, a->channel_align) *
-                  SCHED_ALIGN_UP(wl->in_c, a->channel_align) * (double)kernel_area(wl);
+                  (double)input_channels(a, wl) * (double)kernel_area(wl);
     return macs * fp16_slowdown / (a->macs_per_cycle_int8 * p->conv_efficiency * rate_scale);
   }
   case COST_DPU_DWCONV: {
     double taps = pos * (double)grouped_channels(a, wl) * (double)kernel_area(wl);
     double rate = wl->dtype == IR_DTYPE_FP16 ? p->dw_macs_per_cycle_fp16 : p->dw_macs_per_cycle_u8;
-    return taps / (rate * rate_scale);
+    return taps * dw_path_factor(a, wl) / (rate * rate_scale);
   }
   case COST_DPU_MAXPOOL:
   case COST_DPU_AVGPOOL: {
     double taps = pos * (double)grouped_channels(a, wl) * (double)kernel_area(wl);
-    return taps * fp16_slowdown / (p->pool_elems_per_cycle * rate_scale);
+    return taps * fp16_slowdown / (p->pool_elems_per_cycle * p->pool_mode_efficiency[mode]);
   }
   case COST_DPU_ELTWISE: {
     double elems = pos * SCHED_ALIGN_UP(wl->out_c, a->channel_align);

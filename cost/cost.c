@@ -5,11 +5,12 @@
  * DMA: a fixed latency plus bytes over bandwidth (DESIGN.md). A transfer
  * touching DDR streams at the DDR bandwidth (shared by all ports; the
  * scheduler decides how many run at once); CMX-to-CMX at the per-port CMX
- * bandwidth with the shorter CMX latency. SHAVE: a launch cost per kernel
- * plus a per-byte term, slower by shave_complex_factor for transcendental
- * kernels. Engines: which ops the DPU runs, which fuse into its PPE for free
- * (arch->ppe_fusable) and which fall to SHAVE, as DESIGN.md lists them. */
+ * bandwidth with the shorter CMX latency. SHAVE: the arch's row for the
+ * kernel (launch plus a per-byte term, from public per-kernel measurements
+ * where they exist), else its default row. Engines: which ops the DPU runs, which fuse into its PPE
+ * for free (arch->ppe_fusable) and which fall to SHAVE, as DESIGN.md lists them. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cost/cost.h"
@@ -36,6 +37,15 @@ int cost_dpu_op_parse(const char *s, cost_dpu_op_t *out) {
     }
   }
   return SCHED_ERR_INPUT;
+}
+
+const char *cost_mode_label(arch_mpe_mode_t mode, arch_mpe_mode_t rest_mode, char *buf,
+                            size_t len) {
+  if (rest_mode == ARCH_MPE_AUTO)
+    snprintf(buf, len, "%s", arch_mpe_mode_name(mode));
+  else
+    snprintf(buf, len, "%s+%s", arch_mpe_mode_name(mode), arch_mpe_mode_name(rest_mode));
+  return buf;
 }
 
 const char *cost_engine_name(cost_engine_t e) {
@@ -119,14 +129,71 @@ static int workload_check(const arch_t *a, const cost_workload_t *wl, sched_diag
   return SCHED_OK;
 }
 
+/* One workload written to one tile: the provider, else analytic. */
+static int provider_cycles(const cost_model_t *m, const cost_workload_t *wl,
+                           cost_dpu_estimate_t *out) {
+  int rc = m->provider->dpu_workload(m->state, m->arch, wl, out);
+  if (rc == SCHED_ERR_NOT_FOUND)
+    rc = cost_provider_analytic.dpu_workload(NULL, m->arch, wl, out);
+  out->n_workloads = 1;
+  out->rest_mode = ARCH_MPE_AUTO;
+  return rc;
+}
+
+/* The columns of wl from `first`, `count` wide, with the input columns they
+ * need; the padding stays at the outer edges. */
+static cost_workload_t column_part(const cost_workload_t *wl, int32_t first, int32_t count) {
+  cost_workload_t p = *wl;
+  p.out_w = count;
+  p.pad_left = first == 0 ? wl->pad_left : 0;
+  p.pad_right = first + count == wl->out_w ? wl->pad_right : 0;
+  p.in_w = SCHED_MAX((count - 1) * wl->stride_w + wl->kernel_w - p.pad_left - p.pad_right, 1);
+  return p;
+}
+
+/* wl split at a column boundary: the columns that fill `mode`'s grid in
+ * that mode, the rest in their best mode. Fills *out when that is cheaper
+ * than *out already is (each workload pays its overhead). */
+static int split_in_mode(const cost_model_t *m, const cost_workload_t *wl, arch_mpe_mode_t mode,
+                         cost_dpu_estimate_t *out) {
+  int32_t grid_w = arch_mpe_grid(mode).w, rest = wl->out_w % grid_w;
+  if (rest == 0 || wl->out_w < grid_w)
+    return SCHED_OK;
+  cost_workload_t main = column_part(wl, 0, wl->out_w - rest);
+  cost_workload_t tail = column_part(wl, wl->out_w - rest, rest);
+  main.mode = mode;
+  cost_dpu_estimate_t a, b;
+  int rc = provider_cycles(m, &main, &a);
+  if (rc == SCHED_OK)
+    rc = provider_cycles(m, &tail, &b);
+  if (rc != SCHED_OK || a.cycles + b.cycles >= out->cycles)
+    return rc;
+  *out = a;
+  out->cycles = a.cycles + b.cycles;
+  out->n_workloads = 2;
+  out->rest_mode = b.mode;
+  return SCHED_OK;
+}
+
+/* Under AUTO, the best two-workload split over the arch's modes, kept when
+ * it beats one workload. A measured whole workload (a lut row) stands. */
+static int try_splits(const cost_model_t *m, const cost_workload_t *wl, cost_dpu_estimate_t *best) {
+  if (wl->mode != ARCH_MPE_AUTO || strcmp(best->provider, cost_provider_analytic.name) != 0)
+    return SCHED_OK;
+  int rc = SCHED_OK;
+  for (int i = 0; i < m->arch->n_mpe_modes && rc == SCHED_OK; i++)
+    rc = split_in_mode(m, wl, m->arch->mpe_modes[i], best);
+  return rc;
+}
+
 int cost_dpu_workload(const cost_model_t *m, const cost_workload_t *wl, cost_dpu_estimate_t *out,
                       sched_diag_t *diag) {
   int rc = workload_check(m->arch, wl, diag);
   if (rc != SCHED_OK)
     return rc;
-  rc = m->provider->dpu_workload(m->state, m->arch, wl, out);
-  if (rc == SCHED_ERR_NOT_FOUND)
-    rc = cost_provider_analytic.dpu_workload(NULL, m->arch, wl, out);
+  rc = provider_cycles(m, wl, out);
+  if (rc == SCHED_OK)
+    rc = try_splits(m, wl, out);
   if (rc != SCHED_OK)
     return rc;
   int64_t single_tile = out->cycles;
@@ -149,23 +216,11 @@ int64_t cost_dma_cycles(const cost_model_t *m, int64_t bytes, cost_dma_path_t pa
   return (int64_t)ceil(ns * a->dpu_clock_mhz / 1000.0);
 }
 
-static bool shave_kind_is_complex(ir_op_kind_t kind) {
-  switch (kind) {
-  case IR_OP_SIGMOID:
-  case IR_OP_TANH:
-  case IR_OP_SOFTMAX:
-  case IR_OP_GELU:
-  case IR_OP_SWISH:
-  case IR_OP_UPSAMPLE: /* interpolation: 4 taps and 3 lerps per output element */ return true;
-  default: return false;
-  }
-}
-
 int64_t cost_shave_cycles(const cost_model_t *m, ir_op_kind_t kind, int64_t bytes) {
-  const arch_cost_params_t *p = &m->arch->cost;
-  double factor = shave_kind_is_complex(kind) ? p->shave_complex_factor : 1.0;
-  double per_byte = (double)SCHED_MAX(bytes, 0) * factor / p->shave_bytes_per_cycle;
-  return arch_us_to_cycles(m->arch, p->shave_launch_us) + (int64_t)ceil(per_byte);
+  const arch_shave_kernel_t *k = arch_shave_kernel(m->arch, kind);
+  double ns = (double)SCHED_MAX(bytes, 0) * k->ns_per_byte;
+  return arch_us_to_cycles(m->arch, k->launch_us) +
+         (int64_t)ceil(ns * m->arch->dpu_clock_mhz / 1000.0);
 }
 
 int64_t cost_cpu_cycles(const cost_model_t *m, int64_t elements, int64_t macs) {

@@ -39,7 +39,13 @@ typedef struct {
   int64_t cycles;              /* DPU clock cycles, the multi-tile write included */
   int64_t output_write_cycles; /* what writing to output_write_tiles > 1 tiles adds (else 0) */
   arch_mpe_mode_t mode;        /* the mode costed (the best one under AUTO) */
-  const char *provider;        /* name of the provider that answered */
+  /* Under AUTO the workload may run as two DPU workloads (variants), each
+   * paying its overhead: the widest columns that fill `mode`'s grid, and
+   * the remaining columns in rest_mode. n_workloads is 1 or 2; rest_mode is
+   * AUTO for one workload. */
+  int32_t n_workloads;
+  arch_mpe_mode_t rest_mode;
+  const char *provider; /* name of the provider that answered */
 } cost_dpu_estimate_t;
 
 /* Where a DMA moves bytes. */
@@ -79,9 +85,12 @@ int cost_model_init(cost_model_t *m, const arch_t *arch, const char *spec, sched
 void cost_model_free(cost_model_t *m);
 
 /* Costs one DPU workload: the model's provider first, analytic as fallback.
- * Providers cost a write to one tile; a multi-tile write
- * (output_write_tiles > 1) is then added by cost_output_write_cycles.
- * Input errors (non-positive dims, unsupported mode) name the field. */
+ * Under ARCH_MPE_AUTO it is also costed split in two by columns (see
+ * cost_dpu_estimate_t) and the cheaper way wins, as the reference compiler
+ * picks among its workload splits. Providers cost a write to one tile; a
+ * multi-tile write (output_write_tiles > 1) is then added by
+ * cost_output_write_cycles. Input errors (non-positive dims, unsupported
+ * mode) name the field. */
 int cost_dpu_workload(const cost_model_t *m, const cost_workload_t *wl, cost_dpu_estimate_t *out,
                       sched_diag_t *diag);
 /* The DPU time of writing a workload's whole output to output_write_tiles
@@ -95,7 +104,8 @@ int64_t cost_with_output_write(const arch_t *arch, const cost_workload_t *wl,
                                int64_t single_tile_cycles);
 /* latency + bytes / bandwidth, in DPU cycles; 0 bytes cost 0. */
 int64_t cost_dma_cycles(const cost_model_t *m, int64_t bytes, cost_dma_path_t path);
-/* One SHAVE kernel of this op kind over `bytes` of input: launch + per byte. */
+/* One SHAVE kernel of this op kind over `bytes` on one SHAVE: the arch's
+ * row for the kind (or its default row), launch + bytes x ns_per_byte. */
 int64_t cost_shave_cycles(const cost_model_t *m, ir_op_kind_t kind, int64_t bytes);
 /* One op on the host CPU (a fallback op): launch + output elements x
  * cpu_ns_per_element + MACs x cpu_ns_per_mac, in DPU cycles. Its DDR reads
@@ -106,6 +116,8 @@ int64_t cost_cpu_cycles(const cost_model_t *m, int64_t elements, int64_t macs);
  * (arch_op_on_npu; op must then be an op of g). */
 cost_engine_t cost_op_engine(const arch_t *arch, const ir_graph_t *g, const ir_op_t *op);
 const char *cost_engine_name(cost_engine_t e);
+/* "16x16", or "16x16+4x16" for a workload split in two. */
+const char *cost_mode_label(arch_mpe_mode_t mode, arch_mpe_mode_t rest_mode, char *buf, size_t len);
 const char *cost_dpu_op_name(cost_dpu_op_t op);
 int cost_dpu_op_parse(const char *s, cost_dpu_op_t *out);
 

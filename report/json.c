@@ -33,8 +33,8 @@ static cJSON *layer_json(const report_input_t *in, int l) {
   cJSON_AddStringToObject(j, "tile_axis", tiling_axis_name(c->choice.axis));
   cJSON_AddBoolToObject(j, "pipelined", c->choice.pipelined);
   cJSON_AddNumberToObject(j, "region", c->region); /* streaming region, -1 when none */
-  cJSON_AddStringToObject(j, "mode",
-                          c->cost.mode == ARCH_MPE_AUTO ? "-" : arch_mpe_mode_name(c->cost.mode));
+  char mode[32];
+  cJSON_AddStringToObject(j, "mode", tiling_mode_label(&c->cost, mode, sizeof mode));
   cJSON_AddStringToObject(j, "spill", report_spill_name(&f));
   cJSON_AddNumberToObject(j, "cmx_bytes", (double)c->cost.footprint.total_bytes);
   cJSON_AddNumberToObject(j, "compute_us", us3(in, f.compute_cycles));

@@ -42,7 +42,7 @@ static void print_layer_timeline(const report_input_t *in, const schedule_layer_
 
 static void print_layers(const report_input_t *in, FILE *out) {
   int nw = name_width(in);
-  fprintf(out, "%-*s %-15s %-14s %12s %-6s %-10s %5s %-6s %-5s %-6s %11s %11s %11s %-7s", nw,
+  fprintf(out, "%-*s %-15s %-14s %12s %-6s %-10s %5s %-6s %-10s %-6s %11s %11s %11s %-7s", nw,
           "layer", "op", "out CxHxW", "MACs", "engine", "strategy", "tiles", "stream", "mode",
           "spill", "compute_us", "dma_us", "latency_us", "bound");
   if (in->chosen->schedule)
@@ -54,7 +54,7 @@ static void print_layers(const report_input_t *in, FILE *out) {
     const strat_candidate_t *c = &in->problem->layers[l].cands[in->chosen->plan->cand[l]];
     report_layer_t f;
     report_layer_figures(in, l, &f);
-    char shape[48], opname[32], tiles[16], stream[16] = "-";
+    char shape[48], opname[32], tiles[16], stream[16] = "-", mode[32];
     if (c->region >= 0)
       snprintf(stream, sizeof stream, "r%d", c->region);
     format_shape(in->g->tensors[op->output].shape, shape, sizeof shape);
@@ -64,13 +64,13 @@ static void print_layers(const report_input_t *in, FILE *out) {
              c->choice.pipelined ? "p" : "");
     if (c->choice.tiles == 1)
       snprintf(tiles, sizeof tiles, "1");
-    fprintf(
-        out, "%-*.*s %-15.15s %-14s %12lld %-6s %-10s %5s %-6s %-5s %-6s %11.2f %11.2f %11.2f %-7s",
-        nw, nw, op->name, opname, shape, (long long)ir_op_macs(in->g, in->problem->layers[l].op),
-        cost_engine_name(c->cost.engine), tiling_strategy_name(c->choice.strategy), tiles, stream,
-        c->cost.mode == ARCH_MPE_AUTO ? "-" : arch_mpe_mode_name(c->cost.mode),
-        report_spill_name(&f), us(in, f.compute_cycles), us(in, f.dma_cycles),
-        us(in, f.latency_cycles), f.bound);
+    fprintf(out,
+            "%-*.*s %-15.15s %-14s %12lld %-6s %-10s %5s %-6s %-10s %-6s %11.2f %11.2f %11.2f %-7s",
+            nw, nw, op->name, opname, shape,
+            (long long)ir_op_macs(in->g, in->problem->layers[l].op),
+            cost_engine_name(c->cost.engine), tiling_strategy_name(c->choice.strategy), tiles,
+            stream, tiling_mode_label(&c->cost, mode, sizeof mode), report_spill_name(&f),
+            us(in, f.compute_cycles), us(in, f.dma_cycles), us(in, f.latency_cycles), f.bound);
     if (in->chosen->schedule)
       print_layer_timeline(in, &in->chosen->schedule->layers[l], out);
     fputc('\n', out);

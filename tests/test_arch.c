@@ -66,7 +66,7 @@ Test(arch, presets_carry_the_design_constants) {
   cr_assert_float_eq(a.ddr_bandwidth_gbps, 27.0, 1e-9);
   cr_assert_float_eq(a.dma_latency_ns, 956.0, 1e-9);
   cr_assert_eq(a.barriers, 64);
-  cr_assert_eq(a.barrier_slots, 256);
+  cr_assert_eq(a.barrier_slots, 128); /* NPU37XX: 256 variants, half each side */
   cr_assert_eq(a.soh_hw_align, 4);
   cr_assert_eq(a.n_mpe_modes, 3);
   cr_assert_float_eq(a.fit_isolated, 0.90, 1e-9);
@@ -88,8 +88,37 @@ Test(arch, presets_carry_the_design_constants) {
   cr_assert_eq(a.cmx_bytes, 1536 * 1024);
   cr_assert_eq(a.cmx_workspace_bytes, 1440 * 1024);
   cr_assert_eq(a.barriers, 96);
+  cr_assert_eq(a.barrier_slots, 128); /* NPU40XX with workload management */
+  cr_assert_eq(a.soh_hw_align, 1);    /* no SOH row alignment off NPU3XXX */
+  cr_assert_float_eq(a.dpu_clock_mhz, 1700.0, 1e-9);
+  cr_assert_float_eq(a.ddr_bandwidth_gbps, 136.0, 1e-9);
   cr_assert(a.has_sow);
   cr_assert_eq(arch_verify(&a, NULL), SCHED_OK);
+}
+
+Test(arch, presets_name_the_source_of_their_constants) {
+  const char *const names[] = {"vpu20", "vpu27", "vpu40"};
+  for (int i = 0; i < 3; i++) {
+    arch_t a;
+    cr_assert_eq(arch_preset(names[i], &a, NULL), SCHED_OK);
+    cr_assert(strstr(a.sources, "npu-nn-cost-model") || strstr(a.sources, "vpux_plugin"), "%s",
+              names[i]);
+  }
+  arch_t a;
+  arch_preset("vpu40", &a, NULL);
+  cr_assert(strstr(a.sources, "VPU4_0_HWCharacteristics_v0"));
+}
+
+Test(arch, vpu40_compiler_file_takes_the_reference_compilers_clock_and_ddr) {
+  arch_t a;
+  sched_diag_t d = {{0}};
+  cr_assert_eq(arch_load(SCHED_SOURCE_DIR "/arch/presets/vpu40_compiler.json", &a, &d), SCHED_OK,
+               "%s", d.msg);
+  cr_assert_str_eq(a.name, "vpu40-compiler");
+  cr_assert_float_eq(a.dpu_clock_mhz, 1850.0, 1e-9);
+  cr_assert_float_eq(a.ddr_bandwidth_gbps, 45.0, 1e-9);
+  cr_assert_eq(a.tiles, 6);
+  cr_assert(strstr(a.sources, "getDpuFrequency"));
 }
 
 Test(arch, unknown_preset_lists_the_known_ones) {
@@ -160,6 +189,7 @@ Test(arch, describe_prints_key_value_unit_lines) {
   cr_assert(strstr(text, "# dpu_clock_mhz: 1300 MHz\n"));
   cr_assert(strstr(text, "# cmx_workspace_bytes: 1982464 bytes/tile (1.89 MiB)\n"));
   cr_assert(strstr(text, "# mpe_modes: 16x16,8x16,4x16\n"));
+  cr_assert(strstr(text, "# sources: dpu_clock_mhz, ddr_bandwidth_gbps"));
   for (char *line = text; *line; line = strchr(line, '\n') + 1)
     cr_assert(strncmp(line, "# ", 2) == 0);
   free(text);

@@ -100,7 +100,7 @@ Test(barriers, the_checker_catches_a_missing_barrier_a_reused_id_and_a_deadlock)
   b.barriers[2].n_consumers = 0; /* C no longer holds conv2 c0 back */
   b.barriers[2].consumers[0] = 5;
   cr_expect_eq(schedule_barriers_verify(&g, &s, &b, &d), SCHED_ERR_INTERNAL);
-  cr_expect_str_eq(d.msg, "barrier 2: 2 producers and 0 consumers, limits 1..256");
+  cr_expect_str_eq(d.msg, "barrier 2: 2 producers and 0 consumers, limits 1..128");
   b.barriers[2].n_consumers = 1;
   b.barriers[2].consumers[0] = 7; /* waits at out2 instead of conv2 c0 */
   cr_expect_eq(schedule_barriers_verify(&g, &s, &b, &d), SCHED_ERR_INTERNAL);

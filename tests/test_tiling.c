@@ -131,3 +131,50 @@ Test(tiling, distributions_follow_the_compatibility_rules) {
   cr_expect_not(
       tiling_dist_compatible(tiling_output_dist(STRAT_SOH), tiling_input_dist(STRAT_CLUSTERING)));
 }
+
+/* conv 3x3 64 -> 64 over 32x32, then PReLU, on KMB: the PReLU runs on the
+ * chip's 16 UPA SHAVEs, which read and write DDR. */
+static void build_conv_prelu(ir_graph_t *g) {
+  build_conv(g, 3, 64, 32);
+  int y = g->ops[0].output;
+  ir_attrs_t none = {0};
+  int z = ir_graph_add_op(g, "act", IR_OP_PRELU, &none, &y, 1);
+  ir_graph_mark_output(g, z);
+}
+
+Test(tiling, kmb_shave_layers_work_in_ddr_on_the_chip_wide_pool) {
+  arch_t kmb;
+  cr_assert_eq(arch_preset("vpu20", &kmb, NULL), SCHED_OK);
+  ir_graph_t g;
+  build_conv_prelu(&g);
+  tiling_choice_t c = {.strategy = STRAT_CLUSTERING, .tiles = 1};
+  cr_assert_eq(tiling_layer_footprint(&kmb, &g, 1, &c).total_bytes, 0, "holds no CMX");
+  const char *why = NULL;
+  cr_assert_not(tiling_strategy_legal(&kmb, &g, 1, STRAT_SOH, &why));
+  cr_assert_str_eq(why, "runs on the chip-wide SHAVE pool in DDR");
+  cost_model_t m;
+  cr_assert_eq(cost_model_init(&m, &kmb, "analytic", NULL), SCHED_OK);
+  tiling_layer_cost_t k;
+  cr_assert_eq(tiling_layer_cost(&m, &g, 1, &c, &k, NULL), SCHED_OK);
+  cr_assert(k.works_in_ddr);
+  cr_assert(tiling_streams_ddr(&c, &k), "its input and output spill");
+  /* 65536 bytes over all 16 SHAVEs: 4096 each. */
+  cr_assert_eq(k.compute_cycles, cost_shave_cycles(&m, IR_OP_PRELU, 4096));
+  /* The conv next to it stays a CMX layer. */
+  tiling_layer_cost_t kc;
+  cr_assert_eq(tiling_layer_cost(&m, &g, 0, &c, &kc, NULL), SCHED_OK);
+  cr_assert_not(kc.works_in_ddr);
+  cost_model_free(&m);
+  ir_graph_free(&g);
+}
+
+Test(tiling, npu27_shave_layers_stay_per_tile_in_cmx) {
+  arch_t a;
+  cr_assert_eq(arch_preset("vpu27", &a, NULL), SCHED_OK);
+  ir_graph_t g;
+  build_conv_prelu(&g);
+  tiling_choice_t c = {.strategy = STRAT_SOH, .tiles = 1};
+  cr_assert(tiling_strategy_legal(&a, &g, 1, STRAT_SOH, NULL));
+  cr_assert_gt(tiling_layer_footprint(&a, &g, 1, &c).total_bytes, 0);
+  ir_graph_free(&g);
+}

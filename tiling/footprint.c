@@ -110,7 +110,7 @@ tiling_footprint_t tiling_layer_footprint(const arch_t *arch, const ir_graph_t *
                                           const tiling_choice_t *choice) {
   tiling_geom_t geom;
   tiling_geom_init(arch, g, op, &geom);
-  if (geom.engine == COST_ENGINE_CPU)
+  if (geom.in_ddr)
     return (tiling_footprint_t){0};                       /* works in DDR, holds no CMX */
   int32_t extent = tiling_slice_extent(&geom, choice, 0); /* slice 0 is the largest */
   bool last = choice->tiles <= 1;

@@ -23,6 +23,8 @@ void tiling_geom_init(const arch_t *arch, const ir_graph_t *g, int op, tiling_ge
   if (o->kind == IR_OP_CONCAT) /* inputs land in place inside the output */
     geom->in = geom->out;
   geom->engine = cost_op_engine(arch, g, o);
+  geom->in_ddr = geom->engine == COST_ENGINE_CPU ||
+                 (geom->engine == COST_ENGINE_SHAVE && arch->shave_works_in_ddr);
   const ir_attrs_t *a = &o->attrs;
   switch (o->kind) {
   case IR_OP_CONV:

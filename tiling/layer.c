@@ -14,8 +14,9 @@ bool tiling_strategy_legal(const arch_t *arch, const ir_graph_t *g, int op,
   const char *reason = NULL;
   if (strategy != STRAT_CLUSTERING && arch->tiles < 2)
     reason = "needs two or more clusters";
-  else if (strategy != STRAT_CLUSTERING && geom.engine == COST_ENGINE_CPU)
-    reason = "runs on the CPU";
+  else if (strategy != STRAT_CLUSTERING && geom.in_ddr)
+    reason = geom.engine == COST_ENGINE_CPU ? "runs on the CPU"
+                                            : "runs on the chip-wide SHAVE pool in DDR";
   else if ((strategy == STRAT_SOH || strategy == STRAT_HKSWITCH) && geom.out.h < arch->tiles)
     reason = "fewer output rows than clusters";
   else if ((strategy == STRAT_SOH || strategy == STRAT_HKSWITCH || strategy == STRAT_SOW) &&
@@ -132,8 +133,9 @@ static int part_cycles(const cost_model_t *model, const tiling_geom_t *geom,
     *cycles = est->cycles;
     return SCHED_OK;
   }
-  case COST_ENGINE_SHAVE: {
-    int32_t shaves = SCHED_MAX(arch->shaves / SCHED_MAX(arch->tiles, 1), 1);
+  case COST_ENGINE_SHAVE: { /* per-tile SHAVEs, or the whole chip's pool */
+    int32_t tiles = geom->in_ddr ? 1 : SCHED_MAX(arch->tiles, 1);
+    int32_t shaves = SCHED_MAX(arch->shaves / tiles, 1);
     int64_t bytes = SCHED_MAX(part_input_bytes(geom, part), part_output_bytes(geom, part));
     *cycles = cost_shave_cycles(model, geom->op->kind, SCHED_CEIL_DIV(bytes, shaves));
     return SCHED_OK;
@@ -175,6 +177,7 @@ static int add_slice(const cost_model_t *model, const tiling_geom_t *geom,
       return rc;
     if (index == 0 && c == 0 && est.provider) {
       out->mode = est.mode;
+      out->rest_mode = est.rest_mode;
       out->provider = est.provider;
     }
     if (cycles > slowest)
@@ -199,8 +202,15 @@ static int add_slice(const cost_model_t *model, const tiling_geom_t *geom,
   return SCHED_OK;
 }
 
+const char *tiling_mode_label(const tiling_layer_cost_t *cost, char *buf, size_t len) {
+  if (cost->mode != ARCH_MPE_AUTO)
+    return cost_mode_label(cost->mode, cost->rest_mode, buf, len);
+  snprintf(buf, len, "-");
+  return buf;
+}
+
 bool tiling_streams_ddr(const tiling_choice_t *choice, const tiling_layer_cost_t *cost) {
-  return choice->tiles > 1 || cost->engine == COST_ENGINE_CPU;
+  return choice->tiles > 1 || cost->works_in_ddr;
 }
 
 int tiling_layer_cost(const cost_model_t *model, const ir_graph_t *g, int op,
@@ -210,7 +220,9 @@ int tiling_layer_cost(const cost_model_t *model, const ir_graph_t *g, int op,
   *out = (tiling_layer_cost_t){
       .clusters = tiling_clusters_used(model->arch, &geom, choice->strategy),
       .engine = geom.engine,
+      .works_in_ddr = geom.in_ddr,
       .mode = ARCH_MPE_AUTO,
+      .rest_mode = ARCH_MPE_AUTO,
       .footprint = tiling_layer_footprint(model->arch, g, op, choice),
   };
   /* Slices differ only at the borders (padding, remainder): cost the first,
@@ -300,9 +312,10 @@ int tiling_choose_tiles(const arch_t *arch, const ir_graph_t *g, int op, tiling_
                         sched_diag_t *diag) {
   tiling_geom_t geom;
   tiling_geom_init(arch, g, op, &geom);
-  if (geom.engine == COST_ENGINE_CPU && choice->pipelined)
-    return sched_diag_set(diag, SCHED_ERR_INFEASIBLE,
-                          "layer '%s' runs on the CPU: it is not sliced", g->ops[op].name);
+  if (geom.in_ddr && choice->pipelined)
+    return sched_diag_set(diag, SCHED_ERR_INFEASIBLE, "layer '%s' runs on %s: it is not sliced",
+                          g->ops[op].name,
+                          geom.engine == COST_ENGINE_CPU ? "the CPU" : "SHAVEs working in DDR");
   int64_t budget = fit_budget(arch, choice->pipelined), smallest;
   if (search_tiles(arch, g, op, choice, budget, &smallest))
     return SCHED_OK;

@@ -59,9 +59,11 @@ typedef struct {
   int64_t input_dma_bytes;   /* bytes behind input_dma_cycles (halos included) */
   int64_t output_dma_bytes;
   int64_t weight_dma_bytes;
-  arch_mpe_mode_t mode; /* MPE mode of the largest workload (AUTO if none) */
-  const char *provider; /* cost provider of the largest workload, or NULL */
+  arch_mpe_mode_t mode;      /* MPE mode of the largest workload (AUTO if none) */
+  arch_mpe_mode_t rest_mode; /* its second DPU workload's mode when split in two, else AUTO */
+  const char *provider;      /* cost provider of the largest workload, or NULL */
   cost_engine_t engine;
+  bool works_in_ddr; /* reads and writes DDR (CPU, KMB's SHAVEs): its neighbours spill */
   tiling_footprint_t footprint;
 } tiling_layer_cost_t;
 
@@ -73,9 +75,13 @@ typedef struct {
 bool tiling_strategy_legal(const arch_t *arch, const ir_graph_t *g, int op,
                            tiling_strategy_t strategy, const char **why);
 /* A layer that streams its activations through DDR whatever its neighbours
- * do: cut into slices, or run on the host CPU (a fallback op reads its
- * inputs from and writes its output to DDR). Its inputs and output spill. */
+ * do: cut into slices, or working in DDR (a fallback op on the host CPU, a
+ * SHAVE op on KMB's UPA SHAVEs read their inputs from and write their output
+ * to DDR). Its inputs and output spill. */
 bool tiling_streams_ddr(const tiling_choice_t *choice, const tiling_layer_cost_t *cost);
+/* The layer's MPE mode as a report shows it: "-" (no DPU workload),
+ * "16x16", or "8x16+4x16" when its workloads are split in two. */
+const char *tiling_mode_label(const tiling_layer_cost_t *cost, char *buf, size_t len);
 /* Costs a layer under a choice. Errors (from the cost model) name the layer. */
 int tiling_layer_cost(const cost_model_t *model, const ir_graph_t *g, int op,
                       const tiling_choice_t *choice, tiling_layer_cost_t *out, sched_diag_t *diag);

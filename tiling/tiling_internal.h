@@ -19,6 +19,7 @@ typedef struct {
   int32_t stride_h, stride_w;
   int64_t weight_bytes; /* weights + weight table, whole layer */
   cost_engine_t engine;
+  bool in_ddr; /* works on DDR tensors: the CPU, or KMB's UPA SHAVEs (no CMX, no split) */
 } tiling_geom_t;
 
 /* Where one cluster works inside one slice. */

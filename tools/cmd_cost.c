@@ -35,9 +35,11 @@ static const char cost_usage[] =
     "  --cost analytic|lut:FILE.csv\n"
     "                      cost provider (default analytic; lut falls back to analytic)\n"
     "  --format text|json  output format (default text); json prints\n"
-    "                      {\"cycles\": N, \"us\": X, \"mode\": \"M\", \"provider\": \"P\",\n"
-    "                      \"output_write_tiles\": T, \"output_write_cycles\": W}; W is\n"
-    "                      what the multi-tile write adds to the cycles (0 for one tile)\n"
+    "                      {\"cycles\": N, \"us\": X, \"mode\": \"M\", \"workloads\": K,\n"
+    "                      \"provider\": \"P\", \"output_write_tiles\": T,\n"
+    "                      \"output_write_cycles\": W}; under auto a workload may split in\n"
+    "                      two by columns (mode \"8x16+4x16\", K = 2); W is what the\n"
+    "                      multi-tile write adds to the cycles (0 for one tile)\n"
     "  -h, --help          this help\n";
 
 static const char *const cost_flags[] = {"--op",     "--in",   "--out",    "--kernel",
@@ -208,7 +210,9 @@ static int print_json(const cost_workload_t *wl, const cost_dpu_estimate_t *e, d
   cJSON *o = cJSON_CreateObject();
   cJSON_AddNumberToObject(o, "cycles", (double)e->cycles);
   cJSON_AddNumberToObject(o, "us", round_us(us));
-  cJSON_AddStringToObject(o, "mode", arch_mpe_mode_name(e->mode));
+  char mode[32];
+  cJSON_AddStringToObject(o, "mode", cost_mode_label(e->mode, e->rest_mode, mode, sizeof mode));
+  cJSON_AddNumberToObject(o, "workloads", e->n_workloads);
   cJSON_AddStringToObject(o, "provider", e->provider);
   cJSON_AddNumberToObject(o, "output_write_tiles", SCHED_MAX(wl->output_write_tiles, 1));
   cJSON_AddNumberToObject(o, "output_write_cycles", (double)e->output_write_cycles);
@@ -226,7 +230,9 @@ static int print_estimate(const cost_args_t *a, const arch_t *arch, const cost_w
     return print_json(wl, e, us);
   printf("cycles: %lld\n", (long long)e->cycles);
   printf("us: %.3f (at %g MHz, %s)\n", round_us(us), arch->dpu_clock_mhz, arch->name);
-  printf("mode: %s\n", arch_mpe_mode_name(e->mode));
+  char mode[32];
+  printf("mode: %s\n", cost_mode_label(e->mode, e->rest_mode, mode, sizeof mode));
+  printf("workloads: %d\n", e->n_workloads);
   printf("provider: %s\n", e->provider);
   printf("output_write_cycles: %lld (output written to %d tile%s)\n",
          (long long)e->output_write_cycles, SCHED_MAX(wl->output_write_tiles, 1),

@@ -145,6 +145,21 @@ static void print_group(const char *arch, group_t *g) {
          median);
 }
 
+/* Per op and dtype first (by name), then the summaries in this order. */
+static int group_rank(const group_t *g) {
+  const char *const summaries[] = {"one tile", "multi-tile write", "all"};
+  for (int i = 0; i < SCHED_ARRAY_LEN(summaries); i++)
+    if (strcmp(g->name, summaries[i]) == 0)
+      return i + 1;
+  return 0;
+}
+
+static int cmp_group(const void *a, const void *b) {
+  const group_t *x = a, *y = b;
+  int rx = group_rank(x), ry = group_rank(y);
+  return rx != ry ? rx - ry : strcmp(x->name, y->name);
+}
+
 static void group_add(group_t *groups, int *n_groups, const char *name, double ratio) {
   int i = 0;
   while (i < *n_groups && strcmp(groups[i].name, name) != 0)
@@ -194,6 +209,7 @@ static int bench_set(const char *csv, const char *arch_name, bool verbose, point
   cost_model_free(&m);
   if (n < 0)
     return 1;
+  qsort(groups, (size_t)n_groups, sizeof groups[0], cmp_group);
   for (int i = 0; i < n_groups; i++)
     print_group(arch.name, &groups[i]);
   return 0;
