@@ -43,28 +43,41 @@ static void search_sort_layout(const memalloc_solution_t *g, placed_t *order, in
     rank[order[k].index] = k;
 }
 
-/* Pushes every buffer down onto the buffers below it, in offset order,
- * until nothing moves. O(passes x n^2). */
+/* Beyond this many time-overlapping pairs the warm start keeps greedy-size's
+ * layout as it is (no lists are built for compaction). */
+#define COMPACT_MAX_PAIRS (INT64_C(1) << 25)
+
+/* Pushes every buffer down onto the time-overlapping buffers below it, in
+ * offset order, until nothing moves. O(passes x (n log n + pairs)). */
 static void search_compact(const memalloc_problem_t *p, memalloc_solution_t *g, int *rank) {
-  int n = p->n_buffers;
+  int n = p->n_buffers, *start = NULL, *adj = NULL;
+  int64_t *lower = sched_xmalloc((size_t)(n + 1) * sizeof *lower);
+  int64_t *upper = sched_xmalloc((size_t)(n + 1) * sizeof *upper);
+  for (int i = 0; i < n; i++) {
+    lower[i] = p->buffers[i].lower;
+    upper[i] = p->buffers[i].upper;
+  }
+  bool lists = memalloc_i_overlap_lists(n, lower, upper, COMPACT_MAX_PAIRS, &start, &adj);
+  free(lower);
+  free(upper);
   placed_t *order = sched_xmalloc((size_t)SCHED_MAX(n, 1) * sizeof *order);
-  for (bool moved = true; moved;) {
+  for (bool moved = lists; moved;) {
     moved = false;
     search_sort_layout(g, order, rank);
     for (int k = 0; k < n; k++) {
       int b = order[k].index;
       int64_t fl = 0;
-      for (int j = 0; j < k; j++)
-        if (memalloc_i_overlap(&p->buffers[order[j].index], &p->buffers[b]))
-          fl = SCHED_MAX(fl,
-                         g->offsets_bytes[order[j].index] + p->buffers[order[j].index].size_bytes);
+      for (int e = start[b]; e < start[b + 1]; e++)
+        if (rank[adj[e]] < k)
+          fl = SCHED_MAX(fl, g->offsets_bytes[adj[e]] + p->buffers[adj[e]].size_bytes);
       int64_t off = SCHED_ALIGN_UP(fl, p->buffers[b].align_bytes);
       moved = moved || off != g->offsets_bytes[b];
       g->offsets_bytes[b] = off;
     }
   }
-  search_sort_layout(g, order, rank);
   free(order);
+  free(start);
+  free(adj);
 }
 
 /* Warm start: greedy-size's layout pushed down; SCHED_OK (and s filled)
@@ -205,6 +218,12 @@ static memalloc_search_engine_t search_round_engine(const memalloc_params_t *prm
 static int search_group(const memalloc_problem_t *p, const int *group_ids, int n,
                         const memalloc_params_t *prm, double deadline_ms, int64_t *nodes,
                         memalloc_solution_t *s) {
+  /* A layout of n buffers takes at least n nodes: with fewer left under the
+   * node limit the search could only prove infeasibility, and proving it
+   * on a group this large rarely fits in the rest, so it stops at once
+   * instead of spending the budget to return nothing. */
+  if (prm->node_limit > 0 && prm->node_limit - *nodes < n)
+    return SCHED_ERR_NOT_FOUND;
   search_deadends_t deadends = {0};
   search_t tmpl = {.prm = prm,
                    .deadline_ms = deadline_ms,

@@ -71,34 +71,6 @@ static void search_twins_build(search_t *S, const shape_t *sh) {
   }
 }
 
-/* Overlapping pairs by a sweep over start order: O(n log n + pairs). */
-static void search_adjacency_build(search_t *S, const shape_t *sh) {
-  int n = S->n, cap = 0, n_pairs = 0;
-  int *pairs = NULL; /* (a, b) flattened */
-  for (int k = 0; k < n; k++)
-    for (int j = k + 1; j < n && sh[j].lower < sh[k].upper; j++) {
-      sched_grow((void **)&pairs, &cap, 2 * n_pairs + 2, sizeof *pairs);
-      pairs[2 * n_pairs] = sh[k].index;
-      pairs[2 * n_pairs + 1] = sh[j].index;
-      n_pairs++;
-    }
-  S->adj_start = sched_xcalloc((size_t)n + 1, sizeof *S->adj_start);
-  S->adj = sched_xmalloc((size_t)(2 * n_pairs + 1) * sizeof *S->adj);
-  for (int e = 0; e < 2 * n_pairs; e++)
-    S->adj_start[pairs[e] + 1]++;
-  for (int i = 0; i < n; i++)
-    S->adj_start[i + 1] += S->adj_start[i];
-  int *fill = sched_xmalloc((size_t)(n + 1) * sizeof *fill);
-  memcpy(fill, S->adj_start, (size_t)(n + 1) * sizeof *fill);
-  for (int e = 0; e < n_pairs; e++) {
-    int a = pairs[2 * e], b = pairs[2 * e + 1];
-    S->adj[fill[a]++] = b;
-    S->adj[fill[b]++] = a;
-  }
-  free(fill);
-  free(pairs);
-}
-
 static void search_shapes_build(search_t *S, const memalloc_problem_t *p) {
   shape_t *sh = sched_xmalloc((size_t)(S->n + 1) * sizeof *sh);
   for (int i = 0; i < S->n; i++) {
@@ -107,8 +79,20 @@ static void search_shapes_build(search_t *S, const memalloc_problem_t *p) {
   }
   qsort(sh, (size_t)S->n, sizeof *sh, shape_cmp);
   search_twins_build(S, sh);
-  search_adjacency_build(S, sh);
   free(sh);
+}
+
+/* Time-overlapping buffers, CSR. */
+static void search_adjacency_build(search_t *S, const memalloc_problem_t *p) {
+  int64_t *lower = sched_xmalloc((size_t)(S->n + 1) * sizeof *lower);
+  int64_t *upper = sched_xmalloc((size_t)(S->n + 1) * sizeof *upper);
+  for (int i = 0; i < S->n; i++) {
+    lower[i] = p->buffers[S->ids[i]].lower;
+    upper[i] = p->buffers[S->ids[i]].upper;
+  }
+  memalloc_i_overlap_lists(S->n, lower, upper, 0, &S->adj_start, &S->adj);
+  free(lower);
+  free(upper);
 }
 
 /* Buffers listed by their first section, each list in local order. */
@@ -202,6 +186,7 @@ void search_init(search_t *S, const memalloc_problem_t *p, const int *ids, int n
   search_buffers_copy(S, p);
   search_sections_build(S, p);
   search_shapes_build(S, p);
+  search_adjacency_build(S, p);
   search_starts_build(S);
   search_live_build(S);
   search_state_alloc(S);

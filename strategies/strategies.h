@@ -56,6 +56,10 @@ typedef struct {
   int n_regions;
   int64_t capacity_bytes; /* per-cluster CMX budget */
   strat_objective_t objective;
+  /* per step: the lowest value index live there (no value below it is used
+   * at or after the step), so per-step scans skip the dead prefix; NULL in
+   * a hand-built problem (scans then start at 0) */
+  int *first_live;
 } strat_problem_t;
 
 /* A solution: one candidate per layer and, per layer, whether its output
