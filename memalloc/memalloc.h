@@ -147,6 +147,10 @@ typedef struct {
   double time_ms;            /* wall time of the allocator */
   int64_t nodes;             /* search: placements tried; ilp: B&B nodes */
   int partitions;            /* search: independent groups solved */
+  /* search: most bytes its working state held at once (a group's arrays,
+   * undo trail, dead-end memo); nodes keep no lists, so this is
+   * O(n + overlapping pairs + memo) however deep the search goes */
+  int64_t search_bytes;
 } memalloc_stats_t;
 
 /* An allocator: one row of the table in memalloc.c. `run` trusts its input

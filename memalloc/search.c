@@ -196,6 +196,7 @@ static int search_round(const memalloc_problem_t *p, const int *group_ids, int n
       s->offsets_bytes[ids[i]] = S.offset[i];
   *by_budget = S.stopped_by_budget;
   tmpl->stopped_by_time = S.stopped_by_time;
+  tmpl->state_bytes = SCHED_MAX(tmpl->state_bytes, search_bytes(&S));
   search_free(&S);
   free(ids);
   return rc;
@@ -217,7 +218,7 @@ static memalloc_search_engine_t search_round_engine(const memalloc_params_t *prm
  * search; it stays complete because the budgets grow without bound. */
 static int search_group(const memalloc_problem_t *p, const int *group_ids, int n,
                         const memalloc_params_t *prm, double deadline_ms, int64_t *nodes,
-                        memalloc_solution_t *s) {
+                        int64_t *bytes, memalloc_solution_t *s) {
   /* A layout of n buffers takes at least n nodes: with fewer left under the
    * node limit the search could only prove infeasibility, and proving it
    * on a group this large rarely fits in the rest, so it stops at once
@@ -237,6 +238,7 @@ static int search_group(const memalloc_problem_t *p, const int *group_ids, int n
                       &tmpl, s, &by_budget);
   }
   free(deadends.keys);
+  *bytes = SCHED_MAX(*bytes, tmpl.state_bytes);
   if (rc == SEARCH_STOPPED)
     return tmpl.stopped_by_time ? SCHED_ERR_TIMEOUT : SCHED_ERR_NOT_FOUND;
   return rc == SEARCH_FOUND ? SCHED_OK : SCHED_ERR_INFEASIBLE;
@@ -285,16 +287,18 @@ int memalloc_search_run(const memalloc_problem_t *p, memalloc_solution_t *s,
   int *first = sched_xmalloc((size_t)(groups + 1) * sizeof *first);
   search_groups_list(group_of, n, groups, first, ids);
   double deadline_ms = memalloc_i_now_ms() + params->time_limit_s * 1e3;
-  int64_t nodes = 0;
+  int64_t nodes = 0, bytes = 0;
   int rc = SCHED_OK, g = 0;
   for (; g < groups && rc == SCHED_OK; g++)
-    rc = search_group(p, ids + first[g], first[g + 1] - first[g], params, deadline_ms, &nodes, s);
+    rc = search_group(p, ids + first[g], first[g + 1] - first[g], params, deadline_ms, &nodes,
+                      &bytes, s);
   free(group_of);
   free(ids);
   free(first);
   if (stats) {
     stats->nodes = nodes;
     stats->partitions = groups;
+    stats->search_bytes = bytes;
   }
   memalloc_solution_update_peak(p, s);
   return rc == SCHED_OK ? SCHED_OK : search_report(rc, g - 1, groups, params, diag);
