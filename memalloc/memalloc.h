@@ -242,6 +242,29 @@ void memalloc_generate_packed(memalloc_problem_t *p, int n, int64_t capacity_byt
  * later skip), weights prefetched one step early. */
 void memalloc_generate_network(memalloc_problem_t *p, int n, uint64_t seed);
 
+/* ---- minimize.c: the smallest capacity ---- */
+
+/* What memalloc_minimize found. */
+typedef struct {
+  int64_t best_bytes;        /* peak of the best layout found */
+  int64_t lower_bound_bytes; /* proved: no layout peaks below this (max live,
+                                or one above a capacity proved infeasible) */
+  bool proved;               /* best_bytes == lower_bound_bytes */
+  int attempts;              /* capacities tried */
+  int64_t nodes;             /* search nodes over all attempts */
+  double time_ms;            /* wall time over all attempts */
+} memalloc_minimize_t;
+
+/* The smallest peak at or below p->capacity_bytes at which the allocator
+ * finds a layout (s takes it): bisection from the max-live bound up to a
+ * first layout's peak, each capacity under params' limits (a capacity the
+ * search stops on without an answer counts as unknown, so the result may
+ * be the best found with its proved bound, out->proved false). SCHED_OK with
+ * a layout; otherwise the allocator's status at p->capacity_bytes. */
+int memalloc_minimize(const memalloc_allocator_t *a, const memalloc_problem_t *p,
+                      memalloc_solution_t *s, const memalloc_params_t *params,
+                      memalloc_minimize_t *out, sched_diag_t *diag);
+
 /* ---- memalloc.c: the allocator table and the entry point ---- */
 
 memalloc_params_t memalloc_params_default(void);
