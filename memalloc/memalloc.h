@@ -223,6 +223,11 @@ int memalloc_ilp_run(const memalloc_problem_t *p, memalloc_solution_t *s,
 int memalloc_csv_read(FILE *in, const char *name, memalloc_problem_t *p, sched_diag_t *diag);
 /* Opens path and reads it as above. */
 int memalloc_csv_read_path(const char *path, memalloc_problem_t *p, sched_diag_t *diag);
+/* Reads buffers and the layout in their offset column (required; >= 0) into
+ * an initialised problem and solution, for checking another allocator's
+ * layout with memalloc_verify; layout NULL reads buffers only. */
+int memalloc_csv_read_layout_path(const char *path, memalloc_problem_t *p,
+                                  memalloc_solution_t *layout, sched_diag_t *diag);
 /* Writes id,lower,upper,size,offset (plus alignment when any buffer has one
  * above 1), one row per buffer in problem order. */
 void memalloc_csv_write(FILE *out, const memalloc_problem_t *p, const memalloc_solution_t *s);

@@ -31,6 +31,9 @@ static const char memalloc_usage[] =
     "                      each capacity under the limits below; says whether the\n"
     "                      result is proved or the best found with its proved bound\n"
     "  --format FMT        text (default), json or csv: one record of the result\n"
+    "  --check             check the layout in the input's offset column instead of\n"
+    "                      allocating (e.g. another allocator's output): exit 0 when\n"
+    "                      valid within the capacity, else 1 naming the first violation\n"
     "  --allocator NAME    linear | greedy-size | search | ilp (default search)\n"
     "  --output FILE       write id,lower,upper,size[,alignment],offset (with a layout)\n"
     "  --time-limit SEC    search and ilp: give up after SEC seconds (default 10)\n"
@@ -60,7 +63,7 @@ static const char memalloc_usage[] =
 
 typedef struct {
   const char *input, *capacity, *allocator, *output, *time_limit, *node_limit, *engine, *format;
-  bool no_time, minimize;
+  bool no_time, minimize, check;
 } memalloc_args_t;
 
 static const char *const value_flags[] = {"--input",  "--capacity",   "--allocator",
@@ -108,7 +111,7 @@ static const char **value_slot(memalloc_args_t *a, const char *flag) {
 }
 
 static int unknown_flag(const char *flag) {
-  const char *all[SCHED_ARRAY_LEN(value_flags) + SCHED_ARRAY_LEN(switch_flags) + 4];
+  const char *all[SCHED_ARRAY_LEN(value_flags) + SCHED_ARRAY_LEN(switch_flags) + 5];
   int n = 0;
   for (int i = 0; i < SCHED_ARRAY_LEN(value_flags); i++)
     all[n++] = value_flags[i];
@@ -116,6 +119,7 @@ static int unknown_flag(const char *flag) {
     all[n++] = switch_flags[i];
   all[n++] = "--no-time";
   all[n++] = "--minimize";
+  all[n++] = "--check";
   all[n++] = "--help";
   all[n] = NULL;
   const char *guess = cli_suggest(flag, all);
@@ -130,8 +134,8 @@ static bool parse_switch(const char *flag, memalloc_args_t *a, memalloc_params_t
     a->no_time = true;
     return true;
   }
-  if (strcmp(flag, "--minimize") == 0) {
-    a->minimize = true;
+  if (strcmp(flag, "--minimize") == 0 || strcmp(flag, "--check") == 0) {
+    *(strcmp(flag, "--check") == 0 ? &a->check : &a->minimize) = true;
     return true;
   }
   for (int k = 0; k < SCHED_ARRAY_LEN(switch_flags); k++)
@@ -372,6 +376,25 @@ static int minimize(const memalloc_args_t *a, const memalloc_allocator_t *alloc,
   return code;
 }
 
+/* --check: the layout in the input's offset column, checked. */
+static int check_layout(const char *path, memalloc_problem_t *p) {
+  memalloc_solution_t s;
+  memalloc_solution_init(&s);
+  sched_diag_t diag = {{0}};
+  int code = CLI_EXIT_OK;
+  if (memalloc_csv_read_layout_path(path, p, &s, &diag) != SCHED_OK)
+    code = cli_error("%s", diag.msg);
+  else if (memalloc_verify(p, &s, &diag) != SCHED_OK) {
+    fprintf(stderr, "sched: invalid layout: %s\n", diag.msg);
+    code = CLI_EXIT_NO;
+  } else
+    printf("valid: %d buffers, peak %lld bytes, max live %lld bytes, capacity %lld bytes\n",
+           p->n_buffers, (long long)s.peak_bytes, (long long)memalloc_problem_lower_bound(p),
+           (long long)p->capacity_bytes);
+  memalloc_solution_free(&s);
+  return code;
+}
+
 int cmd_memalloc(int argc, char **argv) {
   memalloc_args_t a;
   memalloc_params_t prm = memalloc_params_default();
@@ -391,7 +414,9 @@ int cmd_memalloc(int argc, char **argv) {
     return cli_error("memalloc: --capacity: %s", diag.msg);
   memalloc_problem_t p;
   memalloc_problem_init(&p, capacity);
-  if (memalloc_csv_read_path(a.input, &p, &diag) != SCHED_OK)
+  if (a.check)
+    code = check_layout(a.input, &p);
+  else if (memalloc_csv_read_path(a.input, &p, &diag) != SCHED_OK)
     code = cli_error("%s", diag.msg);
   else
     code = a.minimize ? minimize(&a, alloc, &p, &prm) : allocate(&a, alloc, &p, &prm);
