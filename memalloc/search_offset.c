@@ -51,24 +51,24 @@ static bool cand_before(const search_t *S, cand_t x, cand_t y) {
   return x.index < y.index;
 }
 
-/* b's canonical offset: the lowest aligned one at or above the floors of
- * its sections. */
-static int64_t search_canonical(const search_t *S, int b) {
+/* The highest floor over b's sections: b's canonical offset is the lowest
+ * aligned one at or above it. */
+static int64_t search_max_floor(const search_t *S, int b) {
   int64_t fl = 0;
   for (int s = S->span_lo[b]; s < S->span_hi[b]; s++)
     fl = SCHED_MAX(fl, S->floor[s]);
-  return SCHED_ALIGN_UP(fl, S->align[b]);
+  return fl;
 }
 
-/* True when b, at offset off, may be placed now: its identical
- * predecessor is placed (identical order) and (off, b) does not come
- * before the last move (canonical order). */
-static bool search_may_place(const search_t *S, int b, int64_t off) {
-  const memalloc_params_t *prm = S->prm;
-  if (prm->identical_order && S->twin_prev[b] >= 0 && !S->placed[S->twin_prev[b]])
-    return false;
-  return !prm->canonical_order ||
-         !(off < S->last_offset || (off == S->last_offset && b < S->last_index));
+/* Identical order: b waits while its identical predecessor is unplaced. */
+static bool search_twin_waits(const search_t *S, int b) {
+  return S->prm->identical_order && S->twin_prev[b] >= 0 && !S->placed[S->twin_prev[b]];
+}
+
+/* Canonical order: (off, b) would come before the last move. */
+static bool search_before_last(const search_t *S, int b, int64_t off) {
+  return S->prm->canonical_order &&
+         (off < S->last_offset || (off == S->last_offset && b < S->last_index));
 }
 
 /* The section bound over sections [lo, hi): every section's unplaced bytes
@@ -124,28 +124,26 @@ static bool search_candidates(search_t *S, const int *set, int n, int lo, int hi
     S->sec_min[s] = INT64_MAX;
   for (int k = 0; k < n; k++) {
     int b = set[k];
-    int64_t fl = 0;
-    for (int s = S->span_lo[b]; s < S->span_hi[b]; s++)
-      fl = SCHED_MAX(fl, S->floor[s]);
+    int64_t fl = search_max_floor(S, b);
     S->max_floor[b] = fl;
     int64_t off = SCHED_ALIGN_UP(fl, S->align[b]);
     if (off > S->capacity - S->size[b])
       return false; /* floors only rise */
     for (int s = S->span_lo[b]; s < S->span_hi[b]; s++)
       S->sec_min[s] = SCHED_MIN(S->sec_min[s], off);
-    if (search_may_place(S, b, off)) {
-      cand_t c = {off, b};
-      if (first->index < 0 || cand_before(S, c, *first))
-        *first = c;
-      if (lowest->index < 0 || c.offset < lowest->offset ||
-          (c.offset == lowest->offset && b < lowest->index))
-        *lowest = c;
-    } else if (prm->canonical_order &&
-               !(prm->identical_order && S->twin_prev[b] >= 0 && !S->placed[S->twin_prev[b]])) {
+    if (search_twin_waits(S, b))
+      continue;
+    if (search_before_last(S, b, off)) {
       if (search_is_alone(S, b))
         return false;
       S->waiting[n_waiting++] = b;
+      continue;
     }
+    cand_t c = {off, b};
+    if (first->index < 0 || cand_before(S, c, *first))
+      *first = c;
+    if (lowest->index < 0 || off < lowest->offset || (off == lowest->offset && b < lowest->index))
+      *lowest = c;
   }
   for (int k = 0; prm->hole_dominance && k < n_waiting; k++) {
     int b = S->waiting[k];
@@ -164,8 +162,8 @@ static bool search_next_candidate(const search_t *S, const int *set, int n, cand
   next->index = -1;
   for (int k = 0; k < n; k++) {
     int b = set[k];
-    cand_t c = {search_canonical(S, b), b};
-    if (!search_may_place(S, b, c.offset) || !cand_before(S, prev, c))
+    cand_t c = {SCHED_ALIGN_UP(search_max_floor(S, b), S->align[b]), b};
+    if (search_twin_waits(S, b) || search_before_last(S, b, c.offset) || !cand_before(S, prev, c))
       continue;
     if (next->index < 0 || cand_before(S, c, *next))
       *next = c;
