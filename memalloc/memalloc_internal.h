@@ -29,6 +29,13 @@ int64_t memalloc_i_gap_pick(memalloc_i_block_t *blocks, int n_blocks, int64_t si
 int64_t memalloc_i_gap_pick_sorted(const memalloc_i_block_t *blocks, int n_blocks,
                                    int64_t size_bytes, int64_t align_bytes, bool best_fit);
 
+/* A buffer's start step and index; memalloc_i_start_cmp orders by both. */
+typedef struct {
+  int64_t lower;
+  int index;
+} memalloc_i_start_t;
+int memalloc_i_start_cmp(const void *a, const void *b);
+
 /* The time-overlapping pairs of n intervals [lower[i], upper[i]) as lists:
  * i's neighbours are (*adj)[(*start)[i] .. (*start)[i + 1]). A sweep in
  * start order, O(n log n + pairs); the caller frees both arrays. False

@@ -42,14 +42,8 @@ int64_t memalloc_i_gap_pick_sorted(const memalloc_i_block_t *blocks, int n_block
   return best >= 0 ? best : SCHED_ALIGN_UP(cursor, align_bytes);
 }
 
-/* Sort key of the overlap sweep: start step, then index. */
-typedef struct {
-  int64_t lower;
-  int index;
-} sweep_t;
-
-static int sweep_cmp(const void *a, const void *b) {
-  const sweep_t *x = a, *y = b;
+int memalloc_i_start_cmp(const void *a, const void *b) {
+  const memalloc_i_start_t *x = a, *y = b;
   if (x->lower != y->lower)
     return x->lower < y->lower ? -1 : 1;
   return (x->index > y->index) - (x->index < y->index);
@@ -58,8 +52,8 @@ static int sweep_cmp(const void *a, const void *b) {
 /* Visits the overlapping pairs (a, b) of the sweep sw (n intervals in start
  * order); pass 0 counts each end into first[] and stops beyond `limit`
  * pairs (0: none), pass 1 writes each end at fill. Returns the pairs seen. */
-static int64_t sweep_pairs(const sweep_t *sw, int n, const int64_t *upper, int pass, int64_t limit,
-                           int *first, int *fill, int *adj) {
+static int64_t sweep_pairs(const memalloc_i_start_t *sw, int n, const int64_t *upper, int pass,
+                           int64_t limit, int *first, int *fill, int *adj) {
   int64_t pairs = 0;
   for (int k = 0; k < n && (limit <= 0 || pairs <= limit); k++)
     for (int j = k + 1; j < n && sw[j].lower < upper[sw[k].index]; j++, pairs++) {
@@ -77,10 +71,10 @@ static int64_t sweep_pairs(const sweep_t *sw, int n, const int64_t *upper, int p
 
 bool memalloc_i_overlap_lists(int n, const int64_t *lower, const int64_t *upper, int64_t max_pairs,
                               int **start, int **adj) {
-  sweep_t *sw = sched_xmalloc((size_t)(n + 1) * sizeof *sw);
+  memalloc_i_start_t *sw = sched_xmalloc((size_t)(n + 1) * sizeof *sw);
   for (int i = 0; i < n; i++)
-    sw[i] = (sweep_t){lower[i], i};
-  qsort(sw, (size_t)n, sizeof *sw, sweep_cmp);
+    sw[i] = (memalloc_i_start_t){lower[i], i};
+  qsort(sw, (size_t)n, sizeof *sw, memalloc_i_start_cmp);
   /* Counted first, stopping at the cap, so a dense instance never builds
    * its lists. */
   int *first = sched_xcalloc((size_t)n + 1, sizeof *first);

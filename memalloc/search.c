@@ -19,6 +19,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 /* ---- the warm start: greedy-size's layout, compacted ---- */
 
@@ -93,27 +94,15 @@ static int search_warm_start(const memalloc_problem_t *p, memalloc_solution_t *s
 
 /* ---- partitions and the entry point ---- */
 
-typedef struct {
-  int64_t lower;
-  int index;
-} start_t;
-
-static int start_cmp(const void *a, const void *b) {
-  const start_t *x = a, *y = b;
-  if (x->lower != y->lower)
-    return x->lower < y->lower ? -1 : 1;
-  return (x->index > y->index) - (x->index < y->index);
-}
-
 /* Fills group_of[i] with a group number per buffer: buffers are cut into
  * groups at steps no buffer spans (all in group 0 when split is false).
  * Returns the number of groups. */
 static int search_partition(const memalloc_problem_t *p, bool split, int *group_of) {
   int n = p->n_buffers, groups = 0;
-  start_t *st = sched_xmalloc((size_t)n * sizeof *st);
+  memalloc_i_start_t *st = sched_xmalloc((size_t)n * sizeof *st);
   for (int i = 0; i < n; i++)
-    st[i] = (start_t){p->buffers[i].lower, i};
-  qsort(st, (size_t)n, sizeof *st, start_cmp);
+    st[i] = (memalloc_i_start_t){p->buffers[i].lower, i};
+  qsort(st, (size_t)n, sizeof *st, memalloc_i_start_cmp);
   int64_t reach = INT64_MIN;
   for (int k = 0; k < n; k++) {
     const memalloc_buffer_t *b = &p->buffers[st[k].index];
@@ -211,6 +200,84 @@ static memalloc_search_engine_t search_round_engine(const memalloc_params_t *prm
   return round % 2 ? MEMALLOC_ENGINE_SKYLINE : MEMALLOC_ENGINE_OFFSET;
 }
 
+/* ---- the portfolio on two threads ---- */
+
+/* One engine's side of the paired rounds: its own memo, node counter and
+ * layout, so the two threads share nothing but the read-only problem. */
+typedef struct {
+  const memalloc_problem_t *p;
+  const int *ids;
+  int n;
+  memalloc_search_engine_t engine;
+  int rule, rc;
+  int64_t budget, nodes;
+  bool by_budget;
+  search_deadends_t deadends;
+  search_t tmpl;
+  memalloc_solution_t s;
+} engine_side_t;
+
+static int engine_side_round(void *arg) {
+  engine_side_t *e = arg;
+  e->rc = search_round(e->p, e->ids, e->n, e->engine, e->rule, e->budget, &e->tmpl, &e->s,
+                       &e->by_budget);
+  return 0;
+}
+
+/* The portfolio's rounds in pairs: round 2k (offset) and 2k + 1 (skyline)
+ * of search_group's sequence run side by side on two threads, and the pair
+ * concludes with the offset round's answer when it has one, else the
+ * skyline round's: the layout, proof and node count (the skyline round's
+ * nodes count only when the sequence would have run it) are those of the
+ * sequence, on any machine; the wall time is the slower round of each pair
+ * instead of their sum. Memos are per engine, as keys never match across
+ * engines. Only without a node limit, whose running total the sequence
+ * checks node by node. */
+static int search_group_paired(const memalloc_problem_t *p, const int *group_ids, int n,
+                               const memalloc_params_t *prm, double deadline_ms, int64_t *nodes,
+                               int64_t *bytes, memalloc_solution_t *s) {
+  engine_side_t side[2];
+  for (int e = 0; e < 2; e++) {
+    side[e] = (engine_side_t){.p = p, .ids = group_ids, .n = n};
+    side[e].engine = e ? MEMALLOC_ENGINE_SKYLINE : MEMALLOC_ENGINE_OFFSET;
+    side[e].tmpl = (search_t){.prm = prm, .deadline_ms = deadline_ms, .nodes = &side[e].nodes};
+    side[e].tmpl.deadends = prm->deadend_memo ? &side[e].deadends : NULL;
+    memalloc_solution_init(&side[e].s);
+    memalloc_solution_resize(&side[e].s, p->n_buffers);
+  }
+  int win = -1;
+  bool timed_out = false;
+  for (int k = 0; win < 0 && !timed_out; k++) {
+    int64_t before[2] = {side[0].nodes, side[1].nodes};
+    for (int e = 0; e < 2; e++) {
+      side[e].rule = k % 3;
+      side[e].budget = (int64_t)(4 * n + 64) << SCHED_MIN(k / 3, 40);
+    }
+    thrd_t t;
+    bool threaded = thrd_create(&t, engine_side_round, &side[1]) == thrd_success;
+    engine_side_round(&side[0]);
+    if (threaded)
+      thrd_join(t, NULL);
+    else
+      engine_side_round(&side[1]);
+    win = side[0].rc != SEARCH_STOPPED ? 0 : side[1].rc != SEARCH_STOPPED ? 1 : -1;
+    *nodes += side[0].nodes - before[0] + (win != 0 ? side[1].nodes - before[1] : 0);
+    timed_out = !side[0].by_budget || (win != 0 && !side[1].by_budget);
+  }
+  int rc = win < 0 ? SEARCH_STOPPED : side[win].rc;
+  if (rc == SEARCH_FOUND)
+    for (int i = 0; i < n; i++)
+      s->offsets_bytes[group_ids[i]] = side[win].s.offsets_bytes[group_ids[i]];
+  for (int e = 0; e < 2; e++) {
+    *bytes = SCHED_MAX(*bytes, side[e].tmpl.state_bytes);
+    free(side[e].deadends.keys);
+    memalloc_solution_free(&side[e].s);
+  }
+  if (rc == SEARCH_STOPPED)
+    return SCHED_ERR_TIMEOUT;
+  return rc == SEARCH_FOUND ? SCHED_OK : SCHED_ERR_INFEASIBLE;
+}
+
 /* Searches one group; copies its offsets into s on success. With restarts,
  * rounds rotate the engines of the portfolio and the three preorder rules
  * under node budgets that double every six rounds (a round that ends within
@@ -225,6 +292,8 @@ static int search_group(const memalloc_problem_t *p, const int *group_ids, int n
    * instead of spending the budget to return nothing. */
   if (prm->node_limit > 0 && prm->node_limit - *nodes < n)
     return SCHED_ERR_NOT_FOUND;
+  if (prm->engine == MEMALLOC_ENGINE_PORTFOLIO && prm->restarts && prm->node_limit == 0)
+    return search_group_paired(p, group_ids, n, prm, deadline_ms, nodes, bytes, s);
   search_deadends_t deadends = {0};
   search_t tmpl = {.prm = prm,
                    .deadline_ms = deadline_ms,

@@ -307,6 +307,30 @@ static void stats_record(const memalloc_stats_t *st, bool with_time, record_t *r
     record_add(r, "time_ms", false, "%.3f", st->time_ms);
 }
 
+/* After an allocator ran: the error, or the result (record r; in text
+ * format st's summary when given) with why no layout came back; writes
+ * the layout. Returns the exit code. */
+static int finish(const memalloc_args_t *a, const memalloc_problem_t *p,
+                  const memalloc_solution_t *s, int rc, const sched_diag_t *diag, const record_t *r,
+                  const memalloc_stats_t *st) {
+  if (rc == SCHED_ERR_INPUT)
+    return cli_error("%s", diag->msg);
+  if (rc == SCHED_ERR_INTERNAL) {
+    fprintf(stderr, "sched: internal error: %s\n", diag->msg);
+    return CLI_EXIT_NO;
+  }
+  bool text = !a->format || strcmp(a->format, "text") == 0;
+  if (text && st)
+    memalloc_stats_print(st, !a->no_time, stdout);
+  else
+    record_print(r, text ? "text" : a->format, stdout);
+  if (rc != SCHED_OK)
+    fprintf(text ? stdout : stderr, "why:         %s\n", diag->msg);
+  if (rc == SCHED_OK && a->output)
+    return write_output(a->output, p, s);
+  return rc == SCHED_OK ? CLI_EXIT_OK : CLI_EXIT_NO;
+}
+
 /* Runs the allocator on the loaded problem; prints, writes, picks the code. */
 static int allocate(const memalloc_args_t *a, const memalloc_allocator_t *alloc,
                     const memalloc_problem_t *p, const memalloc_params_t *prm) {
@@ -315,26 +339,9 @@ static int allocate(const memalloc_args_t *a, const memalloc_allocator_t *alloc,
   memalloc_stats_t st;
   sched_diag_t diag = {{0}};
   int rc = memalloc_run(alloc, p, &s, prm, &st, &diag);
-  int code = CLI_EXIT_OK;
-  if (rc == SCHED_ERR_INPUT)
-    code = cli_error("%s", diag.msg);
-  else if (rc == SCHED_ERR_INTERNAL) {
-    fprintf(stderr, "sched: internal error: %s\n", diag.msg);
-    code = CLI_EXIT_NO;
-  } else {
-    record_t r = {0};
-    stats_record(&st, !a->no_time, &r);
-    if (a->format && strcmp(a->format, "text") != 0)
-      record_print(&r, a->format, stdout);
-    else
-      memalloc_stats_print(&st, !a->no_time, stdout);
-    if (rc != SCHED_OK)
-      fprintf(a->format && strcmp(a->format, "text") != 0 ? stderr : stdout, "why:         %s\n",
-              diag.msg);
-    code = rc == SCHED_OK ? CLI_EXIT_OK : CLI_EXIT_NO;
-    if (rc == SCHED_OK && a->output)
-      code = write_output(a->output, p, &s);
-  }
+  record_t r = {0};
+  stats_record(&st, !a->no_time, &r);
+  int code = finish(a, p, &s, rc, &diag, &r, &st);
   memalloc_solution_free(&s);
   return code;
 }
@@ -347,31 +354,19 @@ static int minimize(const memalloc_args_t *a, const memalloc_allocator_t *alloc,
   memalloc_minimize_t m;
   sched_diag_t diag = {{0}};
   int rc = memalloc_minimize(alloc, p, &s, prm, &m, &diag);
-  int code = CLI_EXIT_OK;
-  if (rc == SCHED_ERR_INPUT || rc == SCHED_ERR_INTERNAL) {
-    code = rc == SCHED_ERR_INPUT ? cli_error("%s", diag.msg) : CLI_EXIT_NO;
-    if (rc == SCHED_ERR_INTERNAL)
-      fprintf(stderr, "sched: internal error: %s\n", diag.msg);
-  } else {
-    record_t r = {0};
-    record_add(&r, "allocator", true, "%s", alloc->name);
-    record_add(&r, "result", true, "%s", status_word(rc));
-    record_add(&r, "buffers", false, "%d", p->n_buffers);
-    record_add(&r, "max_live_bytes", false, "%lld", (long long)memalloc_problem_lower_bound(p));
-    record_add(&r, "best_bytes", false, "%lld", rc == SCHED_OK ? (long long)m.best_bytes : 0LL);
-    record_add(&r, "lower_bound_bytes", false, "%lld", (long long)m.lower_bound_bytes);
-    record_add(&r, "proved", false, "%s", m.proved ? "true" : "false");
-    record_add(&r, "attempts", false, "%d", m.attempts);
-    record_add(&r, "nodes", false, "%lld", (long long)m.nodes);
-    if (!a->no_time)
-      record_add(&r, "time_ms", false, "%.3f", m.time_ms);
-    record_print(&r, a->format ? a->format : "text", stdout);
-    if (rc != SCHED_OK)
-      fprintf(stderr, "sched: %s\n", diag.msg);
-    code = rc == SCHED_OK ? CLI_EXIT_OK : CLI_EXIT_NO;
-    if (rc == SCHED_OK && a->output)
-      code = write_output(a->output, p, &s);
-  }
+  record_t r = {0};
+  record_add(&r, "allocator", true, "%s", alloc->name);
+  record_add(&r, "result", true, "%s", status_word(rc));
+  record_add(&r, "buffers", false, "%d", p->n_buffers);
+  record_add(&r, "max_live_bytes", false, "%lld", (long long)memalloc_problem_lower_bound(p));
+  record_add(&r, "best_bytes", false, "%lld", rc == SCHED_OK ? (long long)m.best_bytes : 0LL);
+  record_add(&r, "lower_bound_bytes", false, "%lld", (long long)m.lower_bound_bytes);
+  record_add(&r, "proved", false, "%s", m.proved ? "true" : "false");
+  record_add(&r, "attempts", false, "%d", m.attempts);
+  record_add(&r, "nodes", false, "%lld", (long long)m.nodes);
+  if (!a->no_time)
+    record_add(&r, "time_ms", false, "%.3f", m.time_ms);
+  int code = finish(a, p, &s, rc, &diag, &r, NULL);
   memalloc_solution_free(&s);
   return code;
 }
