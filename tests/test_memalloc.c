@@ -820,3 +820,40 @@ Test(memalloc, command_minimize_prints_the_proved_minimum, .init = cr_redirect_s
                           "proved,attempts,nodes\n"
                           "search,fits,3,8,8,8,true,1,0\n");
 }
+
+/* The portfolio without a node limit runs its rounds in pairs on two
+ * threads; with a node limit (here too large to matter) it runs them in
+ * turn. Both give the same answer, layout and node count, also on packed
+ * instances that take several rounds. */
+Test(memalloc, paired_portfolio_equals_the_sequence_of_rounds) {
+  int multi_round = 0;
+  for (uint64_t seed = 1; seed <= 7; seed++) {
+    memalloc_problem_t p;
+    memalloc_problem_init(&p, 1);
+    memalloc_generate_packed(&p, 120, 64 * 64, seed);
+    p.capacity_bytes = memalloc_problem_lower_bound(&p);
+    memalloc_solution_t s[2];
+    memalloc_stats_t st[2];
+    int rc[2];
+    for (int k = 0; k < 2; k++) {
+      memalloc_params_t prm = memalloc_params_default();
+      prm.warm_start = false;
+      prm.time_limit_s = 600;
+      prm.node_limit = k ? INT64_C(1) << 50 : 0;
+      memalloc_solution_init(&s[k]);
+      sched_diag_t d = {{0}};
+      rc[k] = memalloc_run(memalloc_allocator_find("search"), &p, &s[k], &prm, &st[k], &d);
+      cr_assert(rc[k] == SCHED_OK || rc[k] == SCHED_ERR_INFEASIBLE, "seed %d: %s", (int)seed,
+                d.msg);
+    }
+    multi_round += st[0].nodes > 4 * p.n_buffers + 64; /* beyond the first round's budget */
+    cr_assert_eq(rc[0], rc[1], "seed %d", (int)seed);
+    cr_assert_eq(st[0].nodes, st[1].nodes, "seed %d", (int)seed);
+    for (int i = 0; rc[0] == SCHED_OK && i < p.n_buffers; i++)
+      cr_assert_eq(s[0].offsets_bytes[i], s[1].offsets_bytes[i], "seed %d buffer %d", (int)seed, i);
+    memalloc_solution_free(&s[0]);
+    memalloc_solution_free(&s[1]);
+    memalloc_problem_free(&p);
+  }
+  cr_assert_geq(multi_round, 2, "too few instances that need more than one pair of rounds");
+}
