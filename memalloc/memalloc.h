@@ -66,7 +66,8 @@ typedef struct {
 
 /* The search's engines (memalloc/search_internal.h): placements in order of
  * offset, or filling the skyline's valleys; the portfolio alternates them
- * from round to round (needs restarts; without, it is the offset engine). */
+ * from round to round (needs restarts; without, it is the offset engine),
+ * and without a node limit runs each pair of rounds on two threads. */
 typedef enum {
   MEMALLOC_ENGINE_PORTFOLIO,
   MEMALLOC_ENGINE_OFFSET,

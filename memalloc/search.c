@@ -10,7 +10,8 @@
  *    tries several preorderings);
  *  - restarts: the rounds run under node budgets that grow, alternating the
  *    engines of the portfolio and rotating the preorders, and share one
- *    dead-end memo. Neither engine dominates (bench_memalloc --engine): the
+ *    dead-end memo; without a node limit the portfolio runs each pair of
+ *    rounds side by side on two threads, with the same outcome. Neither engine dominates (bench_memalloc --engine): the
  *    offset engine alone fits every zoo plan, the skyline engine alone is
  *    several times faster on random and network-like instances but stops on
  *    resnet50 and resnet101 at 1MB.
