@@ -403,7 +403,7 @@ int cmd_memalloc(int argc, char **argv) {
   const memalloc_allocator_t *alloc = find_allocator(a.allocator);
   if (!alloc)
     return CLI_EXIT_INPUT;
-  int64_t capacity = MEMALLOC_MAX_SIZE_BYTES * 64; /* --minimize without a capacity */
+  int64_t capacity = 1; /* --minimize without one: set from the buffers below */
   sched_diag_t diag = {{0}};
   if (a.capacity && arch_parse_size(a.capacity, &capacity, &diag) != SCHED_OK)
     return cli_error("memalloc: --capacity: %s", diag.msg);
@@ -413,8 +413,12 @@ int cmd_memalloc(int argc, char **argv) {
     code = check_layout(a.input, &p);
   else if (memalloc_csv_read_path(a.input, &p, &diag) != SCHED_OK)
     code = cli_error("%s", diag.msg);
-  else
+  else {
+    /* every buffer stacked (with its alignment's padding) always fits */
+    for (int i = 0; !a.capacity && i < p.n_buffers; i++)
+      p.capacity_bytes += p.buffers[i].size_bytes + p.buffers[i].align_bytes - 1;
     code = a.minimize ? minimize(&a, alloc, &p, &prm) : allocate(&a, alloc, &p, &prm);
+  }
   memalloc_problem_free(&p);
   return code;
 }
