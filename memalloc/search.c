@@ -11,11 +11,10 @@
  *  - restarts: the rounds run under node budgets that grow, alternating the
  *    engines of the portfolio and rotating the preorders, and share one
  *    dead-end memo; without a node limit the portfolio runs each pair of
- *    rounds side by side on two threads, with the same outcome. Neither engine dominates (bench_memalloc --engine): the
- *    offset engine alone fits every zoo plan, the skyline engine alone is
- *    several times faster on random and network-like instances but stops on
- *    resnet50 and resnet101 at 1MB.
- * Requires a checked problem. Node = one partial layout visited. */
+ *    rounds side by side on two threads, with the same outcome. Neither engine dominates
+ * (bench_memalloc --engine): the offset engine alone fits every zoo plan, the skyline engine alone
+ * is several times faster on random and network-like instances but stops on resnet50 and resnet101
+ * at 1MB. Requires a checked problem. Node = one partial layout visited. */
 #include "memalloc/search_internal.h"
 
 #include <stdlib.h>
@@ -203,6 +202,10 @@ static memalloc_search_engine_t search_round_engine(const memalloc_params_t *prm
 
 /* ---- the portfolio on two threads ---- */
 
+/* Groups smaller than this run both sides of a pair on the calling thread
+ * (same answers: the sides share nothing). */
+#define PAIRED_MIN_BUFFERS 64
+
 /* One engine's side of the paired rounds: its own memo, node counter and
  * layout, so the two threads share nothing but the read-only problem. */
 typedef struct {
@@ -236,15 +239,14 @@ static int engine_side_round(void *arg) {
  * checks node by node. */
 static int search_group_paired(const memalloc_problem_t *p, const int *group_ids, int n,
                                const memalloc_params_t *prm, double deadline_ms, int64_t *nodes,
-                               int64_t *bytes, memalloc_solution_t *s) {
+                               int64_t *bytes, memalloc_solution_t *s,
+                               memalloc_solution_t scratch[2]) {
   engine_side_t side[2];
   for (int e = 0; e < 2; e++) {
-    side[e] = (engine_side_t){.p = p, .ids = group_ids, .n = n};
+    side[e] = (engine_side_t){.p = p, .ids = group_ids, .n = n, .s = scratch[e]};
     side[e].engine = e ? MEMALLOC_ENGINE_SKYLINE : MEMALLOC_ENGINE_OFFSET;
     side[e].tmpl = (search_t){.prm = prm, .deadline_ms = deadline_ms, .nodes = &side[e].nodes};
     side[e].tmpl.deadends = prm->deadend_memo ? &side[e].deadends : NULL;
-    memalloc_solution_init(&side[e].s);
-    memalloc_solution_resize(&side[e].s, p->n_buffers);
   }
   int win = -1;
   bool timed_out = false;
@@ -254,8 +256,10 @@ static int search_group_paired(const memalloc_problem_t *p, const int *group_ids
       side[e].rule = k % 3;
       side[e].budget = (int64_t)(4 * n + 64) << SCHED_MIN(k / 3, 40);
     }
+    /* starting a thread costs more than a small group's whole search */
     thrd_t t;
-    bool threaded = thrd_create(&t, engine_side_round, &side[1]) == thrd_success;
+    bool threaded =
+        n >= PAIRED_MIN_BUFFERS && thrd_create(&t, engine_side_round, &side[1]) == thrd_success;
     engine_side_round(&side[0]);
     if (threaded)
       thrd_join(t, NULL);
@@ -269,11 +273,10 @@ static int search_group_paired(const memalloc_problem_t *p, const int *group_ids
   if (rc == SEARCH_FOUND)
     for (int i = 0; i < n; i++)
       s->offsets_bytes[group_ids[i]] = side[win].s.offsets_bytes[group_ids[i]];
-  for (int e = 0; e < 2; e++) {
-    *bytes = SCHED_MAX(*bytes, side[e].tmpl.state_bytes);
+  /* both sides hold their memory at once */
+  *bytes = SCHED_MAX(*bytes, side[0].tmpl.state_bytes + side[1].tmpl.state_bytes);
+  for (int e = 0; e < 2; e++)
     free(side[e].deadends.keys);
-    memalloc_solution_free(&side[e].s);
-  }
   if (rc == SEARCH_STOPPED)
     return SCHED_ERR_TIMEOUT;
   return rc == SEARCH_FOUND ? SCHED_OK : SCHED_ERR_INFEASIBLE;
@@ -286,15 +289,15 @@ static int search_group_paired(const memalloc_problem_t *p, const int *group_ids
  * search; it stays complete because the budgets grow without bound. */
 static int search_group(const memalloc_problem_t *p, const int *group_ids, int n,
                         const memalloc_params_t *prm, double deadline_ms, int64_t *nodes,
-                        int64_t *bytes, memalloc_solution_t *s) {
+                        int64_t *bytes, memalloc_solution_t *s, memalloc_solution_t *scratch) {
   /* A layout of n buffers takes at least n nodes: with fewer left under the
    * node limit the search could only prove infeasibility, and proving it
    * on a group this large rarely fits in the rest, so it stops at once
    * instead of spending the budget to return nothing. */
   if (prm->node_limit > 0 && prm->node_limit - *nodes < n)
     return SCHED_ERR_NOT_FOUND;
-  if (prm->engine == MEMALLOC_ENGINE_PORTFOLIO && prm->restarts && prm->node_limit == 0)
-    return search_group_paired(p, group_ids, n, prm, deadline_ms, nodes, bytes, s);
+  if (scratch)
+    return search_group_paired(p, group_ids, n, prm, deadline_ms, nodes, bytes, s, scratch);
   search_deadends_t deadends = {0};
   search_t tmpl = {.prm = prm,
                    .deadline_ms = deadline_ms,
@@ -358,10 +361,20 @@ int memalloc_search_run(const memalloc_problem_t *p, memalloc_solution_t *s,
   search_groups_list(group_of, n, groups, first, ids);
   double deadline_ms = memalloc_i_now_ms() + params->time_limit_s * 1e3;
   int64_t nodes = 0, bytes = 0;
+  /* the paired portfolio's layouts per side, shared by the groups */
+  memalloc_solution_t scratch[2];
+  bool paired =
+      params->engine == MEMALLOC_ENGINE_PORTFOLIO && params->restarts && params->node_limit == 0;
+  for (int e = 0; paired && e < 2; e++) {
+    memalloc_solution_init(&scratch[e]);
+    memalloc_solution_resize(&scratch[e], n);
+  }
   int rc = SCHED_OK, g = 0;
   for (; g < groups && rc == SCHED_OK; g++)
     rc = search_group(p, ids + first[g], first[g + 1] - first[g], params, deadline_ms, &nodes,
-                      &bytes, s);
+                      &bytes, s, paired ? scratch : NULL);
+  for (int e = 0; paired && e < 2; e++)
+    memalloc_solution_free(&scratch[e]);
   free(group_of);
   free(ids);
   free(first);
