@@ -1,7 +1,7 @@
 /* csv.c - the interchange format of public allocator benchmarks: a header
  * row naming the columns id,lower,upper,size (any order; an optional
- * alignment column; an offset column, as --output writes it, is read and
- * ignored), then one row per buffer with `upper` exclusive. Every error
+ * alignment column; an offset column, as --output writes it, is read as a
+ * layout to check, or ignored), then one row per buffer with `upper` exclusive. Every error
  * names file:line and the offending text. */
 #include "memalloc/memalloc_internal.h"
 
@@ -25,6 +25,9 @@ typedef struct {
   int n_fields;
   int col_kind[CSV_COLS_MAX]; /* kind of each header column */
   int n_cols;
+  bool has_offset;
+  int64_t *offsets; /* per row, when a layout is read (else NULL) */
+  int cap_offsets;
 } csv_t;
 
 static char *trim(char *s) {
@@ -87,6 +90,7 @@ static int csv_header(csv_t *c, sched_diag_t *diag) {
     seen[kind] = true;
     c->col_kind[f] = kind;
   }
+  c->has_offset = seen[COL_OFFSET];
   for (int k = COL_ID; k <= COL_SIZE; k++)
     if (!seen[k])
       return sched_diag_set(diag, SCHED_ERR_INPUT, "%s:%d: header has no '%s' column", c->name,
@@ -151,6 +155,13 @@ static int csv_row(csv_t *c, memalloc_problem_t *p, sched_diag_t *diag) {
   int rc = csv_row_check(c, v, diag);
   if (rc != SCHED_OK)
     return rc;
+  if (c->offsets) {
+    if (v[COL_OFFSET] < 0)
+      return sched_diag_set(diag, SCHED_ERR_INPUT, "%s:%d: offset must be >= 0, got %lld", c->name,
+                            c->line, (long long)v[COL_OFFSET]);
+    sched_grow((void **)&c->offsets, &c->cap_offsets, p->n_buffers + 1, sizeof *c->offsets);
+    c->offsets[p->n_buffers] = v[COL_OFFSET];
+  }
   return memalloc_problem_add(p, v[COL_ID], v[COL_LOWER], v[COL_UPPER], v[COL_SIZE], v[COL_ALIGN],
                               diag);
 }
@@ -181,9 +192,16 @@ static int csv_duplicates(const char *name, id_line_t *rows, int n, sched_diag_t
                         rows[worst].line, (long long)rows[worst].id, rows[worst - 1].line);
 }
 
-int memalloc_csv_read(FILE *in, const char *name, memalloc_problem_t *p, sched_diag_t *diag) {
+/* Reads buffers, and their offsets into layout when it is not NULL. */
+static int csv_read(FILE *in, const char *name, memalloc_problem_t *p, memalloc_solution_t *layout,
+                    sched_diag_t *diag) {
   csv_t c = {.in = in, .name = name};
   int rc = csv_header(&c, diag), cap = 0, n = 0;
+  if (rc == SCHED_OK && layout && !c.has_offset)
+    rc =
+        sched_diag_set(diag, SCHED_ERR_INPUT, "%s:%d: header has no 'offset' column", name, c.line);
+  if (layout) /* a first slot, so rows know a layout is wanted */
+    sched_grow((void **)&c.offsets, &c.cap_offsets, 1, sizeof *c.offsets);
   id_line_t *rows = NULL;
   while (rc == SCHED_OK) {
     int got = csv_next(&c, diag);
@@ -197,15 +215,30 @@ int memalloc_csv_read(FILE *in, const char *name, memalloc_problem_t *p, sched_d
   }
   if (rc == SCHED_OK)
     rc = csv_duplicates(name, rows, n, diag);
+  if (rc == SCHED_OK && layout) {
+    memalloc_solution_resize(layout, p->n_buffers);
+    memcpy(layout->offsets_bytes, c.offsets, (size_t)p->n_buffers * sizeof *c.offsets);
+    memalloc_solution_update_peak(p, layout);
+  }
+  free(c.offsets);
   free(rows);
   return rc;
 }
 
+int memalloc_csv_read(FILE *in, const char *name, memalloc_problem_t *p, sched_diag_t *diag) {
+  return csv_read(in, name, p, NULL, diag);
+}
+
 int memalloc_csv_read_path(const char *path, memalloc_problem_t *p, sched_diag_t *diag) {
+  return memalloc_csv_read_layout_path(path, p, NULL, diag);
+}
+
+int memalloc_csv_read_layout_path(const char *path, memalloc_problem_t *p,
+                                  memalloc_solution_t *layout, sched_diag_t *diag) {
   FILE *in = fopen(path, "r");
   if (!in)
     return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
-  int rc = memalloc_csv_read(in, path, p, diag);
+  int rc = csv_read(in, path, p, layout, diag);
   fclose(in);
   return rc;
 }

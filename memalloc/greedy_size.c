@@ -4,7 +4,7 @@
  * "greedy by size" arena planner (Pisarchyk and Lee, "Efficient Memory
  * Management for Deep Neural Net Inference", 2020). Ties: earlier first
  * live step, then index. Requires a checked problem; a layout above the
- * capacity is SCHED_ERR_NOT_FOUND (no proof). O(n^2 log n) worst case. */
+ * capacity is SCHED_ERR_NOT_FOUND (no proof). Cost as linear.c. */
 #include "memalloc/memalloc_internal.h"
 
 int memalloc_greedy_size_run(const memalloc_problem_t *p, memalloc_solution_t *s,

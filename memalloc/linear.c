@@ -3,7 +3,8 @@
  * buffers already placed that are live at a common step ("first fit", as a
  * simple arena/linear-scan allocator would do it). Requires a checked
  * problem; produces a layout that may exceed the capacity (then
- * SCHED_ERR_NOT_FOUND: a heuristic proves nothing). O(n^2 log n) worst case. */
+ * SCHED_ERR_NOT_FOUND: a heuristic proves nothing). O(n log n + pairs log n)
+ * with pairs the time-overlapping pairs (dense instances: O(n^2)). */
 #include "memalloc/memalloc_internal.h"
 
 #include <stdlib.h>
@@ -39,28 +40,72 @@ static void insert_by_offset(int *by_offset, int n, int b, const memalloc_soluti
   by_offset[lo] = b;
 }
 
+/* Beyond this many time-overlapping pairs (256 MiB of lists), placement
+ * scans every placed buffer instead: O(n^2) time, O(n) memory. */
+#define PLACE_MAX_PAIRS (INT64_C(1) << 25)
+
+/* The gap for buffer b among the placed buffers in its overlap list. */
+static int64_t gap_from_lists(const memalloc_problem_t *p, const memalloc_solution_t *s,
+                              const bool *placed, const int *start, const int *adj, int b,
+                              memalloc_i_block_t *blocks, bool best_fit) {
+  int n_blocks = 0;
+  for (int e = start[b]; e < start[b + 1]; e++)
+    if (placed[adj[e]])
+      blocks[n_blocks++] =
+          (memalloc_i_block_t){s->offsets_bytes[adj[e]], p->buffers[adj[e]].size_bytes};
+  return memalloc_i_gap_pick(blocks, n_blocks, p->buffers[b].size_bytes, p->buffers[b].align_bytes,
+                             best_fit);
+}
+
+/* The gap for buffer b among the k placed buffers kept sorted by offset in
+ * by_offset (one O(n) scan, no sort); then b joins them. */
+static int64_t gap_from_scan(const memalloc_problem_t *p, memalloc_solution_t *s, int *by_offset,
+                             int k, int b, memalloc_i_block_t *blocks, bool best_fit) {
+  int n_blocks = 0;
+  for (int j = 0; j < k; j++)
+    if (memalloc_i_overlap(&p->buffers[by_offset[j]], &p->buffers[b]))
+      blocks[n_blocks++] =
+          (memalloc_i_block_t){s->offsets_bytes[by_offset[j]], p->buffers[by_offset[j]].size_bytes};
+  s->offsets_bytes[b] = memalloc_i_gap_pick_sorted(blocks, n_blocks, p->buffers[b].size_bytes,
+                                                   p->buffers[b].align_bytes, best_fit);
+  insert_by_offset(by_offset, k, b, s);
+  return s->offsets_bytes[b];
+}
+
 /* Places the buffers in the order of `keys`, each at the gap gap_pick picks
- * among the time-overlapping ones placed before it. The placed buffers are
- * kept sorted by offset, so each placement is one O(n) scan, no sort.
- * Shared with greedy_size.c through memalloc_i_place_ordered. */
+ * among the time-overlapping ones placed before it: found through overlap
+ * lists (O(n log n + pairs log)), or on dense instances by a scan of all
+ * placed buffers. The gap depends only on the set of blocks, so both give
+ * the same layout. Shared with greedy_size.c through
+ * memalloc_i_place_ordered. */
 static void place_ordered(const memalloc_problem_t *p, memalloc_solution_t *s, order_key_t *keys,
                           bool best_fit) {
   int n = p->n_buffers;
   qsort(keys, (size_t)n, sizeof *keys, key_cmp);
-  memalloc_i_block_t *blocks = sched_xmalloc((size_t)n * sizeof *blocks);
-  int *by_offset = sched_xmalloc((size_t)n * sizeof *by_offset);
-  for (int k = 0; k < n; k++) {
-    int b = keys[k].index, n_blocks = 0;
-    for (int j = 0; j < k; j++)
-      if (memalloc_i_overlap(&p->buffers[by_offset[j]], &p->buffers[b]))
-        blocks[n_blocks++] = (memalloc_i_block_t){s->offsets_bytes[by_offset[j]],
-                                                  p->buffers[by_offset[j]].size_bytes};
-    s->offsets_bytes[b] = memalloc_i_gap_pick_sorted(blocks, n_blocks, p->buffers[b].size_bytes,
-                                                     p->buffers[b].align_bytes, best_fit);
-    insert_by_offset(by_offset, k, b, s);
+  int64_t *lower = sched_xmalloc((size_t)(n + 1) * sizeof *lower);
+  int64_t *upper = sched_xmalloc((size_t)(n + 1) * sizeof *upper);
+  for (int i = 0; i < n; i++) {
+    lower[i] = p->buffers[i].lower;
+    upper[i] = p->buffers[i].upper;
   }
-  free(blocks);
+  int *start = NULL, *adj = NULL;
+  bool lists = memalloc_i_overlap_lists(n, lower, upper, PLACE_MAX_PAIRS, &start, &adj);
+  free(lower);
+  free(upper);
+  memalloc_i_block_t *blocks = sched_xmalloc((size_t)(n + 1) * sizeof *blocks);
+  int *by_offset = lists ? NULL : sched_xmalloc((size_t)(n + 1) * sizeof *by_offset);
+  bool *placed = sched_xcalloc((size_t)n + 1, sizeof *placed);
+  for (int k = 0; k < n; k++) {
+    int b = keys[k].index;
+    s->offsets_bytes[b] = lists ? gap_from_lists(p, s, placed, start, adj, b, blocks, best_fit)
+                                : gap_from_scan(p, s, by_offset, k, b, blocks, best_fit);
+    placed[b] = true;
+  }
+  free(placed);
   free(by_offset);
+  free(blocks);
+  free(start);
+  free(adj);
 }
 
 int memalloc_i_place_ordered(const memalloc_problem_t *p, memalloc_solution_t *s, const char *name,

@@ -66,7 +66,8 @@ typedef struct {
 
 /* The search's engines (memalloc/search_internal.h): placements in order of
  * offset, or filling the skyline's valleys; the portfolio alternates them
- * from round to round (needs restarts; without, it is the offset engine). */
+ * from round to round (needs restarts; without, it is the offset engine),
+ * and without a node limit runs each pair of rounds on two threads. */
 typedef enum {
   MEMALLOC_ENGINE_PORTFOLIO,
   MEMALLOC_ENGINE_OFFSET,
@@ -147,6 +148,10 @@ typedef struct {
   double time_ms;            /* wall time of the allocator */
   int64_t nodes;             /* search: placements tried; ilp: B&B nodes */
   int partitions;            /* search: independent groups solved */
+  /* search: most bytes its working state held at once (a group's arrays,
+   * undo trail, dead-end memo); nodes keep no lists, so this is
+   * O(n + overlapping pairs + memo) however deep the search goes */
+  int64_t search_bytes;
 } memalloc_stats_t;
 
 /* An allocator: one row of the table in memalloc.c. `run` trusts its input
@@ -219,6 +224,11 @@ int memalloc_ilp_run(const memalloc_problem_t *p, memalloc_solution_t *s,
 int memalloc_csv_read(FILE *in, const char *name, memalloc_problem_t *p, sched_diag_t *diag);
 /* Opens path and reads it as above. */
 int memalloc_csv_read_path(const char *path, memalloc_problem_t *p, sched_diag_t *diag);
+/* Reads buffers and the layout in their offset column (required; >= 0) into
+ * an initialised problem and solution, for checking another allocator's
+ * layout with memalloc_verify; layout NULL reads buffers only. */
+int memalloc_csv_read_layout_path(const char *path, memalloc_problem_t *p,
+                                  memalloc_solution_t *layout, sched_diag_t *diag);
 /* Writes id,lower,upper,size,offset (plus alignment when any buffer has one
  * above 1), one row per buffer in problem order. */
 void memalloc_csv_write(FILE *out, const memalloc_problem_t *p, const memalloc_solution_t *s);
@@ -237,6 +247,29 @@ void memalloc_generate_packed(memalloc_problem_t *p, int n, int64_t capacity_byt
 /* network: a layer chain, outputs live to their consumer (sometimes to a
  * later skip), weights prefetched one step early. */
 void memalloc_generate_network(memalloc_problem_t *p, int n, uint64_t seed);
+
+/* ---- minimize.c: the smallest capacity ---- */
+
+/* What memalloc_minimize found. */
+typedef struct {
+  int64_t best_bytes;        /* peak of the best layout found */
+  int64_t lower_bound_bytes; /* proved: no layout peaks below this (max live,
+                                or one above a capacity proved infeasible) */
+  bool proved;               /* best_bytes == lower_bound_bytes */
+  int attempts;              /* capacities tried */
+  int64_t nodes;             /* search nodes over all attempts */
+  double time_ms;            /* wall time over all attempts */
+} memalloc_minimize_t;
+
+/* The smallest peak at or below p->capacity_bytes at which the allocator
+ * finds a layout (s takes it): bisection from the max-live bound up to a
+ * first layout's peak, each capacity under params' limits (a capacity the
+ * search stops on without an answer counts as unknown, so the result may
+ * be the best found with its proved bound, out->proved false). SCHED_OK with
+ * a layout; otherwise the allocator's status at p->capacity_bytes. */
+int memalloc_minimize(const memalloc_allocator_t *a, const memalloc_problem_t *p,
+                      memalloc_solution_t *s, const memalloc_params_t *params,
+                      memalloc_minimize_t *out, sched_diag_t *diag);
 
 /* ---- memalloc.c: the allocator table and the entry point ---- */
 

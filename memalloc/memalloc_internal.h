@@ -29,6 +29,20 @@ int64_t memalloc_i_gap_pick(memalloc_i_block_t *blocks, int n_blocks, int64_t si
 int64_t memalloc_i_gap_pick_sorted(const memalloc_i_block_t *blocks, int n_blocks,
                                    int64_t size_bytes, int64_t align_bytes, bool best_fit);
 
+/* A buffer's start step and index; memalloc_i_start_cmp orders by both. */
+typedef struct {
+  int64_t lower;
+  int index;
+} memalloc_i_start_t;
+int memalloc_i_start_cmp(const void *a, const void *b);
+
+/* The time-overlapping pairs of n intervals [lower[i], upper[i]) as lists:
+ * i's neighbours are (*adj)[(*start)[i] .. (*start)[i + 1]). A sweep in
+ * start order, O(n log n + pairs); the caller frees both arrays. False
+ * (nothing allocated) when there are more than max_pairs pairs (0: no cap). */
+bool memalloc_i_overlap_lists(int n, const int64_t *lower, const int64_t *upper, int64_t max_pairs,
+                              int **start, int **adj);
+
 /* The two greedy allocators (linear.c): buffers in start order with first
  * fit (by_size false) or largest first with best fit (by_size true). Fills s;
  * SCHED_ERR_NOT_FOUND when the layout exceeds the capacity. */

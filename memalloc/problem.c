@@ -42,6 +42,60 @@ int64_t memalloc_i_gap_pick_sorted(const memalloc_i_block_t *blocks, int n_block
   return best >= 0 ? best : SCHED_ALIGN_UP(cursor, align_bytes);
 }
 
+int memalloc_i_start_cmp(const void *a, const void *b) {
+  const memalloc_i_start_t *x = a, *y = b;
+  if (x->lower != y->lower)
+    return x->lower < y->lower ? -1 : 1;
+  return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Visits the overlapping pairs (a, b) of the sweep sw (n intervals in start
+ * order); pass 0 counts each end into first[] and stops beyond `limit`
+ * pairs (0: none), pass 1 writes each end at fill. Returns the pairs seen. */
+static int64_t sweep_pairs(const memalloc_i_start_t *sw, int n, const int64_t *upper, int pass,
+                           int64_t limit, int *first, int *fill, int *adj) {
+  int64_t pairs = 0;
+  for (int k = 0; k < n && (limit <= 0 || pairs <= limit); k++)
+    for (int j = k + 1; j < n && sw[j].lower < upper[sw[k].index]; j++, pairs++) {
+      int a = sw[k].index, b = sw[j].index;
+      if (pass == 0) {
+        first[a + 1]++;
+        first[b + 1]++;
+      } else {
+        adj[fill[a]++] = b;
+        adj[fill[b]++] = a;
+      }
+    }
+  return pairs;
+}
+
+bool memalloc_i_overlap_lists(int n, const int64_t *lower, const int64_t *upper, int64_t max_pairs,
+                              int **start, int **adj) {
+  memalloc_i_start_t *sw = sched_xmalloc((size_t)(n + 1) * sizeof *sw);
+  for (int i = 0; i < n; i++)
+    sw[i] = (memalloc_i_start_t){lower[i], i};
+  qsort(sw, (size_t)n, sizeof *sw, memalloc_i_start_cmp);
+  /* Counted first, stopping at the cap, so a dense instance never builds
+   * its lists. */
+  int *first = sched_xcalloc((size_t)n + 1, sizeof *first);
+  int64_t pairs = sweep_pairs(sw, n, upper, 0, max_pairs, first, NULL, NULL);
+  bool ok = max_pairs <= 0 || pairs <= max_pairs;
+  if (ok) {
+    for (int i = 0; i < n; i++)
+      first[i + 1] += first[i];
+    *adj = sched_xmalloc((size_t)(2 * pairs + 1) * sizeof **adj);
+    *start = first;
+    int *fill = sched_xmalloc((size_t)(n + 1) * sizeof *fill);
+    memcpy(fill, first, (size_t)(n + 1) * sizeof *fill);
+    sweep_pairs(sw, n, upper, 1, 0, NULL, fill, *adj);
+    free(fill);
+  } else {
+    free(first);
+  }
+  free(sw);
+  return ok;
+}
+
 void memalloc_problem_init(memalloc_problem_t *p, int64_t capacity_bytes) {
   memset(p, 0, sizeof *p);
   p->capacity_bytes = capacity_bytes;

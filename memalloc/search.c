@@ -10,15 +10,16 @@
  *    tries several preorderings);
  *  - restarts: the rounds run under node budgets that grow, alternating the
  *    engines of the portfolio and rotating the preorders, and share one
- *    dead-end memo. Neither engine dominates (bench_memalloc --engine): the
- *    offset engine alone fits every zoo plan, the skyline engine alone is
- *    several times faster on random and network-like instances but stops on
- *    resnet50 and resnet101 at 1MB.
- * Requires a checked problem. Node = one partial layout visited. */
+ *    dead-end memo; without a node limit the portfolio runs each pair of
+ *    rounds side by side on two threads, with the same outcome. Neither engine dominates
+ * (bench_memalloc --engine): the offset engine alone fits every zoo plan, the skyline engine alone
+ * is several times faster on random and network-like instances but stops on resnet50 and resnet101
+ * at 1MB. Requires a checked problem. Node = one partial layout visited. */
 #include "memalloc/search_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 /* ---- the warm start: greedy-size's layout, compacted ---- */
 
@@ -43,28 +44,41 @@ static void search_sort_layout(const memalloc_solution_t *g, placed_t *order, in
     rank[order[k].index] = k;
 }
 
-/* Pushes every buffer down onto the buffers below it, in offset order,
- * until nothing moves. O(passes x n^2). */
+/* Beyond this many time-overlapping pairs the warm start keeps greedy-size's
+ * layout as it is (no lists are built for compaction). */
+#define COMPACT_MAX_PAIRS (INT64_C(1) << 25)
+
+/* Pushes every buffer down onto the time-overlapping buffers below it, in
+ * offset order, until nothing moves. O(passes x (n log n + pairs)). */
 static void search_compact(const memalloc_problem_t *p, memalloc_solution_t *g, int *rank) {
-  int n = p->n_buffers;
+  int n = p->n_buffers, *start = NULL, *adj = NULL;
+  int64_t *lower = sched_xmalloc((size_t)(n + 1) * sizeof *lower);
+  int64_t *upper = sched_xmalloc((size_t)(n + 1) * sizeof *upper);
+  for (int i = 0; i < n; i++) {
+    lower[i] = p->buffers[i].lower;
+    upper[i] = p->buffers[i].upper;
+  }
+  bool lists = memalloc_i_overlap_lists(n, lower, upper, COMPACT_MAX_PAIRS, &start, &adj);
+  free(lower);
+  free(upper);
   placed_t *order = sched_xmalloc((size_t)SCHED_MAX(n, 1) * sizeof *order);
-  for (bool moved = true; moved;) {
+  for (bool moved = lists; moved;) {
     moved = false;
     search_sort_layout(g, order, rank);
     for (int k = 0; k < n; k++) {
       int b = order[k].index;
       int64_t fl = 0;
-      for (int j = 0; j < k; j++)
-        if (memalloc_i_overlap(&p->buffers[order[j].index], &p->buffers[b]))
-          fl = SCHED_MAX(fl,
-                         g->offsets_bytes[order[j].index] + p->buffers[order[j].index].size_bytes);
+      for (int e = start[b]; e < start[b + 1]; e++)
+        if (rank[adj[e]] < k)
+          fl = SCHED_MAX(fl, g->offsets_bytes[adj[e]] + p->buffers[adj[e]].size_bytes);
       int64_t off = SCHED_ALIGN_UP(fl, p->buffers[b].align_bytes);
       moved = moved || off != g->offsets_bytes[b];
       g->offsets_bytes[b] = off;
     }
   }
-  search_sort_layout(g, order, rank);
   free(order);
+  free(start);
+  free(adj);
 }
 
 /* Warm start: greedy-size's layout pushed down; SCHED_OK (and s filled)
@@ -80,27 +94,15 @@ static int search_warm_start(const memalloc_problem_t *p, memalloc_solution_t *s
 
 /* ---- partitions and the entry point ---- */
 
-typedef struct {
-  int64_t lower;
-  int index;
-} start_t;
-
-static int start_cmp(const void *a, const void *b) {
-  const start_t *x = a, *y = b;
-  if (x->lower != y->lower)
-    return x->lower < y->lower ? -1 : 1;
-  return (x->index > y->index) - (x->index < y->index);
-}
-
 /* Fills group_of[i] with a group number per buffer: buffers are cut into
  * groups at steps no buffer spans (all in group 0 when split is false).
  * Returns the number of groups. */
 static int search_partition(const memalloc_problem_t *p, bool split, int *group_of) {
   int n = p->n_buffers, groups = 0;
-  start_t *st = sched_xmalloc((size_t)n * sizeof *st);
+  memalloc_i_start_t *st = sched_xmalloc((size_t)n * sizeof *st);
   for (int i = 0; i < n; i++)
-    st[i] = (start_t){p->buffers[i].lower, i};
-  qsort(st, (size_t)n, sizeof *st, start_cmp);
+    st[i] = (memalloc_i_start_t){p->buffers[i].lower, i};
+  qsort(st, (size_t)n, sizeof *st, memalloc_i_start_cmp);
   int64_t reach = INT64_MIN;
   for (int k = 0; k < n; k++) {
     const memalloc_buffer_t *b = &p->buffers[st[k].index];
@@ -183,6 +185,7 @@ static int search_round(const memalloc_problem_t *p, const int *group_ids, int n
       s->offsets_bytes[ids[i]] = S.offset[i];
   *by_budget = S.stopped_by_budget;
   tmpl->stopped_by_time = S.stopped_by_time;
+  tmpl->state_bytes = SCHED_MAX(tmpl->state_bytes, search_bytes(&S));
   search_free(&S);
   free(ids);
   return rc;
@@ -197,6 +200,88 @@ static memalloc_search_engine_t search_round_engine(const memalloc_params_t *prm
   return round % 2 ? MEMALLOC_ENGINE_SKYLINE : MEMALLOC_ENGINE_OFFSET;
 }
 
+/* ---- the portfolio on two threads ---- */
+
+/* Groups smaller than this run both sides of a pair on the calling thread
+ * (same answers: the sides share nothing). */
+#define PAIRED_MIN_BUFFERS 64
+
+/* One engine's side of the paired rounds: its own memo, node counter and
+ * layout, so the two threads share nothing but the read-only problem. */
+typedef struct {
+  const memalloc_problem_t *p;
+  const int *ids;
+  int n;
+  memalloc_search_engine_t engine;
+  int rule, rc;
+  int64_t budget, nodes;
+  bool by_budget;
+  search_deadends_t deadends;
+  search_t tmpl;
+  memalloc_solution_t s;
+} engine_side_t;
+
+static int engine_side_round(void *arg) {
+  engine_side_t *e = arg;
+  e->rc = search_round(e->p, e->ids, e->n, e->engine, e->rule, e->budget, &e->tmpl, &e->s,
+                       &e->by_budget);
+  return 0;
+}
+
+/* The portfolio's rounds in pairs: round 2k (offset) and 2k + 1 (skyline)
+ * of search_group's sequence run side by side on two threads, and the pair
+ * concludes with the offset round's answer when it has one, else the
+ * skyline round's: the layout, proof and node count (the skyline round's
+ * nodes count only when the sequence would have run it) are those of the
+ * sequence, on any machine; the wall time is the slower round of each pair
+ * instead of their sum. Memos are per engine, as keys never match across
+ * engines. Only without a node limit, whose running total the sequence
+ * checks node by node. */
+static int search_group_paired(const memalloc_problem_t *p, const int *group_ids, int n,
+                               const memalloc_params_t *prm, double deadline_ms, int64_t *nodes,
+                               int64_t *bytes, memalloc_solution_t *s,
+                               memalloc_solution_t scratch[2]) {
+  engine_side_t side[2];
+  for (int e = 0; e < 2; e++) {
+    side[e] = (engine_side_t){.p = p, .ids = group_ids, .n = n, .s = scratch[e]};
+    side[e].engine = e ? MEMALLOC_ENGINE_SKYLINE : MEMALLOC_ENGINE_OFFSET;
+    side[e].tmpl = (search_t){.prm = prm, .deadline_ms = deadline_ms, .nodes = &side[e].nodes};
+    side[e].tmpl.deadends = prm->deadend_memo ? &side[e].deadends : NULL;
+  }
+  int win = -1;
+  bool timed_out = false;
+  for (int k = 0; win < 0 && !timed_out; k++) {
+    int64_t before[2] = {side[0].nodes, side[1].nodes};
+    for (int e = 0; e < 2; e++) {
+      side[e].rule = k % 3;
+      side[e].budget = (int64_t)(4 * n + 64) << SCHED_MIN(k / 3, 40);
+    }
+    /* starting a thread costs more than a small group's whole search */
+    thrd_t t;
+    bool threaded =
+        n >= PAIRED_MIN_BUFFERS && thrd_create(&t, engine_side_round, &side[1]) == thrd_success;
+    engine_side_round(&side[0]);
+    if (threaded)
+      thrd_join(t, NULL);
+    else
+      engine_side_round(&side[1]);
+    win = side[0].rc != SEARCH_STOPPED ? 0 : side[1].rc != SEARCH_STOPPED ? 1 : -1;
+    *nodes += side[0].nodes - before[0] + (win != 0 ? side[1].nodes - before[1] : 0);
+    timed_out = !side[0].by_budget || (win != 0 && !side[1].by_budget);
+  }
+  int rc = win < 0 ? SEARCH_STOPPED : side[win].rc;
+  if (rc == SEARCH_FOUND)
+    for (int i = 0; i < n; i++)
+      s->offsets_bytes[group_ids[i]] = side[win].s.offsets_bytes[group_ids[i]];
+  /* both sides hold their memory at once */
+  *bytes = SCHED_MAX(*bytes, side[0].tmpl.state_bytes + side[1].tmpl.state_bytes);
+  for (int e = 0; e < 2; e++)
+    free(side[e].deadends.keys);
+  if (rc == SEARCH_STOPPED)
+    return SCHED_ERR_TIMEOUT;
+  return rc == SEARCH_FOUND ? SCHED_OK : SCHED_ERR_INFEASIBLE;
+}
+
 /* Searches one group; copies its offsets into s on success. With restarts,
  * rounds rotate the engines of the portfolio and the three preorder rules
  * under node budgets that double every six rounds (a round that ends within
@@ -204,7 +289,15 @@ static memalloc_search_engine_t search_round_engine(const memalloc_params_t *prm
  * search; it stays complete because the budgets grow without bound. */
 static int search_group(const memalloc_problem_t *p, const int *group_ids, int n,
                         const memalloc_params_t *prm, double deadline_ms, int64_t *nodes,
-                        memalloc_solution_t *s) {
+                        int64_t *bytes, memalloc_solution_t *s, memalloc_solution_t *scratch) {
+  /* A layout of n buffers takes at least n nodes: with fewer left under the
+   * node limit the search could only prove infeasibility, and proving it
+   * on a group this large rarely fits in the rest, so it stops at once
+   * instead of spending the budget to return nothing. */
+  if (prm->node_limit > 0 && prm->node_limit - *nodes < n)
+    return SCHED_ERR_NOT_FOUND;
+  if (scratch)
+    return search_group_paired(p, group_ids, n, prm, deadline_ms, nodes, bytes, s, scratch);
   search_deadends_t deadends = {0};
   search_t tmpl = {.prm = prm,
                    .deadline_ms = deadline_ms,
@@ -218,6 +311,7 @@ static int search_group(const memalloc_problem_t *p, const int *group_ids, int n
                       &tmpl, s, &by_budget);
   }
   free(deadends.keys);
+  *bytes = SCHED_MAX(*bytes, tmpl.state_bytes);
   if (rc == SEARCH_STOPPED)
     return tmpl.stopped_by_time ? SCHED_ERR_TIMEOUT : SCHED_ERR_NOT_FOUND;
   return rc == SEARCH_FOUND ? SCHED_OK : SCHED_ERR_INFEASIBLE;
@@ -266,16 +360,28 @@ int memalloc_search_run(const memalloc_problem_t *p, memalloc_solution_t *s,
   int *first = sched_xmalloc((size_t)(groups + 1) * sizeof *first);
   search_groups_list(group_of, n, groups, first, ids);
   double deadline_ms = memalloc_i_now_ms() + params->time_limit_s * 1e3;
-  int64_t nodes = 0;
+  int64_t nodes = 0, bytes = 0;
+  /* the paired portfolio's layouts per side, shared by the groups */
+  memalloc_solution_t scratch[2];
+  bool paired =
+      params->engine == MEMALLOC_ENGINE_PORTFOLIO && params->restarts && params->node_limit == 0;
+  for (int e = 0; paired && e < 2; e++) {
+    memalloc_solution_init(&scratch[e]);
+    memalloc_solution_resize(&scratch[e], n);
+  }
   int rc = SCHED_OK, g = 0;
   for (; g < groups && rc == SCHED_OK; g++)
-    rc = search_group(p, ids + first[g], first[g + 1] - first[g], params, deadline_ms, &nodes, s);
+    rc = search_group(p, ids + first[g], first[g + 1] - first[g], params, deadline_ms, &nodes,
+                      &bytes, s, paired ? scratch : NULL);
+  for (int e = 0; paired && e < 2; e++)
+    memalloc_solution_free(&scratch[e]);
   free(group_of);
   free(ids);
   free(first);
   if (stats) {
     stats->nodes = nodes;
     stats->partitions = groups;
+    stats->search_bytes = bytes;
   }
   memalloc_solution_update_peak(p, s);
   return rc == SCHED_OK ? SCHED_OK : search_report(rc, g - 1, groups, params, diag);

@@ -10,6 +10,13 @@
 
 /* ---- setup ---- */
 
+/* The search's own arrays, zeroed and counted in S->state_bytes (the
+ * memory a test can bound). */
+static void *state_alloc(search_t *S, size_t count, size_t elem_bytes) {
+  S->state_bytes += (int64_t)(count * elem_bytes);
+  return sched_xcalloc(count, elem_bytes);
+}
+
 static int search_step_at(const int64_t *steps, int n, int64_t t) {
   int lo = 0, hi = n; /* first index with steps[i] >= t */
   while (lo < hi) {
@@ -71,34 +78,6 @@ static void search_twins_build(search_t *S, const shape_t *sh) {
   }
 }
 
-/* Overlapping pairs by a sweep over start order: O(n log n + pairs). */
-static void search_adjacency_build(search_t *S, const shape_t *sh) {
-  int n = S->n, cap = 0, n_pairs = 0;
-  int *pairs = NULL; /* (a, b) flattened */
-  for (int k = 0; k < n; k++)
-    for (int j = k + 1; j < n && sh[j].lower < sh[k].upper; j++) {
-      sched_grow((void **)&pairs, &cap, 2 * n_pairs + 2, sizeof *pairs);
-      pairs[2 * n_pairs] = sh[k].index;
-      pairs[2 * n_pairs + 1] = sh[j].index;
-      n_pairs++;
-    }
-  S->adj_start = sched_xcalloc((size_t)n + 1, sizeof *S->adj_start);
-  S->adj = sched_xmalloc((size_t)(2 * n_pairs + 1) * sizeof *S->adj);
-  for (int e = 0; e < 2 * n_pairs; e++)
-    S->adj_start[pairs[e] + 1]++;
-  for (int i = 0; i < n; i++)
-    S->adj_start[i + 1] += S->adj_start[i];
-  int *fill = sched_xmalloc((size_t)(n + 1) * sizeof *fill);
-  memcpy(fill, S->adj_start, (size_t)(n + 1) * sizeof *fill);
-  for (int e = 0; e < n_pairs; e++) {
-    int a = pairs[2 * e], b = pairs[2 * e + 1];
-    S->adj[fill[a]++] = b;
-    S->adj[fill[b]++] = a;
-  }
-  free(fill);
-  free(pairs);
-}
-
 static void search_shapes_build(search_t *S, const memalloc_problem_t *p) {
   shape_t *sh = sched_xmalloc((size_t)(S->n + 1) * sizeof *sh);
   for (int i = 0; i < S->n; i++) {
@@ -107,15 +86,28 @@ static void search_shapes_build(search_t *S, const memalloc_problem_t *p) {
   }
   qsort(sh, (size_t)S->n, sizeof *sh, shape_cmp);
   search_twins_build(S, sh);
-  search_adjacency_build(S, sh);
   free(sh);
+}
+
+/* Time-overlapping buffers, CSR. */
+static void search_adjacency_build(search_t *S, const memalloc_problem_t *p) {
+  int64_t *lower = sched_xmalloc((size_t)(S->n + 1) * sizeof *lower);
+  int64_t *upper = sched_xmalloc((size_t)(S->n + 1) * sizeof *upper);
+  for (int i = 0; i < S->n; i++) {
+    lower[i] = p->buffers[S->ids[i]].lower;
+    upper[i] = p->buffers[S->ids[i]].upper;
+  }
+  memalloc_i_overlap_lists(S->n, lower, upper, 0, &S->adj_start, &S->adj);
+  S->state_bytes += (int64_t)(S->n + 1 + S->adj_start[S->n] + 1) * (int64_t)sizeof(int);
+  free(lower);
+  free(upper);
 }
 
 /* Buffers listed by their first section, each list in local order. */
 static void search_starts_build(search_t *S) {
   int ns = S->n_sections;
-  S->start_first = sched_xcalloc((size_t)ns + 2, sizeof *S->start_first);
-  S->starts = sched_xmalloc((size_t)(S->n + 1) * sizeof *S->starts);
+  S->start_first = state_alloc(S, (size_t)ns + 2, sizeof *S->start_first);
+  S->starts = state_alloc(S, (size_t)(S->n + 1), sizeof *S->starts);
   for (int i = 0; i < S->n; i++)
     S->start_first[S->span_lo[i] + 1]++;
   for (int s = 0; s <= ns; s++)
@@ -130,7 +122,7 @@ static void search_starts_build(search_t *S) {
 /* Buffers live in each section, CSR, local order. */
 static void search_live_build(search_t *S) {
   int ns = S->n_sections;
-  S->live_first = sched_xcalloc((size_t)ns + 2, sizeof *S->live_first);
+  S->live_first = state_alloc(S, (size_t)ns + 2, sizeof *S->live_first);
   for (int i = 0; i < S->n; i++)
     for (int s = S->span_lo[i]; s < S->span_hi[i]; s++)
       S->live_first[s + 1]++;
@@ -139,23 +131,23 @@ static void search_live_build(search_t *S) {
     most = SCHED_MAX(most, S->live_first[s + 1]);
     S->live_first[s + 1] += S->live_first[s];
   }
-  S->live = sched_xmalloc((size_t)(S->live_first[ns] + 1) * sizeof *S->live);
+  S->live = state_alloc(S, (size_t)(S->live_first[ns] + 1), sizeof *S->live);
   int *fill = sched_xmalloc((size_t)(ns + 1) * sizeof *fill);
   memcpy(fill, S->live_first, (size_t)(ns + 1) * sizeof *fill);
   for (int i = 0; i < S->n; i++)
     for (int s = S->span_lo[i]; s < S->span_hi[i]; s++)
       S->live[fill[s]++] = i;
   free(fill);
-  S->loads = sched_xmalloc((size_t)(most + 1) * sizeof *S->loads);
+  S->loads = state_alloc(S, (size_t)(most + 1), sizeof *S->loads);
 }
 
 static void search_buffers_copy(search_t *S, const memalloc_problem_t *p) {
   size_t n1 = (size_t)S->n + 1;
-  S->size = sched_xmalloc(n1 * sizeof *S->size);
-  S->align = sched_xmalloc(n1 * sizeof *S->align);
-  S->span_lo = sched_xmalloc(n1 * sizeof *S->span_lo);
-  S->span_hi = sched_xmalloc(n1 * sizeof *S->span_hi);
-  S->twin_prev = sched_xmalloc(n1 * sizeof *S->twin_prev);
+  S->size = state_alloc(S, n1, sizeof *S->size);
+  S->align = state_alloc(S, n1, sizeof *S->align);
+  S->span_lo = state_alloc(S, n1, sizeof *S->span_lo);
+  S->span_hi = state_alloc(S, n1, sizeof *S->span_hi);
+  S->twin_prev = state_alloc(S, n1, sizeof *S->twin_prev);
   S->one_alignment = true;
   for (int i = 0; i < S->n; i++) {
     S->size[i] = p->buffers[S->ids[i]].size_bytes;
@@ -167,29 +159,28 @@ static void search_buffers_copy(search_t *S, const memalloc_problem_t *p) {
 
 static void search_state_alloc(search_t *S) {
   size_t n1 = (size_t)S->n + 1, ns1 = (size_t)S->n_sections + 1;
-  S->floor = sched_xcalloc(ns1, sizeof *S->floor);
-  S->rem_bytes = sched_xcalloc(ns1, sizeof *S->rem_bytes);
-  S->rem_count = sched_xcalloc(ns1, sizeof *S->rem_count);
+  S->floor = state_alloc(S, ns1, sizeof *S->floor);
+  S->rem_bytes = state_alloc(S, ns1, sizeof *S->rem_bytes);
+  S->rem_count = state_alloc(S, ns1, sizeof *S->rem_count);
   for (int i = 0; i < S->n; i++)
     for (int s = S->span_lo[i]; s < S->span_hi[i]; s++) {
       S->rem_bytes[s] += S->size[i];
       S->rem_count[s]++;
     }
-  S->placed = sched_xcalloc(n1, sizeof *S->placed);
-  S->offset = sched_xcalloc(n1, sizeof *S->offset);
-  S->stack = sched_xmalloc(n1 * sizeof *S->stack);
-  S->zobrist = sched_xmalloc(2 * n1 * sizeof *S->zobrist);
+  S->placed = state_alloc(S, n1, sizeof *S->placed);
+  S->offset = state_alloc(S, n1, sizeof *S->offset);
+  S->stack = state_alloc(S, n1, sizeof *S->stack);
+  S->zobrist = state_alloc(S, 2 * n1, sizeof *S->zobrist);
   for (int i = 0; i < 2 * S->n; i++)
     S->zobrist[i] = search_mix64((uint64_t)S->ids[i / 2] * 2 + (uint64_t)(i % 2) +
                                  UINT64_C(0x632be59bd9b4e019));
-  S->max_floor = sched_xcalloc(n1, sizeof *S->max_floor);
-  S->waiting = sched_xmalloc(n1 * sizeof *S->waiting);
-  S->sec_min = sched_xmalloc(ns1 * sizeof *S->sec_min);
-  S->sec_group = sched_xmalloc(ns1 * sizeof *S->sec_group);
-  S->sec_cover = sched_xmalloc(ns1 * sizeof *S->sec_cover);
-  S->lowest = sched_xmalloc(n1 * sizeof *S->lowest);
-  S->lowest_at = sched_xmalloc(n1 * sizeof *S->lowest_at);
-  S->lowest_epoch = sched_xcalloc(n1, sizeof *S->lowest_epoch);
+  S->max_floor = state_alloc(S, n1, sizeof *S->max_floor);
+  S->waiting = state_alloc(S, n1, sizeof *S->waiting);
+  S->sec_min = state_alloc(S, ns1, sizeof *S->sec_min);
+  S->sec_cover = state_alloc(S, ns1, sizeof *S->sec_cover);
+  S->lowest = state_alloc(S, n1, sizeof *S->lowest);
+  S->lowest_at = state_alloc(S, n1, sizeof *S->lowest_at);
+  S->lowest_epoch = state_alloc(S, n1, sizeof *S->lowest_epoch);
   S->last_offset = -1;
   S->last_index = -1;
 }
@@ -202,18 +193,23 @@ void search_init(search_t *S, const memalloc_problem_t *p, const int *ids, int n
   search_buffers_copy(S, p);
   search_sections_build(S, p);
   search_shapes_build(S, p);
+  search_adjacency_build(S, p);
   search_starts_build(S);
   search_live_build(S);
   search_state_alloc(S);
 }
 
+int64_t search_bytes(const search_t *S) {
+  int64_t memo = S->deadends ? S->deadends->cap * 3 * (int64_t)sizeof(uint64_t) : 0;
+  return S->state_bytes + (int64_t)S->trail_cap * (int64_t)sizeof *S->trail + memo;
+}
+
 void search_free(search_t *S) {
-  void *owned[] = {S->size,        S->align,     S->span_lo,     S->span_hi, S->twin_prev,
-                   S->start_first, S->starts,    S->adj_start,   S->adj,     S->floor,
-                   S->rem_bytes,   S->rem_count, S->placed,      S->offset,  S->trail,
-                   S->stack,       S->zobrist,   S->max_floor,   S->waiting, S->sec_min,
-                   S->sec_group,   S->sec_cover, S->live_first,  S->live,    S->lowest,
-                   S->lowest_at,   S->loads,     S->lowest_epoch};
+  void *owned[] = {
+      S->size,       S->align, S->span_lo, S->span_hi,   S->twin_prev, S->start_first, S->starts,
+      S->adj_start,  S->adj,   S->floor,   S->rem_bytes, S->rem_count, S->placed,      S->offset,
+      S->trail,      S->stack, S->zobrist, S->max_floor, S->waiting,   S->sec_min,     S->sec_cover,
+      S->live_first, S->live,  S->lowest,  S->lowest_at, S->loads,     S->lowest_epoch};
   for (int k = 0; k < SCHED_ARRAY_LEN(owned); k++)
     free(owned[k]);
 }

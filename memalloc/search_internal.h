@@ -68,7 +68,7 @@ typedef struct {
   /* scratch of the offset engine */
   int64_t *max_floor; /* per buffer: max floor over its span */
   int64_t *sec_min;   /* per section: lowest offset an unplaced buffer can take */
-  int *sec_group, *waiting;
+  int *waiting;
   /* the skyline engine's last failure depends on sections [conflict_lo,
    * conflict_hi) only (their floors and which of their buffers are placed) */
   int conflict_lo, conflict_hi;
@@ -92,10 +92,15 @@ typedef struct {
   int64_t round_nodes;
   bool stopped_by_budget;
   search_deadends_t *deadends; /* NULL: no memo */
+  /* memory, for memalloc_stats_t.search_bytes: the arrays above (set by
+   * search_init; nodes keep no lists, only their frame's few words) */
+  int64_t state_bytes;
 } search_t;
 
 /* search_group.c */
 void search_init(search_t *S, const memalloc_problem_t *p, const int *ids, int n);
+/* Bytes the search holds: arrays, trail, memo (the most, as none shrinks). */
+int64_t search_bytes(const search_t *S);
 void search_free(search_t *S);
 /* Sets section s's floor (aligned up to floor_align), saving the old one. */
 void search_set_floor(search_t *S, int s, int64_t floor);

@@ -37,22 +37,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A candidate of one node with its ordering keys. */
+/* A candidate of one node: a buffer at its canonical offset. */
 typedef struct {
   int64_t offset;
   int index;
 } cand_t;
 
-static int cand_cmp(const void *a, const void *b) {
-  const cand_t *x = a, *y = b;
-  if (x->offset != y->offset)
-    return x->offset < y->offset ? -1 : 1;
-  return (x->index > y->index) - (x->index < y->index);
+/* True when candidate x is tried before y: lowest offset first with
+ * dynamic ordering (ties and otherwise: the static preorder, i.e. index). */
+static bool cand_before(const search_t *S, cand_t x, cand_t y) {
+  if (S->prm->dynamic_ordering && x.offset != y.offset)
+    return x.offset < y.offset;
+  return x.index < y.index;
 }
 
-static int cand_index_cmp(const void *a, const void *b) {
-  const cand_t *x = a, *y = b;
-  return (x->index > y->index) - (x->index < y->index);
+/* The highest floor over b's sections: b's canonical offset is the lowest
+ * aligned one at or above it. */
+static int64_t search_max_floor(const search_t *S, int b) {
+  int64_t fl = 0;
+  for (int s = S->span_lo[b]; s < S->span_hi[b]; s++)
+    fl = SCHED_MAX(fl, S->floor[s]);
+  return fl;
+}
+
+/* Identical order: b waits while its identical predecessor is unplaced. */
+static bool search_twin_waits(const search_t *S, int b) {
+  return S->prm->identical_order && S->twin_prev[b] >= 0 && !S->placed[S->twin_prev[b]];
+}
+
+/* Canonical order: (off, b) would come before the last move. */
+static bool search_before_last(const search_t *S, int b, int64_t off) {
+  return S->prm->canonical_order &&
+         (off < S->last_offset || (off == S->last_offset && b < S->last_index));
 }
 
 /* The section bound over sections [lo, hi): every section's unplaced bytes
@@ -94,37 +110,40 @@ static bool search_hole_fits(const search_t *S, int b, int64_t o_b) {
   return true;
 }
 
-/* Scans the unplaced buffers set[0..n) into cands and fills max_floor and
- * sec_min. Returns false when one of them can never be placed below this
- * node, or (hole dominance) when the node is dominated. */
-static bool search_candidates(search_t *S, const int *set, int n, int lo, int hi, cand_t *cands,
-                              int *n_cands) {
+/* Scans the unplaced buffers set[0..n): fills max_floor and sec_min and
+ * puts the first candidate to try in *first and the lowest (offset, then
+ * index) in *lowest (index -1 when none). Returns
+ * false when one of them can never be placed below this node, or (hole
+ * dominance) when the node is dominated. O(n + spans), no allocation. */
+static bool search_candidates(search_t *S, const int *set, int n, int lo, int hi, cand_t *first,
+                              cand_t *lowest) {
   const memalloc_params_t *prm = S->prm;
   int n_waiting = 0;
-  *n_cands = 0;
+  *first = *lowest = (cand_t){0, -1};
   for (int s = lo; s < hi; s++)
     S->sec_min[s] = INT64_MAX;
   for (int k = 0; k < n; k++) {
     int b = set[k];
-    int64_t fl = 0;
-    for (int s = S->span_lo[b]; s < S->span_hi[b]; s++)
-      fl = SCHED_MAX(fl, S->floor[s]);
+    int64_t fl = search_max_floor(S, b);
     S->max_floor[b] = fl;
     int64_t off = SCHED_ALIGN_UP(fl, S->align[b]);
     if (off > S->capacity - S->size[b])
       return false; /* floors only rise */
     for (int s = S->span_lo[b]; s < S->span_hi[b]; s++)
       S->sec_min[s] = SCHED_MIN(S->sec_min[s], off);
-    if (prm->identical_order && S->twin_prev[b] >= 0 && !S->placed[S->twin_prev[b]])
+    if (search_twin_waits(S, b))
       continue;
-    if (prm->canonical_order &&
-        (off < S->last_offset || (off == S->last_offset && b < S->last_index))) {
+    if (search_before_last(S, b, off)) {
       if (search_is_alone(S, b))
         return false;
       S->waiting[n_waiting++] = b;
       continue;
     }
-    cands[(*n_cands)++] = (cand_t){off, b};
+    cand_t c = {off, b};
+    if (first->index < 0 || cand_before(S, c, *first))
+      *first = c;
+    if (lowest->index < 0 || off < lowest->offset || (off == lowest->offset && b < lowest->index))
+      *lowest = c;
   }
   for (int k = 0; prm->hole_dominance && k < n_waiting; k++) {
     int b = S->waiting[k];
@@ -134,23 +153,36 @@ static bool search_candidates(search_t *S, const int *set, int n, int lo, int hi
   return true;
 }
 
+/* The candidate tried after prev: the first, in cand_before's order, of
+ * those that come after it. The node's state is as when prev was picked,
+ * so the candidates are the same; rescanning costs O(n + spans) per branch
+ * but keeps no list per node. False when prev was the last. */
+static bool search_next_candidate(const search_t *S, const int *set, int n, cand_t prev,
+                                  cand_t *next) {
+  next->index = -1;
+  for (int k = 0; k < n; k++) {
+    int b = set[k];
+    cand_t c = {SCHED_ALIGN_UP(search_max_floor(S, b), S->align[b]), b};
+    if (search_twin_waits(S, b) || search_before_last(S, b, c.offset) || !cand_before(S, prev, c))
+      continue;
+    if (next->index < 0 || cand_before(S, c, *next))
+      *next = c;
+  }
+  return next->index >= 0;
+}
+
 /* Dominance: the lowest candidate (lowest index among equals) goes alone
  * when every unplaced buffer live with it already has a floor at or above
- * its top. Returns its position in cands, or -1. */
-static int search_forced(const search_t *S, const cand_t *cands, int n_cands) {
-  int best = 0;
-  for (int k = 1; k < n_cands; k++)
-    if (cands[k].offset < cands[best].offset ||
-        (cands[k].offset == cands[best].offset && cands[k].index < cands[best].index))
-      best = k;
-  int b = cands[best].index;
-  int64_t top = cands[best].offset + S->size[b];
+ * its top. */
+static bool search_forced(const search_t *S, cand_t lowest) {
+  int b = lowest.index;
+  int64_t top = lowest.offset + S->size[b];
   for (int e = S->adj_start[b]; e < S->adj_start[b + 1]; e++) {
     int c = S->adj[e];
     if (!S->placed[c] && S->max_floor[c] < top)
-      return -1;
+      return false;
   }
-  return best;
+  return true;
 }
 
 /* Sections [*lo, *hi) spanned by the buffers of set. */
@@ -163,77 +195,92 @@ static void search_range(const search_t *S, const int *set, int n, int *lo, int 
   }
 }
 
-static int search_dfs(search_t *S, const int *set, int n);
+static int search_dfs(search_t *S, int *set, int n);
+static int search_node(search_t *S, int *set, int n, int lo, int hi);
+
+/* Moves the buffers of set[0..n) that start in sections [lo, hi) to its
+ * front; returns how many there are. */
+static int search_gather(const search_t *S, int *set, int n, int lo, int hi) {
+  int m = 0;
+  for (int k = 0; k < n; k++)
+    if (S->span_lo[set[k]] >= lo && S->span_lo[set[k]] < hi) {
+      int t = set[m];
+      set[m++] = set[k];
+      set[k] = t;
+    }
+  return m;
+}
 
 /* Decomposition: the unplaced buffers of set fall into groups separated by
  * sections where nothing unplaced is live; each group is searched on its own
  * with a fresh canonical order (a superset of the orders the plain search
- * would allow, so nothing is lost). Returns -2 when set is one group. */
-static int search_split(search_t *S, const int *set, int n, int lo, int hi) {
-  int groups = 0;
-  for (int s = lo; s < hi; s++) {
-    if (S->rem_count[s] > 0 && (s == lo || S->rem_count[s - 1] == 0))
-      groups++;
-    S->sec_group[s] = groups - 1;
-  }
-  if (groups <= 1)
-    return -2;
-  int *sub = sched_xmalloc((size_t)n * sizeof *sub);
-  /* Each buffer's group, read now: the recursion below reuses sec_group for
-   * its own split of a group's sections. */
-  int *group_of = sched_xmalloc((size_t)n * sizeof *group_of);
-  for (int k = 0; k < n; k++)
-    group_of[k] = S->sec_group[S->span_lo[set[k]]];
-  int stack_mark = S->stack_top, trail_mark = S->trail_top, rc = SEARCH_FOUND;
+ * would allow, so nothing is lost). Groups are found one after another from
+ * the left (placing one leaves the counts of the next alone) and gathered
+ * in place, so a split keeps no list. Returns -2 when set is one group. */
+static int search_split(search_t *S, int *set, int n, int lo, int hi) {
+  int first_end = lo + 1;
+  while (first_end < hi && S->rem_count[first_end] > 0)
+    first_end++;
+  if (first_end >= hi)
+    return -2; /* set spans [lo, hi) and every section there holds some of it */
+  int stack_mark = S->stack_top, trail_mark = S->trail_top, rc = SEARCH_FOUND, done = 0;
   int64_t saved_offset = S->last_offset;
   int saved_index = S->last_index;
-  for (int g = 0; g < groups && rc == SEARCH_FOUND; g++) {
-    int m = 0;
-    for (int k = 0; k < n; k++)
-      if (group_of[k] == g)
-        sub[m++] = set[k];
+  for (int g_lo = lo; g_lo < hi && rc == SEARCH_FOUND;) {
+    while (g_lo < hi && S->rem_count[g_lo] == 0)
+      g_lo++;
+    int g_hi = g_lo;
+    while (g_hi < hi && S->rem_count[g_hi] > 0)
+      g_hi++;
+    int m = search_gather(S, set + done, n - done, g_lo, g_hi);
     S->last_offset = -1;
     S->last_index = -1;
-    rc = search_dfs(S, sub, m);
+    rc = search_dfs(S, set + done, m);
+    done += m;
+    g_lo = g_hi;
   }
   S->last_offset = saved_offset;
   S->last_index = saved_index;
   if (rc != SEARCH_FOUND)
     search_undo_to(S, stack_mark, trail_mark);
-  free(group_of);
-  free(sub);
   return rc;
 }
 
-/* Tries the candidates in order; returns SEARCH_FOUND with them placed, or undoes. */
-static int search_branch(search_t *S, const int *set, int n, cand_t *cands, int n_cands) {
-  int *child = sched_xmalloc((size_t)n * sizeof *child);
+/* Places candidate c and searches the rest of set (c moved to its end). */
+static int search_child(search_t *S, int *set, int n, cand_t c) {
+  for (int k = 0; k < n; k++)
+    if (set[k] == c.index) {
+      set[k] = set[n - 1];
+      set[n - 1] = c.index;
+      break;
+    }
+  search_place(S, c.index, c.offset);
+  S->last_offset = c.offset;
+  S->last_index = c.index;
+  return search_dfs(S, set, n - 1);
+}
+
+/* Tries the candidates from `first` in order (only `first` when forced);
+ * returns SEARCH_FOUND with them placed, or undoes. */
+static int search_branch(search_t *S, int *set, int n, cand_t first, bool forced) {
   int64_t saved_offset = S->last_offset;
   int saved_index = S->last_index, rc = SEARCH_FAIL;
   int stack_mark = S->stack_top, trail_mark = S->trail_top;
-  for (int k = 0; k < n_cands && rc == SEARCH_FAIL; k++) {
-    int b = cands[k].index, m = 0;
-    for (int j = 0; j < n; j++)
-      if (set[j] != b)
-        child[m++] = set[j];
-    search_place(S, b, cands[k].offset);
-    S->last_offset = cands[k].offset;
-    S->last_index = b;
-    rc = search_dfs(S, child, m);
+  for (cand_t c = first; rc == SEARCH_FAIL;) {
+    rc = search_child(S, set, n, c);
     if (rc != SEARCH_FOUND)
       search_undo_to(S, stack_mark, trail_mark);
+    S->last_offset = saved_offset;
+    S->last_index = saved_index;
+    if (forced || !search_next_candidate(S, set, n, c, &c))
+      break;
   }
-  S->last_offset = saved_offset;
-  S->last_index = saved_index;
-  free(child);
   return rc;
 }
 
-static int search_node(search_t *S, const int *set, int n, int lo, int hi);
-
 /* Searches placements of the unplaced buffers set[0..n) (all those live in
- * the sections they span), through the dead-end memo. */
-static int search_dfs(search_t *S, const int *set, int n) {
+ * the sections they span), through the dead-end memo. Permutes set. */
+static int search_dfs(search_t *S, int *set, int n) {
   if (n == 0)
     return SEARCH_FOUND;
   if (search_out_of_budget(S))
@@ -259,31 +306,19 @@ static int search_dfs(search_t *S, const int *set, int n) {
 }
 
 /* One node of search_dfs: decomposition, candidates, bound, branches. */
-static int search_node(search_t *S, const int *set, int n, int lo, int hi) {
+static int search_node(search_t *S, int *set, int n, int lo, int hi) {
   if (S->prm->dynamic_decomposition) {
     int rc = search_split(S, set, n, lo, hi);
     if (rc != -2)
       return rc;
   }
-  cand_t *cands = sched_xmalloc((size_t)n * sizeof *cands);
-  int n_cands = 0, rc = SEARCH_FAIL;
-  if (search_candidates(S, set, n, lo, hi, cands, &n_cands) && n_cands > 0 &&
-      (!S->prm->section_bound || search_bound_holds(S, lo, hi))) {
-    int forced =
-        S->prm->forced_placement && S->prm->canonical_order ? search_forced(S, cands, n_cands) : -1;
-    if (forced >= 0) {
-      cands[0] = cands[forced];
-      n_cands = 1;
-    }
-    qsort(cands, (size_t)n_cands, sizeof *cands,
-          S->prm->dynamic_ordering ? cand_cmp : cand_index_cmp);
-    rc = search_branch(S, set, n, cands, n_cands);
-  }
-  free(cands);
-  return rc;
+  cand_t first, lowest;
+  if (!search_candidates(S, set, n, lo, hi, &first, &lowest) || first.index < 0 ||
+      (S->prm->section_bound && !search_bound_holds(S, lo, hi)))
+    return SEARCH_FAIL;
+  bool forced = S->prm->forced_placement && S->prm->canonical_order && search_forced(S, lowest);
+  return search_branch(S, set, n, forced ? lowest : first, forced);
 }
-
-/* ---- the warm start: greedy-size's layout, compacted ---- */
 
 int search_offset_run(search_t *S) {
   int *set = sched_xmalloc((size_t)(S->n + 1) * sizeof *set);

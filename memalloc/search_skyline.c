@@ -63,13 +63,14 @@ typedef struct {
   int index;
 } cand_t;
 
-static int cand_cmp(const void *a, const void *b) {
-  const cand_t *x = a, *y = b;
-  if (x->left_gap != y->left_gap)
-    return x->left_gap - y->left_gap;
-  if (x->short_fit != y->short_fit)
-    return x->short_fit - y->short_fit;
-  return (x->index > y->index) - (x->index < y->index);
+/* True when candidate x is tried before y: leftmost first, then (dynamic
+ * ordering) one that ends inside the valley, then the static preorder. */
+static bool cand_before(const search_t *S, cand_t x, cand_t y) {
+  if (x.left_gap != y.left_gap)
+    return x.left_gap < y.left_gap;
+  if (S->prm->dynamic_ordering && x.short_fit != y.short_fit)
+    return x.short_fit < y.short_fit;
+  return x.index < y.index;
 }
 
 /* Whether raising valley g to its rise keeps the section bound. */
@@ -179,16 +180,24 @@ static bool valley_pick(const search_t *S, int lo, int hi, valley_t *best) {
   return best->a >= 0;
 }
 
-/* Valley g's candidates in the order to try them; returns their count. */
-static int valley_candidates(const search_t *S, const valley_t *g, cand_t *cands) {
-  int n_cands = 0;
+/* Valley g's candidate tried after *prev (the first when prev is NULL), in
+ * cand_before's order; false when there is none. The node's state is the
+ * same at each call, so rescanning the valley's buffers gives the
+ * candidates in order without a list per node. */
+static bool valley_next(const search_t *S, const valley_t *g, const cand_t *prev, cand_t *next) {
+  cand_t after = prev ? *prev : (cand_t){0, 0, -1};
+  next->index = -1;
   for (int s = g->a; s < g->b; s++)
-    for (int k = S->start_first[s]; k < S->start_first[s + 1]; k++)
-      if (valley_fits(S, g, S->starts[k]))
-        cands[n_cands++] = (cand_t){s - g->a, S->span_hi[S->starts[k]] < g->b, S->starts[k]};
-  if (S->prm->dynamic_ordering)
-    qsort(cands, (size_t)n_cands, sizeof *cands, cand_cmp);
-  return n_cands;
+    for (int k = S->start_first[s]; k < S->start_first[s + 1]; k++) {
+      int u = S->starts[k];
+      cand_t c = {s - g->a, S->span_hi[u] < g->b, u};
+      if ((after.index >= 0 && !cand_before(S, after, c)) ||
+          (next->index >= 0 && !cand_before(S, c, *next)))
+        continue;
+      if (valley_fits(S, g, u))
+        *next = c;
+    }
+  return next->index >= 0;
 }
 
 /* Raises the floors of sections [lo, hi) to `to`; false when the section
@@ -391,18 +400,18 @@ static int skyline_node(search_t *S, int lo, int hi, const valley_t *g) {
   conflict_set_valley(S, g);
   if (g->dead)
     return SEARCH_FAIL;
-  cand_t *cands = sched_xmalloc((size_t)(S->n + 1) * sizeof *cands);
-  int n_cands = valley_candidates(S, g, cands);
   int stack_mark = S->stack_top, trail_mark = S->trail_top, rc = SEARCH_FAIL;
   int c_lo = S->conflict_lo, c_hi = S->conflict_hi;
   bool jumped = false;
-  for (int k = 0; k < n_cands && rc == SEARCH_FAIL && !jumped; k++) {
-    rc = skyline_try(S, lo, hi, cands[k].index, g);
+  cand_t c;
+  bool more = valley_next(S, g, NULL, &c);
+  while (more) {
+    rc = skyline_try(S, lo, hi, c.index, g);
     if (rc != SEARCH_FOUND)
       search_undo_to(S, stack_mark, trail_mark);
     jumped = rc == SEARCH_FAIL && skyline_branch_failed(S, g, &c_lo, &c_hi);
+    more = rc == SEARCH_FAIL && !jumped && valley_next(S, g, &c, &c);
   }
-  free(cands);
   if (rc == SEARCH_FAIL && !jumped && valley_raise_ok(S, g)) {
     rc = skyline_raise_valley(S, lo, hi, g);
     if (rc != SEARCH_FOUND)

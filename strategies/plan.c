@@ -181,7 +181,7 @@ int64_t strat_step_prefetch_bytes(const strat_problem_t *p, const strat_plan_t *
 int64_t strat_step_cmx_bytes(const strat_problem_t *p, const strat_plan_t *plan, int step) {
   int64_t bytes = chosen(p, plan->cand, step)->cost.footprint.total_bytes +
                   strat_step_prefetch_bytes(p, plan, step);
-  for (int v = 0; v <= step; v++) {
+  for (int v = p->first_live ? p->first_live[step] : 0; v <= step; v++) {
     const strat_value_t *val = &p->values[v];
     bool live = v == step ? val->n_consumers > 0 : val->last_use >= step;
     if (!live || plan->spilled[v] || strat_value_in_region(p, plan->cand, v))
@@ -305,7 +305,7 @@ int strat_plan_verify(const strat_problem_t *p, const strat_plan_t *plan, sched_
 static int largest_kept_at(const strat_problem_t *p, const strat_plan_t *plan, int step) {
   int best = -1;
   int64_t best_bytes = 0;
-  for (int v = 0; v <= step; v++) {
+  for (int v = p->first_live ? p->first_live[step] : 0; v <= step; v++) {
     const strat_value_t *val = &p->values[v];
     bool live = v == step ? val->n_consumers > 0 : val->last_use >= step;
     if (!live || plan->spilled[v] || strat_value_in_region(p, plan->cand, v))

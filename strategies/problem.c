@@ -236,6 +236,18 @@ static void value_init(strat_problem_t *p, int layer) {
     v->graph_output |= g->outputs[i] == v->tensor;
 }
 
+/* first_live[step] = the lowest v <= step with last_use >= step. It never
+ * falls as step grows, so one sweep fills every step. */
+static void first_live_init(strat_problem_t *p) {
+  p->first_live = sched_xcalloc((size_t)SCHED_MAX(p->n_layers, 1), sizeof *p->first_live);
+  int v = 0;
+  for (int step = 0; step < p->n_layers; step++) {
+    while (v < step && p->values[v].last_use < step)
+      v++;
+    p->first_live[step] = v;
+  }
+}
+
 int strat_problem_init(strat_problem_t *p, const ir_graph_t *g, const cost_model_t *model,
                        strat_objective_t objective, sched_diag_t *diag) {
   *p = (strat_problem_t){.g = g, .model = model, .objective = objective, .prefetch_cap = -1};
@@ -249,6 +261,7 @@ int strat_problem_init(strat_problem_t *p, const ir_graph_t *g, const cost_model
       p->layers[i].n_inputs_from_graph += g->tensors[g->ops[i].inputs[k]].producer < 0;
     value_init(p, i);
   }
+  first_live_init(p);
   int rc = SCHED_OK;
   for (int i = 0; i < g->n_ops && rc == SCHED_OK; i++)
     rc = layer_candidates(p, i, diag);
@@ -267,6 +280,7 @@ void strat_problem_free(strat_problem_t *p) {
   free(p->layers);
   free(p->values);
   free(p->regions);
+  free(p->first_live);
   *p = (strat_problem_t){0};
 }
 

@@ -59,6 +59,10 @@ typedef struct {
   strat_objective_t objective;
   int32_t prefetch_cap; /* most steps a layer's weights may load early; -1: as far as room
                            allows (the default) */
+  /* per step: the lowest value index live there (no value below it is used
+   * at or after the step), so per-step scans skip the dead prefix; NULL in
+   * a hand-built problem (scans then start at 0) */
+  int *first_live;
 } strat_problem_t;
 
 /* A solution: one candidate per layer and, per layer, whether its output

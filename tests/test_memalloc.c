@@ -673,3 +673,187 @@ Test(memalloc, nested_decomposition_places_every_buffer_once) {
     memalloc_problem_free(&p);
   }
 }
+
+/* ---- scale: the search's memory does not grow with its depth ---- */
+
+/* 10,000 network-shaped buffers at their lower bound, searched without the
+ * warm start by each engine until the path is at least n nodes long. Nodes
+ * keep no lists, so the search's own byte count
+ * (memalloc_stats_t.search_bytes) stays within a constant per buffer plus
+ * the memo's entries; a list of candidates per depth, as the engines kept
+ * before, came to 115 MB here for the skyline engine. */
+Test(memalloc, search_memory_is_linear_in_buffers_at_10000_buffers) {
+  const int n = 10000;
+  const int64_t node_limit = 3 * n;
+  memalloc_search_engine_t engines[] = {MEMALLOC_ENGINE_OFFSET, MEMALLOC_ENGINE_SKYLINE};
+  for (int e = 0; e < SCHED_ARRAY_LEN(engines); e++) {
+    memalloc_problem_t p;
+    memalloc_problem_init(&p, 1);
+    memalloc_generate_network(&p, n, 19);
+    p.capacity_bytes = memalloc_problem_lower_bound(&p);
+    memalloc_params_t prm = memalloc_params_default();
+    prm.warm_start = false;
+    prm.engine = engines[e];
+    prm.node_limit = node_limit;
+    prm.time_limit_s = 600; /* safety net only: the node limit ends it */
+    memalloc_solution_t s;
+    memalloc_solution_init(&s);
+    memalloc_stats_t st;
+    sched_diag_t d = {{0}};
+    int rc = memalloc_run(memalloc_allocator_find("search"), &p, &s, &prm, &st, &d);
+    const char *name = memalloc_engine_name(engines[e]);
+    cr_assert(rc == SCHED_OK || rc == SCHED_ERR_TIMEOUT || rc == SCHED_ERR_INFEASIBLE, "%s: %s",
+              name, d.msg);
+    cr_assert_geq(st.nodes, n, "%s: %lld nodes, the path never got deep", name,
+                  (long long)st.nodes);
+    cr_assert_gt(st.search_bytes, 0, "%s", name);
+    /* the memo keeps 3 words per slot, at most 4 slots per node */
+    int64_t bound = INT64_C(1024) * n + 4 * 24 * node_limit;
+    cr_assert_leq(st.search_bytes, bound, "%s: %lld bytes for %d buffers", name,
+                  (long long)st.search_bytes, n);
+    memalloc_solution_free(&s);
+    memalloc_problem_free(&p);
+  }
+}
+
+/* ---- --minimize: the smallest capacity ---- */
+
+/* The smallest peak of any layout, by trying every aligned offset of every
+ * buffer in turn (keeping only layouts below the best so far). */
+static void exhaustive_place(const memalloc_problem_t *p, int i, int64_t *off, int64_t peak,
+                             int64_t *best) {
+  if (i == p->n_buffers) {
+    *best = SCHED_MIN(*best, peak);
+    return;
+  }
+  const memalloc_buffer_t *b = &p->buffers[i];
+  for (int64_t o = 0; o + b->size_bytes < *best; o += b->align_bytes) {
+    bool clash = false;
+    for (int j = 0; j < i && !clash; j++) {
+      const memalloc_buffer_t *c = &p->buffers[j];
+      clash = b->lower < c->upper && c->lower < b->upper && o < off[j] + c->size_bytes &&
+              off[j] < o + b->size_bytes;
+    }
+    if (clash)
+      continue;
+    off[i] = o;
+    exhaustive_place(p, i + 1, off, SCHED_MAX(peak, o + b->size_bytes), best);
+  }
+}
+
+static int64_t exhaustive_minimum(const memalloc_problem_t *p) {
+  int64_t best = 1, off[16];
+  for (int i = 0; i < p->n_buffers; i++)
+    best += p->buffers[i].size_bytes + p->buffers[i].align_bytes;
+  exhaustive_place(p, 0, off, 0, &best);
+  return best;
+}
+
+static memalloc_minimize_t minimize_with(const char *allocator, const memalloc_problem_t *p,
+                                         const memalloc_params_t *prm) {
+  memalloc_solution_t s;
+  memalloc_solution_init(&s);
+  memalloc_minimize_t m;
+  sched_diag_t d = {{0}};
+  cr_assert_eq(memalloc_minimize(memalloc_allocator_find(allocator), p, &s, prm, &m, &d), SCHED_OK,
+               "%s: %s", allocator, d.msg);
+  cr_assert_eq(s.peak_bytes, m.best_bytes, "%s", allocator);
+  cr_assert_eq(memalloc_verify(p, &s, &d), SCHED_OK, "%s: %s", allocator, d.msg);
+  memalloc_solution_free(&s);
+  return m;
+}
+
+Test(memalloc, minimize_equals_exhaustive_search_on_tiny_instances) {
+  int above_bound = 0;
+  for (uint64_t seed = 1; seed <= 30; seed++) {
+    memalloc_problem_t p;
+    memalloc_problem_init(&p, INT64_C(1) << 20);
+    tiny_instance(&p, 6, seed);
+    int64_t want = exhaustive_minimum(&p);
+    above_bound += want > memalloc_problem_lower_bound(&p);
+    const char *complete[] = {"search", "ilp"};
+    for (int k = 0; k < 2; k++) {
+      memalloc_minimize_t m = minimize_with(complete[k], &p, NULL);
+      cr_assert_eq(m.best_bytes, want, "seed %d %s", (int)seed, complete[k]);
+      cr_assert(m.proved, "seed %d %s", (int)seed, complete[k]);
+      cr_assert_eq(m.lower_bound_bytes, want, "seed %d %s", (int)seed, complete[k]);
+    }
+    memalloc_problem_free(&p);
+  }
+  cr_assert_geq(above_bound, 3, "too few instances whose minimum is above the max-live bound");
+}
+
+/* Without the budget to prove anything the result is the best found and a
+ * bound that still holds; a heuristic runs once and proves only when it
+ * meets the max-live bound. */
+Test(memalloc, minimize_without_budget_reports_an_unproved_bracket) {
+  int unproved = 0;
+  for (uint64_t seed = 1; seed <= 30; seed++) {
+    memalloc_problem_t p;
+    memalloc_problem_init(&p, INT64_C(1) << 20);
+    tiny_instance(&p, 6, seed);
+    int64_t want = exhaustive_minimum(&p);
+    memalloc_params_t prm = memalloc_params_default();
+    prm.node_limit = 1;
+    memalloc_minimize_t m = minimize_with("search", &p, &prm);
+    cr_assert_geq(m.best_bytes, want, "seed %d", (int)seed);
+    cr_assert_leq(m.lower_bound_bytes, want, "seed %d", (int)seed);
+    cr_assert_eq(m.proved, m.best_bytes == m.lower_bound_bytes, "seed %d", (int)seed);
+    unproved += !m.proved;
+    memalloc_minimize_t g = minimize_with("greedy-size", &p, NULL);
+    cr_assert_eq(g.attempts, 1, "seed %d", (int)seed);
+    cr_assert_eq(g.proved, g.best_bytes == memalloc_problem_lower_bound(&p), "seed %d", (int)seed);
+    memalloc_problem_free(&p);
+  }
+  cr_assert_geq(unproved, 1, "node limit 1 proved every instance: the test shows nothing");
+}
+
+/* The CLI: chain.csv's smallest capacity is 8, proved by its max-live
+ * bound (two of its 4-byte buffers are live at steps 1 and 2), found by
+ * the warm start. */
+Test(memalloc, command_minimize_prints_the_proved_minimum, .init = cr_redirect_stdout) {
+  char *argv[] = {"memalloc", "--input", DATA "chain.csv", "--minimize",
+                  "--format", "csv",     "--no-time",      NULL};
+  cr_assert_eq(cmd_memalloc(7, argv), CLI_EXIT_OK);
+  fflush(stdout);
+  cr_assert_stdout_eq_str("allocator,result,buffers,max_live_bytes,best_bytes,lower_bound_bytes,"
+                          "proved,attempts,nodes\n"
+                          "search,fits,3,8,8,8,true,1,0\n");
+}
+
+/* The portfolio without a node limit runs its rounds in pairs on two
+ * threads; with a node limit (here too large to matter) it runs them in
+ * turn. Both give the same answer, layout and node count, also on packed
+ * instances that take several rounds. */
+Test(memalloc, paired_portfolio_equals_the_sequence_of_rounds) {
+  int multi_round = 0;
+  for (uint64_t seed = 1; seed <= 7; seed++) {
+    memalloc_problem_t p;
+    memalloc_problem_init(&p, 1);
+    memalloc_generate_packed(&p, 120, 64 * 64, seed);
+    p.capacity_bytes = memalloc_problem_lower_bound(&p);
+    memalloc_solution_t s[2];
+    memalloc_stats_t st[2];
+    int rc[2];
+    for (int k = 0; k < 2; k++) {
+      memalloc_params_t prm = memalloc_params_default();
+      prm.warm_start = false;
+      prm.time_limit_s = 600;
+      prm.node_limit = k ? INT64_C(1) << 50 : 0;
+      memalloc_solution_init(&s[k]);
+      sched_diag_t d = {{0}};
+      rc[k] = memalloc_run(memalloc_allocator_find("search"), &p, &s[k], &prm, &st[k], &d);
+      cr_assert(rc[k] == SCHED_OK || rc[k] == SCHED_ERR_INFEASIBLE, "seed %d: %s", (int)seed,
+                d.msg);
+    }
+    multi_round += st[0].nodes > 4 * p.n_buffers + 64; /* beyond the first round's budget */
+    cr_assert_eq(rc[0], rc[1], "seed %d", (int)seed);
+    cr_assert_eq(st[0].nodes, st[1].nodes, "seed %d", (int)seed);
+    for (int i = 0; rc[0] == SCHED_OK && i < p.n_buffers; i++)
+      cr_assert_eq(s[0].offsets_bytes[i], s[1].offsets_bytes[i], "seed %d buffer %d", (int)seed, i);
+    memalloc_solution_free(&s[0]);
+    memalloc_solution_free(&s[1]);
+    memalloc_problem_free(&p);
+  }
+  cr_assert_geq(multi_round, 2, "too few instances that need more than one pair of rounds");
+}

@@ -3,9 +3,12 @@
  * optionally writes the offsets. Exit 0 with a layout, 1 when none was found
  * (proved infeasible, time limit, or a heuristic's layout too high: the
  * result line says which), 2 on bad input. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "arch/arch.h"
 #include "memalloc/memalloc.h"
@@ -13,6 +16,7 @@
 
 static const char memalloc_usage[] =
     "usage: sched memalloc --input BUFFERS.csv --capacity SIZE [options]\n"
+    "       sched memalloc --input BUFFERS.csv --minimize [--capacity SIZE] [options]\n"
     "\n"
     "Gives every buffer an offset so that no two buffers live at the same step\n"
     "share a byte, within the capacity; prints the max-live lower bound, the peak\n"
@@ -22,6 +26,14 @@ static const char memalloc_usage[] =
     "                      optional alignment column; an offset column is ignored);\n"
     "                      one buffer per row, live during steps lower .. upper-1\n"
     "  --capacity SIZE     bytes available: 1MB, 1936KB, 1.5MiB, 2097152 (KB/MB binary)\n"
+    "  --minimize          find the smallest capacity (at most --capacity, if given) at\n"
+    "                      which a layout exists: bisection from the max-live bound,\n"
+    "                      each capacity under the limits below; says whether the\n"
+    "                      result is proved or the best found with its proved bound\n"
+    "  --format FMT        text (default), json or csv: one record of the result\n"
+    "  --check             check the layout in the input's offset column instead of\n"
+    "                      allocating (e.g. another allocator's output): exit 0 when\n"
+    "                      valid within the capacity, else 1 naming the first violation\n"
     "  --allocator NAME    linear | greedy-size | search | ilp (default search)\n"
     "  --output FILE       write id,lower,upper,size[,alignment],offset (with a layout)\n"
     "  --time-limit SEC    search and ilp: give up after SEC seconds (default 10)\n"
@@ -50,12 +62,13 @@ static const char memalloc_usage[] =
     "2 bad input.\n";
 
 typedef struct {
-  const char *input, *capacity, *allocator, *output, *time_limit, *node_limit, *engine;
-  bool no_time;
+  const char *input, *capacity, *allocator, *output, *time_limit, *node_limit, *engine, *format;
+  bool no_time, minimize, check;
 } memalloc_args_t;
 
-static const char *const value_flags[] = {"--input",      "--capacity",   "--allocator", "--output",
-                                          "--time-limit", "--node-limit", "--engine"};
+static const char *const value_flags[] = {"--input",  "--capacity",   "--allocator",
+                                          "--output", "--time-limit", "--node-limit",
+                                          "--engine", "--format"};
 
 static const char *const switch_flags[] = {"--no-canonical-order",
                                            "--no-section-bound",
@@ -90,7 +103,7 @@ static bool *switch_slot(memalloc_params_t *p, int k) {
 
 static const char **value_slot(memalloc_args_t *a, const char *flag) {
   const char **slots[] = {&a->input,      &a->capacity,   &a->allocator, &a->output,
-                          &a->time_limit, &a->node_limit, &a->engine};
+                          &a->time_limit, &a->node_limit, &a->engine,    &a->format};
   for (int i = 0; i < SCHED_ARRAY_LEN(value_flags); i++)
     if (strcmp(flag, value_flags[i]) == 0)
       return slots[i];
@@ -98,13 +111,15 @@ static const char **value_slot(memalloc_args_t *a, const char *flag) {
 }
 
 static int unknown_flag(const char *flag) {
-  const char *all[SCHED_ARRAY_LEN(value_flags) + SCHED_ARRAY_LEN(switch_flags) + 3];
+  const char *all[SCHED_ARRAY_LEN(value_flags) + SCHED_ARRAY_LEN(switch_flags) + 5];
   int n = 0;
   for (int i = 0; i < SCHED_ARRAY_LEN(value_flags); i++)
     all[n++] = value_flags[i];
   for (int i = 0; i < SCHED_ARRAY_LEN(switch_flags); i++)
     all[n++] = switch_flags[i];
   all[n++] = "--no-time";
+  all[n++] = "--minimize";
+  all[n++] = "--check";
   all[n++] = "--help";
   all[n] = NULL;
   const char *guess = cli_suggest(flag, all);
@@ -117,6 +132,10 @@ static int unknown_flag(const char *flag) {
 static bool parse_switch(const char *flag, memalloc_args_t *a, memalloc_params_t *prm) {
   if (strcmp(flag, "--no-time") == 0) {
     a->no_time = true;
+    return true;
+  }
+  if (strcmp(flag, "--minimize") == 0 || strcmp(flag, "--check") == 0) {
+    *(strcmp(flag, "--check") == 0 ? &a->check : &a->minimize) = true;
     return true;
   }
   for (int k = 0; k < SCHED_ARRAY_LEN(switch_flags); k++)
@@ -149,8 +168,11 @@ static int parse_args(int argc, char **argv, memalloc_args_t *a, memalloc_params
   }
   if (!a->input)
     return cli_error("memalloc: --input is required (see sched memalloc --help)");
-  if (!a->capacity)
+  if (!a->capacity && !a->minimize)
     return cli_error("memalloc: --capacity is required (see sched memalloc --help)");
+  if (a->format && strcmp(a->format, "text") != 0 && strcmp(a->format, "json") != 0 &&
+      strcmp(a->format, "csv") != 0)
+    return cli_error("memalloc: --format must be text, json or csv, got '%s'", a->format);
   return CLI_EXIT_OK;
 }
 
@@ -213,6 +235,102 @@ static int write_output(const char *path, const memalloc_problem_t *p,
   return CLI_EXIT_OK;
 }
 
+/* ---- one result record as text, JSON or CSV ---- */
+
+typedef struct {
+  const char *key;
+  char value[64];
+  bool text; /* a string (quoted in JSON), else a number or a boolean */
+} field_t;
+
+typedef struct {
+  field_t f[12];
+  int n;
+} record_t;
+
+static void record_add(record_t *r, const char *key, bool text, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void record_add(record_t *r, const char *key, bool text, const char *fmt, ...) {
+  field_t *f = &r->f[r->n++];
+  f->key = key;
+  f->text = text;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(f->value, sizeof f->value, fmt, ap);
+  va_end(ap);
+}
+
+static void record_print(const record_t *r, const char *format, FILE *out) {
+  if (strcmp(format, "json") == 0) {
+    cJSON *j = cJSON_CreateObject();
+    for (int i = 0; i < r->n; i++)
+      cJSON_AddItemToObject(j, r->f[i].key,
+                            r->f[i].text ? cJSON_CreateString(r->f[i].value)
+                                         : cJSON_CreateRaw(r->f[i].value));
+    char *text = cJSON_Print(j);
+    fprintf(out, "%s\n", text);
+    free(text);
+    cJSON_Delete(j);
+    return;
+  }
+  bool csv = strcmp(format, "csv") == 0;
+  for (int i = 0; csv && i < r->n; i++)
+    fprintf(out, "%s%s", r->f[i].key, i + 1 < r->n ? "," : "\n");
+  for (int i = 0; i < r->n; i++) {
+    if (csv)
+      fprintf(out, "%s%s", r->f[i].value, i + 1 < r->n ? "," : "\n");
+    else
+      fprintf(out, "%-18s %s\n", r->f[i].key, r->f[i].value);
+  }
+}
+
+static const char *status_word(int rc) {
+  switch (rc) {
+  case SCHED_OK: return "fits";
+  case SCHED_ERR_INFEASIBLE: return "infeasible";
+  case SCHED_ERR_TIMEOUT: return "stopped";
+  default: return "not-found";
+  }
+}
+
+static void stats_record(const memalloc_stats_t *st, bool with_time, record_t *r) {
+  bool fits = st->status == SCHED_OK || st->status == SCHED_ERR_NOT_FOUND;
+  record_add(r, "allocator", true, "%s", st->allocator);
+  record_add(r, "result", true, "%s", status_word(st->status));
+  record_add(r, "buffers", false, "%d", st->n_buffers);
+  record_add(r, "capacity_bytes", false, "%lld", (long long)st->capacity_bytes);
+  record_add(r, "lower_bound_bytes", false, "%lld", (long long)st->lower_bound_bytes);
+  record_add(r, "peak_bytes", false, "%lld", fits ? (long long)st->peak_bytes : 0LL);
+  record_add(r, "overhead_pct", false, "%.2f", fits ? st->overhead_pct : 0.0);
+  record_add(r, "nodes", false, "%lld", (long long)st->nodes);
+  if (with_time)
+    record_add(r, "time_ms", false, "%.3f", st->time_ms);
+}
+
+/* After an allocator ran: the error, or the result (record r; in text
+ * format st's summary when given) with why no layout came back; writes
+ * the layout. Returns the exit code. */
+static int finish(const memalloc_args_t *a, const memalloc_problem_t *p,
+                  const memalloc_solution_t *s, int rc, const sched_diag_t *diag, const record_t *r,
+                  const memalloc_stats_t *st) {
+  if (rc == SCHED_ERR_INPUT)
+    return cli_error("%s", diag->msg);
+  if (rc == SCHED_ERR_INTERNAL) {
+    fprintf(stderr, "sched: internal error: %s\n", diag->msg);
+    return CLI_EXIT_NO;
+  }
+  bool text = !a->format || strcmp(a->format, "text") == 0;
+  if (text && st)
+    memalloc_stats_print(st, !a->no_time, stdout);
+  else
+    record_print(r, text ? "text" : a->format, stdout);
+  if (rc != SCHED_OK)
+    fprintf(text ? stdout : stderr, "why:         %s\n", diag->msg);
+  if (rc == SCHED_OK && a->output)
+    return write_output(a->output, p, s);
+  return rc == SCHED_OK ? CLI_EXIT_OK : CLI_EXIT_NO;
+}
+
 /* Runs the allocator on the loaded problem; prints, writes, picks the code. */
 static int allocate(const memalloc_args_t *a, const memalloc_allocator_t *alloc,
                     const memalloc_problem_t *p, const memalloc_params_t *prm) {
@@ -221,20 +339,53 @@ static int allocate(const memalloc_args_t *a, const memalloc_allocator_t *alloc,
   memalloc_stats_t st;
   sched_diag_t diag = {{0}};
   int rc = memalloc_run(alloc, p, &s, prm, &st, &diag);
+  record_t r = {0};
+  stats_record(&st, !a->no_time, &r);
+  int code = finish(a, p, &s, rc, &diag, &r, &st);
+  memalloc_solution_free(&s);
+  return code;
+}
+
+/* --minimize: the smallest capacity; prints its record, writes the layout. */
+static int minimize(const memalloc_args_t *a, const memalloc_allocator_t *alloc,
+                    const memalloc_problem_t *p, const memalloc_params_t *prm) {
+  memalloc_solution_t s;
+  memalloc_solution_init(&s);
+  memalloc_minimize_t m;
+  sched_diag_t diag = {{0}};
+  int rc = memalloc_minimize(alloc, p, &s, prm, &m, &diag);
+  record_t r = {0};
+  record_add(&r, "allocator", true, "%s", alloc->name);
+  record_add(&r, "result", true, "%s", status_word(rc));
+  record_add(&r, "buffers", false, "%d", p->n_buffers);
+  record_add(&r, "max_live_bytes", false, "%lld", (long long)memalloc_problem_lower_bound(p));
+  record_add(&r, "best_bytes", false, "%lld", rc == SCHED_OK ? (long long)m.best_bytes : 0LL);
+  record_add(&r, "lower_bound_bytes", false, "%lld", (long long)m.lower_bound_bytes);
+  record_add(&r, "proved", false, "%s", m.proved ? "true" : "false");
+  record_add(&r, "attempts", false, "%d", m.attempts);
+  record_add(&r, "nodes", false, "%lld", (long long)m.nodes);
+  if (!a->no_time)
+    record_add(&r, "time_ms", false, "%.3f", m.time_ms);
+  int code = finish(a, p, &s, rc, &diag, &r, NULL);
+  memalloc_solution_free(&s);
+  return code;
+}
+
+/* --check: the layout in the input's offset column, checked. */
+static int check_layout(const char *path, memalloc_problem_t *p) {
+  memalloc_solution_t s;
+  memalloc_solution_init(&s);
+  sched_diag_t diag = {{0}};
   int code = CLI_EXIT_OK;
-  if (rc == SCHED_ERR_INPUT)
+  if (memalloc_csv_read_layout_path(path, p, &s, &diag) != SCHED_OK)
     code = cli_error("%s", diag.msg);
-  else if (rc == SCHED_ERR_INTERNAL) {
-    fprintf(stderr, "sched: internal error: %s\n", diag.msg);
+  else if (memalloc_verify(p, &s, &diag) != SCHED_OK) {
+    fprintf(stderr, "sched: invalid layout: %s\n", diag.msg);
     code = CLI_EXIT_NO;
-  } else {
-    memalloc_stats_print(&st, !a->no_time, stdout);
-    if (rc != SCHED_OK)
-      printf("why:         %s\n", diag.msg);
-    code = rc == SCHED_OK ? CLI_EXIT_OK : CLI_EXIT_NO;
-    if (rc == SCHED_OK && a->output)
-      code = write_output(a->output, p, &s);
-  }
+  } else
+    printf("valid: %d buffers, peak %lld bytes, max live %lld bytes, capacity %lld bytes\n",
+           p->n_buffers, (long long)s.peak_bytes, (long long)memalloc_problem_lower_bound(p),
+           (long long)p->capacity_bytes);
   memalloc_solution_free(&s);
   return code;
 }
@@ -252,16 +403,22 @@ int cmd_memalloc(int argc, char **argv) {
   const memalloc_allocator_t *alloc = find_allocator(a.allocator);
   if (!alloc)
     return CLI_EXIT_INPUT;
-  int64_t capacity = 0;
+  int64_t capacity = 1; /* --minimize without one: set from the buffers below */
   sched_diag_t diag = {{0}};
-  if (arch_parse_size(a.capacity, &capacity, &diag) != SCHED_OK)
+  if (a.capacity && arch_parse_size(a.capacity, &capacity, &diag) != SCHED_OK)
     return cli_error("memalloc: --capacity: %s", diag.msg);
   memalloc_problem_t p;
   memalloc_problem_init(&p, capacity);
-  if (memalloc_csv_read_path(a.input, &p, &diag) != SCHED_OK)
+  if (a.check)
+    code = check_layout(a.input, &p);
+  else if (memalloc_csv_read_path(a.input, &p, &diag) != SCHED_OK)
     code = cli_error("%s", diag.msg);
-  else
-    code = allocate(&a, alloc, &p, &prm);
+  else {
+    /* every buffer stacked (with its alignment's padding) always fits */
+    for (int i = 0; !a.capacity && i < p.n_buffers; i++)
+      p.capacity_bytes += p.buffers[i].size_bytes + p.buffers[i].align_bytes - 1;
+    code = a.minimize ? minimize(&a, alloc, &p, &prm) : allocate(&a, alloc, &p, &prm);
+  }
   memalloc_problem_free(&p);
   return code;
 }

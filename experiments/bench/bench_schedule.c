@@ -170,6 +170,11 @@ static void bench_net(const char *net, int64_t cmx, const char *solver, double l
 }
 
 int main(int argc, char **argv) {
+  if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+    printf("usage: bench_schedule [greedy|ilp] [time_limit_s]   (default greedy, 10)\n\n"
+           "The full pipeline per zoo net at 2MB and 1MB of CMX, wall time per stage.\n");
+    return 0;
+  }
   const char *solver = argc > 1 ? argv[1] : "greedy";
   double limit_s = argc > 2 ? atof(argv[2]) : 10;
   printf("# full pipeline, vpu27, analytic cost, solver %s; times in ms\n", solver);

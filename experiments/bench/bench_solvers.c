@@ -7,6 +7,7 @@
  *   BUILD_DIR/bench_solvers [time_limit_s]     (default 10) */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "strategies/strategies.h"
 
@@ -74,6 +75,12 @@ static int bench_net(const char *net, int64_t cmx, double time_limit_s) {
 }
 
 int main(int argc, char **argv) {
+  if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+    printf("usage: bench_solvers [time_limit_s]   (default 10)\n\n"
+           "Every solver per zoo net at 2MB and 1MB of CMX: latency, spills, peak CMX,\n"
+           "solve time, the ILP's gap.\n");
+    return 0;
+  }
   double time_limit_s = argc > 1 ? atof(argv[1]) : 10;
   printf("# vpu27, analytic cost, latency objective, ILP time limit %.1f s\n", time_limit_s);
   printf("%-12s %7s %-9s %12s %12s %10s %10s %8s %s\n", "net", "cmx", "solver", "latency_us",

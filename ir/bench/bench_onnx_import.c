@@ -116,6 +116,12 @@ int main(int argc, char **argv) {
     return import_child(argv[2]);
   if (argc == 3 && strcmp(argv[1], "--noop") == 0)
     return 0;
+  if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+    printf("usage: bench_onnx_import [MB] [path]   (defaults: 100, /tmp/sched_bench.onnx)\n\n"
+           "Writes an MB-sized ResNet-like ONNX model and times its import in a child\n"
+           "process, with the child's peak memory.\n");
+    return 0;
+  }
   int mb = argc > 1 ? atoi(argv[1]) : 100;
   const char *path = argc > 2 ? argv[2] : "/tmp/sched_bench.onnx";
   int layers = write_model(path, mb > 0 ? mb : 100);

@@ -9,8 +9,7 @@
  * instance per net and budget, and all of them one after another in time
  * as one instance (about 2400 buffers).
  *
- * Usage: bench_memalloc [--seeds N] [--time-limit SEC] [--sizes 100,500]
- *                       [--engine offset|skyline|portfolio]
+ * Usage: see `bench_memalloc --help`.
  * Targets (issue 4, whose families are random and zoo plans; network meets
  * them too): search fits every instance that has a layout at 1.02x within
  * 1 s for 500 buffers; greedy-size under 10 ms for 2000 buffers. The packed family is a stress
@@ -174,12 +173,66 @@ static void run_zoo(const memalloc_params_t *prm) {
   memalloc_problem_free(&all);
 }
 
+static const char usage[] =
+    "usage: bench_memalloc [--seeds N] [--time-limit SEC] [--sizes 100,500,2000]\n"
+    "                      [--engine offset|skyline|portfolio] [--write-csv DIR]\n"
+    "\n"
+    "Runs every allocator but ilp on seeded instances (families random, packed,\n"
+    "network; capacity = max-live bound x 1.00, 1.02, 1.05) and on zoo plans'\n"
+    "buffers; prints per row instances fitted, proved infeasible, stopped, and the\n"
+    "mean / max wall time. --write-csv DIR writes the seeded instances instead, one\n"
+    "FAMILY_N_sSEED_xFACTOR.CAPACITY.csv each (scripts/bench_minimalloc.sh runs\n"
+    "them side by side with MiniMalloc).\n";
+
+/* --write-csv: the instances of the table, one CSV each, capacity in the
+ * name as in MiniMalloc's benchmark files. */
+static int write_instances(const char *dir, const int *sizes, int n_sizes, int seeds) {
+  const double factors[] = {1.00, 1.02, 1.05};
+  for (int fi = 0; fi < 3; fi++)
+    for (int si = 0; si < n_sizes; si++)
+      for (int k = 0; k < 3; k++)
+        for (int seed = 1; seed <= seeds; seed++) {
+          memalloc_problem_t p;
+          memalloc_problem_init(&p, 1);
+          families[fi].make(&p, sizes[si], (uint64_t)seed * 7919 + (uint64_t)sizes[si]);
+          int64_t cap = (int64_t)((double)memalloc_problem_lower_bound(&p) * factors[k]);
+          char path[4096];
+          snprintf(path, sizeof path, "%s/%s_%d_s%d_x%.2f.%lld.csv", dir, families[fi].name,
+                   sizes[si], seed, factors[k], (long long)cap);
+          FILE *out = fopen(path, "w");
+          if (!out) {
+            fprintf(stderr, "bench_memalloc: error: cannot write '%s'\n", path);
+            memalloc_problem_free(&p);
+            return 1;
+          }
+          fprintf(out, "id,lower,upper,size\n");
+          for (int i = 0; i < p.n_buffers; i++)
+            fprintf(out, "%lld,%lld,%lld,%lld\n", (long long)p.buffers[i].id,
+                    (long long)p.buffers[i].lower, (long long)p.buffers[i].upper,
+                    (long long)p.buffers[i].size_bytes);
+          fclose(out);
+          memalloc_problem_free(&p);
+        }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   int seeds = 5, sizes[8] = {100, 500, 2000}, n_sizes = 3;
   memalloc_params_t prm = memalloc_params_default();
   prm.time_limit_s = 1.0;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (strcmp(argv[i], "--seeds") == 0)
+  const char *csv_dir = NULL;
+  for (int i = 1; i < argc; i += 2) {
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      fputs(usage, stdout);
+      return 0;
+    }
+    if (i + 1 >= argc) {
+      fprintf(stderr, "bench_memalloc: error: %s needs a value\n%s", argv[i], usage);
+      return 2;
+    }
+    if (strcmp(argv[i], "--write-csv") == 0)
+      csv_dir = argv[i + 1];
+    else if (strcmp(argv[i], "--seeds") == 0)
       seeds = atoi(argv[i + 1]);
     else if (strcmp(argv[i], "--time-limit") == 0)
       prm.time_limit_s = atof(argv[i + 1]);
@@ -189,13 +242,14 @@ int main(int argc, char **argv) {
         sizes[n_sizes++] = atoi(t);
     } else if (strcmp(argv[i], "--engine") == 0 && memalloc_engine_find(argv[i + 1], &prm.engine)) {
     } else {
-      fprintf(stderr, "usage: bench_memalloc [--seeds N] [--time-limit SEC] [--sizes A,B] "
-                      "[--engine offset|skyline|portfolio]\n");
+      fprintf(stderr, "bench_memalloc: error: unknown option or value '%s'\n%s", argv[i], usage);
       return 2;
     }
   }
   if (seeds < 1)
     seeds = 1;
+  if (csv_dir)
+    return write_instances(csv_dir, sizes, n_sizes, seeds);
   printf("# memalloc benchmark: %d seeds per row, search time limit %g s, engine %s\n", seeds,
          prm.time_limit_s, memalloc_engine_name(prm.engine));
   printf("# packed: perfect tilings, a stress test beyond the targets (a layout exists at 1.00)\n");
