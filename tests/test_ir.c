@@ -178,7 +178,7 @@ Test(ir, eltwise_needs_equal_shapes_and_names_both) {
   ir_graph_add_op(&g, "bad", IR_OP_MUL, NULL, ac, 2);
   sched_diag_t d;
   cr_assert_eq(infer_error(&g, 1, &d), SCHED_ERR_INPUT);
-  cr_assert_str_eq(d.msg, "op 'bad': input shapes 1x64x56x56 and 1x32x56x56 differ");
+  cr_assert_str_eq(d.msg, "op 'bad': input shapes 1x64x56x56 and 1x32x56x56 do not broadcast");
   ir_graph_free(&g);
 }
 
