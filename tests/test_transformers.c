@@ -118,3 +118,34 @@ Test(transformers, zoo_parameter_errors) {
   cr_assert_eq(ir_zoo_build("llm:phase=train", &g, &d), SCHED_ERR_INPUT);
   cr_assert(strstr(d.msg, "expected one of prefill|decode"), "%s", d.msg);
 }
+
+/* Views and DMA ops are never sliced in time; matmuls still are. */
+Test(transformers, reshape_slice_and_gather_get_untiled_candidates_only) {
+  arch_t a;
+  cost_model_t m;
+  ir_graph_t g;
+  strat_problem_t p;
+  sched_diag_t d = {{0}};
+  cr_assert_eq(arch_preset("vpu27", &a, &d), SCHED_OK);
+  cr_assert_eq(cost_model_init(&m, &a, "analytic", &d), SCHED_OK);
+  cr_assert_eq(ir_zoo_build("llm:layers=1,seq=256", &g, &d), SCHED_OK, "%s", d.msg);
+  ir_graph_fuse_activations(&g, a.ppe_fusable);
+  cr_assert_eq(strat_problem_init(&p, &g, &m, STRAT_OBJECTIVE_LATENCY, &d), SCHED_OK, "%s", d.msg);
+  int views = 0, sliced_matmuls = 0;
+  for (int l = 0; l < p.n_layers; l++) {
+    ir_op_kind_t k = g.ops[p.layers[l].op].kind;
+    for (int c = 0; c < p.layers[l].n_cands; c++) {
+      int32_t tiles = p.layers[l].cands[c].choice.tiles;
+      if (k == IR_OP_RESHAPE || k == IR_OP_SLICE || k == IR_OP_GATHER) {
+        cr_expect_eq(tiles, 1, "%s", g.ops[p.layers[l].op].name);
+        views++;
+      }
+      sliced_matmuls += k == IR_OP_MATMUL && tiles > 1;
+    }
+  }
+  cr_assert_gt(views, 0);
+  cr_assert_gt(sliced_matmuls, 0);
+  strat_problem_free(&p);
+  ir_graph_free(&g);
+  cost_model_free(&m);
+}
