@@ -81,6 +81,8 @@ int64_t ir_op_params(const ir_graph_t *g, int op) {
 int64_t ir_op_weight_bytes(const ir_graph_t *g, int op) {
   int t = g->ops[op].output;
   ir_dtype_t dt = t >= 0 && t < g->n_tensors ? g->tensors[t].dtype : IR_DTYPE_U8;
+  if (g->ops[op].kind == IR_OP_GATHER) /* reads only the rows it picks */
+    return ir_shape_elems(shape_of(g, t)) * ir_dtype_bytes(dt);
   return ir_op_params(g, op) * ir_dtype_bytes(dt);
 }
 

@@ -200,7 +200,8 @@ int ir_graph_verify(const ir_graph_t *g, sched_diag_t *diag);
 int64_t ir_op_macs(const ir_graph_t *g, int op);
 /* Weights + biases (+ per-channel PReLU slopes). */
 int64_t ir_op_params(const ir_graph_t *g, int op);
-/* Bytes of this op's weights (params * dtype size; 0 when none). */
+/* Bytes of this op's weights (params * dtype size; 0 when none); a gather's
+ * are the rows it reads (its output), not the whole table. */
 int64_t ir_op_weight_bytes(const ir_graph_t *g, int op);
 int64_t ir_graph_macs(const ir_graph_t *g);
 int64_t ir_graph_params(const ir_graph_t *g);

@@ -49,9 +49,11 @@ void tiling_geom_init(const arch_t *arch, const ir_graph_t *g, int op, tiling_ge
     geom->operand_b_bytes = ir_tensor_bytes(g, o->inputs[1]);
   }
   int64_t out_channels = geom->out.c;
-  /* A gather reads only its rows of the table: the DMA of its output. */
-  int64_t weights = o->kind == IR_OP_GATHER ? 0 : ir_op_weight_bytes(g, op);
-  geom->weight_bytes = weights ? weights + out_channels * TILING_WEIGHT_TABLE_BYTES_PER_CHANNEL : 0;
+  int64_t weights = ir_op_weight_bytes(g, op);
+  /* A gather's "weights" are the table rows it copies: no weight table. */
+  int64_t table =
+      o->kind == IR_OP_GATHER ? 0 : out_channels * TILING_WEIGHT_TABLE_BYTES_PER_CHANNEL;
+  geom->weight_bytes = weights ? weights + table : 0;
 }
 
 int64_t tiling_operand_b_bytes(const tiling_geom_t *geom, const tiling_choice_t *choice,
