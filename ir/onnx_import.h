@@ -14,8 +14,14 @@
 /* One ONNX value (tensor name): an activation (an IR tensor, maybe with a
  * Pad still to fold into its consumer) or a constant (initializer or
  * Constant output: dims only, values read on demand from `tensor`). */
+/* Or'ed into a rank passed to emit / onnx_val_act: the value is a sequence
+ * tensor (ir.h's layout: last dim in C, then H, W, N). Rank-3 values always
+ * are; rank-4 ones when computed from one (else NCHW images). */
+#define ONNX_SEQ 0x100
+
 typedef struct {
   bool is_const;
+  bool seq;                    /* activation in the sequence layout */
   int tensor;                  /* activation: IR tensor id */
   int rank;                    /* ONNX rank */
   int64_t dims[ONNX_MAX_RANK]; /* ONNX dims */
@@ -60,9 +66,15 @@ int onnx_convert_nodes(onnx_ctx_t *c);
 int onnx_val_add(onnx_ctx_t *c, const char *name, const onnx_val_t *v);
 /* The value named `name`, or NULL. */
 onnx_val_t *onnx_val_find(onnx_ctx_t *c, const char *name);
-/* NCHW of an ONNX shape of rank <= 4, and back. */
+/* NCHW of an ONNX shape of rank <= 4, and back; `rank` may carry ONNX_SEQ
+ * (rank 3 always does). */
 ir_shape_t onnx_to_nchw(int rank, const int64_t *dims);
 void onnx_from_nchw(ir_shape_t s, int rank, int64_t *dims);
+/* The IR axis of ONNX axis `axis` (negative from the end) of a value; false
+ * when out of range. */
+bool onnx_ir_axis(const onnx_val_t *v, int64_t axis, ir_axis_t *out);
+/* v's rank with ONNX_SEQ when v is a sequence tensor (for emit). */
+int onnx_layout_rank(const onnx_val_t *v);
 /* Live readers of the node output `name` (+1 if a graph output); a huge
  * count for values no node produces. */
 int onnx_consumers(onnx_ctx_t *c, const char *name);

@@ -212,7 +212,7 @@ static int emit(onnx_ctx_t *c, const Onnx__NodeProto *n, ir_op_kind_t kind, cons
 
 static int emit1(onnx_ctx_t *c, const Onnx__NodeProto *n, ir_op_kind_t kind, const ir_attrs_t *a,
                  const onnx_val_t *x) {
-  return emit(c, n, kind, a, &x->tensor, 1, x->rank);
+  return emit(c, n, kind, a, &x->tensor, 1, onnx_layout_rank(x));
 }
 
 /* n's output is another name for v. */
@@ -459,10 +459,36 @@ static int convert_gemm(onnx_ctx_t *c, const Onnx__NodeProto *n) {
   return emit_fc(c, n, attr_int(n, "transB", 0) != 0, has_in(n, 2));
 }
 
+/* Sequence activations ([.., M, K]) times a constant [K, N] or another
+ * activation [.., K, N]: a matmul; rank-2 [batch, K] x constant stays a
+ * fully connected layer. */
 static int convert_matmul(onnx_ctx_t *c, const Onnx__NodeProto *n) {
-  if (n->n_input == 2 && !onnx_is_const_name(c, n->input[1]))
-    return onnx_node_error(c, n, "only a constant second operand is supported");
-  return emit_fc(c, n, false, false);
+  onnx_val_t *x, *y;
+  int rc = n->n_input == 2 ? act_in(c, n, 0, &x) : onnx_node_error(c, n, "expected 2 inputs");
+  if (rc == SCHED_OK)
+    rc = find_in(c, n, 1, &y);
+  if (rc != SCHED_OK)
+    return rc;
+  if (x->rank <= 2 && y->is_const)
+    return emit_fc(c, n, false, false);
+  if (x->rank < 3 || x->rank > 4 || y->rank < 2 || y->rank > 4)
+    return onnx_node_error(c, n, "ranks %d x %d are not supported (3-D or 4-D times 2-D..4-D)",
+                           x->rank, y->rank);
+  int64_t k = y->dims[y->rank - 2], cols = y->dims[y->rank - 1];
+  if (k != x->dims[x->rank - 1])
+    return onnx_node_error(c, n, "inner dims differ: '%s' has %lld, '%s' has %lld", n->input[0],
+                           (long long)x->dims[x->rank - 1], n->input[1], (long long)k);
+  int rank = SCHED_MAX(x->rank, y->rank) | ONNX_SEQ;
+  if (y->is_const) {
+    if (y->rank != 2 || cols < 1 || cols > IR_READER_MAX_CHANNELS)
+      return onnx_node_error(c, n, "weight '%s' must be [K, N] with N in 1..%d", n->input[1],
+                             IR_READER_MAX_CHANNELS);
+    ir_attrs_t a = {.out_channels = (int32_t)cols};
+    return emit(c, n, IR_OP_MATMUL, &a, &x->tensor, 1, rank);
+  }
+  if (y->rank == 2 && !y->seq)
+    return onnx_node_error(c, n, "a 2-D second activation is not supported");
+  return emit(c, n, IR_OP_MATMUL, NULL, (int[]){x->tensor, y->tensor}, 2, rank);
 }
 
 /* ---- pools ---- */
@@ -540,7 +566,8 @@ static int foldable_producer(onnx_ctx_t *c, const Onnx__NodeProto *n, const onnx
   if (op < 0 || x->pad[0] || x->pad[1] || x->pad[2] || x->pad[3])
     return -1;
   ir_op_kind_t k = c->g->ops[op].kind;
-  bool dpu = k == IR_OP_CONV || k == IR_OP_TRANSPOSE_CONV || k == IR_OP_FULLY_CONNECTED;
+  bool dpu = k == IR_OP_CONV || k == IR_OP_TRANSPOSE_CONV || k == IR_OP_FULLY_CONNECTED ||
+             (k == IR_OP_MATMUL && c->g->ops[op].attrs.out_channels > 0);
   return dpu && onnx_consumers(c, n->input[i]) == 1 ? op : -1;
 }
 
@@ -585,6 +612,12 @@ static bool broadcasts(const onnx_val_t *a, const onnx_val_t *b) {
   return true;
 }
 
+/* The IR shapes broadcast the same way (NCHW-aligned) to big's. */
+static bool ir_broadcasts(ir_shape_t big, ir_shape_t small) {
+  return (small.n == 1 || small.n == big.n) && (small.c == 1 || small.c == big.c) &&
+         (small.h == 1 || small.h == big.h) && (small.w == 1 || small.w == big.w);
+}
+
 static bool same_dims(const onnx_val_t *a, const onnx_val_t *b) {
   return a->rank == b->rank && memcmp(a->dims, b->dims, (size_t)a->rank * sizeof *a->dims) == 0;
 }
@@ -604,13 +637,15 @@ static int eltwise_const(onnx_ctx_t *c, const Onnx__NodeProto *n, onnx_val_t *x,
   if (!broadcasts(x, k))
     return onnx_node_error(c, n, "constant '%s' does not broadcast to input '%s'", n->input[1 - xi],
                            n->input[xi]);
-  int64_t ch = x->rank >= 2 ? x->dims[1] : 0;
+  /* channels: dim 1 of an image, the last dim of a sequence */
+  int ch_dim = x->seq ? x->rank - 1 : 1;
+  int64_t ch = x->rank >= 2 ? x->dims[ch_dim] : 0;
   bool per_channel =
-      elems_of(k) == ch && (k->rank == 1 || (k->rank == x->rank && k->dims[1] == ch));
+      elems_of(k) == ch && (k->rank == 1 || (k->rank == x->rank && k->dims[ch_dim] == ch));
   int op = foldable_producer(c, n, x, xi);
   if (strcmp(n->op_type, "Add") == 0 && per_channel && op >= 0 && !c->g->ops[op].attrs.has_bias)
     return fold_bias(c, n, op, x);
-  return emit_generic(c, n, &x->tensor, 1, x->rank);
+  return emit_generic(c, n, &x->tensor, 1, onnx_layout_rank(x));
 }
 
 static int convert_eltwise(onnx_ctx_t *c, const Onnx__NodeProto *n, ir_op_kind_t kind) {
@@ -630,10 +665,13 @@ static int convert_eltwise(onnx_ctx_t *c, const Onnx__NodeProto *n, ir_op_kind_t
   if (a->is_const || b->is_const)
     return a->is_const ? eltwise_const(c, n, b, 1, a) : eltwise_const(c, n, a, 0, b);
   if (same_dims(a, b))
-    return emit(c, n, kind, NULL, (int[]){a->tensor, b->tensor}, 2, a->rank);
+    return emit(c, n, kind, NULL, (int[]){a->tensor, b->tensor}, 2, onnx_layout_rank(a));
   if (broadcasts(a, b) || broadcasts(b, a)) {
     const onnx_val_t *big = broadcasts(a, b) ? a : b, *small = big == a ? b : a;
-    return emit_generic(c, n, (int[]){big->tensor, small->tensor}, 2, big->rank);
+    int in[2] = {big->tensor, small->tensor};
+    if (ir_broadcasts(c->g->tensors[big->tensor].shape, c->g->tensors[small->tensor].shape))
+      return emit(c, n, kind, NULL, in, 2, onnx_layout_rank(big));
+    return emit_generic(c, n, in, 2, onnx_layout_rank(big)); /* layouts align differently */
   }
   return onnx_node_error(c, n, "input shapes %s and %s do not broadcast",
                          ir_i_shape_str(c->g->tensors[a->tensor].shape).s,
@@ -648,6 +686,12 @@ static int convert_sub(onnx_ctx_t *c, const Onnx__NodeProto *n) {
 }
 static int convert_mul(onnx_ctx_t *c, const Onnx__NodeProto *n) {
   return convert_eltwise(c, n, IR_OP_MUL);
+}
+static int convert_div(onnx_ctx_t *c, const Onnx__NodeProto *n) {
+  return convert_eltwise(c, n, IR_OP_DIV);
+}
+static int convert_pow(onnx_ctx_t *c, const Onnx__NodeProto *n) {
+  return convert_eltwise(c, n, IR_OP_POW);
 }
 
 /* ---- activations ---- */
@@ -664,8 +708,9 @@ static int emit_act(onnx_ctx_t *c, const Onnx__NodeProto *n, ir_op_kind_t kind,
 SIMPLE_ACT(convert_relu, IR_OP_RELU)
 SIMPLE_ACT(convert_sigmoid, IR_OP_SIGMOID)
 SIMPLE_ACT(convert_tanh, IR_OP_TANH)
-SIMPLE_ACT(convert_softmax, IR_OP_SOFTMAX)
 SIMPLE_ACT(convert_gelu, IR_OP_GELU)
+SIMPLE_ACT(convert_sqrt, IR_OP_SQRT)
+SIMPLE_ACT(convert_reciprocal, IR_OP_RECIPROCAL)
 SIMPLE_ACT(convert_hardswish, IR_OP_HARDSWISH)
 
 static int convert_leaky_relu(onnx_ctx_t *c, const Onnx__NodeProto *n) {
@@ -727,6 +772,62 @@ int onnx_convert_gelu_of(onnx_ctx_t *c, const Onnx__NodeProto *n, int x) {
   return emit1(c, n, IR_OP_GELU, NULL, &v);
 }
 
+/* ---- transformer ops: reductions over an axis ---- */
+
+/* One activation input and the IR axis of attribute `key` (default def). */
+static int axis_op(onnx_ctx_t *c, const Onnx__NodeProto *n, const char *key, int64_t def,
+                   onnx_val_t **x, ir_attrs_t *a) {
+  int rc = act_in(c, n, 0, x);
+  if (rc == SCHED_OK && !onnx_ir_axis(*x, attr_int(n, key, def), &a->axis))
+    rc = onnx_node_error(c, n, "%s %lld is out of range for %d dims", key,
+                         (long long)attr_int(n, key, def), (*x)->rank);
+  return rc;
+}
+
+/* Softmax over `axis` (-1 since opset 13; older exports name it). */
+static int convert_softmax(onnx_ctx_t *c, const Onnx__NodeProto *n) {
+  onnx_val_t *x;
+  ir_attrs_t a = {0};
+  int rc = axis_op(c, n, "axis", -1, &x, &a);
+  return rc != SCHED_OK ? rc : emit1(c, n, IR_OP_SOFTMAX, &a, x);
+}
+
+/* LayerNormalization (opset 17) over the last dim; scale and bias are
+ * constants of that dim. */
+static int convert_layernorm(onnx_ctx_t *c, const Onnx__NodeProto *n) {
+  onnx_val_t *x;
+  ir_attrs_t a = {0};
+  int rc = axis_op(c, n, "axis", -1, &x, &a);
+  int64_t axis = attr_int(n, "axis", -1);
+  if (rc == SCHED_OK && axis != -1 && axis != x->rank - 1)
+    rc = onnx_node_error(c, n, "normalising over more than the last dim is not supported");
+  return rc != SCHED_OK ? rc : emit1(c, n, IR_OP_LAYERNORM, &a, x);
+}
+
+/* ReduceMean over one axis with keepdims (attribute axes to opset 17,
+ * input since 18). */
+static int convert_reduce_mean(onnx_ctx_t *c, const Onnx__NodeProto *n) {
+  onnx_val_t *x;
+  double axes[8];
+  int count = 0, rc = act_in(c, n, 0, &x);
+  int64_t ints[8];
+  if (rc == SCHED_OK && has_in(n, 1))
+    rc = need_values(c, n, 1, axes, 8, &count);
+  else if (rc == SCHED_OK) {
+    rc = attr_ints(c, n, "axes", ints, 8, &count);
+    for (int i = 0; i < count; i++)
+      axes[i] = (double)ints[i];
+  }
+  if (rc != SCHED_OK)
+    return rc;
+  if (count != 1 || attr_int(n, "keepdims", 1) != 1)
+    return onnx_node_error(c, n, "only one axis with keepdims=1 is supported");
+  ir_attrs_t a = {0};
+  if (!onnx_ir_axis(x, (int64_t)axes[0], &a.axis))
+    return onnx_node_error(c, n, "axis %g is out of range for %d dims", axes[0], x->rank);
+  return emit1(c, n, IR_OP_REDUCE_MEAN, &a, x);
+}
+
 /* ---- data movement ---- */
 
 static int convert_concat(onnx_ctx_t *c, const Onnx__NodeProto *n) {
@@ -740,13 +841,11 @@ static int convert_concat(onnx_ctx_t *c, const Onnx__NodeProto *n) {
       return rc;
     inputs[i] = x->tensor;
   }
-  int64_t axis = attr_int(n, "axis", 1);
-  if (axis < 0)
-    axis += x->rank;
-  if (axis != 1)
-    return onnx_node_error(c, n, "concat over axis %lld is not supported (only channels, axis 1)",
-                           (long long)attr_int(n, "axis", 1));
-  return emit(c, n, IR_OP_CONCAT, NULL, inputs, (int)n->n_input, x->rank);
+  ir_attrs_t a = {0};
+  if (!onnx_ir_axis(x, attr_int(n, "axis", 1), &a.axis))
+    return onnx_node_error(c, n, "axis %lld is out of range for %d dims",
+                           (long long)attr_int(n, "axis", 1), x->rank);
+  return emit(c, n, IR_OP_CONCAT, &a, inputs, (int)n->n_input, onnx_layout_rank(x));
 }
 
 /* An integer factor out of a float scale, else 0. */
@@ -820,6 +919,8 @@ static int convert_depth_to_space(onnx_ctx_t *c, const Onnx__NodeProto *n) {
 /* Reshape to ONNX dims `to` (rank <= 4, all known). */
 static int emit_reshape(onnx_ctx_t *c, const Onnx__NodeProto *n, const onnx_val_t *x,
                         const int64_t *to, int rank) {
+  if (x->seq || x->rank == 3)
+    rank |= ONNX_SEQ;
   ir_attrs_t a = {.reshape_to = onnx_to_nchw(rank, to)};
   int rc = ir_reader_check_shape(a.reshape_to, n->output[0], NULL);
   if (rc != SCHED_OK || ir_shape_elems(a.reshape_to) != elems_of(x))
@@ -876,6 +977,16 @@ static int convert_flatten(onnx_ctx_t *c, const Onnx__NodeProto *n) {
   return emit_reshape(c, n, x, to, 2);
 }
 
+/* Position of an IR axis in NCHW order (perm indices). */
+static int nchw_index(ir_axis_t axis) {
+  switch (axis) {
+  case IR_AXIS_N: return 0;
+  case IR_AXIS_H: return 2;
+  case IR_AXIS_W: return 3;
+  default: return 1;
+  }
+}
+
 static int convert_transpose(onnx_ctx_t *c, const Onnx__NodeProto *n) {
   onnx_val_t *x;
   int64_t p[4];
@@ -890,13 +1001,69 @@ static int convert_transpose(onnx_ctx_t *c, const Onnx__NodeProto *n) {
   if (x->rank <= 1)
     return alias(c, n, x);
   ir_attrs_t a = {.perm = {0, 1, 2, 3}};
+  onnx_val_t out = *x; /* the output's layout: the input's */
   for (int i = 0; i < x->rank; i++) {
     int64_t v = count ? p[i] : x->rank - 1 - i;
     if (v < 0 || v >= x->rank)
       return onnx_node_error(c, n, "perm value %lld is out of range", (long long)v);
-    a.perm[i] = (int32_t)v;
+    ir_axis_t to, from;
+    onnx_ir_axis(&out, i, &to);
+    onnx_ir_axis(x, v, &from);
+    a.perm[nchw_index(to)] = nchw_index(from);
   }
   return emit1(c, n, IR_OP_TRANSPOSE, &a, x);
+}
+
+/* Slice of one axis with step 1 (starts, ends, axes as inputs, opset 10+). */
+static int convert_slice(onnx_ctx_t *c, const Onnx__NodeProto *n) {
+  onnx_val_t *x;
+  double start[8], end[8], axes[8] = {0}, steps[8] = {1};
+  int ns = 0, ne = 0, na = 1, nst = 1, rc = act_in(c, n, 0, &x);
+  if (rc == SCHED_OK)
+    rc = need_values(c, n, 1, start, 8, &ns);
+  if (rc == SCHED_OK)
+    rc = need_values(c, n, 2, end, 8, &ne);
+  if (rc == SCHED_OK && has_in(n, 3))
+    rc = need_values(c, n, 3, axes, 8, &na);
+  if (rc == SCHED_OK && has_in(n, 4))
+    rc = need_values(c, n, 4, steps, 8, &nst);
+  if (rc != SCHED_OK)
+    return rc;
+  if (ns != 1 || ne != 1 || na != 1 || nst != 1 || steps[0] != 1)
+    return onnx_node_error(c, n, "only a slice of one axis with step 1 is supported");
+  ir_attrs_t a = {0};
+  if (!onnx_ir_axis(x, (int64_t)axes[0], &a.axis))
+    return onnx_node_error(c, n, "axis %g is out of range for %d dims", axes[0], x->rank);
+  int64_t dim = ir_shape_dim(c->g->tensors[x->tensor].shape, a.axis);
+  /* ONNX clamps: negative from the end, INT64_MAX meaning "to the end" */
+  double b = start[0] < 0 ? start[0] + (double)dim : start[0];
+  double e = end[0] < 0 ? end[0] + (double)dim : end[0];
+  a.slice_start = (int32_t)SCHED_MAX(0, SCHED_MIN(b, (double)dim));
+  a.slice_end = (int32_t)SCHED_MAX(0, SCHED_MIN(e, (double)dim));
+  return emit1(c, n, IR_OP_SLICE, &a, x);
+}
+
+/* Embedding lookup: a constant table [vocab, D] gathered by token ids
+ * [.., S] (an activation): ids viewed as [1, 1, S, batch], then the rows. */
+static int convert_gather(onnx_ctx_t *c, const Onnx__NodeProto *n) {
+  onnx_val_t *table, *ids;
+  int rc = const_in(c, n, 0, 2, &table);
+  if (rc == SCHED_OK)
+    rc = act_in(c, n, 1, &ids);
+  if (rc != SCHED_OK)
+    return rc;
+  if (attr_int(n, "axis", 0) != 0 || ids->rank > 2)
+    return onnx_node_error(c, n,
+                           "only an embedding lookup (axis 0, ids of 1 or 2 dims) is "
+                           "supported");
+  int64_t tokens = ids->dims[ids->rank - 1], batch = ids->rank == 2 ? ids->dims[0] : 1;
+  char name[256];
+  snprintf(name, sizeof name, "%s.ids", n->output[0]);
+  ir_attrs_t view = {.reshape_to = {1, 1, tokens, batch}};
+  int t = ir_graph_add_op(c->g, name, IR_OP_RESHAPE, &view, &ids->tensor, 1);
+  ir_names_put(&c->op_names, c->g->ops[c->g->n_ops - 1].name, c->g->n_ops - 1);
+  ir_attrs_t a = {.out_channels = (int32_t)table->dims[1], .vocab = (int32_t)table->dims[0]};
+  return emit(c, n, IR_OP_GATHER, &a, &t, 1, (ids->rank + 1) | ONNX_SEQ);
 }
 
 static int convert_identity(onnx_ctx_t *c, const Onnx__NodeProto *n) {
@@ -1017,6 +1184,14 @@ static const struct {
     {"Add", convert_add},
     {"Sub", convert_sub},
     {"Mul", convert_mul},
+    {"Div", convert_div},
+    {"Pow", convert_pow},
+    {"Sqrt", convert_sqrt},
+    {"Reciprocal", convert_reciprocal},
+    {"LayerNormalization", convert_layernorm},
+    {"ReduceMean", convert_reduce_mean},
+    {"Slice", convert_slice},
+    {"Gather", convert_gather},
     {"Concat", convert_concat},
     {"Resize", convert_resize},
     {"Upsample", convert_resize},
