@@ -347,6 +347,9 @@ static int convert_node(onnx_ctx_t *c, int i) {
       return onnx_node_error(c, n, "input '%s' has no producer", x);
     return onnx_convert_gelu_of(c, n, (int)(v - c->vals));
   }
+  int rc = onnx_fold_const(c, n);
+  if (rc != SCHED_ERR_NOT_FOUND)
+    return rc;
   onnx_convert_fn fn = onnx_converter(n->op_type);
   if (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx") != 0)
     fn = NULL; /* a custom domain's op of the same name is another op */

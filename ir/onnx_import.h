@@ -27,6 +27,8 @@ typedef struct {
   int64_t dims[ONNX_MAX_RANK]; /* ONNX dims */
   int32_t pad[4];              /* activation: Pad to fold (top, left, bottom, right) */
   const Onnx__TensorProto *tp; /* constant: its proto, NULL when computed */
+  bool folded;                 /* constant computed here with its values below */
+  double values[ONNX_MAX_VALUES];
 } onnx_val_t;
 
 typedef struct {
@@ -81,7 +83,19 @@ int onnx_consumers(onnx_ctx_t *c, const char *name);
 /* Records an activation value for tensor t (rank from the ONNX side). */
 int onnx_val_act(onnx_ctx_t *c, const char *name, int t, int rank);
 
+/* ---- onnx_shape.c: static evaluation of shape arithmetic ---- */
+
+/* Evaluates node n when its inputs are constants whose values are known
+ * (Shape of a known shape, Gather, Concat, Slice, Unsqueeze, Squeeze, Cast,
+ * Add/Sub/Mul/Div of small constants): its output becomes a folded
+ * constant. SCHED_ERR_NOT_FOUND when n is not such a node. */
+int onnx_fold_const(onnx_ctx_t *c, const Onnx__NodeProto *n);
+
 /* ---- onnx_ops.c ---- */
+
+/* The values of a small constant (folded, or float/double/int32/int64 in
+ * the file); the count, or -1 when they are not known. */
+int onnx_const_values(const onnx_val_t *v, double *out, int max);
 
 typedef int (*onnx_convert_fn)(onnx_ctx_t *c, const Onnx__NodeProto *n);
 /* The converter of an op type, or NULL when the IR does not know it. */

@@ -126,11 +126,13 @@ static double raw_value(const uint8_t *p, int32_t type) {
   return (double)f;
 }
 
-/* The values of a small constant (float, double, int32, int64); the count,
- * or -1 when they are not in the file (external data, other types). */
-static int const_values(const onnx_val_t *v, double *out, int max) {
+int onnx_const_values(const onnx_val_t *v, double *out, int max) {
   const Onnx__TensorProto *tp = v->tp;
   int64_t n = elems_of(v);
+  if (v->folded && n <= max) {
+    memcpy(out, v->values, (size_t)n * sizeof *out);
+    return (int)n;
+  }
   if (!tp || n > max || tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
     return -1;
   int32_t t = tp->data_type;
@@ -170,7 +172,7 @@ static int need_values(onnx_ctx_t *c, const Onnx__NodeProto *n, size_t i, double
   int rc = const_in(c, n, i, -1, &v);
   if (rc != SCHED_OK)
     return rc;
-  *count = const_values(v, out, max);
+  *count = onnx_const_values(v, out, max);
   if (*count < 0)
     return onnx_node_error(c, n,
                            "the values of '%s' are needed but not stored in the model "
@@ -961,6 +963,46 @@ static int convert_reshape(onnx_ctx_t *c, const Onnx__NodeProto *n) {
   return emit_reshape(c, n, x, to, count);
 }
 
+/* Unsqueeze / Squeeze of an activation: a reshape to its new dims (axes
+ * as attribute before opset 13, as input since). */
+static int convert_squeeze_like(onnx_ctx_t *c, const Onnx__NodeProto *n, bool unsqueeze) {
+  onnx_val_t *x;
+  int64_t axes[8];
+  double v[8];
+  int na = 0, rc = act_in(c, n, 0, &x);
+  if (rc == SCHED_OK && has_in(n, 1)) {
+    rc = need_values(c, n, 1, v, 8, &na);
+    for (int i = 0; i < na; i++)
+      axes[i] = (int64_t)v[i];
+  } else if (rc == SCHED_OK) {
+    rc = attr_ints(c, n, "axes", axes, 8, &na);
+  }
+  if (rc != SCHED_OK)
+    return rc;
+  int rank = unsqueeze ? x->rank + na : x->rank, out_rank = 0;
+  int64_t to[ONNX_MAX_RANK];
+  for (int i = 0, j = 0; i < rank && i < ONNX_MAX_RANK; i++) {
+    bool listed = false;
+    for (int k = 0; k < na; k++)
+      listed = listed || axes[k] == i || axes[k] + rank == i;
+    if (unsqueeze)
+      to[out_rank++] = listed ? 1 : x->dims[j++];
+    else if (!(listed || (na == 0 && x->dims[i] == 1)))
+      to[out_rank++] = x->dims[i];
+  }
+  if (out_rank > 4)
+    return onnx_node_error(c, n, "%d dims, at most 4 supported", out_rank);
+  return emit_reshape(c, n, x, to, out_rank);
+}
+
+static int convert_unsqueeze(onnx_ctx_t *c, const Onnx__NodeProto *n) {
+  return convert_squeeze_like(c, n, true);
+}
+
+static int convert_squeeze(onnx_ctx_t *c, const Onnx__NodeProto *n) {
+  return convert_squeeze_like(c, n, false);
+}
+
 static int convert_flatten(onnx_ctx_t *c, const Onnx__NodeProto *n) {
   onnx_val_t *x;
   int rc = act_in(c, n, 0, &x);
@@ -1041,6 +1083,43 @@ static int convert_slice(onnx_ctx_t *c, const Onnx__NodeProto *n) {
   a.slice_start = (int32_t)SCHED_MAX(0, SCHED_MIN(b, (double)dim));
   a.slice_end = (int32_t)SCHED_MAX(0, SCHED_MIN(e, (double)dim));
   return emit1(c, n, IR_OP_SLICE, &a, x);
+}
+
+/* Split of an activation into consecutive slices along one axis (sizes
+ * from input 1 since opset 13, the "split" attribute before, else equal). */
+static int convert_split(onnx_ctx_t *c, const Onnx__NodeProto *n) {
+  onnx_val_t *x;
+  ir_attrs_t a = {0};
+  int rc = axis_op(c, n, "axis", 0, &x, &a);
+  double sizes[IR_MAX_INPUTS];
+  int64_t ints[IR_MAX_INPUTS];
+  int count = 0, outs = (int)n->n_output;
+  if (rc == SCHED_OK && has_in(n, 1))
+    rc = need_values(c, n, 1, sizes, IR_MAX_INPUTS, &count);
+  else if (rc == SCHED_OK)
+    rc = attr_ints(c, n, "split", ints, IR_MAX_INPUTS, &count);
+  if (rc != SCHED_OK)
+    return rc;
+  int64_t dim = ir_shape_dim(c->g->tensors[x->tensor].shape, a.axis), start = 0;
+  if (outs < 1 || outs > IR_MAX_INPUTS || (count && count != outs))
+    return onnx_node_error(c, n, "%d outputs and %d sizes", outs, count);
+  for (int i = 0; i < outs; i++) {
+    int64_t size = count ? (has_in(n, 1) ? (int64_t)sizes[i] : ints[i]) : dim / outs;
+    a.slice_start = (int32_t)start;
+    a.slice_end = (int32_t)(start + size);
+    start += size;
+    Onnx__NodeProto one = *n;
+    char *out = n->output[i];
+    one.output = &out;
+    one.n_output = 1;
+    one.name = out;
+    rc = emit1(c, &one, IR_OP_SLICE, &a, x);
+    if (rc != SCHED_OK)
+      return rc;
+  }
+  return start == dim ? SCHED_OK
+                      : onnx_node_error(c, n, "sizes sum to %lld, the axis has %lld",
+                                        (long long)start, (long long)dim);
 }
 
 /* Embedding lookup: a constant table [vocab, D] gathered by token ids
@@ -1192,6 +1271,9 @@ static const struct {
     {"ReduceMean", convert_reduce_mean},
     {"Slice", convert_slice},
     {"Gather", convert_gather},
+    {"Split", convert_split},
+    {"Unsqueeze", convert_unsqueeze},
+    {"Squeeze", convert_squeeze},
     {"Concat", convert_concat},
     {"Resize", convert_resize},
     {"Upsample", convert_resize},

@@ -292,3 +292,103 @@ Test(onnx_transformer, imported_attention_plans_with_every_solver) {
   ir_graph_free(&g);
   mb_free(&b);
 }
+
+/* What torch leaves of q.view(b, s, heads, d) after constant folding when
+ * it traces sizes: Shape -> Gather -> Unsqueeze -> Concat -> Reshape, and
+ * d = size(2) / heads through Div. All of it folds at import. */
+Test(onnx_transformer, shape_gather_unsqueeze_concat_chains_fold_statically) {
+  const int opsets[] = {13, 17};
+  for (int i = 0; i < 2; i++) {
+    mb_t b;
+    mb_init(&b, opsets[i]);
+    mb_input(&b, "x", (int64_t[]){1, S, D}, 3);
+    const char *scalars[] = {"i0", "i1", "i2", "h"};
+    for (int k = 0; k < 4; k++) { /* 0-D, as torch writes indices */
+      mb_ints(&b, scalars[k], (int64_t[]){k < 3 ? k : H}, 1);
+      b.graph.initializer[b.graph.n_initializer - 1]->n_dims = 0;
+    }
+    mb_ints(&b, "heads", (int64_t[]){H}, 1);
+    mb_ints(&b, "ax0", (int64_t[]){0}, 1);
+    mb_node(&b, "Shape", "shape", "x", "shape");
+    mb_node(&b, "Gather", "bsz", "shape|i0", "bsz");
+    mb_node(&b, "Gather", "seq", "shape|i1", "seq");
+    mb_node(&b, "Gather", "dim", "shape|i2", "dim");
+    mb_node(&b, "Div", "hd", "dim|h", "hd");
+    mb_node(&b, "Unsqueeze", "u_bsz", "bsz|ax0", "u_bsz");
+    mb_node(&b, "Unsqueeze", "u_seq", "seq|ax0", "u_seq");
+    mb_node(&b, "Unsqueeze", "u_hd", "hd|ax0", "u_hd");
+    mb_node(&b, "Concat", "new_shape", "u_bsz|u_seq|heads|u_hd", "new_shape");
+    mb_node(&b, "Reshape", "view", "x|new_shape", "view");
+    mb_output(&b, "view");
+    ir_graph_t g;
+    import_ok(&b, &g);
+    cr_expect_eq(g.n_ops, 1, "only the reshape is left");
+    /* [1, S, H, HD] in the sequence layout: HD in C, H in H, S in W */
+    expect_shape(g.tensors[g.outputs[0]].shape, 1, HD, H, S);
+    ir_graph_free(&g);
+    mb_free(&b);
+  }
+}
+
+/* nn.MultiheadAttention as torch 1.13 exports it: one in-projection
+ * [D, 3D] split into q, k, v, the scale as a Mul, and the out-projection
+ * as Gemm on the tokens flattened to [S, D]. */
+Test(onnx_transformer, multihead_attention_pattern_with_split_and_gemm) {
+  mb_t b;
+  mb_init(&b, 13);
+  mb_input(&b, "x", (int64_t[]){1, S, D}, 3);
+  linear(&b, "x", "qkv", D, 3 * D);
+  mb_ints(&b, "sizes", (int64_t[]){D, D, D}, 3);
+  Onnx__NodeProto *sp = mb_node(&b, "Split", "split", "qkv|sizes", "q");
+  mb_push(&b, (void ***)&sp->output, &sp->n_output, mb_str(&b, "k"));
+  mb_push(&b, (void ***)&sp->output, &sp->n_output, mb_str(&b, "v"));
+  mb_attr_int(&b, sp, "axis", -1);
+  mb_ints(&b, "heads_shape", (int64_t[]){1, S, H, HD}, 4);
+  mb_floats(&b, "scale", (float[]){0.25f}, 1, 0);
+  split_heads(&b, "q", "qh", false);
+  split_heads(&b, "k", "kt", true);
+  split_heads(&b, "v", "vh", false);
+  mb_node(&b, "Mul", "qs", "qh|scale", "qs");
+  mb_node(&b, "MatMul", "qk", "qs|kt", "qk");
+  mb_node(&b, "Softmax", "softmax", "qk", "p");
+  mb_node(&b, "MatMul", "pv", "p|vh", "pv");
+  Onnx__NodeProto *t = mb_node(&b, "Transpose", "merge_t", "pv", "merge_t");
+  mb_attr_ints(&b, t, "perm", 4, 0, 2, 1, 3);
+  mb_ints(&b, "flat_shape", (int64_t[]){S, D}, 2);
+  mb_node(&b, "Reshape", "flat", "merge_t|flat_shape", "flat");
+  mb_weight(&b, "wo", (int64_t[]){D, D}, 2, 0);
+  mb_weight(&b, "bo", (int64_t[]){D}, 1, 0);
+  Onnx__NodeProto *gemm = mb_node(&b, "Gemm", "out_proj", "flat|wo|bo", "out");
+  mb_attr_int(&b, gemm, "transB", 1);
+  mb_output(&b, "out");
+  ir_graph_t g;
+  import_ok(&b, &g);
+  expect_shape(shape_of(&g, "q"), 1, D, S, 1);
+  cr_expect_eq(op_named(&g, "k")->attrs.slice_start, D);
+  cr_expect_eq(count_kind(&g, IR_OP_SLICE), 3);
+  expect_shape(shape_of(&g, "qk"), 1, S, S, H);
+  cr_expect_eq(count_kind(&g, IR_OP_FULLY_CONNECTED), 1);
+  /* in-projection 16 x 64 x 192, two 4-head products, out-projection */
+  cr_expect_eq(ir_graph_macs(&g), S * D * 3 * D + 2 * H * S * S * HD + S * D * D);
+  ir_graph_free(&g);
+  mb_free(&b);
+}
+
+Test(onnx_transformer, shape_arithmetic_errors_name_the_node) {
+  mb_t b;
+  mb_init(&b, 13);
+  mb_input(&b, "x", (int64_t[]){1, S, D}, 3);
+  mb_ints(&b, "i9", (int64_t[]){9}, 1);
+  mb_node(&b, "Shape", "shape", "x", "shape");
+  mb_node(&b, "Gather", "bad", "shape|i9", "bad");
+  mb_node(&b, "Reshape", "view", "x|bad", "view");
+  mb_output(&b, "view");
+  size_t len;
+  uint8_t *buf = mb_pack(&b, &len);
+  ir_graph_t g;
+  sched_diag_t d = {{0}};
+  cr_assert_eq(ir_onnx_import_buffer(buf, len, "m.onnx", NULL, &g, &d), SCHED_ERR_INPUT);
+  cr_expect_str_eq(d.msg, "m.onnx: node 'bad' (Gather): index 9 is out of range for 3 values");
+  free(buf);
+  mb_free(&b);
+}
