@@ -650,6 +650,20 @@ static int eltwise_const(onnx_ctx_t *c, const Onnx__NodeProto *n, onnx_val_t *x,
   return emit_generic(c, n, &x->tensor, 1, onnx_layout_rank(x));
 }
 
+/* The Sigmoid op of x * sigmoid(x) (in either order) when the product is
+ * its only reader, else -1. */
+static int silu_sigmoid(onnx_ctx_t *c, const Onnx__NodeProto *n, const onnx_val_t *a,
+                        const onnx_val_t *b) {
+  for (int i = 0; i < 2; i++) {
+    const onnx_val_t *x = i ? b : a, *s = i ? a : b;
+    int op = c->g->tensors[s->tensor].producer;
+    if (op >= 0 && c->g->ops[op].kind == IR_OP_SIGMOID && c->g->ops[op].inputs[0] == x->tensor &&
+        onnx_consumers(c, n->input[1 - i]) == 1)
+      return op;
+  }
+  return -1;
+}
+
 static int convert_eltwise(onnx_ctx_t *c, const Onnx__NodeProto *n, ir_op_kind_t kind) {
   onnx_val_t *a, *b;
   if (n->n_input != 2)
@@ -662,7 +676,15 @@ static int convert_eltwise(onnx_ctx_t *c, const Onnx__NodeProto *n, ir_op_kind_t
   if (a->is_const && b->is_const) {
     onnx_val_t v = a->rank >= b->rank ? *a : *b;
     v.tp = NULL;
+    v.folded = false; /* values unknown: onnx_fold_const took the foldable ones */
     return alias(c, n, &v);
+  }
+  if (kind == IR_OP_MUL && !a->is_const && !b->is_const && same_dims(a, b)) {
+    int op = silu_sigmoid(c, n, a, b);
+    if (op >= 0) { /* x * sigmoid(x): the sigmoid becomes SiLU (swish) */
+      c->g->ops[op].kind = IR_OP_SWISH;
+      return alias(c, n, c->g->tensors[a->tensor].producer == op ? a : b);
+    }
   }
   if (a->is_const || b->is_const)
     return a->is_const ? eltwise_const(c, n, b, 1, a) : eltwise_const(c, n, a, 0, b);
