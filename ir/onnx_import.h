@@ -93,6 +93,9 @@ int onnx_fold_const(onnx_ctx_t *c, const Onnx__NodeProto *n);
 
 /* ---- onnx_ops.c ---- */
 
+/* Node attribute `name`, or NULL; an integer attribute or def. */
+const Onnx__AttributeProto *onnx_attr(const Onnx__NodeProto *n, const char *name);
+int64_t onnx_attr_int(const Onnx__NodeProto *n, const char *name, int64_t def);
 /* The values of a small constant (folded, or float/double/int32/int64 in
  * the file); the count, or -1 when they are not known. */
 int onnx_const_values(const onnx_val_t *v, double *out, int max);

@@ -17,26 +17,26 @@
 
 /* ---- attributes ---- */
 
-static const Onnx__AttributeProto *attr(const Onnx__NodeProto *n, const char *name) {
+const Onnx__AttributeProto *onnx_attr(const Onnx__NodeProto *n, const char *name) {
   for (size_t i = 0; i < n->n_attribute; i++)
     if (n->attribute[i]->name && strcmp(n->attribute[i]->name, name) == 0)
       return n->attribute[i];
   return NULL;
 }
 
-static int64_t attr_int(const Onnx__NodeProto *n, const char *name, int64_t def) {
-  const Onnx__AttributeProto *a = attr(n, name);
+int64_t onnx_attr_int(const Onnx__NodeProto *n, const char *name, int64_t def) {
+  const Onnx__AttributeProto *a = onnx_attr(n, name);
   return a && a->has_i ? a->i : def;
 }
 
 static float attr_float(const Onnx__NodeProto *n, const char *name, float def) {
-  const Onnx__AttributeProto *a = attr(n, name);
+  const Onnx__AttributeProto *a = onnx_attr(n, name);
   return a && a->has_f ? a->f : def;
 }
 
 /* String attribute (bytes in the proto) equals s; absent equals def. */
 static bool attr_is(const Onnx__NodeProto *n, const char *name, const char *s, bool def) {
-  const Onnx__AttributeProto *a = attr(n, name);
+  const Onnx__AttributeProto *a = onnx_attr(n, name);
   if (!a || !a->has_s)
     return def;
   return a->s.len == strlen(s) && memcmp(a->s.data, s, a->s.len) == 0;
@@ -45,7 +45,7 @@ static bool attr_is(const Onnx__NodeProto *n, const char *name, const char *s, b
 /* Up to max ints into out; *count is how many (0 when absent). */
 static int attr_ints(const onnx_ctx_t *c, const Onnx__NodeProto *n, const char *name, int64_t *out,
                      int max, int *count) {
-  const Onnx__AttributeProto *a = attr(n, name);
+  const Onnx__AttributeProto *a = onnx_attr(n, name);
   *count = a ? (int)SCHED_MIN(a->n_ints, (size_t)INT32_MAX) : 0;
   if (*count > max)
     return onnx_node_error(c, n, "attribute '%s' has %d values, expected at most %d", name, *count,
@@ -179,6 +179,20 @@ static int need_values(onnx_ctx_t *c, const Onnx__NodeProto *n, size_t i, double
                            "(at most %d float/int elements)",
                            n->input[i], max);
   return SCHED_OK;
+}
+
+/* Integers from input i when present (newer opsets), else from attribute
+ * `name` (older ones): axes, pads. */
+static int input_or_attr(onnx_ctx_t *c, const Onnx__NodeProto *n, size_t i, const char *name,
+                         double *out, int max, int *count) {
+  *count = 0;
+  if (has_in(n, i))
+    return need_values(c, n, i, out, max, count);
+  int64_t ints[8];
+  int rc = attr_ints(c, n, name, ints, SCHED_MIN(max, 8), count);
+  for (int k = 0; k < *count; k++)
+    out[k] = (double)ints[k];
+  return rc;
 }
 
 /* ---- emitting IR ops ---- */
@@ -337,7 +351,7 @@ static int check_bias(onnx_ctx_t *c, const Onnx__NodeProto *n, int64_t channels)
 }
 
 static int conv_group(const onnx_ctx_t *c, const Onnx__NodeProto *n, int64_t *group) {
-  *group = attr_int(n, "group", 1);
+  *group = onnx_attr_int(n, "group", 1);
   if (*group < 1 || *group > IR_READER_MAX_CHANNELS)
     return onnx_node_error(c, n, "group %lld is out of range 1..%d", (long long)*group,
                            IR_READER_MAX_CHANNELS);
@@ -456,9 +470,9 @@ static int emit_fc(onnx_ctx_t *c, const Onnx__NodeProto *n, bool trans_b, bool b
 }
 
 static int convert_gemm(onnx_ctx_t *c, const Onnx__NodeProto *n) {
-  if (attr_int(n, "transA", 0) != 0)
+  if (onnx_attr_int(n, "transA", 0) != 0)
     return onnx_node_error(c, n, "transA=1 is not supported");
-  return emit_fc(c, n, attr_int(n, "transB", 0) != 0, has_in(n, 2));
+  return emit_fc(c, n, onnx_attr_int(n, "transB", 0) != 0, has_in(n, 2));
 }
 
 /* Sequence activations ([.., M, K]) times a constant [K, N] or another
@@ -525,7 +539,7 @@ static int convert_pool(onnx_ctx_t *c, const Onnx__NodeProto *n, ir_op_kind_t ki
     return rc;
   if (win.nsp == 1)
     win.k[1] = 1;
-  if (attr_int(n, "ceil_mode", 0))
+  if (onnx_attr_int(n, "ceil_mode", 0))
     ceil_pads(&win, x->dims + 2);
   ir_attrs_t a = {0};
   window_attrs(&win, x, &a);
@@ -802,9 +816,9 @@ int onnx_convert_gelu_of(onnx_ctx_t *c, const Onnx__NodeProto *n, int x) {
 static int axis_op(onnx_ctx_t *c, const Onnx__NodeProto *n, const char *key, int64_t def,
                    onnx_val_t **x, ir_attrs_t *a) {
   int rc = act_in(c, n, 0, x);
-  if (rc == SCHED_OK && !onnx_ir_axis(*x, attr_int(n, key, def), &a->axis))
+  if (rc == SCHED_OK && !onnx_ir_axis(*x, onnx_attr_int(n, key, def), &a->axis))
     rc = onnx_node_error(c, n, "%s %lld is out of range for %d dims", key,
-                         (long long)attr_int(n, key, def), (*x)->rank);
+                         (long long)onnx_attr_int(n, key, def), (*x)->rank);
   return rc;
 }
 
@@ -822,7 +836,7 @@ static int convert_layernorm(onnx_ctx_t *c, const Onnx__NodeProto *n) {
   onnx_val_t *x;
   ir_attrs_t a = {0};
   int rc = axis_op(c, n, "axis", -1, &x, &a);
-  int64_t axis = attr_int(n, "axis", -1);
+  int64_t axis = onnx_attr_int(n, "axis", -1);
   if (rc == SCHED_OK && axis != -1 && axis != x->rank - 1)
     rc = onnx_node_error(c, n, "normalising over more than the last dim is not supported");
   return rc != SCHED_OK ? rc : emit1(c, n, IR_OP_LAYERNORM, &a, x);
@@ -834,17 +848,11 @@ static int convert_reduce_mean(onnx_ctx_t *c, const Onnx__NodeProto *n) {
   onnx_val_t *x;
   double axes[8];
   int count = 0, rc = act_in(c, n, 0, &x);
-  int64_t ints[8];
-  if (rc == SCHED_OK && has_in(n, 1))
-    rc = need_values(c, n, 1, axes, 8, &count);
-  else if (rc == SCHED_OK) {
-    rc = attr_ints(c, n, "axes", ints, 8, &count);
-    for (int i = 0; i < count; i++)
-      axes[i] = (double)ints[i];
-  }
+  if (rc == SCHED_OK)
+    rc = input_or_attr(c, n, 1, "axes", axes, 8, &count);
   if (rc != SCHED_OK)
     return rc;
-  if (count != 1 || attr_int(n, "keepdims", 1) != 1)
+  if (count != 1 || onnx_attr_int(n, "keepdims", 1) != 1)
     return onnx_node_error(c, n, "only one axis with keepdims=1 is supported");
   ir_attrs_t a = {0};
   if (!onnx_ir_axis(x, (int64_t)axes[0], &a.axis))
@@ -866,9 +874,9 @@ static int convert_concat(onnx_ctx_t *c, const Onnx__NodeProto *n) {
     inputs[i] = x->tensor;
   }
   ir_attrs_t a = {0};
-  if (!onnx_ir_axis(x, attr_int(n, "axis", 1), &a.axis))
+  if (!onnx_ir_axis(x, onnx_attr_int(n, "axis", 1), &a.axis))
     return onnx_node_error(c, n, "axis %lld is out of range for %d dims",
-                           (long long)attr_int(n, "axis", 1), x->rank);
+                           (long long)onnx_attr_int(n, "axis", 1), x->rank);
   return emit(c, n, IR_OP_CONCAT, &a, inputs, (int)n->n_input, onnx_layout_rank(x));
 }
 
@@ -884,7 +892,7 @@ static int resize_scale(onnx_ctx_t *c, const Onnx__NodeProto *n, const onnx_val_
   int count = 0, rc = SCHED_OK;
   bool upsample = strcmp(n->op_type, "Upsample") == 0;
   size_t si = upsample || n->n_input == 2 ? 1 : 2; /* Resize-10: X, scales */
-  const Onnx__AttributeProto *attr_scales = attr(n, "scales");
+  const Onnx__AttributeProto *attr_scales = onnx_attr(n, "scales");
   if (attr_scales)
     for (size_t i = 0; i < attr_scales->n_floats && i < 8; i++)
       v[count++] = attr_scales->floats[i];
@@ -930,7 +938,7 @@ static int convert_resize(onnx_ctx_t *c, const Onnx__NodeProto *n) {
 
 static int convert_depth_to_space(onnx_ctx_t *c, const Onnx__NodeProto *n) {
   onnx_val_t *x;
-  int64_t b = attr_int(n, "blocksize", 0);
+  int64_t b = onnx_attr_int(n, "blocksize", 0);
   int rc = act_in(c, n, 0, &x);
   if (rc == SCHED_OK && (b < 1 || b > 1024))
     rc = onnx_node_error(c, n, "blocksize %lld is out of range 1..1024", (long long)b);
@@ -966,7 +974,7 @@ static int convert_reshape(onnx_ctx_t *c, const Onnx__NodeProto *n) {
     return onnx_node_error(c, n, "target has %d dims, at most 4 supported", count);
   int64_t to[4], known = 1;
   int unknown = -1;
-  bool allowzero = attr_int(n, "allowzero", 0) != 0;
+  bool allowzero = onnx_attr_int(n, "allowzero", 0) != 0;
   for (int i = 0; i < count; i++) {
     if (!(v[i] >= -1 && v[i] <= (double)IR_READER_MAX_DIM))
       return onnx_node_error(c, n, "target dim %d is %g", i, v[i]);
@@ -989,16 +997,10 @@ static int convert_reshape(onnx_ctx_t *c, const Onnx__NodeProto *n) {
  * as attribute before opset 13, as input since). */
 static int convert_squeeze_like(onnx_ctx_t *c, const Onnx__NodeProto *n, bool unsqueeze) {
   onnx_val_t *x;
-  int64_t axes[8];
-  double v[8];
+  double axes[8];
   int na = 0, rc = act_in(c, n, 0, &x);
-  if (rc == SCHED_OK && has_in(n, 1)) {
-    rc = need_values(c, n, 1, v, 8, &na);
-    for (int i = 0; i < na; i++)
-      axes[i] = (int64_t)v[i];
-  } else if (rc == SCHED_OK) {
-    rc = attr_ints(c, n, "axes", axes, 8, &na);
-  }
+  if (rc == SCHED_OK)
+    rc = input_or_attr(c, n, 1, "axes", axes, 8, &na);
   if (rc != SCHED_OK)
     return rc;
   int rank = unsqueeze ? x->rank + na : x->rank, out_rank = 0;
@@ -1030,11 +1032,12 @@ static int convert_flatten(onnx_ctx_t *c, const Onnx__NodeProto *n) {
   int rc = act_in(c, n, 0, &x);
   if (rc != SCHED_OK)
     return rc;
-  int64_t axis = attr_int(n, "axis", 1);
+  int64_t axis = onnx_attr_int(n, "axis", 1);
   if (axis < 0)
     axis += x->rank;
   if (axis < 0 || axis > x->rank)
-    return onnx_node_error(c, n, "axis %lld is out of range", (long long)attr_int(n, "axis", 1));
+    return onnx_node_error(c, n, "axis %lld is out of range",
+                           (long long)onnx_attr_int(n, "axis", 1));
   int64_t to[2] = {1, 1};
   for (int i = 0; i < x->rank; i++)
     to[i >= axis] *= x->dims[i];
@@ -1153,7 +1156,7 @@ static int convert_gather(onnx_ctx_t *c, const Onnx__NodeProto *n) {
     rc = act_in(c, n, 1, &ids);
   if (rc != SCHED_OK)
     return rc;
-  if (attr_int(n, "axis", 0) != 0 || ids->rank > 2)
+  if (onnx_attr_int(n, "axis", 0) != 0 || ids->rank > 2)
     return onnx_node_error(c, n,
                            "only an embedding lookup (axis 0, ids of 1 or 2 dims) is "
                            "supported");
@@ -1179,14 +1182,8 @@ static int convert_pad(onnx_ctx_t *c, const Onnx__NodeProto *n) {
   onnx_val_t *x;
   double v[8];
   int count = 0, rc = act_in(c, n, 0, &x);
-  int64_t ints[8];
-  if (rc == SCHED_OK && has_in(n, 1))
-    rc = need_values(c, n, 1, v, 8, &count);
-  else if (rc == SCHED_OK) {
-    rc = attr_ints(c, n, "pads", ints, 8, &count);
-    for (int i = 0; i < count; i++)
-      v[i] = (double)ints[i];
-  }
+  if (rc == SCHED_OK)
+    rc = input_or_attr(c, n, 1, "pads", v, 8, &count);
   if (rc != SCHED_OK)
     return rc;
   if (x->rank != 4 || count != 8 || v[0] || v[1] || v[4] || v[5])
@@ -1217,7 +1214,7 @@ static int convert_pad(onnx_ctx_t *c, const Onnx__NodeProto *n) {
 }
 
 static int convert_constant(onnx_ctx_t *c, const Onnx__NodeProto *n) {
-  const Onnx__AttributeProto *a = attr(n, "value");
+  const Onnx__AttributeProto *a = onnx_attr(n, "value");
   onnx_val_t v = {.is_const = true, .tensor = -1};
   if (a && a->t) {
     if (a->t->n_dims > ONNX_MAX_RANK)
@@ -1229,10 +1226,10 @@ static int convert_constant(onnx_ctx_t *c, const Onnx__NodeProto *n) {
         return onnx_node_error(c, n, "value dim %d is %lld", i, (long long)a->t->dims[i]);
       v.dims[i] = a->t->dims[i];
     }
-  } else if ((a = attr(n, "value_ints")) || (a = attr(n, "value_floats"))) {
+  } else if ((a = onnx_attr(n, "value_ints")) || (a = onnx_attr(n, "value_floats"))) {
     v.rank = 1;
     v.dims[0] = (int64_t)SCHED_MAX(a->n_ints, a->n_floats);
-  } else if (!attr(n, "value_int") && !attr(n, "value_float")) {
+  } else if (!onnx_attr(n, "value_int") && !onnx_attr(n, "value_float")) {
     return onnx_node_error(c, n, "only tensor, int and float values are supported");
   }
   return alias(c, n, &v);

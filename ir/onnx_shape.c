@@ -22,18 +22,6 @@ typedef struct {
 typedef int (*fold_fn)(onnx_ctx_t *c, const Onnx__NodeProto *n, const fold_in_t *in, int n_in,
                        onnx_val_t *out);
 
-static const Onnx__AttributeProto *attr_of(const Onnx__NodeProto *n, const char *name) {
-  for (size_t i = 0; i < n->n_attribute; i++)
-    if (n->attribute[i]->name && strcmp(n->attribute[i]->name, name) == 0)
-      return n->attribute[i];
-  return NULL;
-}
-
-static int64_t attr_i(const Onnx__NodeProto *n, const char *name, int64_t def) {
-  const Onnx__AttributeProto *a = attr_of(n, name);
-  return a && a->has_i ? a->i : def;
-}
-
 static void set_dims1(onnx_val_t *out, int count) {
   out->rank = 1;
   out->dims[0] = count;
@@ -46,7 +34,7 @@ static int too_big(onnx_ctx_t *c, const Onnx__NodeProto *n) {
 /* Gather of a 0-D or 1-D constant (axis 0) by constant indices. */
 static int fold_gather(onnx_ctx_t *c, const Onnx__NodeProto *n, const fold_in_t *in, int n_in,
                        onnx_val_t *out) {
-  if (n_in != 2 || in[0].v->rank != 1 || in[1].v->rank > 1 || attr_i(n, "axis", 0) != 0)
+  if (n_in != 2 || in[0].v->rank != 1 || in[1].v->rank > 1 || onnx_attr_int(n, "axis", 0) != 0)
     return SCHED_ERR_NOT_FOUND;
   for (int i = 0; i < in[1].n; i++) {
     int64_t k = (int64_t)in[1].x[i];
@@ -98,7 +86,7 @@ static int fold_slice(onnx_ctx_t *c, const Onnx__NodeProto *n, const fold_in_t *
 
 /* Axes of Unsqueeze / Squeeze: attribute (opset < 13) or input 1. */
 static int axes_of(const Onnx__NodeProto *n, const fold_in_t *in, int n_in, int64_t *axes) {
-  const Onnx__AttributeProto *a = attr_of(n, "axes");
+  const Onnx__AttributeProto *a = onnx_attr(n, "axes");
   if (a) {
     for (size_t i = 0; i < a->n_ints && i < ONNX_MAX_RANK; i++)
       axes[i] = a->ints[i];
@@ -201,7 +189,7 @@ static int fold_shape(onnx_ctx_t *c, const Onnx__NodeProto *n) {
   const onnx_val_t *x = n->n_input > 0 ? onnx_val_find(c, n->input[0]) : NULL;
   if (!x)
     return onnx_node_error(c, n, "input %s has no producer", n->n_input ? n->input[0] : "0");
-  int64_t b = attr_i(n, "start", 0), e = attr_i(n, "end", x->rank);
+  int64_t b = onnx_attr_int(n, "start", 0), e = onnx_attr_int(n, "end", x->rank);
   b = SCHED_MAX(0, SCHED_MIN(b < 0 ? b + x->rank : b, x->rank));
   e = SCHED_MAX(b, SCHED_MIN(e < 0 ? e + x->rank : e, x->rank));
   onnx_val_t out = {0};

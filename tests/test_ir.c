@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ir/ir.h"
+#include "shape_assert.h"
 
 /* A graph with one input of shape s (u8). */
 static int start(ir_graph_t *g, ir_shape_t s) {
@@ -13,14 +14,6 @@ static int start(ir_graph_t *g, ir_shape_t s) {
 }
 
 static ir_shape_t shape_of(const ir_graph_t *g, int t) { return g->tensors[t].shape; }
-
-#define assert_shape(got, N, C, H, W)                                                              \
-  do {                                                                                             \
-    ir_shape_t s_ = (got);                                                                         \
-    cr_assert(s_.n == (N) && s_.c == (C) && s_.h == (H) && s_.w == (W),                            \
-              "shape %lldx%lldx%lldx%lld, expected %dx%dx%dx%d", (long long)s_.n, (long long)s_.c, \
-              (long long)s_.h, (long long)s_.w, (N), (C), (H), (W));                               \
-  } while (0)
 
 static ir_attrs_t conv_attrs(int k, int kernel, int stride, int pad) {
   return (ir_attrs_t){.kernel_h = kernel,

@@ -6,17 +6,10 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "shape_assert.h"
 #include "tiling/tiling.h"
 
 static ir_shape_t shape_of(const ir_graph_t *g, int t) { return g->tensors[t].shape; }
-
-#define assert_shape(got, N, C, H, W)                                                              \
-  do {                                                                                             \
-    ir_shape_t s_ = (got);                                                                         \
-    cr_assert(s_.n == (N) && s_.c == (C) && s_.h == (H) && s_.w == (W),                            \
-              "shape %lldx%lldx%lldx%lld, expected %dx%dx%dx%d", (long long)s_.n, (long long)s_.c, \
-              (long long)s_.h, (long long)s_.w, (N), (C), (H), (W));                               \
-  } while (0)
 
 static int op1(ir_graph_t *g, const char *name, ir_op_kind_t kind, ir_attrs_t a, int x) {
   return ir_graph_add_op(g, name, kind, &a, &x, 1);
