@@ -7,8 +7,11 @@
  * scheduler decides how many run at once); CMX-to-CMX at the per-port CMX
  * bandwidth with the shorter CMX latency. SHAVE: the arch's row for the
  * kernel (launch plus a per-byte term, from public per-kernel measurements
- * where they exist), else its default row. Engines: which ops the DPU runs, which fuse into its PPE
- * for free (arch->ppe_fusable) and which fall to SHAVE, as DESIGN.md lists them. */
+ * where they exist), else its default row. Engines: which ops the DPU runs
+ * (matmul as a 1x1 convolution, eltwise of equal shapes), which fuse into
+ * its PPE for free (arch->ppe_fusable), which fall to SHAVE (broadcast
+ * eltwise, softmax, norms, GELU, ...) and which are DMA (gather, slice, a
+ * transpose that moves data; one that does not is a free view). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -247,21 +250,55 @@ static cost_engine_t activation_engine(const arch_t *arch, ir_op_kind_t kind) {
   return COST_ENGINE_SHAVE;
 }
 
+/* The DPU's eltwise adds two tensors of one shape; a broadcast runs on
+ * SHAVE (as the reference compiler places it). */
+static bool inputs_same_shape(const ir_graph_t *g, const ir_op_t *op) {
+  for (int i = 1; i < op->n_inputs; i++) {
+    ir_shape_t a = g->tensors[op->inputs[0]].shape, b = g->tensors[op->inputs[i]].shape;
+    if (a.n != b.n || a.c != b.c || a.h != b.h || a.w != b.w)
+      return false;
+  }
+  return true;
+}
+
+/* A transpose that keeps the order of the dims larger than 1 moves no
+ * byte (a view); any other is a strided DMA. */
+static cost_engine_t transpose_engine(const ir_graph_t *g, const ir_op_t *op) {
+  if (op->n_inputs < 1)
+    return COST_ENGINE_DMA;
+  ir_shape_t in = g->tensors[op->inputs[0]].shape;
+  const int64_t dims[4] = {in.n, in.c, in.h, in.w};
+  int last = -1;
+  for (int i = 0; i < 4; i++) {
+    int from = op->attrs.perm[i];
+    if (from < 0 || from > 3 || dims[from] == 1)
+      continue;
+    if (from < last)
+      return COST_ENGINE_DMA;
+    last = from;
+  }
+  return COST_ENGINE_NONE;
+}
+
 cost_engine_t cost_op_engine(const arch_t *arch, const ir_graph_t *g, const ir_op_t *op) {
   if (falls_back(arch, g, op))
     return COST_ENGINE_CPU;
   if (ir_op_is_activation(op->kind))
     return activation_engine(arch, op->kind);
   switch (op->kind) {
+  case IR_OP_ADD:
+  case IR_OP_SUB:
+  case IR_OP_MUL: return inputs_same_shape(g, op) ? COST_ENGINE_DPU : COST_ENGINE_SHAVE;
   case IR_OP_CONV:
   case IR_OP_TRANSPOSE_CONV:
   case IR_OP_FULLY_CONNECTED:
   case IR_OP_MAXPOOL:
   case IR_OP_AVGPOOL:
   case IR_OP_GLOBAL_AVGPOOL:
-  case IR_OP_ADD:
-  case IR_OP_SUB:
-  case IR_OP_MUL: return COST_ENGINE_DPU;
+  case IR_OP_MATMUL: return COST_ENGINE_DPU;
+  case IR_OP_TRANSPOSE: return transpose_engine(g, op);
+  case IR_OP_GATHER: /* rows fetched from the table in DDR */
+  case IR_OP_SLICE: return COST_ENGINE_DMA;
   case IR_OP_UPSAMPLE:
     /* Nearest is addressing only; bilinear runs as a depthwise conv; the
      * align_corners variant has non-uniform weights and needs SHAVE. */
@@ -275,6 +312,6 @@ cost_engine_t cost_op_engine(const arch_t *arch, const ir_graph_t *g, const ir_o
   case IR_OP_CONCAT:
   case IR_OP_RESHAPE:
   case IR_OP_NONE: return COST_ENGINE_NONE;
-  default: return COST_ENGINE_SHAVE; /* transpose, generic */
+  default: return COST_ENGINE_SHAVE; /* norms, div, pow, sqrt, reduce_mean, generic */
   }
 }

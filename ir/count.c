@@ -2,7 +2,8 @@
  *
  * The convention is torchvision's published one: MACs are the
  * multiply-accumulates of Conv, TransposeConv and FullyConnected only
- * (pooling, eltwise and activations count 0). A transpose conv does
+ * (pooling, eltwise and activations count 0), plus MatMul's output elements
+ * x inner dim as fvcore counts it (both operands activations or not). A transpose conv does
  * (K/groups)*kh*kw MACs per input element and input channel, as ptflops and
  * fvcore count it. Parameters are weights + biases + per-channel PReLU slopes
  * (also when the PReLU was fused into its producer, so fusion keeps totals).
@@ -33,6 +34,7 @@ static int64_t filter_weights(const ir_graph_t *g, int op) {
   switch (o->kind) {
   case IR_OP_CONV: return in.c / groups * window;
   case IR_OP_FULLY_CONNECTED: return in.c * in.h * in.w;
+  case IR_OP_MATMUL: return in.c; /* the inner dim K */
   default: return 0;
   }
 }
@@ -41,7 +43,8 @@ int64_t ir_op_macs(const ir_graph_t *g, int op) {
   const ir_op_t *o = &g->ops[op];
   switch (o->kind) {
   case IR_OP_CONV:
-  case IR_OP_FULLY_CONNECTED: return ir_shape_elems(shape_of(g, o->output)) * filter_weights(g, op);
+  case IR_OP_FULLY_CONNECTED:
+  case IR_OP_MATMUL: return ir_shape_elems(shape_of(g, o->output)) * filter_weights(g, op);
   case IR_OP_TRANSPOSE_CONV: {
     /* Each input pixel scatters its kernel into out_channels/groups maps. */
     ir_shape_t in = input_shape(g, op);
@@ -64,6 +67,12 @@ int64_t ir_op_params(const ir_graph_t *g, int op) {
     params = input_shape(g, op).c * (out_c / groups) * o->attrs.kernel_h * o->attrs.kernel_w +
              (o->attrs.has_bias ? out_c : 0);
   }
+  if (o->kind == IR_OP_MATMUL && o->attrs.out_channels > 0)
+    params = out_c * filter_weights(g, op) + (o->attrs.has_bias ? out_c : 0);
+  if (o->kind == IR_OP_GATHER)
+    params = (int64_t)o->attrs.vocab * out_c;
+  if (o->kind == IR_OP_LAYERNORM || o->kind == IR_OP_RMSNORM) /* scale (and shift) per element */
+    params = ir_shape_dim(input_shape(g, op), o->attrs.axis) * (o->kind == IR_OP_LAYERNORM ? 2 : 1);
   if (o->kind == IR_OP_PRELU || o->fused_act == IR_OP_PRELU)
     params += out_c;
   return params;
@@ -72,6 +81,8 @@ int64_t ir_op_params(const ir_graph_t *g, int op) {
 int64_t ir_op_weight_bytes(const ir_graph_t *g, int op) {
   int t = g->ops[op].output;
   ir_dtype_t dt = t >= 0 && t < g->n_tensors ? g->tensors[t].dtype : IR_DTYPE_U8;
+  if (g->ops[op].kind == IR_OP_GATHER) /* reads only the rows it picks */
+    return ir_shape_elems(shape_of(g, t)) * ir_dtype_bytes(dt);
   return ir_op_params(g, op) * ir_dtype_bytes(dt);
 }
 

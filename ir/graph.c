@@ -134,6 +134,32 @@ int ir_tensor_consumers(const ir_graph_t *g, int tensor, int *out, int max) {
 
 int64_t ir_shape_elems(ir_shape_t s) { return s.n * s.c * s.h * s.w; }
 
+int64_t ir_shape_dim(ir_shape_t s, ir_axis_t axis) {
+  switch (axis) {
+  case IR_AXIS_N: return s.n;
+  case IR_AXIS_H: return s.h;
+  case IR_AXIS_W: return s.w;
+  default: return s.c;
+  }
+}
+
+static const char *const axis_names[IR_AXIS_COUNT] = {
+    [IR_AXIS_C] = "c", [IR_AXIS_N] = "n", [IR_AXIS_H] = "h", [IR_AXIS_W] = "w"};
+
+const char *ir_axis_name(ir_axis_t axis) {
+  return axis >= 0 && axis < IR_AXIS_COUNT ? axis_names[axis] : "?";
+}
+
+int ir_axis_parse(const char *s, ir_axis_t *out) {
+  for (int i = 0; i < IR_AXIS_COUNT; i++) {
+    if (strcmp(s, axis_names[i]) == 0) {
+      *out = (ir_axis_t)i;
+      return SCHED_OK;
+    }
+  }
+  return SCHED_ERR_INPUT;
+}
+
 int ir_dtype_bytes(ir_dtype_t dt) { return dt == IR_DTYPE_FP16 ? 2 : 1; }
 
 int64_t ir_tensor_bytes(const ir_graph_t *g, int tensor) {
@@ -186,6 +212,16 @@ static const char *const kind_names[IR_OP_KIND_COUNT] = {
     [IR_OP_CONCAT] = "concat",
     [IR_OP_RESHAPE] = "reshape",
     [IR_OP_TRANSPOSE] = "transpose",
+    [IR_OP_MATMUL] = "matmul",
+    [IR_OP_LAYERNORM] = "layernorm",
+    [IR_OP_RMSNORM] = "rmsnorm",
+    [IR_OP_GATHER] = "gather",
+    [IR_OP_SLICE] = "slice",
+    [IR_OP_DIV] = "div",
+    [IR_OP_POW] = "pow",
+    [IR_OP_SQRT] = "sqrt",
+    [IR_OP_RECIPROCAL] = "reciprocal",
+    [IR_OP_REDUCE_MEAN] = "reduce_mean",
     [IR_OP_GENERIC] = "generic",
 };
 
@@ -194,6 +230,10 @@ const char *ir_op_kind_name(ir_op_kind_t kind) {
 }
 
 int ir_op_kind_parse(const char *s, ir_op_kind_t *out) {
+  if (strcmp(s, "silu") == 0) { /* SiLU is Swish with beta 1, the only Swish here */
+    *out = IR_OP_SWISH;
+    return SCHED_OK;
+  }
   for (int i = 0; i < IR_OP_KIND_COUNT; i++) {
     if (strcmp(s, kind_names[i]) == 0) {
       *out = (ir_op_kind_t)i;

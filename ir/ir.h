@@ -6,8 +6,11 @@
  * its activation inputs are tensor ids. Weights are implicit: their shape
  * follows from the op's attributes and input channels, which is all a
  * scheduler needs (weight values are never read). Tensor shapes are logical
- * NCHW. After ir_graph_sort the ops are in topological order, which every
- * later stage relies on. */
+ * NCHW. Sequence tensors (transformers) keep features in C, tokens in H and
+ * attention heads in W (1 outside attention): the layout a matmul has when
+ * the reference compiler lowers it to a 1x1 convolution, so SOK splits
+ * output features, SOH tokens and SOW heads. After ir_graph_sort the ops are
+ * in topological order, which every later stage relies on. */
 #ifndef SCHED_IR_H
 #define SCHED_IR_H
 
@@ -43,7 +46,7 @@ typedef enum {
   IR_OP_PRELU, /* per-channel slopes */
   IR_OP_SIGMOID,
   IR_OP_TANH,
-  IR_OP_SOFTMAX, /* over channels */
+  IR_OP_SOFTMAX, /* over attrs.axis (default C) */
   IR_OP_GELU,
   IR_OP_HARDSWISH,
   IR_OP_HARDSIGMOID,
@@ -51,12 +54,27 @@ typedef enum {
   /* data movement */
   IR_OP_UPSAMPLE,
   IR_OP_DEPTH_TO_SPACE, /* PixelShuffle */
-  IR_OP_CONCAT,         /* over channels */
+  IR_OP_CONCAT,         /* over attrs.axis (default C) */
   IR_OP_RESHAPE,        /* also Flatten */
   IR_OP_TRANSPOSE,
-  IR_OP_GENERIC, /* imported op the IR does not know: SHAVE, per-element cost */
+  /* transformer ops (sequence layout: C features, H tokens, W heads) */
+  IR_OP_MATMUL,    /* DPU: x weight (out_channels > 0) or x a second input */
+  IR_OP_LAYERNORM, /* SHAVE: over attrs.axis, scale and shift per element */
+  IR_OP_RMSNORM,   /* SHAVE: over attrs.axis, scale per element */
+  IR_OP_GATHER,    /* DMA: embedding rows picked by index (input C == 1) */
+  IR_OP_SLICE,     /* [slice_start, slice_end) along attrs.axis; Split is several */
+  IR_OP_DIV,       /* elementwise ops below broadcast like NumPy */
+  IR_OP_POW,
+  IR_OP_SQRT,
+  IR_OP_RECIPROCAL,
+  IR_OP_REDUCE_MEAN, /* over attrs.axis, kept as 1 */
+  IR_OP_GENERIC,     /* imported op the IR does not know: SHAVE, per-element cost */
   IR_OP_KIND_COUNT
 } ir_op_kind_t;
+
+/* An axis of the NCHW shape. C is zero: the default of softmax, concat and
+ * the norms, as the CNN ops that came first use them. */
+typedef enum { IR_AXIS_C = 0, IR_AXIS_N, IR_AXIS_H, IR_AXIS_W, IR_AXIS_COUNT } ir_axis_t;
 
 typedef enum {
   IR_UPSAMPLE_NEAREST,
@@ -82,6 +100,10 @@ typedef struct {
   int32_t scale;                      /* Upsample factor, DepthToSpace block */
   ir_shape_t reshape_to;              /* Reshape (-1 in one dim: inferred) */
   int32_t perm[4];                    /* Transpose, over NCHW */
+  ir_axis_t axis;                     /* softmax, concat, norms, slice, reduce_mean */
+  int32_t slice_start, slice_end;     /* Slice: [start, end) along axis */
+  bool transpose_b;                   /* MatMul: second input is [n, K, N, w] (K^T folded) */
+  int32_t vocab;                      /* Gather: rows of the embedding table */
 } ir_attrs_t;
 
 typedef struct {
@@ -137,6 +159,10 @@ void ir_graph_mark_output(ir_graph_t *g, int tensor);
 int ir_tensor_consumers(const ir_graph_t *g, int tensor, int *out, int max);
 
 int64_t ir_shape_elems(ir_shape_t s);
+/* The dim of s along axis. */
+int64_t ir_shape_dim(ir_shape_t s, ir_axis_t axis);
+const char *ir_axis_name(ir_axis_t axis); /* "n", "c", "h", "w" */
+int ir_axis_parse(const char *s, ir_axis_t *out);
 int ir_dtype_bytes(ir_dtype_t dt);
 int64_t ir_tensor_bytes(const ir_graph_t *g, int tensor);
 const char *ir_dtype_name(ir_dtype_t dt);
@@ -168,12 +194,14 @@ int ir_graph_verify(const ir_graph_t *g, sched_diag_t *diag);
 
 /* ---- count.c: MACs and parameters ---- */
 
-/* Multiply-accumulates of Conv / TransposeConv / FullyConnected only (the
- * torchvision convention); 0 for every other op. */
+/* Multiply-accumulates of Conv / TransposeConv / FullyConnected / MatMul
+ * only (the torchvision convention, with MatMul as fvcore counts it: output
+ * elements x K); 0 for every other op. */
 int64_t ir_op_macs(const ir_graph_t *g, int op);
 /* Weights + biases (+ per-channel PReLU slopes). */
 int64_t ir_op_params(const ir_graph_t *g, int op);
-/* Bytes of this op's weights (params * dtype size; 0 when none). */
+/* Bytes of this op's weights (params * dtype size; 0 when none); a gather's
+ * are the rows it reads (its output), not the whole table. */
 int64_t ir_op_weight_bytes(const ir_graph_t *g, int op);
 int64_t ir_graph_macs(const ir_graph_t *g);
 int64_t ir_graph_params(const ir_graph_t *g);

@@ -86,12 +86,18 @@ static void add_attrs(cJSON *o, const ir_attrs_t *a) {
   if (r.n || r.c || r.h || r.w)
     cJSON_AddItemToObject(o, "reshape_to", shape_item(r));
   add_ints(o, "perm", a->perm, 4, 0);
+  if (a->axis != IR_AXIS_C)
+    cJSON_AddStringToObject(o, "axis", ir_axis_name(a->axis));
+  add_ints(o, "slice", (int32_t[]){a->slice_start, a->slice_end}, 2, 0);
+  if (a->transpose_b)
+    cJSON_AddTrueToObject(o, "transpose_b");
+  add_ints(o, "vocab", &a->vocab, 1, 0);
 }
 
 /* Single-item arrays are written as plain numbers (groups, out_channels,
  * scale): add_ints wrote [v]; unwrap them. */
 static void unwrap_scalars(cJSON *o) {
-  static const char *const keys[] = {"groups", "out_channels", "scale"};
+  static const char *const keys[] = {"groups", "out_channels", "scale", "vocab"};
   for (int i = 0; i < SCHED_ARRAY_LEN(keys); i++) {
     cJSON *a = cJSON_GetObjectItemCaseSensitive(o, keys[i]);
     if (a)
@@ -354,7 +360,8 @@ static int get_attr_ints(const json_ctx_t *c, const cJSON *o, const char *key, i
 static bool needs_window(ir_op_kind_t k) { return ir_i_kind_has_window(k); }
 
 static bool needs_out_channels(ir_op_kind_t k) {
-  return k == IR_OP_CONV || k == IR_OP_TRANSPOSE_CONV || k == IR_OP_FULLY_CONNECTED;
+  return k == IR_OP_CONV || k == IR_OP_TRANSPOSE_CONV || k == IR_OP_FULLY_CONNECTED ||
+         k == IR_OP_GATHER;
 }
 
 static int get_window_attrs(const json_ctx_t *c, const cJSON *o, ir_op_kind_t k, ir_attrs_t *a) {
@@ -429,6 +436,28 @@ static int get_other_attrs(const json_ctx_t *c, const cJSON *o, ir_attrs_t *a) {
   return rc;
 }
 
+static int get_axis(const json_ctx_t *c, const cJSON *o, ir_attrs_t *a) {
+  const char *s = NULL;
+  int rc = get_string(c, o, "axis", false, &s);
+  if (rc == SCHED_OK && s && ir_axis_parse(s, &a->axis) != SCHED_OK)
+    rc = json_error(c, "key 'axis': unknown axis '%s' (n, c, h, w)", s);
+  return rc;
+}
+
+/* axis, slice, transpose_b, vocab: the transformer ops' attributes. */
+static int get_sequence_attrs(const json_ctx_t *c, const cJSON *o, ir_op_kind_t k, ir_attrs_t *a) {
+  const int64_t C = IR_READER_MAX_CHANNELS;
+  int rc = get_axis(c, o, a);
+  if (rc == SCHED_OK)
+    rc = get_attr_ints(c, o, "slice", 2, 0, INT32_MAX, k == IR_OP_SLICE,
+                       (int32_t *const[]){&a->slice_start, &a->slice_end});
+  if (rc == SCHED_OK)
+    rc = get_bool(c, o, "transpose_b", &a->transpose_b);
+  if (rc == SCHED_OK)
+    rc = get_attr_ints(c, o, "vocab", 1, 1, C, k == IR_OP_GATHER, (int32_t *const[]){&a->vocab});
+  return rc;
+}
+
 /* A reshape target with a product that cannot overflow shape.c's checks. */
 static int check_reshape_to(const json_ctx_t *c, ir_shape_t r) {
   int64_t d[4] = {r.n, r.c, r.h, r.w}, p = 1;
@@ -454,9 +483,11 @@ typedef struct {
 } json_op_t;
 
 static const char *const op_keys[] = {
-    "name",   "kind", "type",     "inputs",     "output",       "dtype",      "shape", "kernel",
-    "stride", "pads", "dilation", "groups",     "out_channels", "output_pad", "bias",  "alpha",
-    "clamp",  "mode", "scale",    "reshape_to", "perm",         "act",        NULL};
+    "name",         "kind",       "type",   "inputs", "output",   "dtype",
+    "shape",        "kernel",     "stride", "pads",   "dilation", "groups",
+    "out_channels", "output_pad", "bias",   "alpha",  "clamp",    "mode",
+    "scale",        "reshape_to", "perm",   "act",    "axis",     "slice",
+    "transpose_b",  "vocab",      NULL};
 
 static int parse_kind(const json_ctx_t *c, const char *s, const char *key, ir_op_kind_t *out) {
   if (ir_op_kind_parse(s, out) != SCHED_OK || *out == IR_OP_NONE)
@@ -500,6 +531,8 @@ static int parse_op(const json_ctx_t *c, const cJSON *o, json_op_t *op) {
     rc = get_window_attrs(c, o, op->kind, &op->attrs);
   if (rc == SCHED_OK)
     rc = get_other_attrs(c, o, &op->attrs);
+  if (rc == SCHED_OK)
+    rc = get_sequence_attrs(c, o, op->kind, &op->attrs);
   if (rc == SCHED_OK && op->kind == IR_OP_RESHAPE && !cJSON_HasObjectItem(o, "reshape_to"))
     rc = json_error(c, "missing key 'reshape_to'");
   if (rc == SCHED_OK && cJSON_HasObjectItem(o, "reshape_to"))

@@ -150,10 +150,14 @@ static int elem_dtype(const onnx_ctx_t *c, const char *name, int32_t t, ir_dtype
   case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: *dt = IR_DTYPE_FP16; return SCHED_OK;
   case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8: *dt = IR_DTYPE_U8; return SCHED_OK;
   case ONNX__TENSOR_PROTO__DATA_TYPE__INT8: *dt = IR_DTYPE_I8; return SCHED_OK;
+  case ONNX__TENSOR_PROTO__DATA_TYPE__INT32: /* token ids: an embedding gathers the model's */
+  case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: /* float rows by them, fp16 like every float */
+    *dt = IR_DTYPE_FP16;
+    return SCHED_OK;
   default:
     return onnx_error(c,
                       "input '%s': element type %s is not supported (float, float16, "
-                      "bfloat16, double, uint8, int8)",
+                      "bfloat16, double, uint8, int8, int32 and int64 ids)",
                       name, elem_names[t]);
   }
 }

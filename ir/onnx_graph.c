@@ -16,23 +16,61 @@
 
 /* ---- values ---- */
 
+static bool seq_layout(int rank) { return (rank & ONNX_SEQ) || (rank & ~ONNX_SEQ) == 3; }
+
+/* Sequence layout: the last dim is C, then H, W, N (right-aligned). */
+static int64_t *seq_slot(ir_shape_t *s, int from_right) {
+  int64_t *slots[4] = {&s->c, &s->h, &s->w, &s->n};
+  return slots[from_right];
+}
+
 ir_shape_t onnx_to_nchw(int rank, const int64_t *d) {
+  bool seq = seq_layout(rank);
+  rank &= ~ONNX_SEQ;
+  if (seq && rank >= 3) {
+    ir_shape_t s = {1, 1, 1, 1};
+    for (int i = 0; i < rank && i < 4; i++)
+      *seq_slot(&s, rank - 1 - i) = d[i];
+    return s;
+  }
   switch (rank) {
   case 0: return (ir_shape_t){1, 1, 1, 1};
   case 1: return (ir_shape_t){1, d[0], 1, 1};
   case 2: return (ir_shape_t){d[0], d[1], 1, 1};
-  case 3: return (ir_shape_t){d[0], d[1], d[2], 1};
   default: return (ir_shape_t){d[0], d[1], d[2], d[3]};
   }
 }
 
 void onnx_from_nchw(ir_shape_t s, int rank, int64_t *d) {
+  bool seq = seq_layout(rank);
+  rank &= ~ONNX_SEQ;
+  if (seq && rank >= 3) {
+    for (int i = 0; i < rank && i < 4; i++)
+      d[i] = *seq_slot(&s, rank - 1 - i);
+    return;
+  }
   int64_t all[4] = {s.n, s.c, s.h, s.w};
   if (rank == 1)
     d[0] = s.c;
   for (int i = 0; rank != 1 && i < rank && i < 4; i++)
     d[i] = all[i];
 }
+
+bool onnx_ir_axis(const onnx_val_t *v, int64_t axis, ir_axis_t *out) {
+  if (axis < 0)
+    axis += v->rank;
+  if (axis < 0 || axis >= v->rank || v->rank > 4)
+    return false;
+  static const ir_axis_t from_right[4] = {IR_AXIS_C, IR_AXIS_H, IR_AXIS_W, IR_AXIS_N};
+  static const ir_axis_t nchw[4] = {IR_AXIS_N, IR_AXIS_C, IR_AXIS_H, IR_AXIS_W};
+  if (v->seq && v->rank >= 3)
+    *out = from_right[v->rank - 1 - axis];
+  else
+    *out = v->rank == 1 ? IR_AXIS_C : nchw[axis];
+  return true;
+}
+
+int onnx_layout_rank(const onnx_val_t *v) { return v->rank | (v->seq ? ONNX_SEQ : 0); }
 
 int onnx_val_add(onnx_ctx_t *c, const char *name, const onnx_val_t *v) {
   if (ir_names_get(&c->names, name) >= 0)
@@ -49,7 +87,7 @@ onnx_val_t *onnx_val_find(onnx_ctx_t *c, const char *name) {
 }
 
 int onnx_val_act(onnx_ctx_t *c, const char *name, int t, int rank) {
-  onnx_val_t v = {.tensor = t, .rank = rank};
+  onnx_val_t v = {.tensor = t, .rank = rank & ~ONNX_SEQ, .seq = seq_layout(rank)};
   onnx_from_nchw(c->g->tensors[t].shape, rank, v.dims);
   return onnx_val_add(c, name, &v);
 }
@@ -309,6 +347,9 @@ static int convert_node(onnx_ctx_t *c, int i) {
       return onnx_node_error(c, n, "input '%s' has no producer", x);
     return onnx_convert_gelu_of(c, n, (int)(v - c->vals));
   }
+  int rc = onnx_fold_const(c, n);
+  if (rc != SCHED_ERR_NOT_FOUND)
+    return rc;
   onnx_convert_fn fn = onnx_converter(n->op_type);
   if (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx") != 0)
     fn = NULL; /* a custom domain's op of the same name is another op */

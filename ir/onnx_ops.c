@@ -17,26 +17,26 @@
 
 /* ---- attributes ---- */
 
-static const Onnx__AttributeProto *attr(const Onnx__NodeProto *n, const char *name) {
+const Onnx__AttributeProto *onnx_attr(const Onnx__NodeProto *n, const char *name) {
   for (size_t i = 0; i < n->n_attribute; i++)
     if (n->attribute[i]->name && strcmp(n->attribute[i]->name, name) == 0)
       return n->attribute[i];
   return NULL;
 }
 
-static int64_t attr_int(const Onnx__NodeProto *n, const char *name, int64_t def) {
-  const Onnx__AttributeProto *a = attr(n, name);
+int64_t onnx_attr_int(const Onnx__NodeProto *n, const char *name, int64_t def) {
+  const Onnx__AttributeProto *a = onnx_attr(n, name);
   return a && a->has_i ? a->i : def;
 }
 
 static float attr_float(const Onnx__NodeProto *n, const char *name, float def) {
-  const Onnx__AttributeProto *a = attr(n, name);
+  const Onnx__AttributeProto *a = onnx_attr(n, name);
   return a && a->has_f ? a->f : def;
 }
 
 /* String attribute (bytes in the proto) equals s; absent equals def. */
 static bool attr_is(const Onnx__NodeProto *n, const char *name, const char *s, bool def) {
-  const Onnx__AttributeProto *a = attr(n, name);
+  const Onnx__AttributeProto *a = onnx_attr(n, name);
   if (!a || !a->has_s)
     return def;
   return a->s.len == strlen(s) && memcmp(a->s.data, s, a->s.len) == 0;
@@ -45,7 +45,7 @@ static bool attr_is(const Onnx__NodeProto *n, const char *name, const char *s, b
 /* Up to max ints into out; *count is how many (0 when absent). */
 static int attr_ints(const onnx_ctx_t *c, const Onnx__NodeProto *n, const char *name, int64_t *out,
                      int max, int *count) {
-  const Onnx__AttributeProto *a = attr(n, name);
+  const Onnx__AttributeProto *a = onnx_attr(n, name);
   *count = a ? (int)SCHED_MIN(a->n_ints, (size_t)INT32_MAX) : 0;
   if (*count > max)
     return onnx_node_error(c, n, "attribute '%s' has %d values, expected at most %d", name, *count,
@@ -126,11 +126,13 @@ static double raw_value(const uint8_t *p, int32_t type) {
   return (double)f;
 }
 
-/* The values of a small constant (float, double, int32, int64); the count,
- * or -1 when they are not in the file (external data, other types). */
-static int const_values(const onnx_val_t *v, double *out, int max) {
+int onnx_const_values(const onnx_val_t *v, double *out, int max) {
   const Onnx__TensorProto *tp = v->tp;
   int64_t n = elems_of(v);
+  if (v->folded && n <= max) {
+    memcpy(out, v->values, (size_t)n * sizeof *out);
+    return (int)n;
+  }
   if (!tp || n > max || tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
     return -1;
   int32_t t = tp->data_type;
@@ -170,13 +172,27 @@ static int need_values(onnx_ctx_t *c, const Onnx__NodeProto *n, size_t i, double
   int rc = const_in(c, n, i, -1, &v);
   if (rc != SCHED_OK)
     return rc;
-  *count = const_values(v, out, max);
+  *count = onnx_const_values(v, out, max);
   if (*count < 0)
     return onnx_node_error(c, n,
                            "the values of '%s' are needed but not stored in the model "
                            "(at most %d float/int elements)",
                            n->input[i], max);
   return SCHED_OK;
+}
+
+/* Integers from input i when present (newer opsets), else from attribute
+ * `name` (older ones): axes, pads. */
+static int input_or_attr(onnx_ctx_t *c, const Onnx__NodeProto *n, size_t i, const char *name,
+                         double *out, int max, int *count) {
+  *count = 0;
+  if (has_in(n, i))
+    return need_values(c, n, i, out, max, count);
+  int64_t ints[8];
+  int rc = attr_ints(c, n, name, ints, SCHED_MIN(max, 8), count);
+  for (int k = 0; k < *count; k++)
+    out[k] = (double)ints[k];
+  return rc;
 }
 
 /* ---- emitting IR ops ---- */
@@ -212,7 +228,7 @@ static int emit(onnx_ctx_t *c, const Onnx__NodeProto *n, ir_op_kind_t kind, cons
 
 static int emit1(onnx_ctx_t *c, const Onnx__NodeProto *n, ir_op_kind_t kind, const ir_attrs_t *a,
                  const onnx_val_t *x) {
-  return emit(c, n, kind, a, &x->tensor, 1, x->rank);
+  return emit(c, n, kind, a, &x->tensor, 1, onnx_layout_rank(x));
 }
 
 /* n's output is another name for v. */
@@ -335,7 +351,7 @@ static int check_bias(onnx_ctx_t *c, const Onnx__NodeProto *n, int64_t channels)
 }
 
 static int conv_group(const onnx_ctx_t *c, const Onnx__NodeProto *n, int64_t *group) {
-  *group = attr_int(n, "group", 1);
+  *group = onnx_attr_int(n, "group", 1);
   if (*group < 1 || *group > IR_READER_MAX_CHANNELS)
     return onnx_node_error(c, n, "group %lld is out of range 1..%d", (long long)*group,
                            IR_READER_MAX_CHANNELS);
@@ -454,15 +470,41 @@ static int emit_fc(onnx_ctx_t *c, const Onnx__NodeProto *n, bool trans_b, bool b
 }
 
 static int convert_gemm(onnx_ctx_t *c, const Onnx__NodeProto *n) {
-  if (attr_int(n, "transA", 0) != 0)
+  if (onnx_attr_int(n, "transA", 0) != 0)
     return onnx_node_error(c, n, "transA=1 is not supported");
-  return emit_fc(c, n, attr_int(n, "transB", 0) != 0, has_in(n, 2));
+  return emit_fc(c, n, onnx_attr_int(n, "transB", 0) != 0, has_in(n, 2));
 }
 
+/* Sequence activations ([.., M, K]) times a constant [K, N] or another
+ * activation [.., K, N]: a matmul; rank-2 [batch, K] x constant stays a
+ * fully connected layer. */
 static int convert_matmul(onnx_ctx_t *c, const Onnx__NodeProto *n) {
-  if (n->n_input == 2 && !onnx_is_const_name(c, n->input[1]))
-    return onnx_node_error(c, n, "only a constant second operand is supported");
-  return emit_fc(c, n, false, false);
+  onnx_val_t *x, *y;
+  int rc = n->n_input == 2 ? act_in(c, n, 0, &x) : onnx_node_error(c, n, "expected 2 inputs");
+  if (rc == SCHED_OK)
+    rc = find_in(c, n, 1, &y);
+  if (rc != SCHED_OK)
+    return rc;
+  if (x->rank <= 2 && y->is_const)
+    return emit_fc(c, n, false, false);
+  if (x->rank < 3 || x->rank > 4 || y->rank < 2 || y->rank > 4)
+    return onnx_node_error(c, n, "ranks %d x %d are not supported (3-D or 4-D times 2-D..4-D)",
+                           x->rank, y->rank);
+  int64_t k = y->dims[y->rank - 2], cols = y->dims[y->rank - 1];
+  if (k != x->dims[x->rank - 1])
+    return onnx_node_error(c, n, "inner dims differ: '%s' has %lld, '%s' has %lld", n->input[0],
+                           (long long)x->dims[x->rank - 1], n->input[1], (long long)k);
+  int rank = SCHED_MAX(x->rank, y->rank) | ONNX_SEQ;
+  if (y->is_const) {
+    if (y->rank != 2 || cols < 1 || cols > IR_READER_MAX_CHANNELS)
+      return onnx_node_error(c, n, "weight '%s' must be [K, N] with N in 1..%d", n->input[1],
+                             IR_READER_MAX_CHANNELS);
+    ir_attrs_t a = {.out_channels = (int32_t)cols};
+    return emit(c, n, IR_OP_MATMUL, &a, &x->tensor, 1, rank);
+  }
+  if (y->rank == 2 && !y->seq)
+    return onnx_node_error(c, n, "a 2-D second activation is not supported");
+  return emit(c, n, IR_OP_MATMUL, NULL, (int[]){x->tensor, y->tensor}, 2, rank);
 }
 
 /* ---- pools ---- */
@@ -497,7 +539,7 @@ static int convert_pool(onnx_ctx_t *c, const Onnx__NodeProto *n, ir_op_kind_t ki
     return rc;
   if (win.nsp == 1)
     win.k[1] = 1;
-  if (attr_int(n, "ceil_mode", 0))
+  if (onnx_attr_int(n, "ceil_mode", 0))
     ceil_pads(&win, x->dims + 2);
   ir_attrs_t a = {0};
   window_attrs(&win, x, &a);
@@ -540,7 +582,8 @@ static int foldable_producer(onnx_ctx_t *c, const Onnx__NodeProto *n, const onnx
   if (op < 0 || x->pad[0] || x->pad[1] || x->pad[2] || x->pad[3])
     return -1;
   ir_op_kind_t k = c->g->ops[op].kind;
-  bool dpu = k == IR_OP_CONV || k == IR_OP_TRANSPOSE_CONV || k == IR_OP_FULLY_CONNECTED;
+  bool dpu = k == IR_OP_CONV || k == IR_OP_TRANSPOSE_CONV || k == IR_OP_FULLY_CONNECTED ||
+             (k == IR_OP_MATMUL && c->g->ops[op].attrs.out_channels > 0);
   return dpu && onnx_consumers(c, n->input[i]) == 1 ? op : -1;
 }
 
@@ -585,6 +628,12 @@ static bool broadcasts(const onnx_val_t *a, const onnx_val_t *b) {
   return true;
 }
 
+/* The IR shapes broadcast the same way (NCHW-aligned) to big's. */
+static bool ir_broadcasts(ir_shape_t big, ir_shape_t small) {
+  return (small.n == 1 || small.n == big.n) && (small.c == 1 || small.c == big.c) &&
+         (small.h == 1 || small.h == big.h) && (small.w == 1 || small.w == big.w);
+}
+
 static bool same_dims(const onnx_val_t *a, const onnx_val_t *b) {
   return a->rank == b->rank && memcmp(a->dims, b->dims, (size_t)a->rank * sizeof *a->dims) == 0;
 }
@@ -604,13 +653,29 @@ static int eltwise_const(onnx_ctx_t *c, const Onnx__NodeProto *n, onnx_val_t *x,
   if (!broadcasts(x, k))
     return onnx_node_error(c, n, "constant '%s' does not broadcast to input '%s'", n->input[1 - xi],
                            n->input[xi]);
-  int64_t ch = x->rank >= 2 ? x->dims[1] : 0;
+  /* channels: dim 1 of an image, the last dim of a sequence */
+  int ch_dim = x->seq ? x->rank - 1 : 1;
+  int64_t ch = x->rank >= 2 ? x->dims[ch_dim] : 0;
   bool per_channel =
-      elems_of(k) == ch && (k->rank == 1 || (k->rank == x->rank && k->dims[1] == ch));
+      elems_of(k) == ch && (k->rank == 1 || (k->rank == x->rank && k->dims[ch_dim] == ch));
   int op = foldable_producer(c, n, x, xi);
   if (strcmp(n->op_type, "Add") == 0 && per_channel && op >= 0 && !c->g->ops[op].attrs.has_bias)
     return fold_bias(c, n, op, x);
-  return emit_generic(c, n, &x->tensor, 1, x->rank);
+  return emit_generic(c, n, &x->tensor, 1, onnx_layout_rank(x));
+}
+
+/* The Sigmoid op of x * sigmoid(x) (in either order) when the product is
+ * its only reader, else -1. */
+static int silu_sigmoid(onnx_ctx_t *c, const Onnx__NodeProto *n, const onnx_val_t *a,
+                        const onnx_val_t *b) {
+  for (int i = 0; i < 2; i++) {
+    const onnx_val_t *x = i ? b : a, *s = i ? a : b;
+    int op = c->g->tensors[s->tensor].producer;
+    if (op >= 0 && c->g->ops[op].kind == IR_OP_SIGMOID && c->g->ops[op].inputs[0] == x->tensor &&
+        onnx_consumers(c, n->input[1 - i]) == 1)
+      return op;
+  }
+  return -1;
 }
 
 static int convert_eltwise(onnx_ctx_t *c, const Onnx__NodeProto *n, ir_op_kind_t kind) {
@@ -625,15 +690,26 @@ static int convert_eltwise(onnx_ctx_t *c, const Onnx__NodeProto *n, ir_op_kind_t
   if (a->is_const && b->is_const) {
     onnx_val_t v = a->rank >= b->rank ? *a : *b;
     v.tp = NULL;
+    v.folded = false; /* values unknown: onnx_fold_const took the foldable ones */
     return alias(c, n, &v);
+  }
+  if (kind == IR_OP_MUL && !a->is_const && !b->is_const && same_dims(a, b)) {
+    int op = silu_sigmoid(c, n, a, b);
+    if (op >= 0) { /* x * sigmoid(x): the sigmoid becomes SiLU (swish) */
+      c->g->ops[op].kind = IR_OP_SWISH;
+      return alias(c, n, c->g->tensors[a->tensor].producer == op ? a : b);
+    }
   }
   if (a->is_const || b->is_const)
     return a->is_const ? eltwise_const(c, n, b, 1, a) : eltwise_const(c, n, a, 0, b);
   if (same_dims(a, b))
-    return emit(c, n, kind, NULL, (int[]){a->tensor, b->tensor}, 2, a->rank);
+    return emit(c, n, kind, NULL, (int[]){a->tensor, b->tensor}, 2, onnx_layout_rank(a));
   if (broadcasts(a, b) || broadcasts(b, a)) {
     const onnx_val_t *big = broadcasts(a, b) ? a : b, *small = big == a ? b : a;
-    return emit_generic(c, n, (int[]){big->tensor, small->tensor}, 2, big->rank);
+    int in[2] = {big->tensor, small->tensor};
+    if (ir_broadcasts(c->g->tensors[big->tensor].shape, c->g->tensors[small->tensor].shape))
+      return emit(c, n, kind, NULL, in, 2, onnx_layout_rank(big));
+    return emit_generic(c, n, in, 2, onnx_layout_rank(big)); /* layouts align differently */
   }
   return onnx_node_error(c, n, "input shapes %s and %s do not broadcast",
                          ir_i_shape_str(c->g->tensors[a->tensor].shape).s,
@@ -648,6 +724,12 @@ static int convert_sub(onnx_ctx_t *c, const Onnx__NodeProto *n) {
 }
 static int convert_mul(onnx_ctx_t *c, const Onnx__NodeProto *n) {
   return convert_eltwise(c, n, IR_OP_MUL);
+}
+static int convert_div(onnx_ctx_t *c, const Onnx__NodeProto *n) {
+  return convert_eltwise(c, n, IR_OP_DIV);
+}
+static int convert_pow(onnx_ctx_t *c, const Onnx__NodeProto *n) {
+  return convert_eltwise(c, n, IR_OP_POW);
 }
 
 /* ---- activations ---- */
@@ -664,8 +746,9 @@ static int emit_act(onnx_ctx_t *c, const Onnx__NodeProto *n, ir_op_kind_t kind,
 SIMPLE_ACT(convert_relu, IR_OP_RELU)
 SIMPLE_ACT(convert_sigmoid, IR_OP_SIGMOID)
 SIMPLE_ACT(convert_tanh, IR_OP_TANH)
-SIMPLE_ACT(convert_softmax, IR_OP_SOFTMAX)
 SIMPLE_ACT(convert_gelu, IR_OP_GELU)
+SIMPLE_ACT(convert_sqrt, IR_OP_SQRT)
+SIMPLE_ACT(convert_reciprocal, IR_OP_RECIPROCAL)
 SIMPLE_ACT(convert_hardswish, IR_OP_HARDSWISH)
 
 static int convert_leaky_relu(onnx_ctx_t *c, const Onnx__NodeProto *n) {
@@ -727,6 +810,56 @@ int onnx_convert_gelu_of(onnx_ctx_t *c, const Onnx__NodeProto *n, int x) {
   return emit1(c, n, IR_OP_GELU, NULL, &v);
 }
 
+/* ---- transformer ops: reductions over an axis ---- */
+
+/* One activation input and the IR axis of attribute `key` (default def). */
+static int axis_op(onnx_ctx_t *c, const Onnx__NodeProto *n, const char *key, int64_t def,
+                   onnx_val_t **x, ir_attrs_t *a) {
+  int rc = act_in(c, n, 0, x);
+  if (rc == SCHED_OK && !onnx_ir_axis(*x, onnx_attr_int(n, key, def), &a->axis))
+    rc = onnx_node_error(c, n, "%s %lld is out of range for %d dims", key,
+                         (long long)onnx_attr_int(n, key, def), (*x)->rank);
+  return rc;
+}
+
+/* Softmax over `axis` (-1 since opset 13; older exports name it). */
+static int convert_softmax(onnx_ctx_t *c, const Onnx__NodeProto *n) {
+  onnx_val_t *x;
+  ir_attrs_t a = {0};
+  int rc = axis_op(c, n, "axis", -1, &x, &a);
+  return rc != SCHED_OK ? rc : emit1(c, n, IR_OP_SOFTMAX, &a, x);
+}
+
+/* LayerNormalization (opset 17) over the last dim; scale and bias are
+ * constants of that dim. */
+static int convert_layernorm(onnx_ctx_t *c, const Onnx__NodeProto *n) {
+  onnx_val_t *x;
+  ir_attrs_t a = {0};
+  int rc = axis_op(c, n, "axis", -1, &x, &a);
+  int64_t axis = onnx_attr_int(n, "axis", -1);
+  if (rc == SCHED_OK && axis != -1 && axis != x->rank - 1)
+    rc = onnx_node_error(c, n, "normalising over more than the last dim is not supported");
+  return rc != SCHED_OK ? rc : emit1(c, n, IR_OP_LAYERNORM, &a, x);
+}
+
+/* ReduceMean over one axis with keepdims (attribute axes to opset 17,
+ * input since 18). */
+static int convert_reduce_mean(onnx_ctx_t *c, const Onnx__NodeProto *n) {
+  onnx_val_t *x;
+  double axes[8];
+  int count = 0, rc = act_in(c, n, 0, &x);
+  if (rc == SCHED_OK)
+    rc = input_or_attr(c, n, 1, "axes", axes, 8, &count);
+  if (rc != SCHED_OK)
+    return rc;
+  if (count != 1 || onnx_attr_int(n, "keepdims", 1) != 1)
+    return onnx_node_error(c, n, "only one axis with keepdims=1 is supported");
+  ir_attrs_t a = {0};
+  if (!onnx_ir_axis(x, (int64_t)axes[0], &a.axis))
+    return onnx_node_error(c, n, "axis %g is out of range for %d dims", axes[0], x->rank);
+  return emit1(c, n, IR_OP_REDUCE_MEAN, &a, x);
+}
+
 /* ---- data movement ---- */
 
 static int convert_concat(onnx_ctx_t *c, const Onnx__NodeProto *n) {
@@ -740,13 +873,11 @@ static int convert_concat(onnx_ctx_t *c, const Onnx__NodeProto *n) {
       return rc;
     inputs[i] = x->tensor;
   }
-  int64_t axis = attr_int(n, "axis", 1);
-  if (axis < 0)
-    axis += x->rank;
-  if (axis != 1)
-    return onnx_node_error(c, n, "concat over axis %lld is not supported (only channels, axis 1)",
-                           (long long)attr_int(n, "axis", 1));
-  return emit(c, n, IR_OP_CONCAT, NULL, inputs, (int)n->n_input, x->rank);
+  ir_attrs_t a = {0};
+  if (!onnx_ir_axis(x, onnx_attr_int(n, "axis", 1), &a.axis))
+    return onnx_node_error(c, n, "axis %lld is out of range for %d dims",
+                           (long long)onnx_attr_int(n, "axis", 1), x->rank);
+  return emit(c, n, IR_OP_CONCAT, &a, inputs, (int)n->n_input, onnx_layout_rank(x));
 }
 
 /* An integer factor out of a float scale, else 0. */
@@ -761,7 +892,7 @@ static int resize_scale(onnx_ctx_t *c, const Onnx__NodeProto *n, const onnx_val_
   int count = 0, rc = SCHED_OK;
   bool upsample = strcmp(n->op_type, "Upsample") == 0;
   size_t si = upsample || n->n_input == 2 ? 1 : 2; /* Resize-10: X, scales */
-  const Onnx__AttributeProto *attr_scales = attr(n, "scales");
+  const Onnx__AttributeProto *attr_scales = onnx_attr(n, "scales");
   if (attr_scales)
     for (size_t i = 0; i < attr_scales->n_floats && i < 8; i++)
       v[count++] = attr_scales->floats[i];
@@ -807,7 +938,7 @@ static int convert_resize(onnx_ctx_t *c, const Onnx__NodeProto *n) {
 
 static int convert_depth_to_space(onnx_ctx_t *c, const Onnx__NodeProto *n) {
   onnx_val_t *x;
-  int64_t b = attr_int(n, "blocksize", 0);
+  int64_t b = onnx_attr_int(n, "blocksize", 0);
   int rc = act_in(c, n, 0, &x);
   if (rc == SCHED_OK && (b < 1 || b > 1024))
     rc = onnx_node_error(c, n, "blocksize %lld is out of range 1..1024", (long long)b);
@@ -820,6 +951,8 @@ static int convert_depth_to_space(onnx_ctx_t *c, const Onnx__NodeProto *n) {
 /* Reshape to ONNX dims `to` (rank <= 4, all known). */
 static int emit_reshape(onnx_ctx_t *c, const Onnx__NodeProto *n, const onnx_val_t *x,
                         const int64_t *to, int rank) {
+  if (x->seq || x->rank == 3)
+    rank |= ONNX_SEQ;
   ir_attrs_t a = {.reshape_to = onnx_to_nchw(rank, to)};
   int rc = ir_reader_check_shape(a.reshape_to, n->output[0], NULL);
   if (rc != SCHED_OK || ir_shape_elems(a.reshape_to) != elems_of(x))
@@ -841,7 +974,7 @@ static int convert_reshape(onnx_ctx_t *c, const Onnx__NodeProto *n) {
     return onnx_node_error(c, n, "target has %d dims, at most 4 supported", count);
   int64_t to[4], known = 1;
   int unknown = -1;
-  bool allowzero = attr_int(n, "allowzero", 0) != 0;
+  bool allowzero = onnx_attr_int(n, "allowzero", 0) != 0;
   for (int i = 0; i < count; i++) {
     if (!(v[i] >= -1 && v[i] <= (double)IR_READER_MAX_DIM))
       return onnx_node_error(c, n, "target dim %d is %g", i, v[i]);
@@ -860,20 +993,65 @@ static int convert_reshape(onnx_ctx_t *c, const Onnx__NodeProto *n) {
   return emit_reshape(c, n, x, to, count);
 }
 
+/* Unsqueeze / Squeeze of an activation: a reshape to its new dims (axes
+ * as attribute before opset 13, as input since). */
+static int convert_squeeze_like(onnx_ctx_t *c, const Onnx__NodeProto *n, bool unsqueeze) {
+  onnx_val_t *x;
+  double axes[8];
+  int na = 0, rc = act_in(c, n, 0, &x);
+  if (rc == SCHED_OK)
+    rc = input_or_attr(c, n, 1, "axes", axes, 8, &na);
+  if (rc != SCHED_OK)
+    return rc;
+  int rank = unsqueeze ? x->rank + na : x->rank, out_rank = 0;
+  int64_t to[ONNX_MAX_RANK];
+  for (int i = 0, j = 0; i < rank && i < ONNX_MAX_RANK; i++) {
+    bool listed = false;
+    for (int k = 0; k < na; k++)
+      listed = listed || axes[k] == i || axes[k] + rank == i;
+    if (unsqueeze)
+      to[out_rank++] = listed ? 1 : x->dims[j++];
+    else if (!(listed || (na == 0 && x->dims[i] == 1)))
+      to[out_rank++] = x->dims[i];
+  }
+  if (out_rank > 4)
+    return onnx_node_error(c, n, "%d dims, at most 4 supported", out_rank);
+  return emit_reshape(c, n, x, to, out_rank);
+}
+
+static int convert_unsqueeze(onnx_ctx_t *c, const Onnx__NodeProto *n) {
+  return convert_squeeze_like(c, n, true);
+}
+
+static int convert_squeeze(onnx_ctx_t *c, const Onnx__NodeProto *n) {
+  return convert_squeeze_like(c, n, false);
+}
+
 static int convert_flatten(onnx_ctx_t *c, const Onnx__NodeProto *n) {
   onnx_val_t *x;
   int rc = act_in(c, n, 0, &x);
   if (rc != SCHED_OK)
     return rc;
-  int64_t axis = attr_int(n, "axis", 1);
+  int64_t axis = onnx_attr_int(n, "axis", 1);
   if (axis < 0)
     axis += x->rank;
   if (axis < 0 || axis > x->rank)
-    return onnx_node_error(c, n, "axis %lld is out of range", (long long)attr_int(n, "axis", 1));
+    return onnx_node_error(c, n, "axis %lld is out of range",
+                           (long long)onnx_attr_int(n, "axis", 1));
   int64_t to[2] = {1, 1};
   for (int i = 0; i < x->rank; i++)
     to[i >= axis] *= x->dims[i];
   return emit_reshape(c, n, x, to, 2);
+}
+
+/* Position of an IR axis in NCHW order (perm indices). */
+static int nchw_index(ir_axis_t axis) {
+  switch (axis) {
+  case IR_AXIS_N: return 0;
+  case IR_AXIS_H: return 2;
+  case IR_AXIS_W: return 3;
+  default: return 1;
+  }
 }
 
 static int convert_transpose(onnx_ctx_t *c, const Onnx__NodeProto *n) {
@@ -890,13 +1068,106 @@ static int convert_transpose(onnx_ctx_t *c, const Onnx__NodeProto *n) {
   if (x->rank <= 1)
     return alias(c, n, x);
   ir_attrs_t a = {.perm = {0, 1, 2, 3}};
+  onnx_val_t out = *x; /* the output's layout: the input's */
   for (int i = 0; i < x->rank; i++) {
     int64_t v = count ? p[i] : x->rank - 1 - i;
     if (v < 0 || v >= x->rank)
       return onnx_node_error(c, n, "perm value %lld is out of range", (long long)v);
-    a.perm[i] = (int32_t)v;
+    ir_axis_t to, from;
+    onnx_ir_axis(&out, i, &to);
+    onnx_ir_axis(x, v, &from);
+    a.perm[nchw_index(to)] = nchw_index(from);
   }
   return emit1(c, n, IR_OP_TRANSPOSE, &a, x);
+}
+
+/* Slice of one axis with step 1 (starts, ends, axes as inputs, opset 10+). */
+static int convert_slice(onnx_ctx_t *c, const Onnx__NodeProto *n) {
+  onnx_val_t *x;
+  double start[8], end[8], axes[8] = {0}, steps[8] = {1};
+  int ns = 0, ne = 0, na = 1, nst = 1, rc = act_in(c, n, 0, &x);
+  if (rc == SCHED_OK)
+    rc = need_values(c, n, 1, start, 8, &ns);
+  if (rc == SCHED_OK)
+    rc = need_values(c, n, 2, end, 8, &ne);
+  if (rc == SCHED_OK && has_in(n, 3))
+    rc = need_values(c, n, 3, axes, 8, &na);
+  if (rc == SCHED_OK && has_in(n, 4))
+    rc = need_values(c, n, 4, steps, 8, &nst);
+  if (rc != SCHED_OK)
+    return rc;
+  if (ns != 1 || ne != 1 || na != 1 || nst != 1 || steps[0] != 1)
+    return onnx_node_error(c, n, "only a slice of one axis with step 1 is supported");
+  ir_attrs_t a = {0};
+  if (!onnx_ir_axis(x, (int64_t)axes[0], &a.axis))
+    return onnx_node_error(c, n, "axis %g is out of range for %d dims", axes[0], x->rank);
+  int64_t dim = ir_shape_dim(c->g->tensors[x->tensor].shape, a.axis);
+  /* ONNX clamps: negative from the end, INT64_MAX meaning "to the end" */
+  double b = start[0] < 0 ? start[0] + (double)dim : start[0];
+  double e = end[0] < 0 ? end[0] + (double)dim : end[0];
+  a.slice_start = (int32_t)SCHED_MAX(0, SCHED_MIN(b, (double)dim));
+  a.slice_end = (int32_t)SCHED_MAX(0, SCHED_MIN(e, (double)dim));
+  return emit1(c, n, IR_OP_SLICE, &a, x);
+}
+
+/* Split of an activation into consecutive slices along one axis (sizes
+ * from input 1 since opset 13, the "split" attribute before, else equal). */
+static int convert_split(onnx_ctx_t *c, const Onnx__NodeProto *n) {
+  onnx_val_t *x;
+  ir_attrs_t a = {0};
+  int rc = axis_op(c, n, "axis", 0, &x, &a);
+  double sizes[IR_MAX_INPUTS];
+  int64_t ints[IR_MAX_INPUTS];
+  int count = 0, outs = (int)n->n_output;
+  if (rc == SCHED_OK && has_in(n, 1))
+    rc = need_values(c, n, 1, sizes, IR_MAX_INPUTS, &count);
+  else if (rc == SCHED_OK)
+    rc = attr_ints(c, n, "split", ints, IR_MAX_INPUTS, &count);
+  if (rc != SCHED_OK)
+    return rc;
+  int64_t dim = ir_shape_dim(c->g->tensors[x->tensor].shape, a.axis), start = 0;
+  if (outs < 1 || outs > IR_MAX_INPUTS || (count && count != outs))
+    return onnx_node_error(c, n, "%d outputs and %d sizes", outs, count);
+  for (int i = 0; i < outs; i++) {
+    int64_t size = count ? (has_in(n, 1) ? (int64_t)sizes[i] : ints[i]) : dim / outs;
+    a.slice_start = (int32_t)start;
+    a.slice_end = (int32_t)(start + size);
+    start += size;
+    Onnx__NodeProto one = *n;
+    char *out = n->output[i];
+    one.output = &out;
+    one.n_output = 1;
+    one.name = out;
+    rc = emit1(c, &one, IR_OP_SLICE, &a, x);
+    if (rc != SCHED_OK)
+      return rc;
+  }
+  return start == dim ? SCHED_OK
+                      : onnx_node_error(c, n, "sizes sum to %lld, the axis has %lld",
+                                        (long long)start, (long long)dim);
+}
+
+/* Embedding lookup: a constant table [vocab, D] gathered by token ids
+ * [.., S] (an activation): ids viewed as [1, 1, S, batch], then the rows. */
+static int convert_gather(onnx_ctx_t *c, const Onnx__NodeProto *n) {
+  onnx_val_t *table, *ids;
+  int rc = const_in(c, n, 0, 2, &table);
+  if (rc == SCHED_OK)
+    rc = act_in(c, n, 1, &ids);
+  if (rc != SCHED_OK)
+    return rc;
+  if (onnx_attr_int(n, "axis", 0) != 0 || ids->rank > 2)
+    return onnx_node_error(c, n,
+                           "only an embedding lookup (axis 0, ids of 1 or 2 dims) is "
+                           "supported");
+  int64_t tokens = ids->dims[ids->rank - 1], batch = ids->rank == 2 ? ids->dims[0] : 1;
+  char name[256];
+  snprintf(name, sizeof name, "%s.ids", n->output[0]);
+  ir_attrs_t view = {.reshape_to = {1, 1, tokens, batch}};
+  int t = ir_graph_add_op(c->g, name, IR_OP_RESHAPE, &view, &ids->tensor, 1);
+  ir_names_put(&c->op_names, c->g->ops[c->g->n_ops - 1].name, c->g->n_ops - 1);
+  ir_attrs_t a = {.out_channels = (int32_t)table->dims[1], .vocab = (int32_t)table->dims[0]};
+  return emit(c, n, IR_OP_GATHER, &a, &t, 1, (ids->rank + 1) | ONNX_SEQ);
 }
 
 static int convert_identity(onnx_ctx_t *c, const Onnx__NodeProto *n) {
@@ -911,14 +1182,8 @@ static int convert_pad(onnx_ctx_t *c, const Onnx__NodeProto *n) {
   onnx_val_t *x;
   double v[8];
   int count = 0, rc = act_in(c, n, 0, &x);
-  int64_t ints[8];
-  if (rc == SCHED_OK && has_in(n, 1))
-    rc = need_values(c, n, 1, v, 8, &count);
-  else if (rc == SCHED_OK) {
-    rc = attr_ints(c, n, "pads", ints, 8, &count);
-    for (int i = 0; i < count; i++)
-      v[i] = (double)ints[i];
-  }
+  if (rc == SCHED_OK)
+    rc = input_or_attr(c, n, 1, "pads", v, 8, &count);
   if (rc != SCHED_OK)
     return rc;
   if (x->rank != 4 || count != 8 || v[0] || v[1] || v[4] || v[5])
@@ -949,7 +1214,7 @@ static int convert_pad(onnx_ctx_t *c, const Onnx__NodeProto *n) {
 }
 
 static int convert_constant(onnx_ctx_t *c, const Onnx__NodeProto *n) {
-  const Onnx__AttributeProto *a = attr(n, "value");
+  const Onnx__AttributeProto *a = onnx_attr(n, "value");
   onnx_val_t v = {.is_const = true, .tensor = -1};
   if (a && a->t) {
     if (a->t->n_dims > ONNX_MAX_RANK)
@@ -961,10 +1226,10 @@ static int convert_constant(onnx_ctx_t *c, const Onnx__NodeProto *n) {
         return onnx_node_error(c, n, "value dim %d is %lld", i, (long long)a->t->dims[i]);
       v.dims[i] = a->t->dims[i];
     }
-  } else if ((a = attr(n, "value_ints")) || (a = attr(n, "value_floats"))) {
+  } else if ((a = onnx_attr(n, "value_ints")) || (a = onnx_attr(n, "value_floats"))) {
     v.rank = 1;
     v.dims[0] = (int64_t)SCHED_MAX(a->n_ints, a->n_floats);
-  } else if (!attr(n, "value_int") && !attr(n, "value_float")) {
+  } else if (!onnx_attr(n, "value_int") && !onnx_attr(n, "value_float")) {
     return onnx_node_error(c, n, "only tensor, int and float values are supported");
   }
   return alias(c, n, &v);
@@ -1017,6 +1282,17 @@ static const struct {
     {"Add", convert_add},
     {"Sub", convert_sub},
     {"Mul", convert_mul},
+    {"Div", convert_div},
+    {"Pow", convert_pow},
+    {"Sqrt", convert_sqrt},
+    {"Reciprocal", convert_reciprocal},
+    {"LayerNormalization", convert_layernorm},
+    {"ReduceMean", convert_reduce_mean},
+    {"Slice", convert_slice},
+    {"Gather", convert_gather},
+    {"Split", convert_split},
+    {"Unsqueeze", convert_unsqueeze},
+    {"Squeeze", convert_squeeze},
     {"Concat", convert_concat},
     {"Resize", convert_resize},
     {"Upsample", convert_resize},

@@ -6,6 +6,7 @@
  * that is wrong. */
 #include "ir/ir_internal.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -18,7 +19,9 @@ ir_i_shape_str_t ir_i_shape_str(ir_shape_t s) {
 
 bool ir_i_shape_known(ir_shape_t s) { return s.n > 0 && s.c > 0 && s.h > 0 && s.w > 0; }
 
-bool ir_i_kind_is_dpu(ir_op_kind_t kind) { return kind >= IR_OP_CONV && kind <= IR_OP_MUL; }
+bool ir_i_kind_is_dpu(ir_op_kind_t kind) {
+  return (kind >= IR_OP_CONV && kind <= IR_OP_MUL) || kind == IR_OP_MATMUL;
+}
 
 bool ir_i_kind_has_window(ir_op_kind_t kind) {
   return kind == IR_OP_CONV || kind == IR_OP_TRANSPOSE_CONV || kind == IR_OP_MAXPOOL ||
@@ -132,15 +135,101 @@ static int infer_global_pool(const ir_graph_t *g, int op, ir_shape_t *out, sched
   return SCHED_OK;
 }
 
+/* NumPy broadcasting over NCHW: each dim equal, or 1 in all inputs but one. */
 static int infer_eltwise(const ir_graph_t *g, int op, ir_shape_t *out, sched_diag_t *diag) {
-  ir_shape_t first = in_shape(g, op, 0);
+  ir_shape_t acc = in_shape(g, op, 0);
   for (int i = 1; i < g->ops[op].n_inputs; i++) {
     ir_shape_t s = in_shape(g, op, i);
-    if (s.n != first.n || s.c != first.c || s.h != first.h || s.w != first.w)
-      return op_error(g, op, diag, "input shapes %s and %s differ", ir_i_shape_str(first).s,
-                      ir_i_shape_str(s).s);
+    int64_t *a[4] = {&acc.n, &acc.c, &acc.h, &acc.w};
+    const int64_t b[4] = {s.n, s.c, s.h, s.w};
+    for (int d = 0; d < 4; d++) {
+      if (*a[d] != b[d] && *a[d] != 1 && b[d] != 1)
+        return op_error(g, op, diag, "input shapes %s and %s do not broadcast",
+                        ir_i_shape_str(in_shape(g, op, 0)).s, ir_i_shape_str(s).s);
+      *a[d] = SCHED_MAX(*a[d], b[d]);
+    }
   }
-  *out = first;
+  *out = acc;
+  return SCHED_OK;
+}
+
+static int check_axis(const ir_graph_t *g, int op, sched_diag_t *diag) {
+  ir_axis_t axis = g->ops[op].attrs.axis;
+  if (axis < 0 || axis >= IR_AXIS_COUNT)
+    return op_error(g, op, diag, "axis %d is not one of n, c, h, w", (int)axis);
+  return SCHED_OK;
+}
+
+static int64_t *dim_ptr(ir_shape_t *s, ir_axis_t axis) {
+  switch (axis) {
+  case IR_AXIS_N: return &s->n;
+  case IR_AXIS_H: return &s->h;
+  case IR_AXIS_W: return &s->w;
+  default: return &s->c;
+  }
+}
+
+/* Softmax and the norms keep their shape; the axis must be a real one. */
+static int infer_over_axis(const ir_graph_t *g, int op, ir_shape_t *out, sched_diag_t *diag) {
+  int rc = check_axis(g, op, diag);
+  *out = in_shape(g, op, 0);
+  return rc;
+}
+
+static int infer_reduce(const ir_graph_t *g, int op, ir_shape_t *out, sched_diag_t *diag) {
+  int rc = infer_over_axis(g, op, out, diag);
+  *dim_ptr(out, g->ops[op].attrs.axis) = 1;
+  return rc;
+}
+
+static int infer_slice(const ir_graph_t *g, int op, ir_shape_t *out, sched_diag_t *diag) {
+  const ir_attrs_t *a = &g->ops[op].attrs;
+  int rc = infer_over_axis(g, op, out, diag);
+  if (rc != SCHED_OK)
+    return rc;
+  int64_t dim = ir_shape_dim(*out, a->axis);
+  if (a->slice_start < 0 || a->slice_end <= a->slice_start || a->slice_end > dim)
+    return op_error(g, op, diag, "slice [%d, %d) is not a non-empty range of %s (size %lld)",
+                    a->slice_start, a->slice_end, ir_axis_name(a->axis), (long long)dim);
+  *dim_ptr(out, a->axis) = a->slice_end - a->slice_start;
+  return SCHED_OK;
+}
+
+/* Token indices [n, 1, tokens, w] -> embedding rows [n, out_channels, tokens, w]. */
+static int infer_gather(const ir_graph_t *g, int op, ir_shape_t *out, sched_diag_t *diag) {
+  const ir_attrs_t *a = &g->ops[op].attrs;
+  ir_shape_t in = in_shape(g, op, 0);
+  if (a->out_channels <= 0 || a->vocab <= 0)
+    return op_error(g, op, diag, "out_channels %d and vocab %d must be positive", a->out_channels,
+                    a->vocab);
+  if (in.c != 1)
+    return op_error(g, op, diag, "indices must have 1 channel, got %lld", (long long)in.c);
+  *out = (ir_shape_t){in.n, a->out_channels, in.h, in.w};
+  return SCHED_OK;
+}
+
+/* A [n, K, M, w] x weight [K, out_channels], or x B [n, N, K, w] (B [n, K,
+ * N, w] when transpose_b), batch dims n and w broadcast: [n, N, M, w]. */
+static int infer_matmul(const ir_graph_t *g, int op, ir_shape_t *out, sched_diag_t *diag) {
+  const ir_attrs_t *a = &g->ops[op].attrs;
+  ir_shape_t x = in_shape(g, op, 0);
+  int n_in = g->ops[op].n_inputs;
+  if ((a->out_channels > 0) == (n_in == 2))
+    return op_error(g, op, diag, "needs either out_channels (x a weight) or a second input, got %s",
+                    n_in == 2 ? "both" : "neither");
+  if (a->out_channels > 0) {
+    *out = (ir_shape_t){x.n, a->out_channels, x.h, x.w};
+    return SCHED_OK;
+  }
+  ir_shape_t y = in_shape(g, op, 1);
+  int64_t k = a->transpose_b ? y.c : y.h, cols = a->transpose_b ? y.h : y.c;
+  if (k != x.c)
+    return op_error(g, op, diag, "inner dims differ: %lld (input 0 channels) and %lld (input 1)",
+                    (long long)x.c, (long long)k);
+  if ((x.n != y.n && x.n != 1 && y.n != 1) || (x.w != y.w && x.w != 1 && y.w != 1))
+    return op_error(g, op, diag, "batch dims n, w of %s and %s do not broadcast",
+                    ir_i_shape_str(x).s, ir_i_shape_str(y).s);
+  *out = (ir_shape_t){SCHED_MAX(x.n, y.n), cols, x.h, SCHED_MAX(x.w, y.w)};
   return SCHED_OK;
 }
 
@@ -174,16 +263,22 @@ static int infer_depth_to_space(const ir_graph_t *g, int op, ir_shape_t *out, sc
 }
 
 static int infer_concat(const ir_graph_t *g, int op, ir_shape_t *out, sched_diag_t *diag) {
-  ir_shape_t first = in_shape(g, op, 0);
-  int64_t c = 0;
+  int rc = check_axis(g, op, diag);
+  if (rc != SCHED_OK)
+    return rc;
+  ir_axis_t axis = g->ops[op].attrs.axis;
+  ir_shape_t first = in_shape(g, op, 0), acc = first;
+  *dim_ptr(&acc, axis) = 0;
   for (int i = 0; i < g->ops[op].n_inputs; i++) {
-    ir_shape_t s = in_shape(g, op, i);
-    if (s.n != first.n || s.h != first.h || s.w != first.w)
-      return op_error(g, op, diag, "input %d shape %s differs from input 0 shape %s outside C", i,
-                      ir_i_shape_str(s).s, ir_i_shape_str(first).s);
-    c += s.c;
+    ir_shape_t s = in_shape(g, op, i), a = s, b = first;
+    *dim_ptr(&a, axis) = *dim_ptr(&b, axis) = 0;
+    if (a.n != b.n || a.c != b.c || a.h != b.h || a.w != b.w)
+      return op_error(g, op, diag, "input %d shape %s differs from input 0 shape %s outside %c", i,
+                      ir_i_shape_str(s).s, ir_i_shape_str(first).s,
+                      toupper((unsigned char)ir_axis_name(axis)[0]));
+    *dim_ptr(&acc, axis) += ir_shape_dim(s, axis);
   }
-  *out = (ir_shape_t){first.n, c, first.h, first.w};
+  *out = acc;
   return SCHED_OK;
 }
 
@@ -245,7 +340,18 @@ static shape_rule_t rule_of(ir_op_kind_t kind) {
   case IR_OP_GLOBAL_AVGPOOL: return (shape_rule_t){infer_global_pool, 1, 1};
   case IR_OP_ADD:
   case IR_OP_SUB:
-  case IR_OP_MUL: return (shape_rule_t){infer_eltwise, 2, IR_MAX_INPUTS};
+  case IR_OP_MUL:
+  case IR_OP_DIV:
+  case IR_OP_POW: return (shape_rule_t){infer_eltwise, 2, IR_MAX_INPUTS};
+  case IR_OP_SOFTMAX:
+  case IR_OP_LAYERNORM:
+  case IR_OP_RMSNORM: return (shape_rule_t){infer_over_axis, 1, 1};
+  case IR_OP_SQRT:
+  case IR_OP_RECIPROCAL: return (shape_rule_t){infer_same, 1, 1};
+  case IR_OP_REDUCE_MEAN: return (shape_rule_t){infer_reduce, 1, 1};
+  case IR_OP_SLICE: return (shape_rule_t){infer_slice, 1, 1};
+  case IR_OP_GATHER: return (shape_rule_t){infer_gather, 1, 1};
+  case IR_OP_MATMUL: return (shape_rule_t){infer_matmul, 1, 2};
   case IR_OP_UPSAMPLE: return (shape_rule_t){infer_upsample, 1, 1};
   case IR_OP_DEPTH_TO_SPACE: return (shape_rule_t){infer_depth_to_space, 1, 1};
   case IR_OP_CONCAT: return (shape_rule_t){infer_concat, 1, IR_MAX_INPUTS};

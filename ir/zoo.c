@@ -1,7 +1,7 @@
 /* zoo.c - the built-in networks: the table of nets with their parameters,
  * the "name:key=value,..." parser, listing and "did you mean".
  *
- * Each net is a C function (zoo_sr.c, zoo_cls.c, zoo_yolo.c, zoo_layer.c)
+ * Each net is a C function (zoo_sr.c, zoo_cls.c, zoo_yolo.c, zoo_tfm.c, zoo_layer.c)
  * that reads its arguments through zoo_int / zoo_choice. Parameters are
  * range-checked here, once, so a builder only checks relations between them.
  * Adding a net is one function plus one row below. */
@@ -87,6 +87,38 @@ static const zoo_net_t nets[] = {
      "YOLOv3-tiny detector (darknet cfg): leaky ReLU 0.1, two heads; h, w multiples of 32",
      zoo_build_yolov3_tiny,
      {P_H("416"), P_W("416"), {"classes", "80", 1, 10000, NULL}, P_DTYPE}},
+    {"vit",
+     "ViT classifier (default ViT-Tiny/16): pre-LayerNorm blocks, GELU MLP of 4 x width",
+     zoo_build_vit,
+     {{"image", "224", 16, DIM_MAX, NULL},
+      {"patch", "16", 1, 64, NULL},
+      {"depth", "12", 1, 128, NULL},
+      P_C("width", "192"),
+      {"heads", "3", 1, 256, NULL},
+      P_CLASSES,
+      P_DTYPE}},
+    {"bert",
+     "BERT encoder (default BERT-base): post-LayerNorm blocks, GELU MLP of 4 x hidden",
+     zoo_build_bert,
+     {{"seq", "128", 1, 65536, NULL},
+      P_C("hidden", "768"),
+      {"layers", "12", 1, 128, NULL},
+      {"heads", "12", 1, 256, NULL},
+      {"vocab", "30522", 1, 1000000, NULL},
+      P_DTYPE}},
+    {"llm",
+     "Llama-style decoder (default TinyLlama-1.1B shapes, heads = KV heads): RMSNorm, rotary, "
+     "causal attention, SwiGLU; prefill of seq tokens or decode of one against kv cached",
+     zoo_build_llm,
+     {{"phase", "prefill", 0, 0, "prefill|decode"},
+      {"seq", "128", 1, 65536, NULL},
+      {"kv", "512", 1, 131072, NULL},
+      P_C("hidden", "2048"),
+      {"heads", "32", 1, 256, NULL},
+      {"layers", "22", 1, 128, NULL},
+      P_C("ffn", "5632"),
+      {"vocab", "32000", 1, 1000000, NULL},
+      P_DTYPE}},
     {"conv",
      "one convolution",
      zoo_build_conv,

@@ -83,5 +83,8 @@ int zoo_build_conv(const zoo_args_t *a, ir_graph_t *g, sched_diag_t *diag);
 int zoo_build_dwconv(const zoo_args_t *a, ir_graph_t *g, sched_diag_t *diag);
 int zoo_build_pool(const zoo_args_t *a, ir_graph_t *g, sched_diag_t *diag);
 int zoo_build_eltwise(const zoo_args_t *a, ir_graph_t *g, sched_diag_t *diag);
+int zoo_build_vit(const zoo_args_t *a, ir_graph_t *g, sched_diag_t *diag);
+int zoo_build_bert(const zoo_args_t *a, ir_graph_t *g, sched_diag_t *diag);
+int zoo_build_llm(const zoo_args_t *a, ir_graph_t *g, sched_diag_t *diag);
 
 #endif

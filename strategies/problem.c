@@ -134,6 +134,16 @@ static int no_fit_error(const strat_problem_t *p, int layer, const char *first_e
                         (long long)arch->cmx_workspace_bytes);
 }
 
+/* A reshape moves no byte and computes nothing, a slice or gather is a DMA
+ * already: slicing them in time only adds DDR traffic, so they are never
+ * pipelined (their untiled candidates still choose how the output lies
+ * across clusters). Fewer candidates keep transformer plans small for the
+ * ILP (bert:layers=4 proves optimal in 1.3 s instead of 3.5 s). */
+static bool is_view(const ir_graph_t *g, int op) {
+  ir_op_kind_t k = g->ops[op].kind;
+  return k == IR_OP_RESHAPE || k == IR_OP_SLICE || k == IR_OP_GATHER;
+}
+
 static int layer_candidates(strat_problem_t *p, int layer, sched_diag_t *diag) {
   const arch_t *arch = p->model->arch;
   strat_layer_t *l = &p->layers[layer];
@@ -146,7 +156,7 @@ static int layer_candidates(strat_problem_t *p, int layer, sched_diag_t *diag) {
     int rc = tiling_choose_tiles(arch, p->g, l->op, &c, first_error.msg[0] ? NULL : &first_error);
     if (rc == SCHED_OK)
       rc = add_candidate(p, layer, c, diag);
-    if (rc == SCHED_OK)
+    if (rc == SCHED_OK && !is_view(p->g, l->op))
       rc = add_pipelined(p, layer, (tiling_strategy_t)s, diag);
     if (rc != SCHED_OK && rc != SCHED_ERR_INFEASIBLE)
       return rc;

@@ -319,12 +319,15 @@ Test(cost, ops_run_on_the_engines_design_lists) {
                               IR_OP_AVGPOOL,
                               IR_OP_ADD,
                               IR_OP_SUB,
-                              IR_OP_MUL};
+                              IR_OP_MUL,
+                              IR_OP_MATMUL};
   for (int i = 0; i < SCHED_ARRAY_LEN(dpu); i++)
     cr_assert_eq(engine_of(&a, dpu[i], 0), COST_ENGINE_DPU);
-  const ir_op_kind_t shave[] = {IR_OP_PRELU,     IR_OP_SIGMOID,   IR_OP_TANH,        IR_OP_SOFTMAX,
-                                IR_OP_GELU,      IR_OP_HARDSWISH, IR_OP_HARDSIGMOID, IR_OP_SWISH,
-                                IR_OP_TRANSPOSE, IR_OP_GENERIC};
+  const ir_op_kind_t shave[] = {
+      IR_OP_PRELU,     IR_OP_SIGMOID,    IR_OP_TANH,        IR_OP_SOFTMAX,
+      IR_OP_GELU,      IR_OP_HARDSWISH,  IR_OP_HARDSIGMOID, IR_OP_SWISH,
+      IR_OP_LAYERNORM, IR_OP_RMSNORM,    IR_OP_DIV,         IR_OP_POW,
+      IR_OP_SQRT,      IR_OP_RECIPROCAL, IR_OP_REDUCE_MEAN, IR_OP_GENERIC};
   for (int i = 0; i < SCHED_ARRAY_LEN(shave); i++)
     cr_assert_eq(engine_of(&a, shave[i], 0), COST_ENGINE_SHAVE, "%d", shave[i]);
   const ir_op_kind_t none[] = {IR_OP_RELU, IR_OP_CLAMP, IR_OP_LEAKY_RELU, IR_OP_CONCAT,
@@ -336,6 +339,9 @@ Test(cost, ops_run_on_the_engines_design_lists) {
   cr_assert_eq(engine_of(&a, IR_OP_UPSAMPLE, IR_UPSAMPLE_BILINEAR_ALIGN_CORNERS),
                COST_ENGINE_SHAVE);
   cr_assert_eq(engine_of(&a, IR_OP_DEPTH_TO_SPACE, 0), COST_ENGINE_DMA);
+  cr_assert_eq(engine_of(&a, IR_OP_GATHER, 0), COST_ENGINE_DMA);
+  cr_assert_eq(engine_of(&a, IR_OP_SLICE, 0), COST_ENGINE_DMA);
+  cr_assert_eq(engine_of(&a, IR_OP_TRANSPOSE, 0), COST_ENGINE_DMA);
   a.ppe_fusable &= ~(UINT64_C(1) << IR_OP_LEAKY_RELU); /* an arch without it */
   cr_assert_eq(engine_of(&a, IR_OP_LEAKY_RELU, 0), COST_ENGINE_SHAVE);
 }

@@ -12,7 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "arch/arch.h"
 #include "experiments/experiments.h"
+#include "ir/ir.h"
 
 /* ---- helpers ---- */
 
@@ -489,6 +491,89 @@ Test(study, solver_comparison_exact_never_worse) {
     double ilp = plan_latency(&t, r + 3); /* optimal in the plan model, not the schedule */
     cr_expect_leq(ilp, fmin(greedy, rollback) + 1e-3, "%s %s", text(&t, r, "net"),
                   text(&t, r, "cmx"));
+  }
+  exp_table_free(&t);
+  remove_dir(dir);
+}
+
+/* ---- the transformers study (experiments/results/transformers) ---- */
+
+/* Bytes of the decoder's weights one decode step streams: every matmul's
+ * (the gather reads one row). */
+static double llm_weight_bytes(const char *spec) {
+  ir_graph_t g;
+  sched_diag_t d = {{0}};
+  cr_assert_eq(ir_zoo_build(spec, &g, &d), SCHED_OK, "%s", d.msg);
+  double bytes = 0;
+  for (int i = 0; i < g.n_ops; i++)
+    if (g.ops[i].kind == IR_OP_MATMUL)
+      bytes += (double)ir_op_weight_bytes(&g, i);
+  ir_graph_free(&g);
+  return bytes;
+}
+
+/* Decode streams every weight once: its token rate is at most DDR
+ * bandwidth / weight bytes and within 10% of it (94% and 91% of the bound
+ * on vpu40 and vpu27 when recorded); prefill and the encoders compute. */
+Test(study, transformer_decode_tracks_weight_bandwidth) {
+  char *dir = make_tmp_dir();
+  exp_table_t t;
+  run_sweep("experiments/sweeps/transformers.json", dir, "transformers", &t);
+  double weights = llm_weight_bytes("llm:phase=decode");
+  const char *archs[] = {"vpu27", "vpu40"};
+  for (int i = 0; i < 2; i++) {
+    arch_t a;
+    cr_assert_eq(arch_preset(archs[i], &a, NULL), SCHED_OK);
+    double bound = a.ddr_bandwidth_gbps * 1e9 / weights;
+    int dec = find_row(&t, "net", "llm:phase=decode", "arch", archs[i], NULL);
+    int pre = find_row(&t, "net", "llm", "arch", archs[i], NULL);
+    double rate = num(&t, dec, "fps");
+    cr_expect_leq(rate, bound, "%s: %.2f tokens/s above the bound %.2f", archs[i], rate, bound);
+    cr_expect_geq(rate, 0.9 * bound, "%s: %.2f tokens/s, bound %.2f", archs[i], rate, bound);
+    cr_expect_lt(num(&t, dec, "compute_us"), 0.1 * num(&t, dec, "dma_us"), "%s", archs[i]);
+    double pre_ratio = num(&t, pre, "compute_us") / num(&t, pre, "dma_us");
+    cr_expect_gt(pre_ratio, 0.35, "%s: prefill compute / DMA %.2f", archs[i], pre_ratio);
+  }
+  exp_table_free(&t);
+  remove_dir(dir);
+}
+
+static double shave_share(const exp_table_t *t, int row) {
+  double shave = num(t, row, "layers_shave_us");
+  return shave / (shave + num(t, row, "layers_dpu_us"));
+}
+
+/* Attention grows with the square of the sequence, the projections with
+ * the sequence: the SHAVE layers' share of the plan grows at every step. */
+Test(study, transformer_shave_share_grows_with_sequence) {
+  char *dir = make_tmp_dir();
+  exp_table_t t;
+  run_sweep("experiments/sweeps/transformers_seq.json", dir, "transformers_seq", &t);
+  const char *archs[] = {"vpu27", "vpu40"}, *seqs[] = {"64", "128", "256", "512"};
+  for (int i = 0; i < 2; i++) {
+    double prev = 0;
+    for (int s = 0; s < 4; s++) {
+      int r = find_row(&t, "arch", archs[i], "seq", seqs[s], NULL);
+      cr_assert_str_eq(text(&t, r, "status"), "ok", "%s", text(&t, r, "error"));
+      double share = shave_share(&t, r);
+      cr_expect_gt(share, prev, "%s seq %s: SHAVE share %.3f after %.3f", archs[i], seqs[s], share,
+                   prev);
+      prev = share;
+    }
+  }
+  exp_table_free(&t);
+  remove_dir(dir);
+}
+
+/* The ILP proves every 2-layer transformer optimal within its limit. */
+Test(study, transformer_ilp_proves_two_layer_nets_optimal) {
+  char *dir = make_tmp_dir();
+  exp_table_t t;
+  run_sweep("experiments/sweeps/transformers_ilp.json", dir, "transformers_ilp", &t);
+  cr_assert_eq(t.n_rows, 8);
+  for (int r = 0; r < t.n_rows; r++) {
+    cr_expect_str_eq(text(&t, r, "status"), "ok", "%s", text(&t, r, "error"));
+    cr_expect_eq(num(&t, r, "mip_gap"), 0, "%s %s", text(&t, r, "net"), text(&t, r, "arch"));
   }
   exp_table_free(&t);
   remove_dir(dir);

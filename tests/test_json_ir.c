@@ -377,7 +377,7 @@ Test(json_ir, channel_mismatch) {
       "{\"name\": \"y\", \"shape\": [1, 4, 8, 8]}], \"ops\": ["
       "{\"name\": \"a\", \"kind\": \"add\", \"inputs\": [\"x\", \"y\"]}], \"outputs\": [\"a\"]}";
   cr_assert_str_eq(parse_error(text, &d),
-                   "t.json: op 'a': input shapes 1x3x8x8 and 1x4x8x8 differ");
+                   "t.json: op 'a': input shapes 1x3x8x8 and 1x4x8x8 do not broadcast");
   cr_assert_str_eq(parse_error(OPS("{\"name\": \"a\", \"kind\": \"conv\", \"inputs\": [\"x\"], "
                                    "\"kernel\": [1, 1], \"groups\": 2, \"out_channels\": 4}"),
                                &d),

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ir/ir.h"
+#include "shape_assert.h"
 
 static ir_graph_t build(const char *spec) {
   ir_graph_t g;
@@ -27,14 +28,6 @@ static void assert_near(int64_t got, double want, const char *what) {
 static ir_shape_t output_shape(const ir_graph_t *g, int i) {
   return g->tensors[g->outputs[i]].shape;
 }
-
-#define assert_shape(got, N, C, H, W)                                                              \
-  do {                                                                                             \
-    ir_shape_t s_ = (got);                                                                         \
-    cr_assert(s_.n == (N) && s_.c == (C) && s_.h == (H) && s_.w == (W),                            \
-              "shape %lldx%lldx%lldx%lld, expected %dx%dx%dx%d", (long long)s_.n, (long long)s_.c, \
-              (long long)s_.h, (long long)s_.w, (N), (C), (H), (W));                               \
-  } while (0)
 
 /* ---- published totals (torchvision, darknet) ---- */
 
@@ -212,7 +205,7 @@ Test(zoo, every_listed_net_builds_and_verifies_with_defaults) {
     nets++;
   }
   free(text);
-  cr_assert_eq(nets, 13);
+  cr_assert_eq(nets, 16);
 }
 
 Test(zoo, fusing_ppe_activations_keeps_counts_and_verifies) {
@@ -271,8 +264,10 @@ Test(zoo, unknown_net_suggests_the_closest_name) {
   assert_error("yolo", "unknown net 'yolo' (did you mean 'yolov3-tiny'?)");
   cr_assert_str_eq(ir_zoo_suggest("ResNet50"), "resnet50");
   cr_assert_null(ir_zoo_suggest("transformer"));
-  assert_error("xyz", "unknown net 'xyz'; nets: fsrcnn, edsr, wdsr, mobilenetv2, resnet18, "
-                      "resnet34, resnet50, resnet101, yolov3-tiny, conv, dwconv, pool, eltwise");
+  assert_error(
+      "xyz",
+      "unknown net 'xyz'; nets: fsrcnn, edsr, wdsr, mobilenetv2, resnet18, "
+      "resnet34, resnet50, resnet101, yolov3-tiny, vit, bert, llm, conv, dwconv, pool, eltwise");
 }
 
 Test(zoo, unknown_key_names_key_and_value_and_lists_keys) {

@@ -116,7 +116,8 @@ tiling_footprint_t tiling_layer_footprint(const arch_t *arch, const ir_graph_t *
   bool last = choice->tiles <= 1;
   tiling_part_t part = tiling_cluster_part(arch, &geom, choice, extent, true, last, 0);
   tiling_footprint_t f = {
-      .input_bytes = input_bytes(&geom, choice, &part, extent),
+      .input_bytes =
+          input_bytes(&geom, choice, &part, extent) + tiling_operand_b_bytes(&geom, choice, &part),
       .output_bytes = output_bytes(&geom, choice, &part, extent),
       .weight_bytes = weight_bytes(&geom, choice, &part, extent),
   };

@@ -46,9 +46,28 @@ void tiling_geom_init(const arch_t *arch, const ir_graph_t *g, int op, tiling_ge
     break;
   default: break;
   }
+  if (o->kind == IR_OP_MATMUL && o->n_inputs == 2) {
+    geom->n_inputs = 1;
+    geom->operand_b_bytes = ir_tensor_bytes(g, o->inputs[1]);
+  }
   int64_t out_channels = geom->out.c;
   int64_t weights = ir_op_weight_bytes(g, op);
-  geom->weight_bytes = weights ? weights + out_channels * TILING_WEIGHT_TABLE_BYTES_PER_CHANNEL : 0;
+  /* A gather's "weights" are the table rows it copies: no weight table. */
+  int64_t table =
+      o->kind == IR_OP_GATHER ? 0 : out_channels * TILING_WEIGHT_TABLE_BYTES_PER_CHANNEL;
+  geom->weight_bytes = weights ? weights + table : 0;
+}
+
+int64_t tiling_operand_b_bytes(const tiling_geom_t *geom, const tiling_choice_t *choice,
+                               const tiling_part_t *part) {
+  if (geom->operand_b_bytes == 0 || geom->out.c <= 0 || geom->out.w <= 0)
+    return 0;
+  int64_t bytes = geom->operand_b_bytes;
+  if (choice->strategy == STRAT_SOK || choice->axis == TILING_AXIS_K)
+    bytes = SCHED_CEIL_DIV(bytes * part->out_channels, geom->out.c);
+  if (choice->strategy == STRAT_SOW)
+    bytes = SCHED_CEIL_DIV(bytes * part->out_cols, geom->out.w);
+  return bytes;
 }
 
 int32_t tiling_input_rows(const tiling_geom_t *geom, int32_t out_rows) {

@@ -4,8 +4,48 @@
  * sum over its slices of the slowest cluster; a cluster's part is spread
  * over its DPUs by rows. Transpose convs and bilinear upsampling run as
  * convolutions over the zero-inserted input (how NPU compilers lower them),
- * fully connected layers as 1x1 convs over the flattened input. */
+ * fully connected layers as 1x1 convs over the flattened input, matmuls as
+ * 1x1 convs with the inner dim as input channels (channels aligned to 16 as
+ * the reference compiler pads them) and tokens x heads as the plane. */
 #include "tiling/tiling_internal.h"
+
+/* The axis an op reduces over (softmax, norms, reduce_mean): a strategy
+ * that splits it would need every cluster's part. -1 when none. */
+static int reduced_axis(const ir_op_t *op) {
+  switch (op->kind) {
+  case IR_OP_SOFTMAX:
+  case IR_OP_LAYERNORM:
+  case IR_OP_RMSNORM:
+  case IR_OP_REDUCE_MEAN: return (int)op->attrs.axis;
+  default: return -1;
+  }
+}
+
+static ir_axis_t split_axis(tiling_strategy_t s) {
+  switch (s) {
+  case STRAT_SOK: return IR_AXIS_C;
+  case STRAT_SOW: return IR_AXIS_W;
+  default: return IR_AXIS_H;
+  }
+}
+
+/* Transformer ops carry attention heads in W, a batch dim without a
+ * window: splitting it is the reference compiler's split over heads
+ * (over group / batch), which needs no SOW support in the DPU. */
+static bool w_is_batch(const ir_op_t *op) {
+  return op->kind == IR_OP_SOFTMAX || (op->kind >= IR_OP_MATMUL && op->kind <= IR_OP_REDUCE_MEAN);
+}
+
+/* Why a strategy cannot run a transformer op, or NULL. */
+static const char *transformer_reason(const tiling_geom_t *geom, tiling_strategy_t strategy) {
+  const ir_op_t *op = geom->op;
+  if (strategy != STRAT_CLUSTERING && reduced_axis(op) == (int)split_axis(strategy))
+    return "splits the axis the op reduces over";
+  if ((strategy == STRAT_SOH || strategy == STRAT_HKSWITCH) && geom->operand_b_bytes > 0)
+    return "a matmul of two activations needs its second operand whole; split over "
+           "heads or output features instead";
+  return NULL;
+}
 
 bool tiling_strategy_legal(const arch_t *arch, const ir_graph_t *g, int op,
                            tiling_strategy_t strategy, const char **why) {
@@ -22,12 +62,14 @@ bool tiling_strategy_legal(const arch_t *arch, const ir_graph_t *g, int op,
   else if ((strategy == STRAT_SOH || strategy == STRAT_HKSWITCH || strategy == STRAT_SOW) &&
            geom.kernel_h == geom.in.h && geom.in.h > 1 && geom.out.h == 1)
     reason = "needs the whole input in every cluster";
-  else if (strategy == STRAT_SOW && !arch->has_sow)
+  else if (strategy == STRAT_SOW && !arch->has_sow && !w_is_batch(geom.op))
     reason = "arch has no split over width";
   else if (strategy == STRAT_SOW && geom.out.w < arch->tiles)
     reason = "fewer output columns than clusters";
   else if (strategy == STRAT_SOK && tiling_clusters_used(arch, &geom, STRAT_SOK) < 2)
     reason = "too few output channels to split";
+  else
+    reason = transformer_reason(&geom, strategy);
   if (why)
     *why = reason;
   return reason == NULL;
@@ -95,6 +137,7 @@ static cost_workload_t part_workload(const arch_t *arch, const tiling_geom_t *ge
     wl.in_h = wl.in_w = wl.out_h = wl.out_w = 1;
     wl.kernel_h = wl.kernel_w = 1;
     break;
+  case IR_OP_MATMUL: break; /* a 1x1 conv over the inner dim: in_c is K */
   case IR_OP_GLOBAL_AVGPOOL:
     wl.kernel_h = wl.in_h = (int32_t)geom->in.h;
     wl.kernel_w = wl.in_w = (int32_t)geom->in.w;
@@ -185,6 +228,8 @@ static int add_slice(const cost_model_t *model, const tiling_geom_t *geom,
     slowest = SCHED_MAX(slowest, cycles);
     if (split_in || c == 0)
       in_bytes += part_input_bytes(geom, &part);
+    if (choice->strategy == STRAT_SOK || choice->strategy == STRAT_SOW || c == 0)
+      in_bytes += tiling_operand_b_bytes(geom, choice, &part);
     if (choice->strategy == STRAT_SOH || choice->strategy == STRAT_SOW ||
         choice->strategy == STRAT_SOK || c == 0)
       out_bytes += part_output_bytes(geom, &part);

@@ -19,7 +19,9 @@ bool tiling_op_streamable(const arch_t *arch, const ir_graph_t *g, int op) {
   const ir_op_t *o = &g->ops[op];
   bool shape_ok = o->kind != IR_OP_FULLY_CONNECTED && o->kind != IR_OP_GLOBAL_AVGPOOL &&
                   o->kind != IR_OP_TRANSPOSE_CONV && o->kind != IR_OP_SOFTMAX &&
-                  o->kind != IR_OP_UPSAMPLE && o->kind != IR_OP_DEPTH_TO_SPACE;
+                  o->kind != IR_OP_UPSAMPLE && o->kind != IR_OP_DEPTH_TO_SPACE &&
+                  o->kind != IR_OP_SLICE &&
+                  !(o->kind >= IR_OP_MATMUL && o->attrs.axis == IR_AXIS_H);
   return engine_ok && shape_ok && o->n_inputs == 1 && geom.out.h > 1 && geom.in.h > 1;
 }
 

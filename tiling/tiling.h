@@ -18,7 +18,7 @@ typedef enum {
   STRAT_SOH,        /* split over height (overlapped input rows for k > 1) */
   STRAT_SOK,        /* split over output channels, output broadcast */
   STRAT_HKSWITCH,   /* computed over H, output broadcast to all clusters */
-  STRAT_SOW,        /* split over width (archs with has_sow) */
+  STRAT_SOW,        /* split over width (archs with has_sow); over heads (W) for transformer ops */
   STRAT_COUNT
 } tiling_strategy_t;
 

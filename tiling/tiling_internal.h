@@ -17,7 +17,8 @@ typedef struct {
   int32_t elem_bytes;         /* activation element size */
   int32_t kernel_h, kernel_w; /* receptive field (dilation included); 1 when none */
   int32_t stride_h, stride_w;
-  int64_t weight_bytes; /* weights + weight table, whole layer */
+  int64_t weight_bytes;    /* weights + weight table, whole layer */
+  int64_t operand_b_bytes; /* matmul of two activations: the second, whole */
   cost_engine_t engine;
   bool in_ddr; /* works on DDR tensors: the CPU, or KMB's UPA SHAVEs (no CMX, no split) */
 } tiling_geom_t;
@@ -33,6 +34,10 @@ typedef struct {
 void tiling_geom_init(const arch_t *arch, const ir_graph_t *g, int op, tiling_geom_t *geom);
 /* Input rows needed for out_rows output rows (halo included, input-clipped). */
 int32_t tiling_input_rows(const tiling_geom_t *geom, int32_t out_rows);
+/* Bytes of a matmul's second activation operand one cluster part needs
+ * (its columns under SOK or a K slice, its heads under SOW); 0 for others. */
+int64_t tiling_operand_b_bytes(const tiling_geom_t *geom, const tiling_choice_t *choice,
+                               const tiling_part_t *part);
 /* Clusters a strategy uses on this layer. */
 int32_t tiling_clusters_used(const arch_t *arch, const tiling_geom_t *geom, tiling_strategy_t s);
 /* Output rows (axis H) or channels (axis K) of slice `index` of `tiles`. */

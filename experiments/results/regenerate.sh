@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 sched=${1:-build/sched}
 shift || true
 studies=("$@")
-[ ${#studies[@]} -gt 0 ] || studies=(channel_padding dw_kernel edsr_prelu dwpw_vs_conv upsample hkswitch solvers layers)
+[ ${#studies[@]} -gt 0 ] || studies=(channel_padding dw_kernel edsr_prelu dwpw_vs_conv upsample hkswitch solvers layers transformers)
 R=experiments/results
 
 sweep() { "$sched" sweep "experiments/sweeps/$1.json" -j "$(nproc)" --quiet --out "$R/$1"; }
@@ -46,6 +46,13 @@ for s in "${studies[@]}"; do
     plot bars $R/$s/$s.csv --x hw --y latency_us --series mode --logy --out $R/$s/$s.png \
       --title "conv -> x2 upsample -> conv: nearest vs bilinear vs align_corners" \
       --xlabel "input H = W" --ylabel "latency (us)" ;;
+  transformers)
+    for f in transformers transformers_seq transformers_ilp; do
+      "$sched" sweep "experiments/sweeps/$f.json" -j "$(nproc)" --quiet --out "$R/$s"
+    done
+    plot lines $R/$s/transformers_seq.csv --x seq --y layers_shave_us --series arch --logx --logy \
+      --out $R/$s/shave_vs_seq.png --title "2-layer decoder prefill: SHAVE layers vs sequence" \
+      --xlabel "tokens" --ylabel "SHAVE layers (us)" ;;
   hkswitch)
     sweep $s
     plot lines $R/$s/$s.csv --x cmx_bytes --xscale 1024 --y latency_us --series solver \
