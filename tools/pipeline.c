@@ -92,8 +92,10 @@ static int solve(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag)
   if (!solver)
     return sched_diag_set(diag, SCHED_ERR_INPUT, "unknown solver '%s' (see sched --help)",
                           o->solver);
-  if (strcmp(solver->name, "ilp") == 0) /* seed the MIP with a heuristic plan */
-    solve_one(p, strat_solvers()[0], &params);
+  if (strcmp(solver->name, "ilp") == 0) { /* seed the MIP with the better of two quick plans */
+    solve_one(p, strat_solver_find("greedy"), &params);
+    solve_one(p, strat_solver_find("dp"), &params);
+  }
   params.incumbent = best_plan(p);
   solve_one(p, solver, &params);
   const report_solver_run_t *last = &p->runs[p->n_runs - 1];

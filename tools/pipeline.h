@@ -53,8 +53,9 @@ typedef struct {
 } pipeline_t;
 
 /* Runs the pipeline into *p (zeroed here; free with pipeline_free even on
- * failure). With solver "ilp" the first solver in the table runs first as
- * the MIP's incumbent; with "all" every solver runs. Every plan found then
+ * failure). With solver "ilp", greedy and dp run first (the MIP starts
+ * from the better plan; an ILP run keeps an incumbent's plan that
+ * schedules faster than its own); with "all" every solver runs. Every plan found then
  * has its CMX buffers allocated (repairing the plan until they fit:
  * runs[i].alloc), and is lowered to tasks, scheduled and given barriers
  * (runs[i].schedule). */
