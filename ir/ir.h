@@ -101,6 +101,7 @@ typedef struct {
   /* Activation folded into this op's PPE by ir_graph_fuse_activations;
    * its parameters are attrs.alpha / clamp_min / clamp_max. */
   ir_op_kind_t fused_act;
+  char *fused_name;   /* the folded activation's own name, else NULL */
   char *generic_type; /* IR_OP_GENERIC: the source op type, else NULL */
 } ir_op_t;
 

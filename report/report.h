@@ -47,6 +47,12 @@ typedef struct {
   int64_t latency_cycles;
   bool input_spilled, output_spilled;
   const char *bound; /* "compute", "dma", "shave", "-" */
+  int64_t macs;
+  int64_t ddr_bytes; /* weights, spills and slices moved through DDR */
+  /* MACs / (latency x peak MACs per cycle of the clusters the layer uses),
+   * in %; -1 when the layer does not run on the DPU (Vela's Util%). */
+  double util_pct;
+  double network_pct; /* share of the plan model's latency, in % (Vela's Network%) */
 } report_layer_t;
 
 typedef struct {
@@ -57,6 +63,11 @@ typedef struct {
   int64_t mandatory_dma_bytes;
   int32_t layers_by_provider[2]; /* [0] analytic, [1] other (lut) */
 } report_totals_t;
+
+/* What the layer is: "depthwise_conv", "conv", "maxpool", ... */
+const char *report_op_name(const ir_graph_t *g, const ir_op_t *op);
+/* Peak MACs per cycle of one cluster for a dtype (fp16 at half rate). */
+double report_cluster_peak_macs_per_cycle(const arch_t *arch, ir_dtype_t dt);
 
 /* "none", "in", "out" or "in+out": which of a layer's tensors cross DDR. */
 const char *report_spill_name(const report_layer_t *f);
@@ -79,7 +90,22 @@ int report_json_emit(struct cJSON *root, bool pretty, FILE *out);
 void report_text(const report_input_t *in, FILE *out);
 /* Returns SCHED_ERR_NOMEM when cJSON cannot build the document. */
 int report_json(const report_input_t *in, FILE *out);
+/* ---- csv.c: RFC 4180 tables (common/csv.h) ---- */
+
+/* One row per layer (units in the column names) and a TOTAL row whose
+ * additive columns are the sums of the column above. */
+void report_csv_layers(const report_input_t *in, FILE *out);
+/* One header row and one row: the run's header and totals, as in the JSON.
+ * SCHED_ERR_NOMEM when cJSON fails. */
+int report_csv_summary(const report_input_t *in, FILE *out);
+/* One row per solver of the --solver all comparison. */
+void report_csv_solvers(const report_input_t *in, FILE *out);
+/* --format csv: the solver table with a comparison, else the layer table. */
 void report_csv(const report_input_t *in, FILE *out);
+/* The JSON report's leading fields (net, arch, cmx_bytes, cost, objective)
+ * and its "totals" object; NULL when cJSON fails. */
+struct cJSON *report_header_json(const report_input_t *in);
+struct cJSON *report_totals_json(const report_input_t *in);
 /* A run's latency: scheduled when it has a schedule, else the plan model's. */
 int64_t report_run_latency_cycles(const report_solver_run_t *run);
 

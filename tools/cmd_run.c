@@ -2,8 +2,10 @@
  *
  * Parses options, runs the pipeline (tools/pipeline.h) and writes the
  * report. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tools/cli.h"
 #include "tools/pipeline.h"
@@ -27,6 +29,7 @@ typedef struct {
   const char *trace_path;
   const char *svg_path;
   const char *memory_map_path;
+  const char *output_dir;
   const char *allocator;
   double alloc_time_limit_s;
   uint64_t alloc_nodes;
@@ -93,6 +96,9 @@ static const run_flag_t run_flags[] = {
      "write the chosen plan's schedule as a Gantt chart"},
     {"--memory-map", ARG_STRING, RUN_FIELD(memory_map_path), "FILE.svg",
      "write the chosen plan's CMX allocation: steps x addresses, a box per buffer"},
+    {"--output-dir", ARG_STRING, RUN_FIELD(output_dir), "DIR",
+     "also write DIR/summary.csv, DIR/layers.csv, DIR/report.json (and DIR/solvers.csv with "
+     "--solver all); DIR is created if missing"},
     {"--allocator", ARG_STRING, RUN_FIELD(allocator), "NAME",
      "CMX allocator: search (default), greedy-size, linear (see sched memalloc --help)"},
     {"--alloc-nodes", ARG_U64, RUN_FIELD(alloc_nodes), "N",
@@ -194,16 +200,20 @@ static int exit_code_of(int status) {
   return status == SCHED_ERR_INPUT || status == SCHED_ERR_NOMEM ? CLI_EXIT_INPUT : CLI_EXIT_NO;
 }
 
+static report_input_t report_input(const run_options_t *o, const pipeline_t *p) {
+  return (report_input_t){.net_spec = o->net,
+                          .cost_spec = o->cost,
+                          .g = &p->graph,
+                          .arch = &p->arch,
+                          .problem = &p->problem,
+                          .chosen = pipeline_chosen(p),
+                          .comparison = p->all_solvers ? p->runs : NULL,
+                          .n_comparison = p->all_solvers ? p->n_runs : 0,
+                          .timing = !o->no_timing};
+}
+
 static int write_report(const run_options_t *o, const pipeline_t *p) {
-  report_input_t in = {.net_spec = o->net,
-                       .cost_spec = o->cost,
-                       .g = &p->graph,
-                       .arch = &p->arch,
-                       .problem = &p->problem,
-                       .chosen = pipeline_chosen(p),
-                       .comparison = p->all_solvers ? p->runs : NULL,
-                       .n_comparison = p->all_solvers ? p->n_runs : 0,
-                       .timing = !o->no_timing};
+  report_input_t in = report_input(o, p);
   if (strcmp(o->format, "json") == 0)
     return report_json(&in, stdout) == SCHED_OK ? CLI_EXIT_OK : cli_error("out of memory");
   if (strcmp(o->format, "csv") == 0)
@@ -246,6 +256,43 @@ static int write_memory_map(const run_options_t *o, const pipeline_t *p, sched_d
   if (fclose(f) != 0 || rc != SCHED_OK)
     return sched_diag_set(diag, SCHED_ERR_INPUT, "cannot write '%s'", o->memory_map_path);
   return SCHED_OK;
+}
+
+/* One file of --output-dir. */
+static int write_one(const char *dir, const char *name, const report_input_t *in, int kind,
+                     sched_diag_t *diag) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  if (!f)
+    return sched_diag_set(diag, SCHED_ERR_INPUT, "cannot write '%s': %s", path, strerror(errno));
+  int rc = SCHED_OK;
+  switch (kind) {
+  case 0: rc = report_csv_summary(in, f); break;
+  case 1: report_csv_layers(in, f); break;
+  case 2: report_csv_solvers(in, f); break;
+  default: rc = report_json(in, f); break;
+  }
+  if (fclose(f) != 0 && rc == SCHED_OK)
+    return sched_diag_set(diag, SCHED_ERR_INPUT, "cannot write '%s'", path);
+  return rc == SCHED_OK ? SCHED_OK : sched_diag_set(diag, rc, "%s: out of memory", path);
+}
+
+/* --output-dir: the tables and the JSON, as files (Vela's summary and
+ * per-layer pair). */
+static int write_output_dir(const run_options_t *o, const pipeline_t *p, sched_diag_t *diag) {
+  if (!o->output_dir)
+    return SCHED_OK;
+  if (mkdir(o->output_dir, 0777) != 0 && errno != EEXIST)
+    return sched_diag_set(diag, SCHED_ERR_INPUT, "--output-dir: cannot create '%s': %s",
+                          o->output_dir, strerror(errno));
+  report_input_t in = report_input(o, p);
+  static const char *const names[] = {"summary.csv", "layers.csv", "solvers.csv", "report.json"};
+  int rc = SCHED_OK;
+  for (int k = 0; k < SCHED_ARRAY_LEN(names) && rc == SCHED_OK; k++)
+    if (k != 2 || in.comparison)
+      rc = write_one(o->output_dir, names[k], &in, k, diag);
+  return rc;
 }
 
 static int check_options(const run_options_t *o) {
@@ -314,6 +361,8 @@ int cmd_run(int argc, char **argv) {
     rc = write_pictures(&o, p, &diag);
   if (rc == SCHED_OK)
     rc = write_memory_map(&o, p, &diag);
+  if (rc == SCHED_OK)
+    rc = write_output_dir(&o, p, &diag);
   int code = rc == SCHED_OK ? write_report(&o, p) : exit_code_of(rc);
   if (rc != SCHED_OK)
     cli_error("%s", diag.msg);
