@@ -37,7 +37,8 @@ typedef struct {
   const report_solver_run_t *chosen;     /* the plan reported per layer */
   const report_solver_run_t *comparison; /* all solvers run, or NULL */
   int n_comparison;
-  bool timing; /* print solve times; off for byte-identical output */
+  bool timing;  /* print solve times; off for byte-identical output */
+  bool verbose; /* text: every constant, and the wide layer table */
 } report_input_t;
 
 /* Per-layer figures derived from the plan model. */

@@ -36,6 +36,7 @@ typedef struct {
   uint64_t barriers;
   uint64_t prefetch;
   bool no_timing;
+  bool verbose;
   bool list_nets;
   bool help;
 } run_options_t;
@@ -112,6 +113,9 @@ static const run_flag_t run_flags[] = {
      "layers ahead whose weights and inputs may load during compute (default 1; 0 = none)"},
     {"--no-timing", ARG_FLAG, RUN_FIELD(no_timing), NULL,
      "print solve times as 0 / '-' so reports are byte-identical across runs"},
+    {"--verbose", ARG_FLAG, RUN_FIELD(verbose), NULL,
+     "text report: every arch constant, and the layer table's MACs, act, stream, mode, overlap "
+     "and stall columns"},
     {"--list-nets", ARG_FLAG, RUN_FIELD(list_nets), NULL, "list the zoo networks and exit"},
     {"--help", ARG_FLAG, RUN_FIELD(help), NULL, "this help"},
 };
@@ -209,7 +213,8 @@ static report_input_t report_input(const run_options_t *o, const pipeline_t *p) 
                           .chosen = pipeline_chosen(p),
                           .comparison = p->all_solvers ? p->runs : NULL,
                           .n_comparison = p->all_solvers ? p->n_runs : 0,
-                          .timing = !o->no_timing};
+                          .timing = !o->no_timing,
+                          .verbose = o->verbose};
 }
 
 static int write_report(const run_options_t *o, const pipeline_t *p) {
