@@ -135,10 +135,21 @@ int report_memory_map(const strat_problem_t *p, const schedule_alloc_t *a, const
 
 /* ---- trace.c, svg.c: pictures of a schedule ---- */
 
-/* Chrome trace event JSON: a track per DMA port, DPU and SHAVE, barrier
- * instants and flows (b may be NULL). SCHED_ERR_NOMEM when cJSON fails. */
-int report_trace(const schedule_graph_t *g, const schedule_t *s, const schedule_barriers_t *b,
-                 const arch_t *arch, const char *net, FILE *out);
+typedef struct {
+  const schedule_graph_t *g;
+  const schedule_t *s;
+  const schedule_barriers_t *b;  /* or NULL: no barrier instants and flows */
+  const schedule_alloc_t *alloc; /* or NULL: no CMX counter */
+  const arch_t *arch;
+  const char *net;
+  const struct cJSON *metadata; /* copied into otherData (provenance), or NULL */
+} report_trace_input_t;
+
+/* Chrome trace event JSON for Perfetto and chrome://tracing: layer tracks,
+ * a track per DMA port, DPU and SHAVE, barrier instants and flows bound to
+ * their slices, counters of CMX bytes per tile and DDR bandwidth; times in
+ * whole nanoseconds. SCHED_ERR_NOMEM when cJSON fails. */
+int report_trace(const report_trace_input_t *in, FILE *out);
 /* An SVG Gantt chart of the engines, coloured by layer, legend, time axis. */
 int report_svg(const schedule_graph_t *g, const schedule_t *s, const arch_t *arch, const char *net,
                FILE *out);

@@ -238,9 +238,14 @@ static int write_pictures(const run_options_t *o, const pipeline_t *p, sched_dia
     FILE *f = fopen(paths[k], "w");
     if (!f)
       return sched_diag_set(diag, SCHED_ERR_INPUT, "cannot write '%s'", paths[k]);
-    int rc =
-        k == 0 ? report_trace(&p->tasks[i], &p->schedules[i], &p->barriers[i], &p->arch, o->net, f)
-               : report_svg(&p->tasks[i], &p->schedules[i], &p->arch, o->net, f);
+    int rc = k == 0 ? report_trace(&(report_trace_input_t){.g = &p->tasks[i],
+                                                           .s = &p->schedules[i],
+                                                           .b = &p->barriers[i],
+                                                           .alloc = pipeline_chosen(p)->alloc,
+                                                           .arch = &p->arch,
+                                                           .net = o->net},
+                                   f)
+                    : report_svg(&p->tasks[i], &p->schedules[i], &p->arch, o->net, f);
     if (fclose(f) != 0 && rc == SCHED_OK)
       rc = sched_diag_set(diag, SCHED_ERR_INPUT, "cannot write '%s'", paths[k]);
     if (rc != SCHED_OK)
