@@ -347,6 +347,49 @@ void arch_describe(const arch_t *a, FILE *out) {
   arch_i_rules_describe(a, out);
 }
 
+/* The JSON value of one field, in the arch file's own form. */
+static cJSON *field_json(const arch_t *a, const arch_field_t *f) {
+  switch (f->type) {
+  case FIELD_I32:
+  case FIELD_SIZE:
+  case FIELD_F64: return cJSON_CreateNumber(field_number(a, f));
+  case FIELD_BOOL: return cJSON_CreateBool(*FIELD_CPTR(a, f, bool));
+  case FIELD_MODES: {
+    cJSON *arr = cJSON_CreateArray();
+    for (int i = 0; i < a->n_mpe_modes; i++)
+      cJSON_AddItemToArray(arr, cJSON_CreateString(arch_mpe_mode_name(a->mpe_modes[i])));
+    return arr;
+  }
+  case FIELD_MODE_EFF: {
+    cJSON *obj = cJSON_CreateObject();
+    for (int i = 0; i < a->n_mpe_modes; i++)
+      cJSON_AddNumberToObject(obj, arch_mpe_mode_name(a->mpe_modes[i]),
+                              FIELD_CPTR(a, f, double)[a->mpe_modes[i]]);
+    return obj;
+  }
+  case FIELD_OPMASK: {
+    cJSON *arr = cJSON_CreateArray();
+    for (int k = 0; k < IR_OP_KIND_COUNT && k < 64; k++)
+      if (*FIELD_CPTR(a, f, uint64_t) & PPE_BIT(k))
+        cJSON_AddItemToArray(arr, cJSON_CreateString(ir_op_kind_name((ir_op_kind_t)k)));
+    return arr;
+  }
+  }
+  SCHED_UNREACHABLE();
+}
+
+cJSON *arch_to_json(const arch_t *a) {
+  cJSON *root = cJSON_CreateObject(), *cost = cJSON_CreateObject();
+  cJSON_AddStringToObject(root, "name", a->name);
+  for (int i = 0; i < SCHED_ARRAY_LEN(arch_fields); i++) {
+    const arch_field_t *f = &arch_fields[i];
+    bool in_cost = strncmp(f->key, "cost.", 5) == 0;
+    cJSON_AddItemToObject(in_cost ? cost : root, in_cost ? f->key + 5 : f->key, field_json(a, f));
+  }
+  cJSON_AddItemToObject(root, "cost", cost);
+  return root;
+}
+
 /* ---- arch files ---- */
 
 typedef struct {

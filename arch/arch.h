@@ -185,6 +185,11 @@ int arch_set_cmx(arch_t *a, int64_t bytes, sched_diag_t *diag);
 int arch_verify(const arch_t *a, sched_diag_t *diag);
 /* Writes the constants in force, one "# key: value unit" line each. */
 void arch_describe(const arch_t *a, FILE *out);
+struct cJSON;
+/* The same constants as a JSON object in the arch file's form ("cost.x"
+ * under "cost"), so that it loads back with --arch; NULL when cJSON fails.
+ * Operator rules of targets are not included. */
+struct cJSON *arch_to_json(const arch_t *a);
 /* Names of the presets, NULL-terminated. */
 const char *const *arch_preset_names(void);
 

@@ -144,6 +144,15 @@ void exp_table_from_results(const exp_sweep_t *s, const exp_result_t *results, e
     snprintf(ms, sizeof ms, "%.3f", results[i].wall_ms);
     set_col(out, i, "solve_ms", ms);
     set_col(out, i, "error", results[i].error);
+    char *command = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&command, &len);
+    exp_point_print_command(&s->points[i], "sched", f);
+    fclose(f);
+    len = strcspn(command, "\n");
+    command[len] = '\0';
+    set_col(out, i, "command", command); /* reproduces the row */
+    free(command);
   }
 }
 
@@ -200,9 +209,10 @@ int exp_table_write_json(const exp_table_t *t, FILE *out) {
   cJSON *rows = cJSON_CreateArray();
   if (!rows)
     return SCHED_ERR_NOMEM;
-  int keep_text[] = {exp_table_find(t, "net"), exp_table_find(t, "family"),
-                     exp_table_find(t, "cmx"), exp_table_find(t, "options"),
-                     exp_table_find(t, "error")};
+  int keep_text[] = {exp_table_find(t, "net"),           exp_table_find(t, "family"),
+                     exp_table_find(t, "cmx"),           exp_table_find(t, "options"),
+                     exp_table_find(t, "error"),         exp_table_find(t, "command"),
+                     exp_table_find(t, "sched_version"), exp_table_find(t, "git_revision")};
   for (int r = 0; r < t->n_rows; r++) {
     cJSON *obj = cJSON_CreateObject();
     for (int c = 0; c < t->n_cols; c++) {

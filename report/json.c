@@ -153,8 +153,17 @@ static cJSON *solvers_json(const report_input_t *in) {
   return arr;
 }
 
-cJSON *report_header_json(const report_input_t *in) {
+cJSON *report_provenance_json(const char *command_line, const arch_t *arch) {
   cJSON *j = cJSON_CreateObject();
+  cJSON_AddStringToObject(j, "sched_version", sched_version());
+  cJSON_AddStringToObject(j, "git_revision", sched_git_revision());
+  cJSON_AddStringToObject(j, "command_line", command_line ? command_line : "");
+  cJSON_AddItemToObject(j, "arch_constants", arch_to_json(arch));
+  return j;
+}
+
+cJSON *report_header_json(const report_input_t *in) {
+  cJSON *j = report_provenance_json(in->command_line, in->arch);
   cJSON_AddStringToObject(j, "net", in->net_spec);
   cJSON_AddStringToObject(j, "arch", in->arch->name);
   cJSON_AddNumberToObject(j, "cmx_bytes", (double)in->arch->cmx_workspace_bytes);

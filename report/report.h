@@ -37,8 +37,9 @@ typedef struct {
   const report_solver_run_t *chosen;     /* the plan reported per layer */
   const report_solver_run_t *comparison; /* all solvers run, or NULL */
   int n_comparison;
-  bool timing;  /* print solve times; off for byte-identical output */
-  bool verbose; /* text: every constant, and the wide layer table */
+  bool timing;              /* print solve times; off for byte-identical output */
+  bool verbose;             /* text: every constant, and the wide layer table */
+  const char *command_line; /* how sched was run, for provenance (or NULL) */
 } report_input_t;
 
 /* Per-layer figures derived from the plan model. */
@@ -103,8 +104,12 @@ int report_csv_summary(const report_input_t *in, FILE *out);
 void report_csv_solvers(const report_input_t *in, FILE *out);
 /* --format csv: the solver table with a comparison, else the layer table. */
 void report_csv(const report_input_t *in, FILE *out);
-/* The JSON report's leading fields (net, arch, cmx_bytes, cost, objective)
- * and its "totals" object; NULL when cJSON fails. */
+/* What made an output: {"sched_version", "git_revision", "command_line",
+ * "arch_constants": arch_to_json}. */
+struct cJSON *report_provenance_json(const char *command_line, const arch_t *arch);
+/* The JSON report's leading fields (the provenance, then net, arch,
+ * cmx_bytes, cost, objective) and its "totals" object; NULL when cJSON
+ * fails. */
 struct cJSON *report_header_json(const report_input_t *in);
 struct cJSON *report_totals_json(const report_input_t *in);
 /* A run's latency: scheduled when it has a schedule, else the plan model's. */

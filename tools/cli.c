@@ -3,7 +3,9 @@
 
 #include "common/common.h"
 
+#include <ctype.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <string.h>
 
 int cli_error(const char *fmt, ...) {
@@ -27,4 +29,34 @@ const char *cli_suggest(const char *word, const char *const *candidates) {
     }
   }
   return best;
+}
+
+/* Whether a shell would take arg as one word as it is. */
+static bool shell_plain(const char *arg) {
+  if (!*arg)
+    return false;
+  for (const char *c = arg; *c; c++)
+    if (!isalnum((unsigned char)*c) && !strchr("-_./:=,+@%", *c))
+      return false;
+  return true;
+}
+
+char *cli_command_line(int argc, char **argv) {
+  size_t cap = 64;
+  for (int i = 0; i < argc; i++)
+    cap += 4 * strlen(argv[i]) + 3;
+  char *line = sched_xmalloc(cap), *at = line;
+  at += sprintf(at, "sched");
+  bool sub = argc > 0 && !strchr(argv[0], '/') && strcmp(argv[0], "sched") != 0;
+  for (int i = sub ? 0 : 1; i < argc; i++) {
+    if (shell_plain(argv[i])) {
+      at += sprintf(at, " %s", argv[i]);
+      continue;
+    }
+    at += sprintf(at, " '");
+    for (const char *c = argv[i]; *c; c++)
+      at += *c == '\'' ? sprintf(at, "'\\''") : sprintf(at, "%c", *c);
+    at += sprintf(at, "'");
+  }
+  return line;
 }

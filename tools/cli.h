@@ -27,4 +27,9 @@ int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * is within a small edit distance. */
 const char *cli_suggest(const char *word, const char *const *candidates);
 
+/* The command line as a shell would retype it: "sched" then argv[1..],
+ * quoted where needed (for `sched SUB ...`, argv[0] is SUB and is kept).
+ * Caller frees. */
+char *cli_command_line(int argc, char **argv);
+
 #endif

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <cjson/cJSON.h>
+
 #include "tools/cli.h"
 #include "tools/pipeline.h"
 
@@ -39,6 +41,7 @@ typedef struct {
   bool verbose;
   bool list_nets;
   bool help;
+  char *command_line; /* for provenance; not an option */
 } run_options_t;
 
 static const run_options_t run_defaults = {
@@ -214,7 +217,8 @@ static report_input_t report_input(const run_options_t *o, const pipeline_t *p) 
                           .comparison = p->all_solvers ? p->runs : NULL,
                           .n_comparison = p->all_solvers ? p->n_runs : 0,
                           .timing = !o->no_timing,
-                          .verbose = o->verbose};
+                          .verbose = o->verbose,
+                          .command_line = o->command_line};
 }
 
 static int write_report(const run_options_t *o, const pipeline_t *p) {
@@ -238,14 +242,17 @@ static int write_pictures(const run_options_t *o, const pipeline_t *p, sched_dia
     FILE *f = fopen(paths[k], "w");
     if (!f)
       return sched_diag_set(diag, SCHED_ERR_INPUT, "cannot write '%s'", paths[k]);
+    cJSON *meta = k == 0 ? report_provenance_json(o->command_line, &p->arch) : NULL;
     int rc = k == 0 ? report_trace(&(report_trace_input_t){.g = &p->tasks[i],
                                                            .s = &p->schedules[i],
                                                            .b = &p->barriers[i],
                                                            .alloc = pipeline_chosen(p)->alloc,
                                                            .arch = &p->arch,
-                                                           .net = o->net},
+                                                           .net = o->net,
+                                                           .metadata = meta},
                                    f)
                     : report_svg(&p->tasks[i], &p->schedules[i], &p->arch, o->net, f);
+    cJSON_Delete(meta);
     if (fclose(f) != 0 && rc == SCHED_OK)
       rc = sched_diag_set(diag, SCHED_ERR_INPUT, "cannot write '%s'", paths[k]);
     if (rc != SCHED_OK)
@@ -347,10 +354,9 @@ static pipeline_options_t pipeline_options(const run_options_t *o) {
   return po;
 }
 
-int cmd_run(int argc, char **argv) {
-  run_options_t o;
-  if (parse_options(argc, argv, &o) != CLI_EXIT_OK)
-    return CLI_EXIT_INPUT;
+/* Everything after parsing: help, the zoo list, or the pipeline. */
+static int run(const run_options_t *opts) {
+  const run_options_t o = *opts;
   if (o.help) {
     print_usage(stdout);
     return CLI_EXIT_OK;
@@ -378,5 +384,15 @@ int cmd_run(int argc, char **argv) {
     cli_error("%s", diag.msg);
   pipeline_free(p);
   free(p);
+  return code;
+}
+
+int cmd_run(int argc, char **argv) {
+  run_options_t o;
+  if (parse_options(argc, argv, &o) != CLI_EXIT_OK)
+    return CLI_EXIT_INPUT;
+  o.command_line = cli_command_line(argc, argv);
+  int code = run(&o);
+  free(o.command_line);
   return code;
 }
