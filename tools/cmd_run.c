@@ -21,7 +21,7 @@ typedef struct {
   const char *solver;
   const char *objective;
   double time_limit_s;
-  uint64_t seed;
+  int64_t seed;
   const char *lp_path;
   const char *strategy_file;
   const char *input_shape;
@@ -34,9 +34,9 @@ typedef struct {
   const char *output_dir;
   const char *allocator;
   double alloc_time_limit_s;
-  uint64_t alloc_nodes;
-  uint64_t barriers;
-  uint64_t prefetch;
+  int64_t alloc_nodes;
+  int64_t barriers;
+  int64_t prefetch;
   bool no_timing;
   bool verbose;
   bool list_nets;
@@ -58,70 +58,80 @@ static const run_options_t run_defaults = {
     .alloc_nodes = 400000,
 };
 
-typedef enum { ARG_STRING, ARG_DOUBLE, ARG_U64, ARG_FLAG } run_arg_kind_t;
-
-typedef struct {
-  const char *flag;
-  run_arg_kind_t kind;
-  size_t offset;
-  const char *metavar;
-  const char *help;
-} run_flag_t;
-
 #define RUN_FIELD(f) offsetof(run_options_t, f)
 
-static const run_flag_t run_flags[] = {
-    {"--net", ARG_STRING, RUN_FIELD(net), "NET",
-     "zoo name (name:key=value,...), FILE.onnx or FILE.json (required)"},
-    {"--cmx", ARG_STRING, RUN_FIELD(cmx), "SIZE",
-     "CMX budget per tile: 2MB, 1936KB, 1.5MiB, 2097152 (default: the arch's workspace)"},
-    {"--arch", ARG_STRING, RUN_FIELD(arch), "NAME|FILE",
-     "vpu20, vpu27 (default), vpu40, or an arch JSON file"},
-    {"--format", ARG_STRING, RUN_FIELD(format), "FMT", "text (default), json or csv"},
-    {"--cost", ARG_STRING, RUN_FIELD(cost), "SPEC", "analytic (default) or lut:FILE.csv"},
-    {"--solver", ARG_STRING, RUN_FIELD(solver), "NAME", "a solver, or all to compare them"},
-    {"--objective", ARG_STRING, RUN_FIELD(objective), "OBJ", "latency (default) or bandwidth"},
-    {"--time-limit", ARG_DOUBLE, RUN_FIELD(time_limit_s), "SEC",
-     "solver wall-clock limit (default 10)"},
-    {"--seed", ARG_U64, RUN_FIELD(seed), "N", "random seed of anneal (default 1)"},
-    {"--lp", ARG_STRING, RUN_FIELD(lp_path), "FILE", "ilp: write the model in CPLEX LP format"},
-    {"--input-shape", ARG_STRING, RUN_FIELD(input_shape), "NAME=NxCxHxW",
-     "ONNX: shape of an input with dynamic dims (several: separate with ';')"},
-    {"--strict", ARG_FLAG, RUN_FIELD(strict), NULL,
-     "ONNX: an op sched does not know is an error (default: a generic SHAVE op, one warning)"},
-    {"--dump-ir", ARG_STRING, RUN_FIELD(dump_ir), "FILE.json",
-     "write the network as JSON IR (ir/JSON_IR.md), before fusion"},
-    {"--strategy-file", ARG_STRING, RUN_FIELD(strategy_file), "FILE",
-     "force layers' strategies (JSON, as --dump-plan writes); the solver does the rest"},
-    {"--dump-plan", ARG_STRING, RUN_FIELD(dump_plan), "FILE", "write the chosen plan as JSON"},
-    {"--trace", ARG_STRING, RUN_FIELD(trace_path), "FILE.json",
-     "write the chosen plan's schedule as a Chrome trace (Perfetto, chrome://tracing)"},
-    {"--svg", ARG_STRING, RUN_FIELD(svg_path), "FILE.svg",
-     "write the chosen plan's schedule as a Gantt chart"},
-    {"--memory-map", ARG_STRING, RUN_FIELD(memory_map_path), "FILE.svg",
-     "write the chosen plan's CMX allocation: steps x addresses, a box per buffer"},
-    {"--output-dir", ARG_STRING, RUN_FIELD(output_dir), "DIR",
-     "also write DIR/summary.csv, DIR/layers.csv, DIR/report.json (and DIR/solvers.csv with "
-     "--solver all); DIR is created if missing"},
-    {"--allocator", ARG_STRING, RUN_FIELD(allocator), "NAME",
-     "CMX allocator: search (default), greedy-size, linear (see sched memalloc --help)"},
-    {"--alloc-nodes", ARG_U64, RUN_FIELD(alloc_nodes), "N",
-     "search nodes for all CMX allocation attempts of a plan (default 400000; then "
-     "greedy-size's layout); a count, so layouts are the same on any machine"},
-    {"--alloc-time-limit", ARG_DOUBLE, RUN_FIELD(alloc_time_limit_s), "SEC",
-     "CMX allocator wall-clock safety net per attempt (default 10)"},
-    {"--barriers", ARG_U64, RUN_FIELD(barriers), "N",
-     "physical barriers available (default: the arch's); too few serialise tasks"},
-    {"--prefetch", ARG_U64, RUN_FIELD(prefetch), "N",
-     "layers ahead whose weights and inputs may load during compute (default 1; 0 = none)"},
-    {"--no-timing", ARG_FLAG, RUN_FIELD(no_timing), NULL,
-     "print solve times as 0 / '-' so reports are byte-identical across runs"},
-    {"--verbose", ARG_FLAG, RUN_FIELD(verbose), NULL,
-     "text report: every arch constant, and the layer table's MACs, act, stream, mode, overlap "
-     "and stall columns"},
-    {"--list-nets", ARG_FLAG, RUN_FIELD(list_nets), NULL, "list the zoo networks and exit"},
-    {"--help", ARG_FLAG, RUN_FIELD(help), NULL, "this help"},
+static const cli_option_t run_flags[] = {
+    CLI_OPT("--net", CLI_ARG_STRING, RUN_FIELD(net), "NET",
+            "zoo name (name:key=value,...), FILE.onnx or FILE.json (required)"),
+    CLI_OPT("--cmx", CLI_ARG_STRING, RUN_FIELD(cmx), "SIZE",
+            "CMX budget per tile: 2MB, 1936KB, 1.5MiB, 2097152 (default: the arch's workspace)"),
+    CLI_OPT("--arch", CLI_ARG_STRING, RUN_FIELD(arch), "NAME|FILE",
+            "vpu20, vpu27 (default), vpu40, or an arch JSON file"),
+    CLI_OPT("--format", CLI_ARG_STRING, RUN_FIELD(format), "FMT", "text (default), json or csv"),
+    CLI_OPT("--cost", CLI_ARG_STRING, RUN_FIELD(cost), "SPEC",
+            "analytic (default) or lut:FILE.csv"),
+    CLI_OPT("--solver", CLI_ARG_STRING, RUN_FIELD(solver), "NAME",
+            "a solver, or all to compare them"),
+    CLI_OPT("--objective", CLI_ARG_STRING, RUN_FIELD(objective), "OBJ",
+            "latency (default) or bandwidth"),
+    CLI_NUM("--time-limit", CLI_ARG_DOUBLE, RUN_FIELD(time_limit_s), "SEC",
+            "solver wall-clock limit (default 10)", 1e-3, 1e6),
+    CLI_NUM("--seed", CLI_ARG_INT, RUN_FIELD(seed), "N", "random seed of anneal (default 1)", 0,
+            1e15),
+    CLI_OPT("--lp", CLI_ARG_STRING, RUN_FIELD(lp_path), "FILE",
+            "ilp: write the model in CPLEX LP format"),
+    CLI_OPT("--input-shape", CLI_ARG_STRING, RUN_FIELD(input_shape), "NAME=NxCxHxW",
+            "ONNX: shape of an input with dynamic dims (several: separate with ';')"),
+    CLI_OPT(
+        "--strict", CLI_ARG_FLAG, RUN_FIELD(strict), NULL,
+        "ONNX: an op sched does not know is an error (default: a generic SHAVE op, one warning)"),
+    CLI_OPT("--dump-ir", CLI_ARG_STRING, RUN_FIELD(dump_ir), "FILE.json",
+            "write the network as JSON IR (ir/JSON_IR.md), before fusion"),
+    CLI_OPT("--strategy-file", CLI_ARG_STRING, RUN_FIELD(strategy_file), "FILE",
+            "force layers' strategies (JSON, as --dump-plan writes); the solver does the rest"),
+    CLI_OPT("--dump-plan", CLI_ARG_STRING, RUN_FIELD(dump_plan), "FILE",
+            "write the chosen plan as JSON"),
+    CLI_OPT("--trace", CLI_ARG_STRING, RUN_FIELD(trace_path), "FILE.json",
+            "write the chosen plan's schedule as a Chrome trace (Perfetto, chrome://tracing)"),
+    CLI_OPT("--svg", CLI_ARG_STRING, RUN_FIELD(svg_path), "FILE.svg",
+            "write the chosen plan's schedule as a Gantt chart"),
+    CLI_OPT("--memory-map", CLI_ARG_STRING, RUN_FIELD(memory_map_path), "FILE.svg",
+            "write the chosen plan's CMX allocation: steps x addresses, a box per buffer"),
+    CLI_OPT("--output-dir", CLI_ARG_STRING, RUN_FIELD(output_dir), "DIR",
+            "also write DIR/summary.csv, DIR/layers.csv, DIR/report.json (and DIR/solvers.csv with "
+            "--solver all); DIR is created if missing"),
+    CLI_OPT("--allocator", CLI_ARG_STRING, RUN_FIELD(allocator), "NAME",
+            "CMX allocator: search (default), greedy-size, linear (see sched memalloc --help)"),
+    CLI_NUM("--alloc-nodes", CLI_ARG_INT, RUN_FIELD(alloc_nodes), "N",
+            "search nodes for all CMX allocation attempts of a plan (default 400000; then "
+            "greedy-size's layout); a count, so layouts are the same on any machine",
+            1, 1e12),
+    CLI_NUM("--alloc-time-limit", CLI_ARG_DOUBLE, RUN_FIELD(alloc_time_limit_s), "SEC",
+            "CMX allocator wall-clock safety net per attempt (default 10)", 1e-3, 1e6),
+    CLI_NUM("--barriers", CLI_ARG_INT, RUN_FIELD(barriers), "N",
+            "physical barriers available (default: the arch's); too few serialise tasks", 0,
+            1 << 20),
+    CLI_NUM("--prefetch", CLI_ARG_INT, RUN_FIELD(prefetch), "N",
+            "layers ahead whose weights and inputs may load during compute (default 1; 0 = none)",
+            0, 1 << 20),
+    CLI_OPT("--no-timing", CLI_ARG_FLAG, RUN_FIELD(no_timing), NULL,
+            "print solve times as 0 / '-' so reports are byte-identical across runs"),
+    CLI_OPT(
+        "--verbose", CLI_ARG_FLAG, RUN_FIELD(verbose), NULL,
+        "text report: every arch constant, and the layer table's MACs, act, stream, mode, overlap "
+        "and stall columns"),
+    CLI_OPT("--list-nets", CLI_ARG_FLAG, RUN_FIELD(list_nets), NULL,
+            "list the zoo networks and exit"),
+    CLI_CONST("-O0", RUN_FIELD(solver), "greedy", "solver greedy"),
+    CLI_CONST("-O1", RUN_FIELD(solver), "rollback", "solver rollback"),
+    CLI_CONST("-O2", RUN_FIELD(solver), "ilp", "solver ilp"),
+    CLI_OPT("--help", CLI_ARG_FLAG, RUN_FIELD(help), NULL, "this help"),
+    CLI_OPT("-h", CLI_ARG_FLAG, RUN_FIELD(help), NULL, "this help"),
 };
+
+static cli_spec_t run_spec(void) {
+  return (cli_spec_t){.options = run_flags, .n_options = SCHED_ARRAY_LEN(run_flags)};
+}
 
 static void print_usage(FILE *out) {
   fprintf(out, "usage: sched --net NET [--cmx SIZE] [options]\n"
@@ -129,78 +139,17 @@ static void print_usage(FILE *out) {
                "Plans a network on an NPU: per layer a multi-cluster strategy and tiling that\n"
                "fits the per-tile CMX budget, spills through DDR, and the modelled latency.\n\n"
                "options:\n");
-  for (int i = 0; i < SCHED_ARRAY_LEN(run_flags); i++) {
-    char left[40];
-    snprintf(left, sizeof left, "%s%s%s", run_flags[i].flag, run_flags[i].metavar ? " " : "",
-             run_flags[i].metavar ? run_flags[i].metavar : "");
-    fprintf(out, "  %-24s %s\n", left, run_flags[i].help);
-  }
-  fprintf(out, "  %-24s solver greedy / rollback / ilp\n", "-O0 | -O1 | -O2");
+  cli_spec_t spec = run_spec();
+  cli_print_options(&spec, out);
   fprintf(out, "\nsolvers:\n");
   for (const strat_solver_t *const *s = strat_solvers(); *s; s++)
     fprintf(out, "  %-24s %s\n", (*s)->name, (*s)->summary);
 }
 
-static int set_flag(const run_flag_t *f, const char *value, run_options_t *o) {
-  char *field = (char *)o + f->offset;
-  char *end = NULL;
-  switch (f->kind) {
-  case ARG_STRING: *(const char **)field = value; return CLI_EXIT_OK;
-  case ARG_FLAG: *(bool *)field = true; return CLI_EXIT_OK;
-  case ARG_DOUBLE:
-    *(double *)field = strtod(value, &end);
-    if (end == value || *end || *(double *)field <= 0)
-      return cli_error("%s: expected a positive number, got '%s'", f->flag, value);
-    return CLI_EXIT_OK;
-  case ARG_U64:
-    *(uint64_t *)field = strtoull(value, &end, 10);
-    if (end == value || *end || value[0] == '-')
-      return cli_error("%s: expected a non-negative integer, got '%s'", f->flag, value);
-    return CLI_EXIT_OK;
-  }
-  return CLI_EXIT_INPUT;
-}
-
-static int parse_level(const char *arg, run_options_t *o) {
-  static const char *const by_level[] = {"greedy", "rollback", "ilp"};
-  if (strlen(arg) == 3 && arg[2] >= '0' && arg[2] <= '2') {
-    o->solver = by_level[arg[2] - '0'];
-    return CLI_EXIT_OK;
-  }
-  return cli_error("unknown optimisation level '%s' (use -O0, -O1 or -O2)", arg);
-}
-
-static int unknown_flag(const char *arg) {
-  const char *names[SCHED_ARRAY_LEN(run_flags) + 1];
-  for (int i = 0; i < SCHED_ARRAY_LEN(run_flags); i++)
-    names[i] = run_flags[i].flag;
-  names[SCHED_ARRAY_LEN(run_flags)] = NULL;
-  const char *guess = cli_suggest(arg, names);
-  if (guess)
-    return cli_error("unknown option '%s' (did you mean '%s'?)", arg, guess);
-  return cli_error("unknown option '%s' (see sched --help)", arg);
-}
-
 static int parse_options(int argc, char **argv, run_options_t *o) {
   *o = run_defaults;
-  for (int i = 1; i < argc; i++) {
-    if (strncmp(argv[i], "-O", 2) == 0) {
-      if (parse_level(argv[i], o) != CLI_EXIT_OK)
-        return CLI_EXIT_INPUT;
-      continue;
-    }
-    const run_flag_t *f = NULL;
-    for (int k = 0; k < SCHED_ARRAY_LEN(run_flags) && !f; k++)
-      if (strcmp(argv[i], run_flags[k].flag) == 0)
-        f = &run_flags[k];
-    if (!f)
-      return unknown_flag(argv[i]);
-    if (f->kind != ARG_FLAG && i + 1 >= argc)
-      return cli_error("%s needs a value (%s)", f->flag, f->metavar);
-    if (set_flag(f, f->kind == ARG_FLAG ? NULL : argv[++i], o) != CLI_EXIT_OK)
-      return CLI_EXIT_INPUT;
-  }
-  return CLI_EXIT_OK;
+  cli_spec_t spec = run_spec();
+  return cli_parse(&spec, argc, argv, o);
 }
 
 static int exit_code_of(int status) {
@@ -339,18 +288,18 @@ static pipeline_options_t pipeline_options(const run_options_t *o) {
   po.objective =
       strcmp(o->objective, "bandwidth") == 0 ? STRAT_OBJECTIVE_BANDWIDTH : STRAT_OBJECTIVE_LATENCY;
   po.time_limit_s = o->time_limit_s;
-  po.seed = o->seed;
+  po.seed = (uint64_t)o->seed;
   po.lp_path = o->lp_path;
   po.strategy_file = o->strategy_file;
   po.onnx.warnings = stderr;
   po.onnx.input_shapes = o->input_shape;
   po.onnx.strict = o->strict;
   po.dump_ir = o->dump_ir;
-  po.schedule.barriers = (int32_t)SCHED_MIN(o->barriers, 1u << 20);
-  po.schedule.prefetch_depth = (int32_t)SCHED_MIN(o->prefetch, 1u << 20);
+  po.schedule.barriers = (int32_t)o->barriers; /* ranges checked by the option table */
+  po.schedule.prefetch_depth = (int32_t)o->prefetch;
   po.alloc.allocator = o->allocator;
   po.alloc.time_limit_s = o->alloc_time_limit_s;
-  po.alloc.search_nodes = (int64_t)o->alloc_nodes;
+  po.alloc.search_nodes = o->alloc_nodes;
   return po;
 }
 
