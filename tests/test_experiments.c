@@ -254,13 +254,16 @@ Test(regress, fails_when_a_cost_constant_is_perturbed) {
   FILE *f = fopen(out, "r");
   char line[512];
   bool conv_changed = false, dw_changed = false;
+  int solve_rows = 0;
   while (fgets(line, sizeof line, f)) {
-    conv_changed |=
-        strstr(line, "conv:c=64") && strstr(line, "latency_us") && strstr(line, "FAIL changed");
+    solve_rows += strstr(line, "solve_ms") != NULL;
+    conv_changed |= strncmp(line, "| conv:c=64", 11) == 0 && strstr(line, "| latency_us |") &&
+                    strstr(line, "% | FAIL changed |"); /* a Markdown row: metric, change % */
     dw_changed |= strstr(line, "dwconv") && strstr(line, "FAIL");
   }
   fclose(f);
   cr_expect(conv_changed, "the conv's latency delta is listed");
+  cr_expect(!solve_rows, "solve time only with --timing");
   cr_expect(!dw_changed, "the depthwise conv does not use conv_efficiency");
   remove_dir(dir);
 }
