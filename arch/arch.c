@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 
@@ -158,15 +159,33 @@ static const char *const preset_names[] = {"vpu20", "vpu27", "vpu40", NULL};
 
 const char *const *arch_preset_names(void) { return preset_names; }
 
+/* The reference compiler's platform names (openvinotoolkit/npu_compiler:
+ * NPU37XX is Meteor Lake's NPU 3720, NPU40XX Lunar Lake's NPU 4000; KMB, Keem
+ * Bay, is VPU 2.0), accepted in any case. The presets keep our names. */
+static const struct {
+  const char *alias, *preset;
+} preset_aliases[] = {{"NPU37XX", "vpu27"}, {"NPU40XX", "vpu40"}, {"KMB", "vpu20"}};
+
+/* The preset a name or an alias means, or name itself. */
+static const char *preset_name(const char *name) {
+  for (int i = 0; i < SCHED_ARRAY_LEN(preset_aliases); i++)
+    if (strcasecmp(name, preset_aliases[i].alias) == 0)
+      return preset_aliases[i].preset;
+  return name;
+}
+
 int arch_preset(const char *name, arch_t *out, sched_diag_t *diag) {
+  const char *asked = name;
+  name = preset_name(name);
   for (int i = 0; i < SCHED_ARRAY_LEN(presets); i++) {
     if (strcmp(name, presets[i]->name) == 0) {
       *out = *presets[i];
       return SCHED_OK;
     }
   }
-  return sched_diag_set(diag, SCHED_ERR_INPUT, "unknown arch '%s' (presets: vpu20, vpu27, vpu40)",
-                        name);
+  return sched_diag_set(
+      diag, SCHED_ERR_INPUT,
+      "unknown arch '%s' (presets: vpu20 = KMB, vpu27 = NPU37XX, vpu40 = NPU40XX)", asked);
 }
 
 /* ---- the field table ---- */
@@ -623,7 +642,7 @@ static void target_list(char *buf, size_t len) {
  * source tree's path is compiled in, see arch/CMakeLists.txt). */
 static int load_named(const char *name, arch_t *out, sched_diag_t *diag) {
   for (int i = 0; preset_names[i]; i++)
-    if (strcmp(name, preset_names[i]) == 0)
+    if (strcmp(preset_name(name), preset_names[i]) == 0)
       return arch_preset(name, out, diag);
   char path[512];
   snprintf(path, sizeof path, "%s/%s.json", SCHED_TARGETS_DIR, name);
@@ -634,9 +653,11 @@ static int load_named(const char *name, arch_t *out, sched_diag_t *diag) {
   }
   char targets[256];
   target_list(targets, sizeof targets);
-  return sched_diag_set(diag, SCHED_ERR_INPUT,
-                        "unknown arch '%s' (presets: vpu20, vpu27, vpu40; targets: %s)", name,
-                        targets[0] ? targets : "none found in " SCHED_TARGETS_DIR);
+  return sched_diag_set(
+      diag, SCHED_ERR_INPUT,
+      "unknown arch '%s' (presets: vpu20 = KMB, vpu27 = NPU37XX, vpu40 = NPU40XX; "
+      "targets: %s)",
+      name, targets[0] ? targets : "none found in " SCHED_TARGETS_DIR);
 }
 
 int arch_load(const char *name_or_path, arch_t *out, sched_diag_t *diag) {
