@@ -6,7 +6,7 @@
  * the report header prints, and a new field is one struct member plus one
  * table row.
  *
- * The constants are DESIGN.md's hardware table, from public sources:
+ * The constants are docs/DESIGN.md's hardware table, from public sources:
  * openvinotoolkit/npu_compiler (attributes, platform resources) and
  * intel/npu-nn-cost-model (include/vpu/hw_characteristics/). The cost
  * parameters of vpu27 are calibrated on that cost model's NPU2.7 silicon
