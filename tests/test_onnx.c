@@ -687,3 +687,38 @@ Test(onnx, pad_that_cannot_fold_is_an_error) {
                    "Conv, MaxPool, AveragePool is supported");
   mb_free(&b);
 }
+
+/* A float model is planned as the user says; left implicit, fp16 with one
+ * warning line; anything but u8 or fp16 is an error. */
+Test(onnx, float_models_take_the_dtype_the_user_gives) {
+  mb_t b;
+  mb_init(&b, 13);
+  mb_input(&b, "x", (int64_t[]){1, 16, 8, 8}, 4);
+  mb_weight(&b, "w", (int64_t[]){16, 16, 3, 3}, 4, 0);
+  Onnx__NodeProto *c = mb_node(&b, "Conv", "conv", "x|w", "y");
+  mb_attr_ints(&b, c, "pads", 4, 1, 1, 1, 1);
+  mb_output(&b, "y");
+  char *text = NULL;
+  size_t len = 0;
+  FILE *warnings = open_memstream(&text, &len);
+  ir_graph_t g;
+  import_ok(&b, &(ir_onnx_options_t){.warnings = warnings}, &g);
+  fflush(warnings);
+  cr_expect_eq(g.tensors[g.inputs[0]].dtype, IR_DTYPE_FP16);
+  cr_expect_str_eq(text, "m.onnx: warning: float model planned as fp16 (--dtype u8|fp16 to "
+                         "choose)\n");
+  ir_graph_free(&g);
+  rewind(warnings);
+  import_ok(&b, &(ir_onnx_options_t){.warnings = warnings, .float_dtype = "u8"}, &g);
+  fflush(warnings);
+  cr_expect_eq(g.tensors[g.inputs[0]].dtype, IR_DTYPE_U8);
+  cr_expect_eq(g.tensors[g.ops[0].output].dtype, IR_DTYPE_U8);
+  cr_expect_eq(ftell(warnings), 0, "no warning when the user chose");
+  ir_graph_free(&g);
+  fclose(warnings);
+  free(text);
+  sched_diag_t d = {{0}};
+  cr_expect_str_eq(import_error(&b, &(ir_onnx_options_t){.float_dtype = "i8"}, &d),
+                   "m.onnx: --dtype: float inputs can be planned as u8 or fp16, not 'i8'");
+  mb_free(&b);
+}

@@ -25,6 +25,7 @@ typedef struct {
   const char *lp_path;
   const char *strategy_file;
   const char *input_shape;
+  const char *dtype;
   const char *dump_ir;
   bool strict;
   const char *dump_plan;
@@ -82,6 +83,8 @@ static const cli_option_t run_flags[] = {
             "ilp: write the model in CPLEX LP format"),
     CLI_OPT("--input-shape", CLI_ARG_STRING, RUN_FIELD(input_shape), "NAME=NxCxHxW",
             "ONNX: shape of an input with dynamic dims (several: separate with ';')"),
+    CLI_OPT("--dtype", CLI_ARG_STRING, RUN_FIELD(dtype), "u8|fp16",
+            "ONNX: what a float model is planned as (default fp16, with a warning)"),
     CLI_OPT(
         "--strict", CLI_ARG_FLAG, RUN_FIELD(strict), NULL,
         "ONNX: an op sched does not know is an error (default: a generic SHAVE op, one warning)"),
@@ -294,6 +297,7 @@ static pipeline_options_t pipeline_options(const run_options_t *o) {
   po.onnx.warnings = stderr;
   po.onnx.input_shapes = o->input_shape;
   po.onnx.strict = o->strict;
+  po.onnx.float_dtype = o->dtype;
   po.dump_ir = o->dump_ir;
   po.schedule.barriers = (int32_t)o->barriers; /* ranges checked by the option table */
   po.schedule.prefetch_depth = (int32_t)o->prefetch;
