@@ -364,7 +364,7 @@ Test(onnx, decomposed_erf_gelu_becomes_one_op) {
   mb_output(&b, "z");
   ir_graph_t g;
   FILE *warnings = tmpfile();
-  ir_onnx_options_t opts = {.warnings = warnings};
+  ir_onnx_options_t opts = {.warnings = warnings, .float_dtype = "fp16"};
   import_ok(&b, &opts, &g);
   cr_assert_eq(g.n_ops, 2);
   cr_expect_eq(g.ops[0].kind, IR_OP_GELU);
@@ -387,7 +387,7 @@ Test(onnx, unknown_ops_become_generic_with_one_warning) {
   char *text = NULL;
   size_t len = 0;
   FILE *warnings = open_memstream(&text, &len);
-  ir_onnx_options_t opts = {.warnings = warnings};
+  ir_onnx_options_t opts = {.warnings = warnings, .float_dtype = "fp16"};
   import_ok(&b, &opts, &g);
   fclose(warnings);
   cr_expect_str_eq(text, "m.onnx: warning: 2 op types unknown to the IR became generic SHAVE "
