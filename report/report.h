@@ -155,8 +155,17 @@ typedef struct {
  * their slices, counters of CMX bytes per tile and DDR bandwidth; times in
  * whole nanoseconds. SCHED_ERR_NOMEM when cJSON fails. */
 int report_trace(const report_trace_input_t *in, FILE *out);
-/* An SVG Gantt chart of the engines, coloured by layer, legend, time axis. */
+/* A time window of a schedule, in microseconds. */
+typedef struct {
+  double start_us, end_us;
+} report_svg_range_t;
+
+/* An SVG Gantt chart of the engines, tasks coloured by category (compute,
+ * weight / input / output / spill DMA, broadcast) with a legend of those,
+ * layer names on the compute tasks that hold them, a time axis; range NULL
+ * draws the whole schedule. SCHED_ERR_INPUT when range misses the
+ * schedule. */
 int report_svg(const schedule_graph_t *g, const schedule_t *s, const arch_t *arch, const char *net,
-               FILE *out);
+               const report_svg_range_t *range, FILE *out);
 
 #endif

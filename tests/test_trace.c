@@ -140,3 +140,46 @@ static void check_trace(const char *net) {
 
 Test(trace, fsrcnn_follows_the_format_rules) { check_trace("fsrcnn"); }
 Test(trace, mobilenetv2_follows_the_format_rules) { check_trace("mobilenetv2"); }
+
+/* ---- the SVG Gantt chart ---- */
+
+static int count(const char *text, const char *needle) {
+  int n = 0;
+  for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+    n++;
+  return n;
+}
+
+static char *svg_of(const char *args) {
+  char cmd[512];
+  snprintf(cmd, sizeof cmd, "%s %s --svg /tmp/sched_gantt.svg >/dev/null", SCHED_BINARY, args);
+  int status = system(cmd);
+  cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s", cmd);
+  FILE *f = fopen("/tmp/sched_gantt.svg", "rb");
+  cr_assert(f);
+  char *text = calloc(1, 1 << 24);
+  text[fread(text, 1, (1 << 24) - 1, f)] = '\0';
+  fclose(f);
+  remove("/tmp/sched_gantt.svg");
+  return text;
+}
+
+Test(gantt, the_legend_names_task_categories_not_layers) {
+  char *svg = svg_of("--net mobilenetv2 --cmx 2MB --no-timing");
+  int entries = count(svg, "class=\"legend\"");
+  cr_expect(entries >= 3 && entries <= 8, "%d legend entries for 65 layers", entries);
+  cr_expect_gt(count(svg, ">DPU compute<"), 0);
+  cr_expect_gt(count(svg, ">weights DMA<"), 0);
+  free(svg);
+}
+
+Test(gantt, svg_range_zooms_into_a_window) {
+  char *whole = svg_of("--net fsrcnn --cmx 2MB --no-timing");
+  char *svg = svg_of("--net fsrcnn --cmx 2MB --no-timing --svg-range 0:3300");
+  cr_expect_gt(count(svg, "(showing 0.00-3300.00 us)"), 0);
+  cr_expect_gt(count(svg, "class=\"label\">feature<"), 0, "the first layer labelled");
+  int tasks = count(svg, "<title>"), all = count(whole, "<title>");
+  cr_expect(tasks > 0 && tasks < all, "%d of %d tasks in the first 3.3 ms", tasks, all);
+  free(svg);
+  free(whole);
+}

@@ -31,6 +31,7 @@ typedef struct {
   const char *dump_plan;
   const char *trace_path;
   const char *svg_path;
+  const char *svg_range;
   const char *memory_map_path;
   const char *output_dir;
   const char *allocator;
@@ -98,6 +99,8 @@ static const cli_option_t run_flags[] = {
             "write the chosen plan's schedule as a Chrome trace (Perfetto, chrome://tracing)"),
     CLI_OPT("--svg", CLI_ARG_STRING, RUN_FIELD(svg_path), "FILE.svg",
             "write the chosen plan's schedule as a Gantt chart"),
+    CLI_OPT("--svg-range", CLI_ARG_STRING, RUN_FIELD(svg_range), "START:END",
+            "--svg: draw only this window of the schedule, in us (e.g. 0:3000)"),
     CLI_OPT("--memory-map", CLI_ARG_STRING, RUN_FIELD(memory_map_path), "FILE.svg",
             "write the chosen plan's CMX allocation: steps x addresses, a box per buffer"),
     CLI_OPT("--output-dir", CLI_ARG_STRING, RUN_FIELD(output_dir), "DIR",
@@ -184,6 +187,33 @@ static int write_report(const run_options_t *o, const pipeline_t *p) {
   return CLI_EXIT_OK;
 }
 
+/* "START:END" in us, START < END; false when it is not that. */
+static bool parse_range(const char *text, report_svg_range_t *r) {
+  char *end;
+  r->start_us = strtod(text, &end);
+  if (end == text || *end != ':')
+    return false;
+  const char *second = end + 1;
+  r->end_us = strtod(second, &end);
+  return end != second && *end == '\0' && r->start_us >= 0 && r->end_us > r->start_us;
+}
+
+static int write_svg(const run_options_t *o, const pipeline_t *p, int i, FILE *f,
+                     sched_diag_t *diag) {
+  report_svg_range_t range;
+  if (o->svg_range && !parse_range(o->svg_range, &range))
+    return sched_diag_set(diag, SCHED_ERR_INPUT,
+                          "--svg-range: expected START:END in us with START < END, got '%s'",
+                          o->svg_range);
+  int rc =
+      report_svg(&p->tasks[i], &p->schedules[i], &p->arch, o->net, o->svg_range ? &range : NULL, f);
+  if (rc != SCHED_OK)
+    return sched_diag_set(diag, rc, "--svg-range: %s is outside the schedule (0:%.3f us)",
+                          o->svg_range,
+                          arch_cycles_to_us(&p->arch, p->schedules[i].latency_cycles));
+  return SCHED_OK;
+}
+
 /* --trace and --svg: the chosen plan's schedule as pictures. */
 static int write_pictures(const run_options_t *o, const pipeline_t *p, sched_diag_t *diag) {
   int i = (int)(pipeline_chosen(p) - p->runs);
@@ -203,7 +233,7 @@ static int write_pictures(const run_options_t *o, const pipeline_t *p, sched_dia
                                                            .net = o->net,
                                                            .metadata = meta},
                                    f)
-                    : report_svg(&p->tasks[i], &p->schedules[i], &p->arch, o->net, f);
+                    : write_svg(o, p, i, f, diag);
     cJSON_Delete(meta);
     if (fclose(f) != 0 && rc == SCHED_OK)
       rc = sched_diag_set(diag, SCHED_ERR_INPUT, "cannot write '%s'", paths[k]);

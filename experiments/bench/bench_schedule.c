@@ -106,7 +106,7 @@ static int bench_pictures(bench_t *x, const char *net) {
       &(report_trace_input_t){.g = &x->tasks, .s = &x->s, .b = &x->b, .arch = &x->arch, .net = net},
       null);
   if (rc == SCHED_OK)
-    rc = report_svg(&x->tasks, &x->s, &x->arch, net, null);
+    rc = report_svg(&x->tasks, &x->s, &x->arch, net, NULL, null);
   fclose(null);
   return rc;
 }
