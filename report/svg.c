@@ -141,12 +141,28 @@ static void draw_task(const schedule_graph_t *g, const schedule_t *s, const arch
   svg_escape(schedule_task_name(g, t, name, sizeof name), out);
   fprintf(out, ": %.3f-%.3f us</title></rect>\n", arch_cycles_to_us(arch, s->start_cycles[t]),
           arch_cycles_to_us(arch, s->end_cycles[t]));
-  if (k->role == SCHEDULE_ROLE_COMPUTE && x1 - x0 > 70) {
-    fprintf(out, "<text x=\"%.1f\" y=\"%d\" class=\"label\">", x0 + 3, y + SVG_ROW / 2 + 4);
-    char short_name[32];
-    snprintf(short_name, sizeof short_name, "%.*s", (int)SCHED_MIN((x1 - x0 - 6) / 6.5, 30),
-             g->layer_names[k->layer]);
-    svg_escape(short_name, out);
+}
+
+/* Each layer's name over its span on the row of its first compute task,
+ * cut to the span's width; nothing when not even 3 characters fit. */
+static void draw_labels(const schedule_graph_t *g, const schedule_t *s, const window_t *w,
+                        const int *row, FILE *out) {
+  for (int l = 0; l < s->n_layers; l++) {
+    int first = -1;
+    for (int t = 0; t < s->n_tasks; t++)
+      if (g->tasks[t].layer == l && g->tasks[t].role == SCHEDULE_ROLE_COMPUTE &&
+          (first < 0 || s->start_cycles[t] < s->start_cycles[first]))
+        first = t;
+    int64_t a = SCHED_MAX(s->layers[l].start_cycles, w->start);
+    int64_t b = SCHED_MIN(s->layers[l].end_cycles, w->end);
+    int chars = first < 0 || b <= a ? 0 : (int)((x_of(w, b) - x_of(w, a) - 6) / 6.5);
+    if (chars < 3)
+      continue;
+    int y = SVG_TOP + row[s->engine[first]] * (SVG_ROW + SVG_GAP);
+    fprintf(out, "<text x=\"%.1f\" y=\"%d\" class=\"label\">", x_of(w, a) + 3, y + SVG_ROW / 2 + 4);
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", SCHED_MIN(chars, 40), g->layer_names[l]);
+    svg_escape(name, out);
     fputs("</text>\n", out);
   }
 }
@@ -175,7 +191,8 @@ static const char svg_style[] =
     ".tick{font-size:11px;text-anchor:middle;fill:#333}.unit{font-size:12px;text-anchor:middle}"
     ".grid{stroke:#ddd;stroke-width:1}.lane{fill:#f6f6f6}"
     ".t{stroke:#fff;stroke-width:0.4}"
-    ".label{font-size:10px;fill:#fff;pointer-events:none}"
+    ".label{font-size:10px;fill:#fff;pointer-events:none;paint-order:stroke;stroke:#000;"
+    "stroke-width:2px}"
     ".head{font-size:13px;font-weight:bold}.legend{font-size:11px}</style>\n";
 
 int report_svg(const schedule_graph_t *g, const schedule_t *s, const arch_t *arch, const char *net,
@@ -214,6 +231,7 @@ int report_svg(const schedule_graph_t *g, const schedule_t *s, const arch_t *arc
   draw_rows(s, row, out);
   for (int t = 0; t < s->n_tasks; t++)
     draw_task(g, s, arch, &w, row, t, out);
+  draw_labels(g, s, &w, row, out);
   draw_legend(g, legend_y, out);
   fputs("</svg>\n", out);
   free(row);
