@@ -496,3 +496,45 @@ Test(study, solver_comparison_exact_never_worse) {
   exp_table_free(&t);
   remove_dir(dir);
 }
+
+/* Plots never average silently, and their axes say what they show. */
+Test(plot, shared_keys_are_an_error_and_axes_follow_scale_and_gap) {
+  char *dir = make_tmp_dir();
+  char csv[512];
+  snprintf(csv, sizeof csv, "%s/d.csv", dir);
+  write_file(csv, "status,cmx_bytes,solver,arch,latency_us\nok,1048576,dp,vpu27,5\n"
+                  "ok,1048576,dp,vpu40,3\nok,2097152,dp,vpu27,4\nok,2097152,ilp,vpu27,3.5\n");
+  exp_table_t t;
+  sched_diag_t d = {{0}};
+  cr_assert_eq(exp_table_read_csv(csv, &t, &d), SCHED_OK, "%s", d.msg);
+  exp_plot_params_t p = {.kind = EXP_PLOT_LINES,
+                         .x = "cmx_bytes",
+                         .y = "latency_us",
+                         .series = "solver",
+                         .x_scale = 1048576};
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  cr_expect_eq(exp_plot_script(&t, &p, "x.png", f, &d), SCHED_ERR_INPUT);
+  cr_expect_str_eq(d.msg, "rows 1 and 2 share panel '', series 'dp' and cmx_bytes '1048576' (y 5 "
+                          "and 3): tell them apart with --series, --panel or --where COL=VALUE");
+  p.panel = "arch";
+  rewind(f);
+  cr_assert_eq(exp_plot_script(&t, &p, "x.png", f, &d), SCHED_OK, "%s", d.msg);
+  fflush(f);
+  cr_expect_not_null(strstr(text, "set xlabel \"cmx_bytes / 1048576\""), "%s", text);
+  p = (exp_plot_params_t){.kind = EXP_PLOT_GAP,
+                          .x = "cmx_bytes",
+                          .y = "latency_us",
+                          .series = "solver",
+                          .panel = "arch"};
+  rewind(f);
+  cr_assert_eq(exp_plot_script(&t, &p, "x.png", f, &d), SCHED_OK, "%s", d.msg);
+  fflush(f);
+  cr_expect_not_null(strstr(text, "set ylabel \"% above the best solver (latency_us)\""), "%s",
+                     text);
+  fclose(f);
+  free(text);
+  exp_table_free(&t);
+  remove_dir(dir);
+}
