@@ -37,21 +37,34 @@ static int copy_op(const ir_graph_t *src, int i, const int *map, ir_graph_t *dst
   return t;
 }
 
-int advisor_graph_drop_op(const ir_graph_t *net, int drop, ir_graph_t *out, sched_diag_t *diag) {
+/* How a copy treats op `edit` of net: its replacement's output tensor. */
+typedef int (*replace_fn)(const ir_graph_t *net, int op, const int *map, ir_graph_t *dst);
+
+/* Copies net into out with op `edit` replaced, then sorts and verifies. */
+static int copy_replacing(const ir_graph_t *net, int edit, replace_fn replace, ir_graph_t *out,
+                          sched_diag_t *diag) {
   ir_graph_init(out, net->name);
   int *map = sched_xmalloc((size_t)(net->n_tensors > 0 ? net->n_tensors : 1) * sizeof *map);
   for (int i = 0; i < net->n_inputs; i++) {
     const ir_tensor_t *t = &net->tensors[net->inputs[i]];
     map[net->inputs[i]] = ir_graph_add_input(out, t->name, t->shape, t->dtype);
   }
-  for (int i = 0; i < net->n_ops; i++) {
-    const ir_op_t *op = &net->ops[i];
-    map[op->output] = i == drop ? map[op->inputs[0]] : copy_op(net, i, map, out);
-  }
+  for (int i = 0; i < net->n_ops; i++)
+    map[net->ops[i].output] = i == edit ? replace(net, i, map, out) : copy_op(net, i, map, out);
   for (int i = 0; i < net->n_outputs; i++)
     ir_graph_mark_output(out, map[net->outputs[i]]);
   free(map);
   return finish(out, diag);
+}
+
+/* Dropping an op: its readers read its input. */
+static int bypass(const ir_graph_t *net, int op, const int *map, ir_graph_t *dst) {
+  (void)dst;
+  return map[net->ops[op].inputs[0]];
+}
+
+int advisor_graph_drop_op(const ir_graph_t *net, int drop, ir_graph_t *out, sched_diag_t *diag) {
+  return copy_replacing(net, drop, bypass, out, diag);
 }
 
 /* The sub-pixel form of a stride-s transpose conv (ESPCN): a stride-1 conv
@@ -85,19 +98,7 @@ static int add_subpixel(const ir_graph_t *net, int i, const int *map, ir_graph_t
 }
 
 int advisor_graph_subpixel(const ir_graph_t *net, int deconv, ir_graph_t *out, sched_diag_t *diag) {
-  ir_graph_init(out, net->name);
-  int *map = sched_xmalloc((size_t)(net->n_tensors > 0 ? net->n_tensors : 1) * sizeof *map);
-  for (int i = 0; i < net->n_inputs; i++) {
-    const ir_tensor_t *t = &net->tensors[net->inputs[i]];
-    map[net->inputs[i]] = ir_graph_add_input(out, t->name, t->shape, t->dtype);
-  }
-  for (int i = 0; i < net->n_ops; i++)
-    map[net->ops[i].output] =
-        i == deconv ? add_subpixel(net, i, map, out) : copy_op(net, i, map, out);
-  for (int i = 0; i < net->n_outputs; i++)
-    ir_graph_mark_output(out, map[net->outputs[i]]);
-  free(map);
-  return finish(out, diag);
+  return copy_replacing(net, deconv, add_subpixel, out, diag);
 }
 
 /* Ops that keep their input's channels and pass them on. */

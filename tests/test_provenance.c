@@ -8,26 +8,10 @@
 #include <string.h>
 
 #include "common/common.h"
-
-static char *run(const char *args) {
-  char cmd[1024];
-  snprintf(cmd, sizeof cmd, "%s %s", SCHED_BINARY, args);
-  FILE *p = popen(cmd, "r");
-  cr_assert(p);
-  size_t cap = 1 << 16, n = 0;
-  char *buf = malloc(cap);
-  for (size_t got; (got = fread(buf + n, 1, cap - n - 1, p)) > 0;) {
-    n += got;
-    if (n + 1 == cap)
-      buf = realloc(buf, cap *= 2);
-  }
-  buf[n] = '\0';
-  cr_assert_eq(pclose(p), 0, "sched %s failed", args);
-  return buf;
-}
+#include "sched_stdout.h"
 
 static cJSON *run_json(const char *args) {
-  char *text = run(args);
+  char *text = sched_stdout(args);
   cJSON *root = cJSON_Parse(text);
   free(text);
   cr_assert_not_null(root, "sched %s: not JSON", args);
@@ -48,7 +32,7 @@ static void expect_provenance(const cJSON *obj, const char *command_line) {
 }
 
 Test(provenance, version_names_the_revision) {
-  char *out = run("--version");
+  char *out = sched_stdout("--version");
   char want[128];
   snprintf(want, sizeof want, "sched %s (git %s)\n", sched_version(), sched_git_revision());
   cr_expect_str_eq(out, want);

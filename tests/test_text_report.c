@@ -6,23 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sched_stdout.h"
+
 /* Runs sched with args; returns its stdout (caller frees). */
-static char *run(const char *args) {
-  char cmd[512];
-  snprintf(cmd, sizeof cmd, "%s %s", SCHED_BINARY, args);
-  FILE *p = popen(cmd, "r");
-  cr_assert(p);
-  size_t cap = 1 << 16, n = 0;
-  char *buf = malloc(cap);
-  for (size_t got; (got = fread(buf + n, 1, cap - n - 1, p)) > 0;) {
-    n += got;
-    if (n + 1 == cap)
-      buf = realloc(buf, cap *= 2);
-  }
-  buf[n] = '\0';
-  cr_assert_eq(pclose(p), 0, "sched %s failed", args);
-  return buf;
-}
 
 static int widest_line(const char *text) {
   int widest = 0;
@@ -40,7 +26,7 @@ Test(text_report, fits_160_columns_by_default) {
   for (int i = 0; i < 4; i++) {
     char args[128];
     snprintf(args, sizeof args, "--net %s --cmx 2MB --no-timing", nets[i]);
-    char *out = run(args);
+    char *out = sched_stdout(args);
     cr_expect_leq(widest_line(out), 160, "%s: %d columns", nets[i], widest_line(out));
     cr_expect_null(strstr(out, "cost.conv_efficiency"), "constants only with --verbose");
     free(out);
@@ -48,7 +34,7 @@ Test(text_report, fits_160_columns_by_default) {
 }
 
 Test(text_report, groups_name_their_clock) {
-  char *out = run("--net fsrcnn --cmx 2MB --no-timing");
+  char *out = sched_stdout("--net fsrcnn --cmx 2MB --no-timing");
   const char *caption = strstr(out, "| plan model (us, layers in sequence)");
   cr_assert_not_null(caption);
   cr_expect_not_null(strstr(caption, "| schedule (us, overlapped)"));
@@ -66,7 +52,7 @@ Test(text_report, groups_name_their_clock) {
 }
 
 Test(text_report, verbose_lists_the_constants_and_the_wide_columns) {
-  char *out = run("--net mobilenetv2 --cmx 2MB --no-timing --verbose");
+  char *out = sched_stdout("--net mobilenetv2 --cmx 2MB --no-timing --verbose");
   cr_expect_not_null(strstr(out, "# constants in force:"));
   cr_expect_not_null(strstr(out, "cost.conv_efficiency"));
   cr_expect_not_null(strstr(out, " MACs "));
