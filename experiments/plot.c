@@ -260,7 +260,10 @@ static void plot_bars(FILE *f, const plot_ctx_t *c, bool gap) {
   }
 }
 
-/* ---- layers: stacked compute and DMA per layer ---- */
+/* ---- layers: compute and DMA per layer, side by side ---- */
+
+/* Side by side, not stacked: a layer's DMA overlaps its compute, so a stack
+ * would suggest a sum the layer never pays. */
 
 static void plot_layers(FILE *f, const exp_table_t *t) {
   int name = exp_table_find(t, "name"), compute = exp_table_find(t, "compute_us");
@@ -272,7 +275,7 @@ static void plot_layers(FILE *f, const exp_table_t *t) {
   }
   fputs("EOD\n", f);
   fprintf(f,
-          "set style data histograms\nset style histogram rowstacked\n"
+          "set style data histograms\nset style histogram clustered gap 1\n"
           "set style fill solid 0.85 border -1\nset boxwidth 0.8\nset yrange [0:*]\n"
           "set xtics rotate by -60 left font \",%d\"\n"
           "plot $layers using 2:xtic(1) title \"compute (DPU/SHAVE) us\" lc rgb \"#4477aa\", "
