@@ -497,6 +497,10 @@ Test(study, solver_comparison_exact_never_worse) {
   remove_dir(dir);
 }
 
+Test(plot, no_arguments_is_an_error) {
+  cr_expect_eq(run_sched("plot", NULL), 2, "sched plot with nothing to plot must not exit 0");
+}
+
 /* Plots never average silently, and their axes say what they show. */
 Test(plot, shared_keys_are_an_error_and_axes_follow_scale_and_gap) {
   char *dir = make_tmp_dir();
