@@ -150,22 +150,24 @@ static int count(const char *text, const char *needle) {
   return n;
 }
 
-static char *svg_of(const char *args) {
+/* The chart of `sched ARGS --svg PATH` (tests running at once use their
+ * own paths). */
+static char *svg_of(const char *args, const char *path) {
   char cmd[512];
-  snprintf(cmd, sizeof cmd, "%s %s --svg /tmp/sched_gantt.svg >/dev/null", SCHED_BINARY, args);
+  snprintf(cmd, sizeof cmd, "%s %s --svg %s >/dev/null", SCHED_BINARY, args, path);
   int status = system(cmd);
   cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s", cmd);
-  FILE *f = fopen("/tmp/sched_gantt.svg", "rb");
+  FILE *f = fopen(path, "rb");
   cr_assert(f);
   char *text = calloc(1, 1 << 24);
   text[fread(text, 1, (1 << 24) - 1, f)] = '\0';
   fclose(f);
-  remove("/tmp/sched_gantt.svg");
+  remove(path);
   return text;
 }
 
 Test(gantt, the_legend_names_task_categories_not_layers) {
-  char *svg = svg_of("--net mobilenetv2 --cmx 2MB --no-timing");
+  char *svg = svg_of("--net mobilenetv2 --cmx 2MB --no-timing", "/tmp/sched_gantt_legend.svg");
   int entries = count(svg, "class=\"legend\"");
   cr_expect(entries >= 3 && entries <= 8, "%d legend entries for 65 layers", entries);
   cr_expect_gt(count(svg, ">DPU compute<"), 0);
@@ -174,8 +176,9 @@ Test(gantt, the_legend_names_task_categories_not_layers) {
 }
 
 Test(gantt, svg_range_zooms_into_a_window) {
-  char *whole = svg_of("--net fsrcnn --cmx 2MB --no-timing");
-  char *svg = svg_of("--net fsrcnn --cmx 2MB --no-timing --svg-range 0:3300");
+  char *whole = svg_of("--net fsrcnn --cmx 2MB --no-timing", "/tmp/sched_gantt_whole.svg");
+  char *svg =
+      svg_of("--net fsrcnn --cmx 2MB --no-timing --svg-range 0:3300", "/tmp/sched_gantt_zoom.svg");
   cr_expect_gt(count(svg, "(showing 0.00-3300.00 us)"), 0);
   cr_expect_gt(count(svg, "class=\"label\">feature<"), 0, "the first layer labelled");
   int tasks = count(svg, "<title>"), all = count(whole, "<title>");
