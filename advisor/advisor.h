@@ -50,10 +50,12 @@ typedef struct {
 } advisor_input_t;
 
 typedef struct {
-  int32_t channel_slack;    /* "just above a multiple of 16": c % align in 1..slack (8) */
-  int64_t high_res_pixels;  /* DW+PW chains at output H*W >= this (112*112) */
-  int32_t max_spill_sites;  /* measure at most this many spill sites, largest first (8) */
-  int32_t max_listed_sites; /* site names listed per finding (6) */
+  int32_t channel_slack;         /* "just above a multiple of 16": c % align in 1..slack (8) */
+  int64_t high_res_pixels;       /* DW+PW chains at output H*W >= this (112*112) */
+  int32_t max_spill_sites;       /* measure at most this many spill sites, largest first (8) */
+  int32_t max_listed_sites;      /* site names listed per finding (6) */
+  double low_util_pct;           /* a DPU layer below this MAC utilisation is a finding (10) */
+  double low_util_min_share_pct; /* ... when it takes at least this share of the time (5) */
 } advisor_params_t;
 
 /* One place in the network a finding applies to. */
@@ -127,6 +129,11 @@ int advisor_graph_drop_op(const ir_graph_t *net, int drop, ir_graph_t *out, sche
 int advisor_graph_set_channels(ir_graph_t *g, int op, int32_t channels, sched_diag_t *diag);
 /* The net op of that name, or -1. */
 int advisor_graph_find_op(const ir_graph_t *g, const char *name);
+/* A copy of net with transpose conv `deconv` (stride s in both axes) as a
+ * conv of kernel ceil(k / s) into c_out * s^2 channels and a depth-to-space
+ * by s: the sub-pixel convolution of ESPCN (Shi et al., CVPR 2016), same
+ * output shape; the DPU then never computes on a zero-stuffed input. */
+int advisor_graph_subpixel(const ir_graph_t *net, int deconv, ir_graph_t *out, sched_diag_t *diag);
 
 /* ---- advise.c ---- */
 

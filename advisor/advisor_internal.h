@@ -33,4 +33,10 @@ void advisor_spill_detect(const advisor_input_t *in, const advisor_params_t *par
 int advisor_spill_apply(const advisor_input_t *in, const advisor_site_t *sites, int n_sites,
                         advisor_whatif_t *out, sched_diag_t *diag);
 
+/* ---- utilisation.c ---- */
+void advisor_subpixel_detect(const advisor_input_t *in, const advisor_params_t *params,
+                             advisor_sites_t *out);
+int advisor_subpixel_apply(const advisor_input_t *in, const advisor_site_t *sites, int n_sites,
+                           advisor_whatif_t *out, sched_diag_t *diag);
+
 #endif

@@ -37,21 +37,68 @@ static int copy_op(const ir_graph_t *src, int i, const int *map, ir_graph_t *dst
   return t;
 }
 
-int advisor_graph_drop_op(const ir_graph_t *net, int drop, ir_graph_t *out, sched_diag_t *diag) {
+/* How a copy treats op `edit` of net: its replacement's output tensor. */
+typedef int (*replace_fn)(const ir_graph_t *net, int op, const int *map, ir_graph_t *dst);
+
+/* Copies net into out with op `edit` replaced, then sorts and verifies. */
+static int copy_replacing(const ir_graph_t *net, int edit, replace_fn replace, ir_graph_t *out,
+                          sched_diag_t *diag) {
   ir_graph_init(out, net->name);
   int *map = sched_xmalloc((size_t)(net->n_tensors > 0 ? net->n_tensors : 1) * sizeof *map);
   for (int i = 0; i < net->n_inputs; i++) {
     const ir_tensor_t *t = &net->tensors[net->inputs[i]];
     map[net->inputs[i]] = ir_graph_add_input(out, t->name, t->shape, t->dtype);
   }
-  for (int i = 0; i < net->n_ops; i++) {
-    const ir_op_t *op = &net->ops[i];
-    map[op->output] = i == drop ? map[op->inputs[0]] : copy_op(net, i, map, out);
-  }
+  for (int i = 0; i < net->n_ops; i++)
+    map[net->ops[i].output] = i == edit ? replace(net, i, map, out) : copy_op(net, i, map, out);
   for (int i = 0; i < net->n_outputs; i++)
     ir_graph_mark_output(out, map[net->outputs[i]]);
   free(map);
   return finish(out, diag);
+}
+
+/* Dropping an op: its readers read its input. */
+static int bypass(const ir_graph_t *net, int op, const int *map, ir_graph_t *dst) {
+  (void)dst;
+  return map[net->ops[op].inputs[0]];
+}
+
+int advisor_graph_drop_op(const ir_graph_t *net, int drop, ir_graph_t *out, sched_diag_t *diag) {
+  return copy_replacing(net, drop, bypass, out, diag);
+}
+
+/* The sub-pixel form of a stride-s transpose conv (ESPCN): a stride-1 conv
+ * with kernel ceil(k / s) and "same" padding computing c_out * s^2
+ * channels, then a depth-to-space by s. */
+static int add_subpixel(const ir_graph_t *net, int i, const int *map, ir_graph_t *dst) {
+  const ir_op_t *op = &net->ops[i];
+  int32_t s = op->attrs.stride_h, kh = SCHED_CEIL_DIV(op->attrs.kernel_h, s),
+          kw = SCHED_CEIL_DIV(op->attrs.kernel_w, s);
+  ir_attrs_t conv = {.kernel_h = kh,
+                     .kernel_w = kw,
+                     .stride_h = 1,
+                     .stride_w = 1,
+                     .pad_top = (kh - 1) / 2,
+                     .pad_bottom = kh / 2,
+                     .pad_left = (kw - 1) / 2,
+                     .pad_right = kw / 2,
+                     .groups = 1,
+                     .out_channels = op->attrs.out_channels * s * s,
+                     .has_bias = op->attrs.has_bias};
+  char name[256];
+  snprintf(name, sizeof name, "%s.subpixel", op->name);
+  int input = map[op->inputs[0]];
+  int t = ir_graph_add_op(dst, name, IR_OP_CONV, &conv, &input, 1);
+  dst->ops[dst->n_ops - 1].fused_act = op->fused_act; /* elementwise: same before the shuffle */
+  dst->tensors[t].dtype = net->tensors[op->output].dtype;
+  ir_attrs_t d2s = {.scale = s};
+  int out = ir_graph_add_op(dst, op->name, IR_OP_DEPTH_TO_SPACE, &d2s, &t, 1);
+  dst->tensors[out].dtype = net->tensors[op->output].dtype;
+  return out;
+}
+
+int advisor_graph_subpixel(const ir_graph_t *net, int deconv, ir_graph_t *out, sched_diag_t *diag) {
+  return copy_replacing(net, deconv, add_subpixel, out, diag);
 }
 
 /* Ops that keep their input's channels and pass them on. */

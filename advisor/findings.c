@@ -20,6 +20,8 @@ advisor_params_t advisor_params_default(void) {
       .high_res_pixels = 112 * 112,
       .max_spill_sites = 8,
       .max_listed_sites = 6,
+      .low_util_pct = 10,
+      .low_util_min_share_pct = 5,
   };
 }
 
@@ -280,10 +282,29 @@ static const advisor_kind_t kind_tiny = {
     .detect = advisor_tiny_detect,
     .apply = advisor_tiny_apply};
 
+static const advisor_kind_t kind_subpixel = {
+    .id = "deconv-to-subpixel",
+    .title = "a strided transpose conv runs far below the DPU's peak MACs",
+    .rewrite = "conv (kernel k/s, c_out*s^2 channels) + depth-to-space: ESPCN's sub-pixel conv",
+    .caveat = "same receptive field and output shape; retrain (or convert the weights)",
+    .grouped = false,
+    .detect = advisor_subpixel_detect,
+    .apply = advisor_subpixel_apply};
+
 static const advisor_kind_t *const kinds[] = {
-    &kind_prelu_relu, &kind_prelu_leaky,   &kind_smooth_relu,    &kind_smooth_hard,
-    &kind_softmax,    &kind_align_nearest, &kind_align_bilinear, &kind_channels,
-    &kind_dwpw,       &kind_spill,         &kind_tiny,           NULL,
+    &kind_prelu_relu,
+    &kind_prelu_leaky,
+    &kind_smooth_relu,
+    &kind_smooth_hard,
+    &kind_softmax,
+    &kind_align_nearest,
+    &kind_align_bilinear,
+    &kind_channels,
+    &kind_dwpw,
+    &kind_spill,
+    &kind_tiny,
+    &kind_subpixel,
+    NULL,
 };
 
 const advisor_kind_t *const *advisor_kinds(void) { return kinds; }

@@ -10,6 +10,7 @@
  * Inside a whole network tensors may stay in CMX, which is what the
  * additivity check shows. */
 #include "advisor/advisor.h"
+#include "common/csv.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -65,25 +66,37 @@ void advisor_lut_free(advisor_lut_t *lut) {
 }
 
 void advisor_lut_write_csv(const advisor_space_t *s, const advisor_lut_t *lut, FILE *out) {
-  bool stacked = lut->n_entries > 0 && lut->entries[0].stacked_us != 0;
-  for (int i = 1; i < lut->n_entries && !stacked; i++)
+  bool stacked = false;
+  for (int i = 0; i < lut->n_entries && !stacked; i++)
     stacked = lut->entries[i].stacked_us != 0;
-  fprintf(out,
-          "position,c_in,h_in,w_in,c_out,stride,op,latency_us,compute_us,dma_us,strategies%s\n",
-          stacked ? ",stacked_us,stack_diff_pct" : "");
+  static const char *const head[] = {
+      "position",   "c_in",       "h_in",   "w_in",       "c_out",      "stride",        "op",
+      "latency_us", "compute_us", "dma_us", "strategies", "stacked_us", "stack_diff_pct"};
+  sched_csv_writer_t w = {.out = out};
+  for (int k = 0; k < SCHED_ARRAY_LEN(head) - (stacked ? 0 : 2); k++)
+    sched_csv_field(&w, head[k]);
+  sched_csv_end_row(&w);
   for (int i = 0; i < lut->n_entries; i++) {
     const advisor_lut_entry_t *e = &lut->entries[i];
     const advisor_position_t *p = &s->positions[e->position];
     char label[32];
     advisor_cand_label(&e->op, label, sizeof label);
-    fprintf(out, "%s,%d,%d,%d,%d,%d,%s,%.2f,%.2f,%.2f,%s", p->label, p->c_in, p->h_in, p->w_in,
-            p->c_out, p->stride, label, e->m.latency_us, e->m.compute_us, e->m.dma_us,
-            e->m.strategies[0] ? e->m.strategies : "-");
-    if (stacked)
-      fprintf(out, ",%.2f,%.2f", e->stacked_us,
-              e->m.latency_us > 0 ? 100.0 * (e->stacked_us - e->m.latency_us) / e->m.latency_us
-                                  : 0.0);
-    fputc('\n', out);
+    sched_csv_field(&w, p->label);
+    const int dims[] = {p->c_in, p->h_in, p->w_in, p->c_out, p->stride};
+    for (int k = 0; k < SCHED_ARRAY_LEN(dims); k++)
+      sched_csv_fieldf(&w, "%d", dims[k]);
+    sched_csv_field(&w, label);
+    sched_csv_fieldf(&w, "%.2f", e->m.latency_us);
+    sched_csv_fieldf(&w, "%.2f", e->m.compute_us);
+    sched_csv_fieldf(&w, "%.2f", e->m.dma_us);
+    sched_csv_field(&w, e->m.strategies[0] ? e->m.strategies : "-");
+    if (stacked) {
+      sched_csv_fieldf(&w, "%.2f", e->stacked_us);
+      sched_csv_fieldf(
+          &w, "%.2f",
+          e->m.latency_us > 0 ? 100.0 * (e->stacked_us - e->m.latency_us) / e->m.latency_us : 0.0);
+    }
+    sched_csv_end_row(&w);
   }
 }
 

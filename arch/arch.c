@@ -6,7 +6,7 @@
  * the report header prints, and a new field is one struct member plus one
  * table row.
  *
- * The constants are DESIGN.md's hardware table, from public sources:
+ * The constants are docs/DESIGN.md's hardware table, from public sources:
  * openvinotoolkit/npu_compiler (attributes, platform resources) and
  * intel/npu-nn-cost-model (include/vpu/hw_characteristics/). The cost
  * parameters of vpu27 are calibrated on that cost model's NPU2.7 silicon
@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 
@@ -290,15 +291,33 @@ static const char *const preset_names[] = {"vpu20", "vpu27", "vpu40", NULL};
 
 const char *const *arch_preset_names(void) { return preset_names; }
 
+/* The reference compiler's platform names (openvinotoolkit/npu_compiler:
+ * NPU37XX is Meteor Lake's NPU 3720, NPU40XX Lunar Lake's NPU 4000; KMB, Keem
+ * Bay, is VPU 2.0), accepted in any case. The presets keep our names. */
+static const struct {
+  const char *alias, *preset;
+} preset_aliases[] = {{"NPU37XX", "vpu27"}, {"NPU40XX", "vpu40"}, {"KMB", "vpu20"}};
+
+/* The preset a name or an alias means, or name itself. */
+static const char *preset_name(const char *name) {
+  for (int i = 0; i < SCHED_ARRAY_LEN(preset_aliases); i++)
+    if (strcasecmp(name, preset_aliases[i].alias) == 0)
+      return preset_aliases[i].preset;
+  return name;
+}
+
 int arch_preset(const char *name, arch_t *out, sched_diag_t *diag) {
+  const char *asked = name;
+  name = preset_name(name);
   for (int i = 0; i < SCHED_ARRAY_LEN(presets); i++) {
     if (strcmp(name, presets[i]->name) == 0) {
       *out = *presets[i];
       return SCHED_OK;
     }
   }
-  return sched_diag_set(diag, SCHED_ERR_INPUT, "unknown arch '%s' (presets: vpu20, vpu27, vpu40)",
-                        name);
+  return sched_diag_set(
+      diag, SCHED_ERR_INPUT,
+      "unknown arch '%s' (presets: vpu20 = KMB, vpu27 = NPU37XX, vpu40 = NPU40XX)", asked);
 }
 
 /* ---- the field table ---- */
@@ -522,6 +541,59 @@ void arch_describe(const arch_t *a, FILE *out) {
   for (int i = 0; i < SCHED_ARRAY_LEN(arch_fields); i++)
     describe_field(a, &arch_fields[i], out);
   arch_i_rules_describe(a, out);
+}
+
+/* The JSON value of one field, in the arch file's own form. */
+static cJSON *field_json(const arch_t *a, const arch_field_t *f) {
+  switch (f->type) {
+  case FIELD_I32:
+  case FIELD_SIZE:
+  case FIELD_F64: return cJSON_CreateNumber(field_number(a, f));
+  case FIELD_BOOL: return cJSON_CreateBool(*FIELD_CPTR(a, f, bool));
+  case FIELD_MODES: {
+    cJSON *arr = cJSON_CreateArray();
+    for (int i = 0; i < a->n_mpe_modes; i++)
+      cJSON_AddItemToArray(arr, cJSON_CreateString(arch_mpe_mode_name(a->mpe_modes[i])));
+    return arr;
+  }
+  case FIELD_MODE_EFF: {
+    cJSON *obj = cJSON_CreateObject();
+    for (int i = 0; i < a->n_mpe_modes; i++)
+      cJSON_AddNumberToObject(obj, arch_mpe_mode_name(a->mpe_modes[i]),
+                              FIELD_CPTR(a, f, double)[a->mpe_modes[i]]);
+    return obj;
+  }
+  case FIELD_OPMASK: {
+    cJSON *arr = cJSON_CreateArray();
+    for (int k = 0; k < IR_OP_KIND_COUNT && k < 64; k++)
+      if (*FIELD_CPTR(a, f, uint64_t) & PPE_BIT(k))
+        cJSON_AddItemToArray(arr, cJSON_CreateString(ir_op_kind_name((ir_op_kind_t)k)));
+    return arr;
+  }
+  case FIELD_TEXT: return cJSON_CreateString(FIELD_CPTR(a, f, char));
+  case FIELD_SHAVE: {
+    cJSON *obj = cJSON_CreateObject();
+    for (int i = 0; i < a->n_shave_kernels; i++) {
+      const arch_shave_kernel_t *k = &a->shave_kernels[i];
+      const double row[2] = {k->launch_us, k->ns_per_byte};
+      cJSON_AddItemToObject(obj, shave_kernel_name(k->kind), cJSON_CreateDoubleArray(row, 2));
+    }
+    return obj;
+  }
+  }
+  SCHED_UNREACHABLE();
+}
+
+cJSON *arch_to_json(const arch_t *a) {
+  cJSON *root = cJSON_CreateObject(), *cost = cJSON_CreateObject();
+  cJSON_AddStringToObject(root, "name", a->name);
+  for (int i = 0; i < SCHED_ARRAY_LEN(arch_fields); i++) {
+    const arch_field_t *f = &arch_fields[i];
+    bool in_cost = strncmp(f->key, "cost.", 5) == 0;
+    cJSON_AddItemToObject(in_cost ? cost : root, in_cost ? f->key + 5 : f->key, field_json(a, f));
+  }
+  cJSON_AddItemToObject(root, "cost", cost);
+  return root;
 }
 
 /* ---- arch files ---- */
@@ -784,7 +856,7 @@ static void target_list(char *buf, size_t len) {
  * source tree's path is compiled in, see arch/CMakeLists.txt). */
 static int load_named(const char *name, arch_t *out, sched_diag_t *diag) {
   for (int i = 0; preset_names[i]; i++)
-    if (strcmp(name, preset_names[i]) == 0)
+    if (strcmp(preset_name(name), preset_names[i]) == 0)
       return arch_preset(name, out, diag);
   char path[512];
   snprintf(path, sizeof path, "%s/%s.json", SCHED_TARGETS_DIR, name);
@@ -795,9 +867,11 @@ static int load_named(const char *name, arch_t *out, sched_diag_t *diag) {
   }
   char targets[256];
   target_list(targets, sizeof targets);
-  return sched_diag_set(diag, SCHED_ERR_INPUT,
-                        "unknown arch '%s' (presets: vpu20, vpu27, vpu40; targets: %s)", name,
-                        targets[0] ? targets : "none found in " SCHED_TARGETS_DIR);
+  return sched_diag_set(
+      diag, SCHED_ERR_INPUT,
+      "unknown arch '%s' (presets: vpu20 = KMB, vpu27 = NPU37XX, vpu40 = NPU40XX; "
+      "targets: %s)",
+      name, targets[0] ? targets : "none found in " SCHED_TARGETS_DIR);
 }
 
 int arch_load(const char *name_or_path, arch_t *out, sched_diag_t *diag) {

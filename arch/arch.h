@@ -213,6 +213,11 @@ int arch_verify(const arch_t *a, sched_diag_t *diag);
 void arch_describe(const arch_t *a, FILE *out);
 /* The SHAVE kernel row of an op kind, else the default row. */
 const arch_shave_kernel_t *arch_shave_kernel(const arch_t *a, ir_op_kind_t kind);
+struct cJSON;
+/* The same constants as a JSON object in the arch file's form ("cost.x"
+ * under "cost"), so that it loads back with --arch; NULL when cJSON fails.
+ * Operator rules of targets are not included. */
+struct cJSON *arch_to_json(const arch_t *a);
 /* Names of the presets, NULL-terminated. */
 const char *const *arch_preset_names(void);
 

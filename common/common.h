@@ -50,6 +50,11 @@ int sched_edit_distance(const char *a, const char *b);
 /* Grows *items (of elem_bytes each) so that it holds at least need items. */
 void sched_grow(void **items, int *cap, int need, size_t elem_bytes);
 
+/* The version ("0.1.0") and the git revision of the source it was built
+ * from ("6d28aa8...", "-dirty" with local changes, "unknown" outside git). */
+const char *sched_version(void);
+const char *sched_git_revision(void);
+
 #define SCHED_ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define SCHED_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define SCHED_MAX(a, b) ((a) > (b) ? (a) : (b))

@@ -6,25 +6,24 @@
  *
  * op is conv|dwconv|maxpool|avgpool|eltwise; dtype u8|i8|fp16; mode
  * 16x16|8x16|4x16|vector|matrix (the mode the measurement ran in); cycles a
- * positive integer of DPU clock cycles. Blank lines and lines starting with
- * '#' are skipped. Padding is not part of the key: a row matches a workload
- * equal in every other column. Under ARCH_MPE_AUTO the fastest matching
- * row of any mode answers. A workload with no row is declined
- * (SCHED_ERR_NOT_FOUND) and the cost model falls back to the analytic
- * provider. Tables are small (hundreds of rows), so lookup is a linear scan.
- * Errors name file:line and the bad field. */
+ * positive integer of DPU clock cycles. The file is RFC 4180 CSV (common/csv.h);
+ * blank lines and lines starting with '#' are skipped. Padding is not part of the key: a row
+ * matches a workload equal in every other column. Under ARCH_MPE_AUTO the fastest matching row of
+ * any mode answers. A workload with no row is declined (SCHED_ERR_NOT_FOUND) and the cost model
+ * falls back to the analytic provider. Tables are small (hundreds of rows), so lookup is a linear
+ * scan. Errors name file:line and the bad field. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/csv.h"
 #include "cost/cost.h"
 
 #define LUT_HEADER                                                                                 \
   "op,in_c,in_h,in_w,out_c,out_h,out_w,kernel_h,kernel_w,stride_h,stride_w,dtype,mode,cycles"
 #define LUT_FIELDS 14
 #define LUT_INT_FIELDS 10 /* in_c .. stride_w */
-#define LUT_LINE_MAX 1024
 #define LUT_ROWS_MAX 1000000
 
 typedef struct {
@@ -37,7 +36,7 @@ typedef struct {
 
 typedef struct {
   lut_row_t *rows;
-  int n_rows, cap_rows;
+  int n_rows;
 } lut_t;
 
 static const char *const int_field_names[LUT_INT_FIELDS] = {
@@ -49,21 +48,6 @@ static void workload_dims(const cost_workload_t *wl, int32_t dims[LUT_INT_FIELDS
                                      wl->out_h,    wl->out_w,   wl->kernel_h, wl->kernel_w,
                                      wl->stride_h, wl->stride_w};
   memcpy(dims, d, sizeof d);
-}
-
-/* Splits line in place at commas; returns the field count (at most max). */
-static int split_fields(char *line, char **fields, int max) {
-  int n = 0;
-  for (char *p = line;; p++) {
-    if (n < max)
-      fields[n] = p;
-    n++;
-    p = strchr(p, ',');
-    if (!p)
-      break;
-    *p = '\0';
-  }
-  return n;
 }
 
 static bool parse_long(const char *s, long long min, long long *out) {
@@ -87,12 +71,7 @@ static int bad_field(const lut_ctx_t *c, const char *name, const char *value, co
                         c->line, name, value, want);
 }
 
-static int parse_row(const lut_ctx_t *c, char *line, lut_row_t *row) {
-  char *f[LUT_FIELDS];
-  int n = split_fields(line, f, LUT_FIELDS);
-  if (n != LUT_FIELDS)
-    return sched_diag_set(c->diag, SCHED_ERR_INPUT, "%s:%d: expected %d fields, got %d", c->path,
-                          c->line, LUT_FIELDS, n);
+static int parse_row(const lut_ctx_t *c, char *const *f, lut_row_t *row) {
   if (cost_dpu_op_parse(f[0], &row->op) != SCHED_OK)
     return bad_field(c, "op", f[0], "conv, dwconv, maxpool, avgpool or eltwise");
   for (int i = 0; i < LUT_INT_FIELDS; i++) {
@@ -112,43 +91,33 @@ static int parse_row(const lut_ctx_t *c, char *line, lut_row_t *row) {
   return SCHED_OK;
 }
 
-/* Strips the line end; false when the line did not fit the buffer. */
-static bool chomp(char *line) {
-  size_t n = strlen(line);
-  if (n > 0 && line[n - 1] != '\n' && n == LUT_LINE_MAX - 1)
+/* The header must be LUT_HEADER exactly (the reader has checked every row
+ * has as many fields). */
+static bool header_ok(const sched_csv_t *t) {
+  char text[sizeof LUT_HEADER] = "";
+  if (t->n_rows == 0 || t->rows[0].n_fields != LUT_FIELDS)
     return false;
-  while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-    line[--n] = '\0';
-  return true;
+  for (int i = 0; i < LUT_FIELDS; i++) {
+    size_t used = strlen(text);
+    snprintf(text + used, sizeof text - used, "%s%s", i ? "," : "", t->rows[0].fields[i]);
+  }
+  return strcmp(text, LUT_HEADER) == 0;
 }
 
-static int read_rows(FILE *f, lut_ctx_t *c, lut_t *lut) {
-  char line[LUT_LINE_MAX];
-  while (fgets(line, sizeof line, f)) {
-    c->line++;
-    if (!chomp(line))
-      return sched_diag_set(c->diag, SCHED_ERR_INPUT, "%s:%d: line longer than %d characters",
-                            c->path, c->line, LUT_LINE_MAX - 2);
-    if (c->line == 1) {
-      if (strcmp(line, LUT_HEADER) != 0)
-        return sched_diag_set(c->diag, SCHED_ERR_INPUT, "%s:1: expected the header '%s'", c->path,
-                              LUT_HEADER);
-      continue;
-    }
-    if (line[0] == '\0' || line[0] == '#')
-      continue;
-    if (lut->n_rows >= LUT_ROWS_MAX)
-      return sched_diag_set(c->diag, SCHED_ERR_INPUT, "%s:%d: more than %d rows", c->path, c->line,
-                            LUT_ROWS_MAX);
-    sched_grow((void **)&lut->rows, &lut->cap_rows, lut->n_rows + 1, sizeof *lut->rows);
-    int rc = parse_row(c, line, &lut->rows[lut->n_rows]);
+static int read_rows(const sched_csv_t *t, lut_ctx_t *c, lut_t *lut) {
+  if (!header_ok(t))
+    return sched_diag_set(c->diag, SCHED_ERR_INPUT, "%s:1: expected the header '%s'", c->path,
+                          LUT_HEADER);
+  if (t->n_rows - 1 > LUT_ROWS_MAX)
+    return sched_diag_set(c->diag, SCHED_ERR_INPUT, "%s: more than %d rows", c->path, LUT_ROWS_MAX);
+  lut->rows = sched_xcalloc((size_t)SCHED_MAX(t->n_rows - 1, 1), sizeof *lut->rows);
+  for (int r = 1; r < t->n_rows; r++) {
+    c->line = t->rows[r].line;
+    int rc = parse_row(c, t->rows[r].fields, &lut->rows[lut->n_rows]);
     if (rc != SCHED_OK)
       return rc;
     lut->n_rows++;
   }
-  if (c->line == 0)
-    return sched_diag_set(c->diag, SCHED_ERR_INPUT, "%s: empty (expected the header '%s')", c->path,
-                          LUT_HEADER);
   return SCHED_OK;
 }
 
@@ -164,13 +133,14 @@ static int lut_open(const char *arg, const arch_t *arch, void **state, sched_dia
   (void)arch;
   if (!arg || !*arg)
     return sched_diag_set(diag, SCHED_ERR_INPUT, "cost provider 'lut' needs a file: lut:FILE.csv");
-  FILE *f = fopen(arg, "r");
-  if (!f)
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: %s", arg, strerror(errno));
+  sched_csv_t t;
+  int rc = sched_csv_read_path(arg, &(sched_csv_read_options_t){.comments = true}, &t, diag);
+  if (rc != SCHED_OK)
+    return rc;
   lut_t *lut = sched_xcalloc(1, sizeof *lut);
   lut_ctx_t c = {arg, 0, diag};
-  int rc = read_rows(f, &c, lut);
-  fclose(f);
+  rc = read_rows(&t, &c, lut);
+  sched_csv_free(&t);
   if (rc != SCHED_OK) {
     lut_close(lut);
     return rc;

@@ -161,8 +161,14 @@ typedef struct {
 /* Compares results with expected (as exp_golden_load returns) and prints a
  * table of deltas to out: every changed field, every warning, and one line
  * per unchanged point when verbose. */
+typedef struct {
+  bool verbose;       /* also the unchanged modelled numbers */
+  bool timing;        /* compare solve times at all (measured, so noisy) */
+  double time_factor; /* with timing: solve time beyond this factor warns */
+} exp_compare_options_t;
+
 void exp_golden_compare(const exp_sweep_t *points, const cJSON *expected,
-                        const exp_result_t *results, bool verbose, FILE *out,
+                        const exp_result_t *results, const exp_compare_options_t *opt, FILE *out,
                         exp_regress_counts_t *counts);
 
 /* ---- plot.c: gnuplot scripts ---- */

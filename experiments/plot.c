@@ -60,6 +60,29 @@ static int find_col(const exp_table_t *t, const char *name, bool required, int *
   return SCHED_OK;
 }
 
+static bool same_point(const plot_ctx_t *c, int a, int b) {
+  const int cols[] = {c->panel, c->series, c->x};
+  for (int i = 0; i < 3; i++)
+    if (strcmp(cell(c, a, cols[i]), cell(c, b, cols[i])) != 0)
+      return false;
+  return true;
+}
+
+/* Two selected rows at one (panel, series, x) would be averaged (lines) or
+ * one dropped (bars): an error naming them, never a silent mean. */
+static int check_unique(const plot_ctx_t *c, sched_diag_t *diag) {
+  for (int a = 0; a < c->t->n_rows; a++)
+    for (int b = a + 1; row_selected(c, a) && b < c->t->n_rows; b++)
+      if (row_selected(c, b) && same_point(c, a, b))
+        return sched_diag_set(
+            diag, SCHED_ERR_INPUT,
+            "rows %d and %d share panel '%s', series '%s' and %s '%s' (y %s and %s): tell them "
+            "apart with --series, --panel or --where COL=VALUE",
+            a + 1, b + 1, cell(c, a, c->panel), cell(c, a, c->series), c->p->x, cell(c, a, c->x),
+            cell(c, a, c->y), cell(c, b, c->y));
+  return SCHED_OK;
+}
+
 static int init_ctx(const exp_table_t *t, const exp_plot_params_t *p, plot_ctx_t *c,
                     sched_diag_t *diag) {
   *c = (plot_ctx_t){.t = t, .p = p, .status = exp_table_find(t, "status")};
@@ -79,7 +102,7 @@ static int init_ctx(const exp_table_t *t, const exp_plot_params_t *p, plot_ctx_t
   if (rc == SCHED_OK && c->x_keys.n == 0)
     rc = sched_diag_set(diag, SCHED_ERR_INPUT, "no rows to plot (status ok, selected, with %s)",
                         p->y);
-  return rc;
+  return rc == SCHED_OK ? check_unique(c, diag) : rc;
 }
 
 /* ---- script pieces ---- */
@@ -113,10 +136,23 @@ static void put_axes(FILE *f, const plot_ctx_t *c, const char *panel_title) {
   snprintf(title, sizeof title, "%s%s%s", p->title ? p->title : "",
            p->title && *panel_title ? " - " : "", panel_title);
   put_label(f, title);
+  char xl[160], yl[160];
+  if (p->x_label) /* the axis says what --xscale divided by */
+    snprintf(xl, sizeof xl, "%s", p->x_label);
+  else if (p->x_scale > 0 && p->x_scale != 1)
+    snprintf(xl, sizeof xl, "%s / %.15g", p->x, p->x_scale);
+  else
+    snprintf(xl, sizeof xl, "%s", p->x);
+  if (p->y_label)
+    snprintf(yl, sizeof yl, "%s", p->y_label);
+  else if (p->kind == EXP_PLOT_GAP)
+    snprintf(yl, sizeof yl, "%% above the best %s (%s)", p->series ? p->series : "series", p->y);
+  else
+    snprintf(yl, sizeof yl, "%s", p->y);
   fputs("\nset xlabel ", f);
-  put_label(f, p->x_label ? p->x_label : p->x);
+  put_label(f, xl);
   fputs("\nset ylabel ", f);
-  put_label(f, p->y_label ? p->y_label : p->y);
+  put_label(f, yl);
   fprintf(f, "\n%s\n%s\n", p->log_x ? "set logscale x 2" : "unset logscale x",
           p->log_y ? "set logscale y" : "unset logscale y");
 }
@@ -224,7 +260,10 @@ static void plot_bars(FILE *f, const plot_ctx_t *c, bool gap) {
   }
 }
 
-/* ---- layers: stacked compute and DMA per layer ---- */
+/* ---- layers: compute and DMA per layer, side by side ---- */
+
+/* Side by side, not stacked: a layer's DMA overlaps its compute, so a stack
+ * would suggest a sum the layer never pays. */
 
 static void plot_layers(FILE *f, const exp_table_t *t) {
   int name = exp_table_find(t, "name"), compute = exp_table_find(t, "compute_us");
@@ -236,7 +275,7 @@ static void plot_layers(FILE *f, const exp_table_t *t) {
   }
   fputs("EOD\n", f);
   fprintf(f,
-          "set style data histograms\nset style histogram rowstacked\n"
+          "set style data histograms\nset style histogram clustered gap 1\n"
           "set style fill solid 0.85 border -1\nset boxwidth 0.8\nset yrange [0:*]\n"
           "set xtics rotate by -60 left font \",%d\"\n"
           "plot $layers using 2:xtic(1) title \"compute (DPU/SHAVE) us\" lc rgb \"#4477aa\", "

@@ -104,6 +104,13 @@ void exp_result_parse_report(const char *json_text, exp_result_t *r) {
     r->totals = totals;
     r->cmx_bytes = cJSON_IsNumber(cmx) ? cmx->valuedouble : 0;
     add_layer_columns(cJSON_GetObjectItemCaseSensitive(root, "layers"), totals);
+    /* provenance: which sched computed the row */
+    const char *const keys[] = {"sched_version", "git_revision"};
+    for (int k = 0; k < 2; k++) {
+      const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, keys[k]));
+      if (v && !cJSON_GetObjectItemCaseSensitive(totals, keys[k]))
+        cJSON_AddStringToObject(totals, keys[k], v);
+    }
   } else {
     cJSON_Delete(totals);
     r->status = EXP_STATUS_BAD_OUTPUT;

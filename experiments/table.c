@@ -4,6 +4,7 @@
  * Columns are discovered, not declared: every field of every row's report
  * totals becomes a column in order of first appearance, so a field added to
  * the report shows up in the next sweep with no change here. */
+#include "common/csv.h"
 #include "experiments/experiments.h"
 #include "report/report.h"
 
@@ -75,17 +76,7 @@ const char *exp_table_get(const exp_table_t *t, int row, int col) {
   return v ? v : "";
 }
 
-void exp_format_number(double v, char *buf, size_t size) {
-  if (v == floor(v) && fabs(v) < 9007199254740992.0) {
-    snprintf(buf, size, "%.0f", v);
-    return;
-  }
-  for (int digits = 6; digits <= 17; digits++) {
-    snprintf(buf, size, "%.*g", digits, v);
-    if (strtod(buf, NULL) == v)
-      return;
-  }
-}
+void exp_format_number(double v, char *buf, size_t size) { sched_csv_format_number(v, buf, size); }
 
 /* ---- from results ---- */
 
@@ -153,109 +144,55 @@ void exp_table_from_results(const exp_sweep_t *s, const exp_result_t *results, e
     snprintf(ms, sizeof ms, "%.3f", results[i].wall_ms);
     set_col(out, i, "solve_ms", ms);
     set_col(out, i, "error", results[i].error);
+    char *command = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&command, &len);
+    exp_point_print_command(&s->points[i], "sched", f);
+    fclose(f);
+    len = strcspn(command, "\n");
+    command[len] = '\0';
+    set_col(out, i, "command", command); /* reproduces the row */
+    free(command);
   }
 }
 
-/* ---- CSV ---- */
-
-static void csv_field(const char *v, FILE *out) {
-  if (!strpbrk(v, ",\"\n\r")) {
-    fputs(v, out);
-    return;
-  }
-  fputc('"', out);
-  for (const char *c = v; *c; c++) {
-    if (*c == '"')
-      fputc('"', out);
-    fputc(*c, out);
-  }
-  fputc('"', out);
-}
+/* ---- CSV (common/csv.h) ---- */
 
 void exp_table_write_csv(const exp_table_t *t, FILE *out) {
-  for (int c = 0; c < t->n_cols; c++) {
-    if (c)
-      fputc(',', out);
-    csv_field(t->cols[c], out);
-  }
-  fputc('\n', out);
+  sched_csv_writer_t w = {.out = out};
+  for (int c = 0; c < t->n_cols; c++)
+    sched_csv_field(&w, t->cols[c]);
+  sched_csv_end_row(&w);
   for (int r = 0; r < t->n_rows; r++) {
-    for (int c = 0; c < t->n_cols; c++) {
-      if (c)
-        fputc(',', out);
-      csv_field(exp_table_get(t, r, c), out);
-    }
-    fputc('\n', out);
-  }
-}
-
-typedef struct {
-  char *data;
-  size_t len, cap;
-} csv_field_t;
-
-static void field_put(csv_field_t *f, int ch) {
-  if (f->len + 2 > f->cap) {
-    f->cap = f->cap ? f->cap * 2 : 64;
-    f->data = sched_xrealloc(f->data, f->cap);
-  }
-  f->data[f->len++] = (char)ch;
-  f->data[f->len] = '\0';
-}
-
-/* Reads one field; returns the character that ended it (',', '\n', EOF). */
-static int csv_read_field(FILE *in, csv_field_t *f) {
-  f->len = 0;
-  field_put(f, 0);
-  f->len = 0;
-  int ch = fgetc(in);
-  bool quoted = ch == '"';
-  if (quoted)
-    ch = fgetc(in);
-  for (;; ch = fgetc(in)) {
-    if (ch == EOF)
-      return EOF;
-    if (quoted && ch == '"') {
-      ch = fgetc(in);
-      if (ch != '"') {
-        quoted = false;
-        if (ch == ',' || ch == '\n' || ch == EOF)
-          return ch;
-      }
-    } else if (!quoted && (ch == ',' || ch == '\n')) {
-      return ch;
-    }
-    if (ch != '\r' || quoted)
-      field_put(f, ch);
+    for (int c = 0; c < t->n_cols; c++)
+      sched_csv_field(&w, exp_table_get(t, r, c));
+    sched_csv_end_row(&w);
   }
 }
 
 int exp_table_read_csv(const char *path, exp_table_t *out, sched_diag_t *diag) {
   exp_table_init(out);
-  FILE *in = fopen(path, "r");
-  if (!in)
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot open", path);
-  csv_field_t f = {0};
-  int end, col = 0, row = -1;
-  do {
-    end = csv_read_field(in, &f);
-    if (end == EOF && f.len == 0 && col == 0)
-      break;
-    if (row < 0)
-      exp_table_col(out, f.data);
-    else if (col < out->n_cols)
-      exp_table_set(out, row, col, f.len ? f.data : NULL);
-    col++;
-    if (end == '\n' || end == EOF) {
-      col = 0;
-      row = exp_table_add_row(out);
-    }
-  } while (end != EOF);
-  if (row >= 0 && col == 0)
-    out->n_rows--; /* the row opened after the last newline */
-  free(f.data);
-  fclose(in);
-  return out->n_cols > 0 ? SCHED_OK : sched_diag_set(diag, SCHED_ERR_INPUT, "%s: empty CSV", path);
+  sched_csv_t csv;
+  int rc = sched_csv_read_path(path, NULL, &csv, diag);
+  if (rc != SCHED_OK)
+    return rc;
+  if (csv.n_rows == 0)
+    rc = sched_diag_set(diag, SCHED_ERR_INPUT, "%s: empty CSV", path);
+  for (int c = 0; rc == SCHED_OK && c < csv.rows[0].n_fields; c++)
+    if (exp_table_find(out, csv.rows[0].fields[c]) >= 0)
+      rc = sched_diag_set(diag, SCHED_ERR_INPUT, "%s:%d: column '%s' appears twice", path,
+                          csv.rows[0].line, csv.rows[0].fields[c]);
+    else
+      exp_table_col(out, csv.rows[0].fields[c]);
+  for (int r = 1; rc == SCHED_OK && r < csv.n_rows; r++) {
+    int row = exp_table_add_row(out);
+    for (int c = 0; c < out->n_cols; c++)
+      exp_table_set(out, row, c, csv.rows[r].fields[c][0] ? csv.rows[r].fields[c] : NULL);
+  }
+  sched_csv_free(&csv);
+  if (rc != SCHED_OK)
+    exp_table_free(out);
+  return rc;
 }
 
 /* ---- JSON ---- */
@@ -272,9 +209,10 @@ int exp_table_write_json(const exp_table_t *t, FILE *out) {
   cJSON *rows = cJSON_CreateArray();
   if (!rows)
     return SCHED_ERR_NOMEM;
-  int keep_text[] = {exp_table_find(t, "net"), exp_table_find(t, "family"),
-                     exp_table_find(t, "cmx"), exp_table_find(t, "options"),
-                     exp_table_find(t, "error")};
+  int keep_text[] = {exp_table_find(t, "net"),           exp_table_find(t, "family"),
+                     exp_table_find(t, "cmx"),           exp_table_find(t, "options"),
+                     exp_table_find(t, "error"),         exp_table_find(t, "command"),
+                     exp_table_find(t, "sched_version"), exp_table_find(t, "git_revision")};
   for (int r = 0; r < t->n_rows; r++) {
     cJSON *obj = cJSON_CreateObject();
     for (int c = 0; c < t->n_cols; c++) {

@@ -49,6 +49,7 @@ static void fuse_into(ir_graph_t *g, int act, int p) {
   dpu->output = a->output;
   g->tensors[a->output].producer = p;
   dpu->fused_act = a->kind;
+  dpu->fused_name = sched_xstrdup(a->name);
   dpu->attrs.alpha = a->attrs.alpha;
   dpu->attrs.clamp_min = a->attrs.clamp_min;
   dpu->attrs.clamp_max = a->attrs.clamp_max;
@@ -62,6 +63,7 @@ static void compact_ops(ir_graph_t *g, const bool *removed) {
     if (removed[i]) {
       free(g->ops[i].name);
       free(g->ops[i].generic_type);
+      free(g->ops[i].fused_name);
       continue;
     }
     g->ops[kept] = g->ops[i];

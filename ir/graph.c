@@ -19,6 +19,7 @@ void ir_graph_free(ir_graph_t *g) {
   for (int i = 0; i < g->n_ops; i++) {
     free(g->ops[i].name);
     free(g->ops[i].generic_type);
+    free(g->ops[i].fused_name);
   }
   free(g->tensors);
   free(g->ops);
@@ -48,6 +49,8 @@ void ir_graph_copy(const ir_graph_t *src, ir_graph_t *dst) {
     dst->ops[i].name = sched_xstrdup(src->ops[i].name);
     if (src->ops[i].generic_type)
       dst->ops[i].generic_type = sched_xstrdup(src->ops[i].generic_type);
+    if (src->ops[i].fused_name)
+      dst->ops[i].fused_name = sched_xstrdup(src->ops[i].fused_name);
   }
   dst->n_inputs = src->n_inputs;
   dst->inputs = copy_array(src->inputs, src->n_inputs, sizeof *src->inputs, &dst->cap_inputs);

@@ -123,6 +123,7 @@ typedef struct {
   /* Activation folded into this op's PPE by ir_graph_fuse_activations;
    * its parameters are attrs.alpha / clamp_min / clamp_max. */
   ir_op_kind_t fused_act;
+  char *fused_name;   /* the folded activation's own name, else NULL */
   char *generic_type; /* IR_OP_GENERIC: the source op type, else NULL */
 } ir_op_t;
 
@@ -248,13 +249,17 @@ typedef struct {
   const char *input_shapes; /* "name=1x3x224x224[;name2=...]" for dynamic dims, or NULL */
   bool strict;              /* unknown ops are errors instead of generic SHAVE ops */
   FILE *warnings;           /* where the one-line unknown-op warning goes; NULL: silent */
+  /* What float inputs (float, float16, bfloat16, double) are planned as: "fp16" or "u8" (a
+   * quantised deployment). NULL: fp16, with one warning line when the model has a float
+   * input, since the choice changes every figure. */
+  const char *float_dtype;
 } ir_onnx_options_t;
 
 /* Imports an ONNX model (at most 2 GiB) by shapes only: initializer values
  * are never read, so external data files may be missing. The result is
  * sorted and shape-inferred; only nodes a graph output depends on are kept.
- * Float models become fp16. BatchNormalization and bias Adds fold into the
- * conv before them, Pad into the conv / pool after it, the decomposed
+ * Float models become opts->float_dtype (fp16 by default). BatchNormalization and bias Adds fold
+ * into the conv before them, Pad into the conv / pool after it, the decomposed
  * x*0.5*(1+erf(x/sqrt2)) into one GELU. Unknown op types become IR_OP_GENERIC
  * with one warning line listing them (an error when opts->strict). Every
  * error is SCHED_ERR_INPUT with one line naming the file and the node, input

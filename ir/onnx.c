@@ -139,15 +139,18 @@ static const char *const elem_names[] = {
 
 static bool elem_known(int32_t t) { return t > 0 && t < SCHED_ARRAY_LEN(elem_names); }
 
-/* Float types compute in fp16 on the NPU; u8 and i8 stay. */
-static int elem_dtype(const onnx_ctx_t *c, const char *name, int32_t t, ir_dtype_t *dt) {
+/* Float types compute as the user says (fp16 by default); u8 and i8 stay. */
+static int elem_dtype(onnx_ctx_t *c, const char *name, int32_t t, ir_dtype_t *dt) {
   if (!elem_known(t))
     return onnx_error(c, "input '%s': unknown element type %d", name, (int)t);
   switch (t) {
   case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
   case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16:
   case ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16:
-  case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: *dt = IR_DTYPE_FP16; return SCHED_OK;
+  case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE:
+    *dt = c->float_dtype;
+    c->float_implicit |= !(c->opts && c->opts->float_dtype);
+    return SCHED_OK;
   case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8: *dt = IR_DTYPE_U8; return SCHED_OK;
   case ONNX__TENSOR_PROTO__DATA_TYPE__INT8: *dt = IR_DTYPE_I8; return SCHED_OK;
   case ONNX__TENSOR_PROTO__DATA_TYPE__INT32: /* token ids: an embedding gathers the model's */
@@ -364,6 +367,12 @@ static int mark_outputs(onnx_ctx_t *c) {
   return SCHED_OK;
 }
 
+static void warn_float(const onnx_ctx_t *c) {
+  if (c->float_implicit && c->opts && c->opts->warnings)
+    fprintf(c->opts->warnings,
+            "%s: warning: float model planned as fp16 (--dtype u8|fp16 to choose)\n", c->path);
+}
+
 static void warn_unknown(const onnx_ctx_t *c) {
   if (c->n_unknown == 0 || !c->opts || !c->opts->warnings)
     return;
@@ -410,8 +419,10 @@ static int import_graph(onnx_ctx_t *c) {
     rc = onnx_convert_nodes(c);
   if (rc == SCHED_OK)
     rc = mark_outputs(c);
-  if (rc == SCHED_OK)
+  if (rc == SCHED_OK) {
+    warn_float(c);
     warn_unknown(c);
+  }
   return rc;
 }
 
@@ -428,10 +439,23 @@ static void ctx_free(onnx_ctx_t *c) {
   free(c->gelu_of);
 }
 
+/* "u8" or "fp16" into c->float_dtype; false for anything else. */
+static bool float_dtype_parse(const char *s, onnx_ctx_t *c) {
+  ir_dtype_t dt;
+  if (ir_dtype_parse(s, &dt) != SCHED_OK || (dt != IR_DTYPE_U8 && dt != IR_DTYPE_FP16))
+    return false;
+  c->float_dtype = dt;
+  return true;
+}
+
 static int import_model(const Onnx__ModelProto *m, const char *where, const ir_onnx_options_t *opts,
                         ir_graph_t *out, sched_diag_t *diag) {
-  onnx_ctx_t c = {.opts = opts, .path = where, .g = out, .diag = diag};
+  onnx_ctx_t c = {
+      .opts = opts, .path = where, .g = out, .diag = diag, .float_dtype = IR_DTYPE_FP16};
   int rc = check_model(&c, m);
+  if (rc == SCHED_OK && opts && opts->float_dtype && !float_dtype_parse(opts->float_dtype, &c))
+    rc = onnx_error(&c, "--dtype: float inputs can be planned as u8 or fp16, not '%s'",
+                    opts->float_dtype);
   if (rc != SCHED_OK)
     return rc;
   c.gp = m->graph;

@@ -50,6 +50,8 @@ typedef struct {
   int *gelu_of;        /* per node: node x / sqrt2 when this node becomes GELU(x), else -1 */
   const char *unknown[ONNX_MAX_UNKNOWN];
   int n_unknown;
+  ir_dtype_t float_dtype; /* what float inputs become */
+  bool float_implicit;    /* a float input met with no float_dtype given */
 } onnx_ctx_t;
 
 /* ---- onnx.c ---- */

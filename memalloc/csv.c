@@ -5,88 +5,39 @@
  * names file:line and the offending text. */
 #include "memalloc/memalloc_internal.h"
 
+#include "common/csv.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CSV_LINE_MAX 4096
-#define CSV_COLS_MAX 8
 
 enum { COL_ID, COL_LOWER, COL_UPPER, COL_SIZE, COL_ALIGN, COL_OFFSET, COL_KINDS };
 static const char *const col_names[COL_KINDS] = {"id",   "lower",     "upper",
                                                  "size", "alignment", "offset"};
 
 typedef struct {
-  FILE *in;
   const char *name;
-  int line;
-  char text[CSV_LINE_MAX + 2];
-  char *fields[CSV_COLS_MAX];
-  int n_fields;
-  int col_kind[CSV_COLS_MAX]; /* kind of each header column */
-  int n_cols;
+  const sched_csv_row_t *row; /* the row being read */
+  int col_kind[COL_KINDS];    /* kind of each header column */
   bool has_offset;
   int64_t *offsets; /* per row, when a layout is read (else NULL) */
-  int cap_offsets;
 } csv_t;
 
-static char *trim(char *s) {
-  while (*s == ' ' || *s == '\t')
-    s++;
-  size_t n = strlen(s);
-  while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
-    s[--n] = '\0';
-  return s;
-}
-
-/* Reads the next non-blank line and splits it at commas. Returns 1 on a
- * line, 0 at end of file, an error status otherwise. */
-static int csv_next(csv_t *c, sched_diag_t *diag) {
-  for (;;) {
-    if (!fgets(c->text, sizeof c->text, c->in))
-      return ferror(c->in) ? sched_diag_set(diag, SCHED_ERR_INPUT, "%s: read error", c->name) : 0;
-    c->line++;
-    size_t len = strlen(c->text);
-    if (len > CSV_LINE_MAX && c->text[len - 1] != '\n')
-      return sched_diag_set(diag, SCHED_ERR_INPUT, "%s:%d: line longer than %d characters", c->name,
-                            c->line, CSV_LINE_MAX);
-    char *s = trim(c->text);
-    if (*s == '\0')
-      continue;
-    c->n_fields = 0;
-    for (char *f = s;; f++) {
-      char *comma = strchr(f, ',');
-      if (c->n_fields == CSV_COLS_MAX)
-        return sched_diag_set(diag, SCHED_ERR_INPUT, "%s:%d: more than %d fields", c->name, c->line,
-                              CSV_COLS_MAX);
-      if (comma)
-        *comma = '\0';
-      c->fields[c->n_fields++] = trim(f);
-      if (!comma)
-        return 1;
-      f = comma;
-    }
-  }
-}
-
-static int csv_header(csv_t *c, sched_diag_t *diag) {
-  int rc = csv_next(c, diag);
-  if (rc == 0)
+static int csv_header(csv_t *c, const sched_csv_t *t, sched_diag_t *diag) {
+  if (t->n_rows == 0)
     return sched_diag_set(diag, SCHED_ERR_INPUT,
                           "%s:1: empty file, expected a header row 'id,lower,upper,size'", c->name);
-  if (rc != 1)
-    return rc;
+  const sched_csv_row_t *h = &t->rows[0];
   bool seen[COL_KINDS] = {false};
-  c->n_cols = c->n_fields;
-  for (int f = 0; f < c->n_fields; f++) {
+  for (int f = 0; f < h->n_fields; f++) {
     int kind = -1;
     for (int k = 0; k < COL_KINDS; k++)
-      if (strcmp(c->fields[f], col_names[k]) == 0)
+      if (strcmp(h->fields[f], col_names[k]) == 0)
         kind = k;
     if (kind < 0 || seen[kind])
       return sched_diag_set(diag, SCHED_ERR_INPUT,
                             "%s:%d: missing header row 'id,lower,upper,size' (%s column '%s')",
-                            c->name, c->line, kind < 0 ? "unknown" : "repeated", c->fields[f]);
+                            c->name, h->line, kind < 0 ? "unknown" : "repeated", h->fields[f]);
     seen[kind] = true;
     c->col_kind[f] = kind;
   }
@@ -94,21 +45,21 @@ static int csv_header(csv_t *c, sched_diag_t *diag) {
   for (int k = COL_ID; k <= COL_SIZE; k++)
     if (!seen[k])
       return sched_diag_set(diag, SCHED_ERR_INPUT, "%s:%d: header has no '%s' column", c->name,
-                            c->line, col_names[k]);
+                            h->line, col_names[k]);
   return SCHED_OK;
 }
 
 static int csv_int(const csv_t *c, int f, int64_t *out, sched_diag_t *diag) {
-  const char *text = c->fields[f], *what = col_names[c->col_kind[f]];
+  const char *text = c->row->fields[f], *what = col_names[c->col_kind[f]];
   char *end;
   errno = 0;
   long long v = strtoll(text, &end, 10);
   if (*text == '\0' || *end != '\0')
     return sched_diag_set(diag, SCHED_ERR_INPUT, "%s:%d: %s is not an integer: '%s'", c->name,
-                          c->line, what, text);
+                          c->row->line, what, text);
   if (errno == ERANGE)
     return sched_diag_set(diag, SCHED_ERR_INPUT, "%s:%d: %s is out of range: '%s'", c->name,
-                          c->line, what, text);
+                          c->row->line, what, text);
   *out = v;
   return SCHED_OK;
 }
@@ -116,7 +67,7 @@ static int csv_int(const csv_t *c, int f, int64_t *out, sched_diag_t *diag) {
 /* The value checks of one row, in column order. */
 static int csv_row_check(const csv_t *c, const int64_t *v, sched_diag_t *diag) {
   const char *n = c->name;
-  int l = c->line;
+  int l = c->row->line;
   if (v[COL_LOWER] < 0)
     return sched_diag_set(diag, SCHED_ERR_INPUT, "%s:%d: lower must not be negative, got %lld", n,
                           l, (long long)v[COL_LOWER]);
@@ -140,14 +91,11 @@ static int csv_row_check(const csv_t *c, const int64_t *v, sched_diag_t *diag) {
 }
 
 static int csv_row(csv_t *c, memalloc_problem_t *p, sched_diag_t *diag) {
-  if (c->n_fields != c->n_cols)
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s:%d: expected %d fields, got %d", c->name,
-                          c->line, c->n_cols, c->n_fields);
   if (p->n_buffers >= MEMALLOC_MAX_BUFFERS)
     return sched_diag_set(diag, SCHED_ERR_INPUT, "%s:%d: too many buffers (limit %d)", c->name,
-                          c->line, MEMALLOC_MAX_BUFFERS);
+                          c->row->line, MEMALLOC_MAX_BUFFERS);
   int64_t v[COL_KINDS] = {0, 0, 0, 0, 1, 0};
-  for (int f = 0; f < c->n_fields; f++) {
+  for (int f = 0; f < c->row->n_fields; f++) {
     int rc = csv_int(c, f, &v[c->col_kind[f]], diag);
     if (rc != SCHED_OK)
       return rc;
@@ -158,8 +106,7 @@ static int csv_row(csv_t *c, memalloc_problem_t *p, sched_diag_t *diag) {
   if (c->offsets) {
     if (v[COL_OFFSET] < 0)
       return sched_diag_set(diag, SCHED_ERR_INPUT, "%s:%d: offset must be >= 0, got %lld", c->name,
-                            c->line, (long long)v[COL_OFFSET]);
-    sched_grow((void **)&c->offsets, &c->cap_offsets, p->n_buffers + 1, sizeof *c->offsets);
+                            c->row->line, (long long)v[COL_OFFSET]);
     c->offsets[p->n_buffers] = v[COL_OFFSET];
   }
   return memalloc_problem_add(p, v[COL_ID], v[COL_LOWER], v[COL_UPPER], v[COL_SIZE], v[COL_ALIGN],
@@ -195,23 +142,23 @@ static int csv_duplicates(const char *name, id_line_t *rows, int n, sched_diag_t
 /* Reads buffers, and their offsets into layout when it is not NULL. */
 static int csv_read(FILE *in, const char *name, memalloc_problem_t *p, memalloc_solution_t *layout,
                     sched_diag_t *diag) {
-  csv_t c = {.in = in, .name = name};
-  int rc = csv_header(&c, diag), cap = 0, n = 0;
+  sched_csv_t t;
+  int rc = sched_csv_read(in, name, NULL, &t, diag);
+  if (rc != SCHED_OK)
+    return rc;
+  csv_t c = {.name = name};
+  rc = csv_header(&c, &t, diag);
   if (rc == SCHED_OK && layout && !c.has_offset)
-    rc =
-        sched_diag_set(diag, SCHED_ERR_INPUT, "%s:%d: header has no 'offset' column", name, c.line);
-  if (layout) /* a first slot, so rows know a layout is wanted */
-    sched_grow((void **)&c.offsets, &c.cap_offsets, 1, sizeof *c.offsets);
-  id_line_t *rows = NULL;
-  while (rc == SCHED_OK) {
-    int got = csv_next(&c, diag);
-    if (got != 1) {
-      rc = got;
-      break;
-    }
+    rc = sched_diag_set(diag, SCHED_ERR_INPUT, "%s:%d: header has no 'offset' column", name,
+                        t.rows[0].line);
+  if (layout)
+    c.offsets = sched_xcalloc((size_t)SCHED_MAX(t.n_rows, 1), sizeof *c.offsets);
+  id_line_t *rows = sched_xcalloc((size_t)SCHED_MAX(t.n_rows, 1), sizeof *rows);
+  int n = 0;
+  for (int r = 1; r < t.n_rows && rc == SCHED_OK; r++) {
+    c.row = &t.rows[r];
     rc = csv_row(&c, p, diag);
-    sched_grow((void **)&rows, &cap, n + 1, sizeof *rows);
-    rows[n++] = (id_line_t){p->n_buffers > 0 ? p->buffers[p->n_buffers - 1].id : 0, c.line};
+    rows[n++] = (id_line_t){p->n_buffers > 0 ? p->buffers[p->n_buffers - 1].id : 0, c.row->line};
   }
   if (rc == SCHED_OK)
     rc = csv_duplicates(name, rows, n, diag);
@@ -222,6 +169,7 @@ static int csv_read(FILE *in, const char *name, memalloc_problem_t *p, memalloc_
   }
   free(c.offsets);
   free(rows);
+  sched_csv_free(&t);
   return rc;
 }
 
@@ -247,13 +195,19 @@ void memalloc_csv_write(FILE *out, const memalloc_problem_t *p, const memalloc_s
   bool aligned = false;
   for (int i = 0; i < p->n_buffers; i++)
     aligned = aligned || p->buffers[i].align_bytes > 1;
-  fprintf(out, "id,lower,upper,size,%soffset\n", aligned ? "alignment," : "");
+  sched_csv_writer_t w = {.out = out};
+  const char *const head[] = {"id", "lower", "upper", "size", "alignment", "offset"};
+  for (int k = 0; k < SCHED_ARRAY_LEN(head); k++)
+    if (k != COL_ALIGN || aligned)
+      sched_csv_field(&w, head[k]);
+  sched_csv_end_row(&w);
   for (int i = 0; i < p->n_buffers; i++) {
     const memalloc_buffer_t *b = &p->buffers[i];
-    fprintf(out, "%lld,%lld,%lld,%lld,", (long long)b->id, (long long)b->lower, (long long)b->upper,
-            (long long)b->size_bytes);
-    if (aligned)
-      fprintf(out, "%lld,", (long long)b->align_bytes);
-    fprintf(out, "%lld\n", (long long)s->offsets_bytes[i]);
+    const int64_t v[] = {b->id,         b->lower,       b->upper,
+                         b->size_bytes, b->align_bytes, s->offsets_bytes[i]};
+    for (int k = 0; k < SCHED_ARRAY_LEN(v); k++)
+      if (k != COL_ALIGN || aligned)
+        sched_csv_fieldf(&w, "%lld", (long long)v[k]);
+    sched_csv_end_row(&w);
   }
 }

@@ -14,6 +14,29 @@ const char *report_spill_name(const report_layer_t *f) {
   return f->input_spilled ? "in" : f->output_spilled ? "out" : "none";
 }
 
+const char *report_op_name(const ir_graph_t *g, const ir_op_t *op) {
+  return ir_op_is_depthwise(g, op) ? "depthwise_conv" : ir_op_kind_name(op->kind);
+}
+
+double report_cluster_peak_macs_per_cycle(const arch_t *arch, ir_dtype_t dt) {
+  double rate = (double)arch->dpus_per_tile * arch->macs_per_cycle_int8;
+  return dt == IR_DTYPE_FP16 ? rate / 2 : rate;
+}
+
+/* Util% and Network% of a layer whose other figures are filled. */
+static void add_shares(const report_input_t *in, int layer, const strat_candidate_t *c,
+                       report_layer_t *out) {
+  const ir_graph_t *g = in->g;
+  const ir_op_t *op = &g->ops[in->problem->layers[layer].op];
+  double peak = report_cluster_peak_macs_per_cycle(in->arch, g->tensors[op->inputs[0]].dtype) *
+                SCHED_MAX(c->cost.clusters, 1);
+  out->util_pct = -1;
+  if (c->cost.engine == COST_ENGINE_DPU && out->latency_cycles > 0)
+    out->util_pct = 100.0 * (double)out->macs / ((double)out->latency_cycles * peak);
+  int64_t total = in->chosen->plan->latency_cycles;
+  out->network_pct = total > 0 ? 100.0 * (double)out->latency_cycles / (double)total : 0;
+}
+
 void report_layer_figures(const report_input_t *in, int layer, report_layer_t *out) {
   const strat_problem_t *p = in->problem;
   const strat_plan_t *plan = in->chosen->plan;
@@ -26,6 +49,8 @@ void report_layer_figures(const report_input_t *in, int layer, report_layer_t *o
       .latency_cycles = latency,
       .input_spilled = from_ddr > p->layers[layer].n_inputs_from_graph,
       .output_spilled = to_ddr && !p->values[layer].graph_output,
+      .macs = ir_op_macs(in->g, p->layers[layer].op),
+      .ddr_bytes = strat_layer_ddr_bytes(p, layer, plan->cand[layer], from_ddr, to_ddr),
   };
   /* what the layer pays beyond compute is DMA; sliced layers overlap it */
   int64_t no_dma =
@@ -39,12 +64,12 @@ void report_layer_figures(const report_input_t *in, int layer, report_layer_t *o
   case COST_ENGINE_NONE: out->bound = out->dma_cycles > 0 ? "dma" : "-"; break;
   default: out->bound = out->compute_cycles >= out->dma_cycles ? "compute" : "dma"; break;
   }
+  add_shares(in, layer, c, out);
 }
 
-/* Peak MACs per cycle of the whole NPU for a dtype (fp16 at half rate). */
+/* Peak MACs per cycle of the whole NPU for a dtype. */
 static double peak_macs_per_cycle(const arch_t *arch, ir_dtype_t dt) {
-  double rate = (double)arch->tiles * arch->dpus_per_tile * arch->macs_per_cycle_int8;
-  return dt == IR_DTYPE_FP16 ? rate / 2 : rate;
+  return report_cluster_peak_macs_per_cycle(arch, dt) * arch->tiles;
 }
 
 static int64_t ddr_cycles_at_full_bandwidth(const arch_t *arch, int64_t bytes) {

@@ -22,15 +22,18 @@ static cJSON *layer_json(const report_input_t *in, int l) {
   report_layer_figures(in, l, &f);
   cJSON *j = cJSON_CreateObject();
   cJSON_AddStringToObject(j, "name", op->name);
-  cJSON_AddStringToObject(j, "op", ir_op_kind_name(op->kind));
+  cJSON_AddStringToObject(j, "op", report_op_name(in->g, op));
   cJSON_AddStringToObject(j, "fused_act", op->fused_act ? ir_op_kind_name(op->fused_act) : "none");
+  cJSON *fused = cJSON_AddArrayToObject(j, "fused_ops"); /* original ops folded in */
+  if (op->fused_name)
+    cJSON_AddItemToArray(fused, cJSON_CreateString(op->fused_name));
   cJSON_AddItemToObject(j, "out_shape", shape_json(in->g->tensors[op->output].shape));
   cJSON_AddNumberToObject(j, "macs", (double)ir_op_macs(in->g, in->problem->layers[l].op));
   cJSON_AddNumberToObject(j, "params", (double)ir_op_params(in->g, in->problem->layers[l].op));
   cJSON_AddStringToObject(j, "engine", cost_engine_name(c->cost.engine));
   cJSON_AddStringToObject(j, "strategy", tiling_strategy_name(c->choice.strategy));
-  cJSON_AddNumberToObject(j, "tiles", c->choice.tiles);
-  cJSON_AddStringToObject(j, "tile_axis", tiling_axis_name(c->choice.axis));
+  cJSON_AddNumberToObject(j, "slices", c->choice.tiles);
+  cJSON_AddStringToObject(j, "slice_axis", tiling_axis_name(c->choice.axis));
   cJSON_AddBoolToObject(j, "pipelined", c->choice.pipelined);
   cJSON_AddNumberToObject(j, "region", c->region); /* streaming region, -1 when none */
   char mode[32];
@@ -40,6 +43,10 @@ static cJSON *layer_json(const report_input_t *in, int l) {
   cJSON_AddNumberToObject(j, "compute_us", us3(in, f.compute_cycles));
   cJSON_AddNumberToObject(j, "dma_us", us3(in, f.dma_cycles));
   cJSON_AddNumberToObject(j, "latency_us", us3(in, f.latency_cycles));
+  cJSON_AddNumberToObject(j, "ddr_bytes", (double)f.ddr_bytes);
+  if (f.util_pct >= 0)
+    cJSON_AddNumberToObject(j, "util_pct", round(f.util_pct * 100) / 100);
+  cJSON_AddNumberToObject(j, "network_pct", round(f.network_pct * 100) / 100);
   cJSON_AddStringToObject(j, "bound", f.bound);
   return j;
 }
@@ -89,7 +96,7 @@ static cJSON *engines_json(const report_input_t *in, const schedule_t *s) {
   return arr;
 }
 
-static cJSON *totals_json(const report_input_t *in) {
+cJSON *report_totals_json(const report_input_t *in) {
   report_totals_t t;
   report_totals(in, &t);
   const report_solver_run_t *r = in->chosen;
@@ -148,18 +155,38 @@ static cJSON *solvers_json(const report_input_t *in) {
   return arr;
 }
 
+cJSON *report_provenance_json(const char *command_line, const arch_t *arch) {
+  cJSON *j = cJSON_CreateObject();
+  cJSON_AddStringToObject(j, "sched_version", sched_version());
+  cJSON_AddStringToObject(j, "git_revision", sched_git_revision());
+  cJSON_AddStringToObject(j, "command_line", command_line ? command_line : "");
+  cJSON_AddItemToObject(j, "arch_constants", arch_to_json(arch));
+  return j;
+}
+
+cJSON *report_header_json(const report_input_t *in) {
+  cJSON *j = report_provenance_json(in->command_line, in->arch);
+  cJSON_AddStringToObject(j, "net", in->net_spec);
+  cJSON_AddStringToObject(j, "arch", in->arch->name);
+  cJSON_AddNumberToObject(j, "cmx_bytes", (double)in->arch->cmx_workspace_bytes);
+  cJSON_AddStringToObject(j, "cost", in->cost_spec);
+  cJSON_AddStringToObject(j, "objective",
+                          in->problem->objective == STRAT_OBJECTIVE_BANDWIDTH ? "bandwidth"
+                                                                              : "latency");
+  return j;
+}
+
 int report_json(const report_input_t *in, FILE *out) {
   cJSON *root = cJSON_CreateObject();
   if (!root)
     return SCHED_ERR_NOMEM;
-  cJSON_AddStringToObject(root, "net", in->net_spec);
-  cJSON_AddStringToObject(root, "arch", in->arch->name);
-  cJSON_AddNumberToObject(root, "cmx_bytes", (double)in->arch->cmx_workspace_bytes);
-  cJSON_AddStringToObject(root, "cost", in->cost_spec);
-  cJSON_AddStringToObject(root, "objective",
-                          in->problem->objective == STRAT_OBJECTIVE_BANDWIDTH ? "bandwidth"
-                                                                              : "latency");
-  cJSON_AddItemToObject(root, "totals", totals_json(in));
+  cJSON *head = report_header_json(in);
+  while (head && head->child) { /* the header's fields lead the document */
+    cJSON *item = cJSON_DetachItemViaPointer(head, head->child);
+    cJSON_AddItemToObject(root, item->string, item);
+  }
+  cJSON_Delete(head);
+  cJSON_AddItemToObject(root, "totals", report_totals_json(in));
   cJSON *layers = cJSON_AddArrayToObject(root, "layers");
   for (int l = 0; l < in->problem->n_layers; l++)
     cJSON_AddItemToArray(layers, layer_json(in, l));

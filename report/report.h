@@ -40,7 +40,9 @@ typedef struct {
   const report_solver_run_t *chosen;     /* the plan reported per layer */
   const report_solver_run_t *comparison; /* all solvers run, or NULL */
   int n_comparison;
-  bool timing; /* print solve times; off for byte-identical output */
+  bool timing;              /* print solve times; off for byte-identical output */
+  bool verbose;             /* text: every constant, and the wide layer table */
+  const char *command_line; /* how sched was run, for provenance (or NULL) */
 } report_input_t;
 
 /* Per-layer figures derived from the plan model. */
@@ -50,6 +52,12 @@ typedef struct {
   int64_t latency_cycles;
   bool input_spilled, output_spilled;
   const char *bound; /* "compute", "dma", "shave", "-" */
+  int64_t macs;
+  int64_t ddr_bytes; /* weights, spills and slices moved through DDR */
+  /* MACs / (latency x peak MACs per cycle of the clusters the layer uses),
+   * in %; -1 when the layer does not run on the DPU (Vela's Util%). */
+  double util_pct;
+  double network_pct; /* share of the plan model's latency, in % (Vela's Network%) */
 } report_layer_t;
 
 typedef struct {
@@ -60,6 +68,11 @@ typedef struct {
   int64_t mandatory_dma_bytes;
   int32_t layers_by_provider[2]; /* [0] analytic, [1] other (lut) */
 } report_totals_t;
+
+/* What the layer is: "depthwise_conv", "conv", "maxpool", ... */
+const char *report_op_name(const ir_graph_t *g, const ir_op_t *op);
+/* Peak MACs per cycle of one cluster for a dtype (fp16 at half rate). */
+double report_cluster_peak_macs_per_cycle(const arch_t *arch, ir_dtype_t dt);
 
 /* "none", "in", "out" or "in+out": which of a layer's tensors cross DDR. */
 const char *report_spill_name(const report_layer_t *f);
@@ -82,7 +95,26 @@ int report_json_emit(struct cJSON *root, bool pretty, FILE *out);
 void report_text(const report_input_t *in, FILE *out);
 /* Returns SCHED_ERR_NOMEM when cJSON cannot build the document. */
 int report_json(const report_input_t *in, FILE *out);
+/* ---- csv.c: RFC 4180 tables (common/csv.h) ---- */
+
+/* One row per layer (units in the column names) and a TOTAL row whose
+ * additive columns are the sums of the column above. */
+void report_csv_layers(const report_input_t *in, FILE *out);
+/* One header row and one row: the run's header and totals, as in the JSON.
+ * SCHED_ERR_NOMEM when cJSON fails. */
+int report_csv_summary(const report_input_t *in, FILE *out);
+/* One row per solver of the --solver all comparison. */
+void report_csv_solvers(const report_input_t *in, FILE *out);
+/* --format csv: the solver table with a comparison, else the layer table. */
 void report_csv(const report_input_t *in, FILE *out);
+/* What made an output: {"sched_version", "git_revision", "command_line",
+ * "arch_constants": arch_to_json}. */
+struct cJSON *report_provenance_json(const char *command_line, const arch_t *arch);
+/* The JSON report's leading fields (the provenance, then net, arch,
+ * cmx_bytes, cost, objective) and its "totals" object; NULL when cJSON
+ * fails. */
+struct cJSON *report_header_json(const report_input_t *in);
+struct cJSON *report_totals_json(const report_input_t *in);
 /* A run's latency: scheduled when it has a schedule, else the plan model's. */
 int64_t report_run_latency_cycles(const report_solver_run_t *run);
 
@@ -111,12 +143,32 @@ int report_memory_map(const strat_problem_t *p, const schedule_alloc_t *a, const
 
 /* ---- trace.c, svg.c: pictures of a schedule ---- */
 
-/* Chrome trace event JSON: a track per DMA port, DPU and SHAVE, barrier
- * instants and flows (b may be NULL). SCHED_ERR_NOMEM when cJSON fails. */
-int report_trace(const schedule_graph_t *g, const schedule_t *s, const schedule_barriers_t *b,
-                 const arch_t *arch, const char *net, FILE *out);
-/* An SVG Gantt chart of the engines, coloured by layer, legend, time axis. */
+typedef struct {
+  const schedule_graph_t *g;
+  const schedule_t *s;
+  const schedule_barriers_t *b;  /* or NULL: no barrier instants and flows */
+  const schedule_alloc_t *alloc; /* or NULL: no CMX counter */
+  const arch_t *arch;
+  const char *net;
+  const struct cJSON *metadata; /* copied into otherData (provenance), or NULL */
+} report_trace_input_t;
+
+/* Chrome trace event JSON for Perfetto and chrome://tracing: layer tracks,
+ * a track per DMA port, DPU and SHAVE, barrier instants and flows bound to
+ * their slices, counters of CMX bytes per tile and DDR bandwidth; times in
+ * whole nanoseconds. SCHED_ERR_NOMEM when cJSON fails. */
+int report_trace(const report_trace_input_t *in, FILE *out);
+/* A time window of a schedule, in microseconds. */
+typedef struct {
+  double start_us, end_us;
+} report_svg_range_t;
+
+/* An SVG Gantt chart of the engines, tasks coloured by category (compute,
+ * weight / input / output / spill DMA, broadcast) with a legend of those,
+ * layer names on the compute tasks that hold them, a time axis; range NULL
+ * draws the whole schedule. SCHED_ERR_INPUT when range misses the
+ * schedule. */
 int report_svg(const schedule_graph_t *g, const schedule_t *s, const arch_t *arch, const char *net,
-               FILE *out);
+               const report_svg_range_t *range, FILE *out);
 
 #endif

@@ -1,9 +1,10 @@
 /* svg.c - a schedule as a Gantt chart: one row per engine (DMA ports, DPUs,
  * SHAVEs that ran something) with its busy percentage, tasks coloured by
- * layer (weight DMAs lighter, broadcasts outlined), a time axis in
- * microseconds with grid lines, and a legend of layer colours. Each task
- * carries a <title> tooltip. Sizes are fixed so the chart reads the same for
- * 8 layers (fsrcnn) and 70 (resnet50). */
+ * what they do (DPU or SHAVE compute; weight, input, output or spill DMA;
+ * broadcast), a legend of those few categories, layer names written on the
+ * compute tasks wide enough to hold them, a time axis in microseconds with
+ * grid lines, and an optional time window (--svg-range) to zoom into. Each
+ * task carries a <title> tooltip naming its layer. */
 #include "report/report.h"
 
 #include <math.h>
@@ -34,11 +35,45 @@ static void svg_escape(const char *s, FILE *out) {
   }
 }
 
-/* Golden-angle hues, alternating lightness, so neighbouring layers differ. */
-static void layer_colour(int layer, char *buf, size_t len) {
-  double hue = fmod(layer * 137.508, 360.0);
-  snprintf(buf, len, "hsl(%.0f,%d%%,%d%%)", hue, layer % 2 ? 55 : 70, layer % 2 ? 42 : 55);
+/* Task categories: the legend has one entry each. */
+typedef enum {
+  CAT_DPU,
+  CAT_SHAVE,
+  CAT_CPU,
+  CAT_WEIGHTS,
+  CAT_INPUT,
+  CAT_OUTPUT,
+  CAT_SPILL,
+  CAT_BROADCAST,
+  CAT_COUNT
+} category_t;
+
+static const struct {
+  const char *name, *colour;
+} categories[CAT_COUNT] = {
+    [CAT_DPU] = {"DPU compute", "#1f77b4"},       [CAT_SHAVE] = {"SHAVE compute", "#9467bd"},
+    [CAT_CPU] = {"host CPU", "#7f7f7f"},          [CAT_WEIGHTS] = {"weights DMA", "#ff7f0e"},
+    [CAT_INPUT] = {"input DMA", "#2ca02c"},       [CAT_OUTPUT] = {"output DMA", "#17becf"},
+    [CAT_SPILL] = {"spill DMA (DDR)", "#d62728"}, [CAT_BROADCAST] = {"broadcast", "#bcbd22"},
+};
+
+static category_t category_of(const schedule_task_t *k) {
+  switch (k->role) {
+  case SCHEDULE_ROLE_WEIGHTS: return CAT_WEIGHTS;
+  case SCHEDULE_ROLE_BROADCAST: return CAT_BROADCAST;
+  case SCHEDULE_ROLE_INPUT: return k->spill ? CAT_SPILL : CAT_INPUT;
+  case SCHEDULE_ROLE_OUTPUT: return k->spill ? CAT_SPILL : CAT_OUTPUT;
+  default: break;
+  }
+  return k->kind == SCHEDULE_TASK_SHAVE ? CAT_SHAVE
+         : k->kind == SCHEDULE_TASK_CPU ? CAT_CPU
+                                        : CAT_DPU;
 }
+
+/* The time window drawn, in cycles. */
+typedef struct {
+  int64_t start, end;
+} window_t;
 
 /* Engines drawn: DMA and DPU always, SHAVEs only when used. */
 static int rows_of(const schedule_t *s, int *row) {
@@ -56,19 +91,21 @@ static double tick_step(double span_us) {
   return step;
 }
 
-static double x_of(const schedule_t *s, int64_t cycles) {
-  double w = SVG_WIDTH - SVG_LEFT - SVG_RIGHT;
-  return SVG_LEFT + w * (double)cycles / (double)SCHED_MAX(s->latency_cycles, 1);
+static double x_of(const window_t *w, int64_t cycles) {
+  double width = SVG_WIDTH - SVG_LEFT - SVG_RIGHT;
+  return SVG_LEFT + width * (double)(cycles - w->start) / (double)SCHED_MAX(w->end - w->start, 1);
 }
 
-static void draw_axis(const schedule_t *s, const arch_t *arch, int chart_h, FILE *out) {
-  double span = arch_cycles_to_us(arch, s->latency_cycles), step = tick_step(span);
+static void draw_axis(const window_t *w, const arch_t *arch, int chart_h, FILE *out) {
+  double t0 = arch_cycles_to_us(arch, w->start), t1 = arch_cycles_to_us(arch, w->end);
+  double span = t1 - t0, step = tick_step(span);
   int y0 = SVG_TOP, y1 = SVG_TOP + chart_h;
-  for (int i = 0; i * step <= span + 1e-9; i++) {
-    double x = SVG_LEFT + (SVG_WIDTH - SVG_LEFT - SVG_RIGHT) * (i * step) / SCHED_MAX(span, 1e-9);
+  for (double t = ceil(t0 / step - 1e-9) * step; t <= t1 + 1e-9; t += step) {
+    double x = SVG_LEFT + (SVG_WIDTH - SVG_LEFT - SVG_RIGHT) * (t - t0) / SCHED_MAX(span, 1e-9);
     fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"grid\"/>\n", x, y0, x,
             y1 + 5);
-    fprintf(out, "<text x=\"%.1f\" y=\"%d\" class=\"tick\">%g</text>\n", x, y1 + 20, i * step);
+    fprintf(out, "<text x=\"%.1f\" y=\"%d\" class=\"tick\">%g</text>\n", x, y1 + 20,
+            fabs(t) < step * 1e-6 ? 0.0 : t);
   }
   fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"unit\">time (us)</text>\n", SVG_WIDTH / 2, y1 + 38);
 }
@@ -90,47 +127,60 @@ static void draw_rows(const schedule_t *s, const int *row, FILE *out) {
 }
 
 static void draw_task(const schedule_graph_t *g, const schedule_t *s, const arch_t *arch,
-                      const int *row, int t, FILE *out) {
+                      const window_t *w, const int *row, int t, FILE *out) {
   const schedule_task_t *k = &g->tasks[t];
-  double x0 = x_of(s, s->start_cycles[t]), x1 = x_of(s, s->end_cycles[t]);
+  if (s->end_cycles[t] < w->start || s->start_cycles[t] > w->end)
+    return;
+  double x0 = x_of(w, SCHED_MAX(s->start_cycles[t], w->start));
+  double x1 = x_of(w, SCHED_MIN(s->end_cycles[t], w->end));
   int y = SVG_TOP + row[s->engine[t]] * (SVG_ROW + SVG_GAP);
-  char colour[40], name[160];
-  layer_colour(k->layer, colour, sizeof colour);
-  const char *cls = k->role == SCHEDULE_ROLE_WEIGHTS     ? "w"
-                    : k->role == SCHEDULE_ROLE_BROADCAST ? "b"
-                                                         : "t";
-  fprintf(out, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"%s\" class=\"%s\">",
-          x0, y + 2, SCHED_MAX(x1 - x0, 0.6), SVG_ROW - 4, colour, cls);
+  char name[160];
+  fprintf(out, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"%s\" class=\"t\">",
+          x0, y + 2, SCHED_MAX(x1 - x0, 0.6), SVG_ROW - 4, categories[category_of(k)].colour);
   fputs("<title>", out);
   svg_escape(schedule_task_name(g, t, name, sizeof name), out);
   fprintf(out, ": %.3f-%.3f us</title></rect>\n", arch_cycles_to_us(arch, s->start_cycles[t]),
           arch_cycles_to_us(arch, s->end_cycles[t]));
-  if (k->role == SCHEDULE_ROLE_COMPUTE && x1 - x0 > 70) {
-    fprintf(out, "<text x=\"%.1f\" y=\"%d\" class=\"label\">", x0 + 3, y + SVG_ROW / 2 + 4);
-    char short_name[32];
-    snprintf(short_name, sizeof short_name, "%.*s", (int)SCHED_MIN((x1 - x0 - 6) / 6.5, 30),
-             g->layer_names[k->layer]);
-    svg_escape(short_name, out);
+}
+
+/* Each layer's name over its span on the row of its first compute task,
+ * cut to the span's width; nothing when not even 3 characters fit. */
+static void draw_labels(const schedule_graph_t *g, const schedule_t *s, const window_t *w,
+                        const int *row, FILE *out) {
+  for (int l = 0; l < s->n_layers; l++) {
+    int first = -1;
+    for (int t = 0; t < s->n_tasks; t++)
+      if (g->tasks[t].layer == l && g->tasks[t].role == SCHEDULE_ROLE_COMPUTE &&
+          (first < 0 || s->start_cycles[t] < s->start_cycles[first]))
+        first = t;
+    int64_t a = SCHED_MAX(s->layers[l].start_cycles, w->start);
+    int64_t b = SCHED_MIN(s->layers[l].end_cycles, w->end);
+    int chars = first < 0 || b <= a ? 0 : (int)((x_of(w, b) - x_of(w, a) - 6) / 6.5);
+    if (chars < 3)
+      continue;
+    int y = SVG_TOP + row[s->engine[first]] * (SVG_ROW + SVG_GAP);
+    fprintf(out, "<text x=\"%.1f\" y=\"%d\" class=\"label\">", x_of(w, a) + 3, y + SVG_ROW / 2 + 4);
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", SCHED_MIN(chars, 40), g->layer_names[l]);
+    svg_escape(name, out);
     fputs("</text>\n", out);
   }
 }
 
+/* One swatch per category that occurs, in one row. */
 static void draw_legend(const schedule_graph_t *g, int y0, FILE *out) {
-  int cols = (SVG_WIDTH - SVG_LEFT) / SVG_LEGEND_COL;
-  fprintf(out,
-          "<text x=\"%d\" y=\"%d\" class=\"head\">layers (light: weight DMA, outlined: "
-          "broadcast)</text>\n",
-          20, y0);
-  for (int l = 0; l < g->n_layers; l++) {
-    int x = 20 + (l % cols) * SVG_LEGEND_COL, y = y0 + 10 + (l / cols) * SVG_LEGEND_ROW;
-    char colour[40];
-    layer_colour(l, colour, sizeof colour);
-    fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>", x, y, colour);
-    fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"legend\">", x + 17, y + 10);
-    char name[40];
-    snprintf(name, sizeof name, "%.30s", g->layer_names[l]);
-    svg_escape(name, out);
-    fputs("</text>\n", out);
+  bool used[CAT_COUNT] = {false};
+  for (int t = 0; t < g->n_tasks; t++)
+    used[category_of(&g->tasks[t])] = true;
+  int x = 20;
+  for (int c = 0; c < CAT_COUNT; c++) {
+    if (!used[c])
+      continue;
+    fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>", x, y0,
+            categories[c].colour);
+    fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"legend\">%s</text>\n", x + 17, y0 + 10,
+            categories[c].name);
+    x += 30 + 7 * (int)strlen(categories[c].name);
   }
 }
 
@@ -140,19 +190,25 @@ static const char svg_style[] =
     ".engine{font-size:13px;text-anchor:end}.busy{fill:#666;font-size:11px}"
     ".tick{font-size:11px;text-anchor:middle;fill:#333}.unit{font-size:12px;text-anchor:middle}"
     ".grid{stroke:#ddd;stroke-width:1}.lane{fill:#f6f6f6}"
-    ".t{stroke:#222;stroke-width:0.3}.w{fill-opacity:0.45;stroke:#222;stroke-width:0.3}"
-    ".b{stroke:#000;stroke-width:1.2;stroke-dasharray:2,1}"
-    ".label{font-size:10px;fill:#fff;pointer-events:none}"
+    ".t{stroke:#fff;stroke-width:0.4}"
+    ".label{font-size:10px;fill:#fff;pointer-events:none;paint-order:stroke;stroke:#000;"
+    "stroke-width:2px}"
     ".head{font-size:13px;font-weight:bold}.legend{font-size:11px}</style>\n";
 
 int report_svg(const schedule_graph_t *g, const schedule_t *s, const arch_t *arch, const char *net,
-               FILE *out) {
+               const report_svg_range_t *range, FILE *out) {
+  window_t w = {0, SCHED_MAX(s->latency_cycles, 1)};
+  if (range) { /* us to cycles, inside the schedule */
+    w.start = SCHED_MAX((int64_t)llround(range->start_us * arch->dpu_clock_mhz), 0);
+    w.end = SCHED_MIN((int64_t)llround(range->end_us * arch->dpu_clock_mhz), w.end);
+    if (w.end <= w.start)
+      return SCHED_ERR_INPUT;
+  }
   int *row = sched_xmalloc((size_t)SCHED_MAX(s->n_engines, 1) * sizeof *row);
   int n_rows = rows_of(s, row);
   int chart_h = n_rows * (SVG_ROW + SVG_GAP) - SVG_GAP;
-  int cols = (SVG_WIDTH - SVG_LEFT) / SVG_LEGEND_COL;
-  int legend_y = SVG_TOP + chart_h + SVG_AXIS + 24;
-  int height = legend_y + 20 + SCHED_CEIL_DIV(g->n_layers, cols) * SVG_LEGEND_ROW + 10;
+  int legend_y = SVG_TOP + chart_h + SVG_AXIS + 12;
+  int height = legend_y + 24;
   fprintf(out,
           "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
           "viewBox=\"0 0 %d %d\">\n",
@@ -161,17 +217,21 @@ int report_svg(const schedule_graph_t *g, const schedule_t *s, const arch_t *arc
   fprintf(out, "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n");
   fputs("<text x=\"20\" y=\"24\" class=\"title\">", out);
   svg_escape(net ? net : "", out);
-  fprintf(out, " on %s: %.2f us scheduled</text>\n", arch->name,
-          arch_cycles_to_us(arch, s->latency_cycles));
+  fprintf(out, " on %s: %.2f us scheduled", arch->name, arch_cycles_to_us(arch, s->latency_cycles));
+  if (range)
+    fprintf(out, " (showing %.2f-%.2f us)", arch_cycles_to_us(arch, w.start),
+            arch_cycles_to_us(arch, w.end));
+  fputs("</text>\n", out);
   fprintf(out,
           "<text x=\"20\" y=\"44\" class=\"sub\">%d tasks; DMA busy %.2f us, compute busy %.2f "
           "us, both at once %.2f us</text>\n",
           s->n_tasks, arch_cycles_to_us(arch, s->dma_cycles),
           arch_cycles_to_us(arch, s->compute_cycles), arch_cycles_to_us(arch, s->overlap_cycles));
-  draw_axis(s, arch, chart_h, out);
+  draw_axis(&w, arch, chart_h, out);
   draw_rows(s, row, out);
   for (int t = 0; t < s->n_tasks; t++)
-    draw_task(g, s, arch, row, t, out);
+    draw_task(g, s, arch, &w, row, t, out);
+  draw_labels(g, s, &w, row, out);
   draw_legend(g, legend_y, out);
   fputs("</svg>\n", out);
   free(row);

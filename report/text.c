@@ -2,21 +2,11 @@
  * row per layer, totals with the lower bound, and the solver comparison. */
 #include "report/report.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static double us(const report_input_t *in, int64_t cycles) {
   return arch_cycles_to_us(in->arch, cycles);
-}
-
-static void format_shape(ir_shape_t s, char *buf, size_t len) {
-  snprintf(buf, len, "%lldx%lldx%lld", (long long)s.c, (long long)s.h, (long long)s.w);
-}
-
-static int name_width(const report_input_t *in) {
-  int w = 5;
-  for (int l = 0; l < in->problem->n_layers; l++)
-    w = SCHED_MAX(w, (int)strlen(in->g->ops[in->problem->layers[l].op].name));
-  return SCHED_MIN(w, 40);
 }
 
 static void print_header(const report_input_t *in, FILE *out) {
@@ -28,53 +18,236 @@ static void print_header(const report_input_t *in, FILE *out) {
   fprintf(out, "# solver %s, objective %s, cost %s\n", in->chosen->solver,
           in->problem->objective == STRAT_OBJECTIVE_BANDWIDTH ? "bandwidth" : "latency",
           in->cost_spec);
-  fprintf(out, "# constants in force:\n");
-  arch_describe(in->arch, out);
+  if (in->verbose) {
+    fprintf(out, "# constants in force:\n");
+    arch_describe(in->arch, out);
+  } else {
+    const arch_t *a = in->arch;
+    fprintf(out,
+            "# %d tiles x %d DPU x %d MACs/cycle (u8) at %.0f MHz, DDR %.1f GB/s, %d DMA ports "
+            "(--verbose: every constant)\n",
+            a->tiles, a->dpus_per_tile, a->macs_per_cycle_int8, a->dpu_clock_mhz,
+            a->ddr_bandwidth_gbps, a->dma_ports);
+  }
   fputc('\n', out);
 }
 
-/* The scheduled columns of a layer row. */
-static void print_layer_timeline(const report_input_t *in, const schedule_layer_time_t *lt,
-                                 FILE *out) {
-  fprintf(out, " %10.2f %10.2f %10.2f %10.2f %-7s", us(in, lt->start_cycles),
-          us(in, lt->end_cycles), us(in, lt->overlap_cycles), us(in, lt->stall_cycles), lt->bound);
+/* ---- the layer table: one column table, three groups ---- */
+
+/* What a cell is formatted from. */
+typedef struct {
+  const report_input_t *in;
+  const ir_op_t *op;
+  const strat_candidate_t *c;
+  report_layer_t f;
+  const schedule_layer_time_t *lt; /* NULL without a schedule */
+  int64_t plan_end_cycles;         /* its compute end on the plan model's clock */
+} cell_src_t;
+
+typedef void (*cell_fn_t)(const cell_src_t *s, char *buf, size_t n);
+
+/* The layer and its plan (the solver's choice), then the plan model
+ * (the layer's own costs, and its end on the plan model's clock,
+ * strategies/timeline.c) and the schedule's clock (the simulated
+ * timeline). The captions name the model and unit. */
+enum { GROUP_LAYER, GROUP_PLAN_MODEL, GROUP_SCHEDULE, GROUP_COUNT };
+static const char *const group_captions[GROUP_COUNT] = {"", "plan model (us)",
+                                                        "schedule (us, tasks)"};
+
+typedef struct {
+  const char *head;
+  int width; /* negative: left-aligned; 0: the name column's width */
+  int group;
+  bool verbose; /* only with --verbose */
+  cell_fn_t cell;
+} text_col_t;
+
+static void cell_name(const cell_src_t *s, char *buf, size_t n) {
+  snprintf(buf, n, "%s", s->op->name);
+}
+static void cell_op(const cell_src_t *s, char *buf, size_t n) {
+  snprintf(buf, n, "%s", report_op_name(s->in->g, s->op));
+}
+static void cell_act(const cell_src_t *s, char *buf, size_t n) {
+  snprintf(buf, n, "%s", s->op->fused_act ? ir_op_kind_name(s->op->fused_act) : "-");
+}
+static void cell_shape(const cell_src_t *s, char *buf, size_t n) {
+  ir_shape_t sh = s->in->g->tensors[s->op->output].shape;
+  snprintf(buf, n, "%lldx%lldx%lld", (long long)sh.c, (long long)sh.h, (long long)sh.w);
+}
+static void cell_macs(const cell_src_t *s, char *buf, size_t n) {
+  snprintf(buf, n, "%lld", (long long)s->f.macs);
+}
+static void cell_engine(const cell_src_t *s, char *buf, size_t n) {
+  snprintf(buf, n, "%s", cost_engine_name(s->c->cost.engine));
+}
+static void cell_strategy(const cell_src_t *s, char *buf, size_t n) {
+  snprintf(buf, n, "%s", tiling_strategy_name(s->c->choice.strategy));
+}
+/* "9Hp": 9 slices along H, pipelined; "1": not sliced. */
+static void cell_slices(const cell_src_t *s, char *buf, size_t n) {
+  const tiling_choice_t *ch = &s->c->choice;
+  if (ch->tiles == 1)
+    snprintf(buf, n, "1");
+  else
+    snprintf(buf, n, "%d%s%s", ch->tiles, tiling_axis_name(ch->axis), ch->pipelined ? "p" : "");
+}
+static void cell_region(const cell_src_t *s, char *buf, size_t n) {
+  if (s->c->region >= 0)
+    snprintf(buf, n, "r%d", s->c->region);
+  else
+    snprintf(buf, n, "-");
+}
+static void cell_mode(const cell_src_t *s, char *buf, size_t n) {
+  tiling_mode_label(&s->c->cost, buf, n);
+}
+static void cell_spill(const cell_src_t *s, char *buf, size_t n) {
+  snprintf(buf, n, "%s", report_spill_name(&s->f));
+}
+static void cell_us(const cell_src_t *s, int64_t cycles, char *buf, size_t n) {
+  snprintf(buf, n, "%.2f", us(s->in, cycles));
+}
+static void cell_compute(const cell_src_t *s, char *buf, size_t n) {
+  cell_us(s, s->f.compute_cycles, buf, n);
+}
+static void cell_dma(const cell_src_t *s, char *buf, size_t n) {
+  cell_us(s, s->f.dma_cycles, buf, n);
+}
+static void cell_plan_end(const cell_src_t *s, char *buf, size_t n) {
+  cell_us(s, s->plan_end_cycles, buf, n);
+}
+static void cell_latency(const cell_src_t *s, char *buf, size_t n) {
+  cell_us(s, s->f.latency_cycles, buf, n);
+}
+static void cell_util(const cell_src_t *s, char *buf, size_t n) {
+  if (s->f.util_pct >= 0)
+    snprintf(buf, n, "%.1f", s->f.util_pct);
+  else
+    snprintf(buf, n, "-");
+}
+static void cell_network(const cell_src_t *s, char *buf, size_t n) {
+  snprintf(buf, n, "%.1f", s->f.network_pct);
+}
+static void cell_bound(const cell_src_t *s, char *buf, size_t n) {
+  snprintf(buf, n, "%s", s->f.bound);
+}
+static void cell_start(const cell_src_t *s, char *buf, size_t n) {
+  cell_us(s, s->lt->start_cycles, buf, n);
+}
+static void cell_end(const cell_src_t *s, char *buf, size_t n) {
+  cell_us(s, s->lt->end_cycles, buf, n);
+}
+static void cell_overlap(const cell_src_t *s, char *buf, size_t n) {
+  cell_us(s, s->lt->overlap_cycles, buf, n);
+}
+static void cell_stall(const cell_src_t *s, char *buf, size_t n) {
+  cell_us(s, s->lt->stall_cycles, buf, n);
+}
+static void cell_sched_bound(const cell_src_t *s, char *buf, size_t n) {
+  snprintf(buf, n, "%s", s->lt->bound);
+}
+
+static const text_col_t text_cols[] = {
+    {"layer", 0, GROUP_LAYER, false, cell_name},
+    {"op", -15, GROUP_LAYER, false, cell_op},
+    {"act", -10, GROUP_LAYER, true, cell_act},
+    {"out CxHxW", -11, GROUP_LAYER, false, cell_shape},
+    {"MACs", 12, GROUP_LAYER, true, cell_macs},
+    {"engine", -6, GROUP_LAYER, false, cell_engine},
+    {"strategy", -10, GROUP_LAYER, false, cell_strategy},
+    {"slices", -6, GROUP_LAYER, false, cell_slices},
+    {"stream", -6, GROUP_LAYER, true, cell_region},
+    {"mode", -10, GROUP_LAYER, true, cell_mode},
+    {"spill", -6, GROUP_LAYER, false, cell_spill},
+    {"compute", 9, GROUP_PLAN_MODEL, false, cell_compute},
+    {"dma", 8, GROUP_PLAN_MODEL, false, cell_dma},
+    {"latency", 9, GROUP_PLAN_MODEL, false, cell_latency},
+    {"util%", 5, GROUP_PLAN_MODEL, false, cell_util},
+    {"net%", 5, GROUP_PLAN_MODEL, false, cell_network},
+    {"bound", -7, GROUP_PLAN_MODEL, false, cell_bound},
+    {"end", 9, GROUP_PLAN_MODEL, false, cell_plan_end},
+    {"start", 9, GROUP_SCHEDULE, false, cell_start},
+    {"end", 9, GROUP_SCHEDULE, false, cell_end},
+    {"overlap", 9, GROUP_SCHEDULE, true, cell_overlap},
+    {"stall", 8, GROUP_SCHEDULE, true, cell_stall},
+    {"bound", -7, GROUP_SCHEDULE, false, cell_sched_bound},
+};
+
+/* Longer names are cut so that the default table fits 160 columns. */
+#define NAME_WIDTH_MAX 19
+#define NAME_WIDTH_MAX_VERBOSE 40
+
+static int name_width(const report_input_t *in) {
+  int w = 5;
+  for (int l = 0; l < in->problem->n_layers; l++)
+    w = SCHED_MAX(w, (int)strlen(in->g->ops[in->problem->layers[l].op].name));
+  return SCHED_MIN(w, in->verbose ? NAME_WIDTH_MAX_VERBOSE : NAME_WIDTH_MAX);
+}
+
+static bool col_shown(const report_input_t *in, const text_col_t *c) {
+  return (in->verbose || !c->verbose) && (c->group != GROUP_SCHEDULE || in->chosen->schedule);
+}
+
+static int col_width(const text_col_t *c, int nw) { return c->width ? abs(c->width) : nw; }
+
+/* Prints one cell, cut to its width, after the separator from the previous
+ * shown column's group (-1: first). */
+static void print_cell(const text_col_t *c, int prev_group, int nw, const char *text, FILE *out) {
+  int w = col_width(c, nw);
+  if (prev_group >= 0)
+    fputs(prev_group != c->group ? " | " : " ", out);
+  fprintf(out, c->width > 0 ? "%*.*s" : "%-*.*s", w, w, text);
+}
+
+/* The captions line: each clock's caption over its group of columns. */
+static void print_captions(const report_input_t *in, int nw, FILE *out) {
+  int width[GROUP_COUNT] = {0}, prev = -1;
+  for (int i = 0; i < SCHED_ARRAY_LEN(text_cols); i++) {
+    const text_col_t *c = &text_cols[i];
+    if (!col_shown(in, c))
+      continue;
+    width[c->group] += col_width(c, nw) + (prev == c->group ? 1 : 0);
+    prev = c->group;
+  }
+  fprintf(out, "%*s", width[GROUP_LAYER], "");
+  for (int g = GROUP_PLAN_MODEL; g < GROUP_COUNT; g++)
+    if (width[g] > 0)
+      fprintf(out, " | %-*.*s", width[g], width[g], group_captions[g]);
+  fputc('\n', out);
+}
+
+/* One line of the table: the headers (src NULL) or a layer's cells. */
+static void print_row(const report_input_t *in, const cell_src_t *src, int nw, FILE *out) {
+  int prev = -1;
+  for (int i = 0; i < SCHED_ARRAY_LEN(text_cols); i++) {
+    const text_col_t *c = &text_cols[i];
+    if (!col_shown(in, c))
+      continue;
+    char buf[128];
+    if (src)
+      c->cell(src, buf, sizeof buf);
+    print_cell(c, prev, nw, src ? buf : c->head, out);
+    prev = c->group;
+  }
+  fputc('\n', out);
 }
 
 static void print_layers(const report_input_t *in, FILE *out) {
   int nw = name_width(in);
-  fprintf(out, "%-*s %-15s %-14s %12s %-6s %-10s %5s %-6s %-10s %-6s %11s %11s %11s %-7s", nw,
-          "layer", "op", "out CxHxW", "MACs", "engine", "strategy", "tiles", "stream", "mode",
-          "spill", "compute_us", "dma_us", "latency_us", "bound");
-  if (in->chosen->schedule)
-    fprintf(out, " %10s %10s %10s %10s %-7s", "start_us", "end_us", "overlap_us", "stall_us",
-            "sched");
-  fputc('\n', out);
+  print_captions(in, nw, out);
+  print_row(in, NULL, nw, out);
+  int64_t *plan_end = sched_xmalloc((size_t)SCHED_MAX(in->problem->n_layers, 1) * sizeof *plan_end);
+  strat_plan_latency_cycles(in->problem, in->chosen->plan, plan_end);
   for (int l = 0; l < in->problem->n_layers; l++) {
-    const ir_op_t *op = &in->g->ops[in->problem->layers[l].op];
-    const strat_candidate_t *c = &in->problem->layers[l].cands[in->chosen->plan->cand[l]];
-    report_layer_t f;
-    report_layer_figures(in, l, &f);
-    char shape[48], opname[32], tiles[16], stream[16] = "-", mode[32];
-    if (c->region >= 0)
-      snprintf(stream, sizeof stream, "r%d", c->region);
-    format_shape(in->g->tensors[op->output].shape, shape, sizeof shape);
-    snprintf(opname, sizeof opname, "%s%s%s", ir_op_kind_name(op->kind), op->fused_act ? "+" : "",
-             op->fused_act ? ir_op_kind_name(op->fused_act) : "");
-    snprintf(tiles, sizeof tiles, "%d%s%s", c->choice.tiles, tiling_axis_name(c->choice.axis),
-             c->choice.pipelined ? "p" : "");
-    if (c->choice.tiles == 1)
-      snprintf(tiles, sizeof tiles, "1");
-    fprintf(out,
-            "%-*.*s %-15.15s %-14s %12lld %-6s %-10s %5s %-6s %-10s %-6s %11.2f %11.2f %11.2f %-7s",
-            nw, nw, op->name, opname, shape,
-            (long long)ir_op_macs(in->g, in->problem->layers[l].op),
-            cost_engine_name(c->cost.engine), tiling_strategy_name(c->choice.strategy), tiles,
-            stream, tiling_mode_label(&c->cost, mode, sizeof mode), report_spill_name(&f),
-            us(in, f.compute_cycles), us(in, f.dma_cycles), us(in, f.latency_cycles), f.bound);
-    if (in->chosen->schedule)
-      print_layer_timeline(in, &in->chosen->schedule->layers[l], out);
-    fputc('\n', out);
+    cell_src_t src = {.in = in,
+                      .op = &in->g->ops[in->problem->layers[l].op],
+                      .c = &in->problem->layers[l].cands[in->chosen->plan->cand[l]],
+                      .lt = in->chosen->schedule ? &in->chosen->schedule->layers[l] : NULL,
+                      .plan_end_cycles = plan_end[l]};
+    report_layer_figures(in, l, &src.f);
+    print_row(in, &src, nw, out);
   }
+  free(plan_end);
 }
 
 /* Engines' busy time and the barrier program, under the totals. */
@@ -119,7 +292,7 @@ static void print_totals(const report_input_t *in, FILE *out) {
           "%lld mandatory DMA bytes at full bandwidth)\n",
           bound_us, bound_us > 0 ? latency_us / bound_us : 0.0, (long long)t.mandatory_dma_bytes);
   if (in->chosen->schedule)
-    fprintf(out, "  plan_latency_us  %.2f (the plan model: layers one after another)\n",
+    fprintf(out, "  plan_latency_us  %.2f (the plan model's clock: layers pipelined with DMA)\n",
             us(in, t.plan_latency_cycles));
   fprintf(out, "  spill_bytes      %lld\n", (long long)plan->spill_bytes);
   fprintf(out, "  ddr_bytes        %lld\n", (long long)plan->ddr_bytes);

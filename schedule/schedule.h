@@ -188,6 +188,11 @@ const char *schedule_task_role_name(schedule_task_role_t role); /* "weights", ..
 
 /* ---- simulate.c: list scheduling ---- */
 
+/* A DDR transfer's fixed latency in cycles: a DDR DMA task of c cycles
+ * holds the DDR channel (at full bandwidth) for its last c - min(this, c)
+ * cycles; the channel serves one transfer at a time. */
+int64_t schedule_dma_latency_cycles(const arch_t *arch);
+
 void schedule_free(schedule_t *s); /* safe on a zeroed or freed schedule */
 /* Schedules a finished graph on the arch's engines: at each event the ready
  * tasks, lowest id first, start on a free engine of their kind (DPU / SHAVE

@@ -159,6 +159,10 @@ static void ready_insert(sim_t *m, int task) {
   m->ready[i] = task;
 }
 
+int64_t schedule_dma_latency_cycles(const arch_t *arch) {
+  return (int64_t)(arch->dma_latency_ns * arch->dpu_clock_mhz / 1000.0);
+}
+
 /* Starts `task` on engine `e` at cycle t. */
 static void task_start(sim_t *m, int task, int e, int64_t t) {
   schedule_t *s = m->s;
@@ -276,7 +280,7 @@ static void sim_init(sim_t *m, const schedule_graph_t *g, const arch_t *arch, co
                      const int *xd, int nx, schedule_t *s) {
   int n = g->n_tasks, sz = SCHED_MAX(n, 1);
   *m = (sim_t){.g = g, .s = s, .ddr_last = -1};
-  m->latency_cycles = (int64_t)(arch->dma_latency_ns * arch->dpu_clock_mhz / 1000.0);
+  m->latency_cycles = schedule_dma_latency_cycles(arch);
   schedule_adj_build(n, xs, xd, nx, true, &m->extra_succ);
   m->waiting = sched_xcalloc((size_t)sz, sizeof(int));
   m->released_by = sched_xmalloc((size_t)sz * sizeof(int));

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 packages=(cmake make gcc pkg-config libglpk-dev libigraph-dev libcriterion-dev libcjson-dev
-  libprotobuf-c-dev protobuf-c-compiler libonnx-dev clang libclang-rt-14-dev gnuplot-nox)
+  libprotobuf-c-dev protobuf-c-compiler libonnx-dev libcsv-dev clang libclang-rt-14-dev gnuplot-nox
+  parallel)
 
 missing=()
 for p in "${packages[@]}"; do

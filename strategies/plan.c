@@ -102,9 +102,8 @@ int64_t strat_layer_cycles(const strat_problem_t *p, int layer, int cand, int in
          (output_to_ddr ? out : 0);
 }
 
-/* DDR bytes a layer moves, by the same rules as strat_layer_cycles. */
-static int64_t layer_ddr_bytes(const strat_problem_t *p, int layer, int cand, int inputs_from_ddr,
-                               bool output_to_ddr) {
+int64_t strat_layer_ddr_bytes(const strat_problem_t *p, int layer, int cand, int inputs_from_ddr,
+                              bool output_to_ddr) {
   const strat_candidate_t *c = &p->layers[layer].cands[cand];
   const tiling_layer_cost_t *k = &c->cost;
   if (c->choice.tiles > 1)
@@ -117,7 +116,7 @@ static int64_t layer_ddr_bytes(const strat_problem_t *p, int layer, int cand, in
 int64_t strat_layer_objective(const strat_problem_t *p, int layer, int cand, int inputs_from_ddr,
                               bool output_to_ddr) {
   if (p->objective == STRAT_OBJECTIVE_BANDWIDTH)
-    return layer_ddr_bytes(p, layer, cand, inputs_from_ddr, output_to_ddr);
+    return strat_layer_ddr_bytes(p, layer, cand, inputs_from_ddr, output_to_ddr);
   return strat_layer_cycles(p, layer, cand, inputs_from_ddr, output_to_ddr);
 }
 
@@ -204,7 +203,7 @@ void strat_plan_evaluate(const strat_problem_t *p, strat_plan_t *plan) {
   plan->latency_cycles = strat_plan_latency_cycles(p, plan, NULL);
   for (int l = 0; l < p->n_layers; l++) {
     int from_ddr = strat_layer_inputs_from_ddr(p, plan, l);
-    plan->ddr_bytes += layer_ddr_bytes(p, l, plan->cand[l], from_ddr, plan->spilled[l]);
+    plan->ddr_bytes += strat_layer_ddr_bytes(p, l, plan->cand[l], from_ddr, plan->spilled[l]);
     if (plan->spilled[l] && !p->values[l].graph_output)
       plan->spill_bytes += ir_tensor_bytes(p->g, p->values[l].tensor);
     plan->peak_cmx_bytes = SCHED_MAX(plan->peak_cmx_bytes, strat_step_cmx_bytes(p, plan, l));

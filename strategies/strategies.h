@@ -139,6 +139,10 @@ void strat_plan_evaluate(const strat_problem_t *p, strat_plan_t *plan);
  * through DDR; the building block of the plan model. */
 int64_t strat_layer_cycles(const strat_problem_t *p, int layer, int cand, int inputs_from_ddr,
                            bool output_to_ddr);
+/* DDR bytes a layer moves, by the same rules as strat_layer_cycles (their
+ * sum over a plan is its ddr_bytes). */
+int64_t strat_layer_ddr_bytes(const strat_problem_t *p, int layer, int cand, int inputs_from_ddr,
+                              bool output_to_ddr);
 /* The same in the problem's objective: cycles, or DDR bytes for
  * STRAT_OBJECTIVE_BANDWIDTH. Linear in inputs_from_ddr and output_to_ddr,
  * which is what the ILP's coefficients are read from. */

@@ -109,6 +109,37 @@ Test(advisor, fsrcnn_has_channel_count_and_prelu_findings) {
   advised_free(&a);
 }
 
+/* fsrcnn's 9x9 stride-2 deconv to one channel idles the MAC array; as a
+ * sub-pixel conv (5x5 into 4 channels + depth-to-space by 2) it is the
+ * measured top finding, with the same output shape. */
+Test(advisor, fsrcnn_deconv_is_a_low_utilisation_finding_with_a_subpixel_rewrite) {
+  advised_t a = {0};
+  advise_spec("fsrcnn:h=90,w=160", &a);
+  const advisor_finding_t *f = find(&a.report, "deconv-to-subpixel");
+  cr_assert_not_null(f);
+  cr_assert_eq(f->status, SCHED_OK, "%s", f->error);
+  cr_expect_str_eq(f->sites[0].name, "deconv");
+  cr_expect(strstr(f->sites[0].note, "9x9 stride 2, 1 output channels") != NULL, "%s",
+            f->sites[0].note);
+  cr_expect_str_eq(a.report.findings[0].kind->id, "deconv-to-subpixel", "ranked first");
+  cr_expect_gt(f->saving_pct, 50);
+  ir_graph_t sub;
+  sched_diag_t d = {{0}};
+  int op = advisor_graph_find_op(&a.net, "deconv");
+  cr_assert_eq(advisor_graph_subpixel(&a.net, op, &sub, &d), SCHED_OK, "%s", d.msg);
+  int conv = advisor_graph_find_op(&sub, "deconv.subpixel");
+  cr_assert_geq(conv, 0);
+  cr_expect_eq(sub.ops[conv].attrs.kernel_h, 5);
+  cr_expect_eq(sub.ops[conv].attrs.out_channels, 4);
+  ir_shape_t before = a.net.tensors[a.net.outputs[0]].shape,
+             after = sub.tensors[sub.outputs[0]].shape;
+  cr_expect(before.c == after.c && before.h == after.h && before.w == after.w,
+            "same output: %lldx%lld, %lldx%lld", (long long)before.h, (long long)before.w,
+            (long long)after.h, (long long)after.w);
+  ir_graph_free(&sub);
+  advised_free(&a);
+}
+
 Test(advisor, clean_single_conv_has_no_findings) {
   advised_t a = {0};
   advise_spec("conv:c=64,k=64,h=56,w=56", &a);

@@ -125,8 +125,19 @@ Test(arch, unknown_preset_lists_the_known_ones) {
   arch_t a;
   sched_diag_t d = {{0}};
   cr_assert_eq(arch_load("vpu28", &a, &d), SCHED_ERR_INPUT);
-  cr_assert_str_eq(d.msg, "unknown arch 'vpu28' (presets: vpu20, vpu27, vpu40; "
-                          "targets: artpec7, artpec8, artpec9, cv25)");
+  cr_assert_str_eq(d.msg, "unknown arch 'vpu28' (presets: vpu20 = KMB, vpu27 = NPU37XX, "
+                          "vpu40 = NPU40XX; targets: artpec7, artpec8, artpec9, cv25)");
+}
+
+Test(arch, the_reference_compilers_platform_names_are_aliases) {
+  const char *const alias[] = {"NPU37XX", "npu40xx", "KMB"}, *const preset[] = {"vpu27", "vpu40",
+                                                                                "vpu20"};
+  for (int i = 0; i < 3; i++) {
+    arch_t a;
+    sched_diag_t d = {{0}};
+    cr_assert_eq(arch_load(alias[i], &a, &d), SCHED_OK, "%s: %s", alias[i], d.msg);
+    cr_expect_str_eq(a.name, preset[i]);
+  }
 }
 
 Test(arch, arch_file_overrides_fields_of_its_base) {

@@ -99,9 +99,10 @@ Test(cli, json_report_parses_and_matches_the_text_report) {
   }
   cJSON *layers = cJSON_GetObjectItem(root, "layers");
   cr_expect(cJSON_GetArraySize(layers) > 50);
-  const char *fields[] = {"name",       "op",     "out_shape", "macs",     "params", "engine",
-                          "compute_us", "dma_us", "bound",     "strategy", "tiles",  "spill"};
-  for (int i = 0; i < 12; i++)
+  const char *fields[] = {"name",   "op",         "out_shape", "macs",        "params",
+                          "engine", "compute_us", "dma_us",    "bound",       "strategy",
+                          "slices", "spill",      "ddr_bytes", "network_pct", "fused_ops"};
+  for (int i = 0; i < (int)(sizeof fields / sizeof *fields); i++)
     cr_expect_not_null(cJSON_GetObjectItem(cJSON_GetArrayItem(layers, 0), fields[i]), "%s",
                        fields[i]);
   cJSON_Delete(root);

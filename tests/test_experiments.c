@@ -224,8 +224,11 @@ Test(sweep_cmd, list_prints_one_command_per_point) {
   FILE *f = fopen(out, "r");
   char line[512];
   cr_assert_not_null(fgets(line, sizeof line, f));
-  cr_expect_str_eq(line, "sched --net fsrcnn --arch vpu27 --cmx 1MB --solver greedy --format "
-                         "json --no-timing\n");
+  char want[1024]; /* SCHED_BINARY is absolute, with no symbolic link in the build tree */
+  snprintf(want, sizeof want,
+           "%s --net fsrcnn --arch vpu27 --cmx 1MB --solver greedy --format json --no-timing\n",
+           SCHED_BINARY);
+  cr_expect_str_eq(line, want, "the line names the sched that printed it");
   cr_assert_not_null(fgets(line, sizeof line, f));
   cr_expect(strstr(line, "--net edsr:act=prelu "), "%s", line);
   cr_expect_null(fgets(line, sizeof line, f));
@@ -256,13 +259,16 @@ Test(regress, fails_when_a_cost_constant_is_perturbed) {
   FILE *f = fopen(out, "r");
   char line[512];
   bool conv_changed = false, dw_changed = false;
+  int solve_rows = 0;
   while (fgets(line, sizeof line, f)) {
-    conv_changed |=
-        strstr(line, "conv:c=64") && strstr(line, "latency_us") && strstr(line, "FAIL changed");
+    solve_rows += strstr(line, "solve_ms") != NULL;
+    conv_changed |= strncmp(line, "| conv:c=64", 11) == 0 && strstr(line, "| latency_us |") &&
+                    strstr(line, "% | FAIL changed |"); /* a Markdown row: metric, change % */
     dw_changed |= strstr(line, "dwconv") && strstr(line, "FAIL");
   }
   fclose(f);
   cr_expect(conv_changed, "the conv's latency delta is listed");
+  cr_expect(!solve_rows, "solve time only with --timing");
   cr_expect(!dw_changed, "the depthwise conv does not use conv_efficiency");
   remove_dir(dir);
 }
@@ -575,6 +581,52 @@ Test(study, transformer_ilp_proves_two_layer_nets_optimal) {
     cr_expect_str_eq(text(&t, r, "status"), "ok", "%s", text(&t, r, "error"));
     cr_expect_eq(num(&t, r, "mip_gap"), 0, "%s %s", text(&t, r, "net"), text(&t, r, "arch"));
   }
+  exp_table_free(&t);
+  remove_dir(dir);
+}
+
+Test(plot, no_arguments_is_an_error) {
+  cr_expect_eq(run_sched("plot", NULL), 2, "sched plot with nothing to plot must not exit 0");
+}
+
+/* Plots never average silently, and their axes say what they show. */
+Test(plot, shared_keys_are_an_error_and_axes_follow_scale_and_gap) {
+  char *dir = make_tmp_dir();
+  char csv[512];
+  snprintf(csv, sizeof csv, "%s/d.csv", dir);
+  write_file(csv, "status,cmx_bytes,solver,arch,latency_us\nok,1048576,dp,vpu27,5\n"
+                  "ok,1048576,dp,vpu40,3\nok,2097152,dp,vpu27,4\nok,2097152,ilp,vpu27,3.5\n");
+  exp_table_t t;
+  sched_diag_t d = {{0}};
+  cr_assert_eq(exp_table_read_csv(csv, &t, &d), SCHED_OK, "%s", d.msg);
+  exp_plot_params_t p = {.kind = EXP_PLOT_LINES,
+                         .x = "cmx_bytes",
+                         .y = "latency_us",
+                         .series = "solver",
+                         .x_scale = 1048576};
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  cr_expect_eq(exp_plot_script(&t, &p, "x.png", f, &d), SCHED_ERR_INPUT);
+  cr_expect_str_eq(d.msg, "rows 1 and 2 share panel '', series 'dp' and cmx_bytes '1048576' (y 5 "
+                          "and 3): tell them apart with --series, --panel or --where COL=VALUE");
+  p.panel = "arch";
+  rewind(f);
+  cr_assert_eq(exp_plot_script(&t, &p, "x.png", f, &d), SCHED_OK, "%s", d.msg);
+  fflush(f);
+  cr_expect_not_null(strstr(text, "set xlabel \"cmx_bytes / 1048576\""), "%s", text);
+  p = (exp_plot_params_t){.kind = EXP_PLOT_GAP,
+                          .x = "cmx_bytes",
+                          .y = "latency_us",
+                          .series = "solver",
+                          .panel = "arch"};
+  rewind(f);
+  cr_assert_eq(exp_plot_script(&t, &p, "x.png", f, &d), SCHED_OK, "%s", d.msg);
+  fflush(f);
+  cr_expect_not_null(strstr(text, "set ylabel \"% above the best solver (latency_us)\""), "%s",
+                     text);
+  fclose(f);
+  free(text);
   exp_table_free(&t);
   remove_dir(dir);
 }

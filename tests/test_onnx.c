@@ -364,7 +364,7 @@ Test(onnx, decomposed_erf_gelu_becomes_one_op) {
   mb_output(&b, "z");
   ir_graph_t g;
   FILE *warnings = tmpfile();
-  ir_onnx_options_t opts = {.warnings = warnings};
+  ir_onnx_options_t opts = {.warnings = warnings, .float_dtype = "fp16"};
   import_ok(&b, &opts, &g);
   cr_assert_eq(g.n_ops, 2);
   cr_expect_eq(g.ops[0].kind, IR_OP_GELU);
@@ -387,7 +387,7 @@ Test(onnx, unknown_ops_become_generic_with_one_warning) {
   char *text = NULL;
   size_t len = 0;
   FILE *warnings = open_memstream(&text, &len);
-  ir_onnx_options_t opts = {.warnings = warnings};
+  ir_onnx_options_t opts = {.warnings = warnings, .float_dtype = "fp16"};
   import_ok(&b, &opts, &g);
   fclose(warnings);
   cr_expect_str_eq(text, "m.onnx: warning: 2 op types unknown to the IR became generic SHAVE "
@@ -685,5 +685,40 @@ Test(onnx, pad_that_cannot_fold_is_an_error) {
   cr_expect_str_eq(import_error(&b, NULL, &d),
                    "m.onnx: node 'pad' (Pad): cannot fold into 'relu' (Relu): only Pad before "
                    "Conv, MaxPool, AveragePool is supported");
+  mb_free(&b);
+}
+
+/* A float model is planned as the user says; left implicit, fp16 with one
+ * warning line; anything but u8 or fp16 is an error. */
+Test(onnx, float_models_take_the_dtype_the_user_gives) {
+  mb_t b;
+  mb_init(&b, 13);
+  mb_input(&b, "x", (int64_t[]){1, 16, 8, 8}, 4);
+  mb_weight(&b, "w", (int64_t[]){16, 16, 3, 3}, 4, 0);
+  Onnx__NodeProto *c = mb_node(&b, "Conv", "conv", "x|w", "y");
+  mb_attr_ints(&b, c, "pads", 4, 1, 1, 1, 1);
+  mb_output(&b, "y");
+  char *text = NULL;
+  size_t len = 0;
+  FILE *warnings = open_memstream(&text, &len);
+  ir_graph_t g;
+  import_ok(&b, &(ir_onnx_options_t){.warnings = warnings}, &g);
+  fflush(warnings);
+  cr_expect_eq(g.tensors[g.inputs[0]].dtype, IR_DTYPE_FP16);
+  cr_expect_str_eq(text, "m.onnx: warning: float model planned as fp16 (--dtype u8|fp16 to "
+                         "choose)\n");
+  ir_graph_free(&g);
+  rewind(warnings);
+  import_ok(&b, &(ir_onnx_options_t){.warnings = warnings, .float_dtype = "u8"}, &g);
+  fflush(warnings);
+  cr_expect_eq(g.tensors[g.inputs[0]].dtype, IR_DTYPE_U8);
+  cr_expect_eq(g.tensors[g.ops[0].output].dtype, IR_DTYPE_U8);
+  cr_expect_eq(ftell(warnings), 0, "no warning when the user chose");
+  ir_graph_free(&g);
+  fclose(warnings);
+  free(text);
+  sched_diag_t d = {{0}};
+  cr_expect_str_eq(import_error(&b, &(ir_onnx_options_t){.float_dtype = "i8"}, &d),
+                   "m.onnx: --dtype: float inputs can be planned as u8 or fp16, not 'i8'");
   mb_free(&b);
 }

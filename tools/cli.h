@@ -27,4 +27,61 @@ int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * is within a small edit distance. */
 const char *cli_suggest(const char *word, const char *const *candidates);
 
+/* ---- options: one table per command, parsed and printed from it ---- */
+
+typedef enum {
+  CLI_ARG_FLAG,   /* bool, no value */
+  CLI_ARG_STRING, /* const char * */
+  CLI_ARG_DOUBLE, /* double in [min, max] */
+  CLI_ARG_INT,    /* int64_t in [min, max] */
+  CLI_ARG_CONST   /* const char *: set to `value`, no argument (e.g. -O2 = ilp) */
+} cli_arg_kind_t;
+
+typedef struct {
+  const char *flag; /* "--net", "-j" */
+  cli_arg_kind_t kind;
+  size_t offset; /* of the field in the command's options struct */
+  const char *metavar;
+  const char *help;
+  double min, max;   /* numbers: the accepted range (both 0: any non-negative) */
+  const char *value; /* CLI_ARG_CONST: what the field is set to */
+} cli_option_t;
+
+/* Table rows: an option with a value or a flag, a number with its range,
+ * and an option that sets a string to a constant. */
+#define CLI_OPT(flag_, kind_, offset_, metavar_, help_)                                            \
+  { .flag = flag_, .kind = kind_, .offset = offset_, .metavar = metavar_, .help = help_ }
+#define CLI_NUM(flag_, kind_, offset_, metavar_, help_, min_, max_)                                \
+  {                                                                                                \
+    .flag = flag_, .kind = kind_, .offset = offset_, .metavar = metavar_, .help = help_,           \
+    .min = min_, .max = max_                                                                       \
+  }
+#define CLI_CONST(flag_, offset_, value_, help_)                                                   \
+  { .flag = flag_, .kind = CLI_ARG_CONST, .offset = offset_, .help = help_, .value = value_ }
+
+typedef struct {
+  const char *command; /* "check", "sweep": prefixes errors; NULL for plain sched */
+  const cli_option_t *options;
+  int n_options;
+  int max_positional; /* arguments that are not options (0: none) */
+  const char *positional_name;
+  /* filled by cli_parse: */
+  const char *positional[8];
+  int n_positional;
+} cli_spec_t;
+
+/* getopt_long's conventions: `--opt VALUE` and `--opt=VALUE`, `-j4` for a
+ * one-letter option, `--` ends the options; numbers are checked whole and in
+ * range. Fills opts (the command's struct, defaults already set) and
+ * spec->positional. On bad input prints one error line and returns
+ * CLI_EXIT_INPUT. */
+int cli_parse(cli_spec_t *spec, int argc, char **argv, void *opts);
+/* The options of spec, one line each: "  --flag VALUE   help". */
+void cli_print_options(const cli_spec_t *spec, FILE *out);
+
+/* The command line as a shell would retype it: "sched" then argv[1..],
+ * quoted where needed (for `sched SUB ...`, argv[0] is SUB and is kept).
+ * Caller frees. */
+char *cli_command_line(int argc, char **argv);
+
 #endif

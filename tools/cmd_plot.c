@@ -85,7 +85,9 @@ static int parse_plot_flag(int argc, char **argv, int *i, plot_options_t *o) {
 
 static int parse_plot_options(int argc, char **argv, plot_options_t *o) {
   *o = (plot_options_t){0};
-  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+  if (argc < 2)
+    return cli_error("plot: which plot? (lines, bars, gap or layers; see sched plot --help)");
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     o->help = true;
     return CLI_EXIT_OK;
   }

@@ -2,6 +2,7 @@
  * golden points (in parallel, as sweep does) and fails when a modelled number
  * changed. `--update` rewrites the golden file from this run; with
  * `--points SWEEP` it takes the point list from a sweep file instead. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,54 +11,76 @@
 #include "tools/cli.h"
 
 typedef struct {
-  const char *golden;
+  const char *golden; /* NULL: found by golden_path */
   const char *points; /* a sweep file: the point set for --update */
   const char *program;
-  int jobs;
+  int64_t jobs;
   double timeout_s;
-  bool update, verbose, help;
+  bool update, verbose, timing, help;
+  char golden_buf[4096];
 } regress_options_t;
 
+#define REGRESS_FIELD(f) offsetof(regress_options_t, f)
+
+static const cli_option_t regress_flags[] = {
+    CLI_OPT("--golden", CLI_ARG_STRING, REGRESS_FIELD(golden), "FILE",
+            "the golden file (default: experiments/golden.json here, else in the source tree "
+            "this sched was built from)"),
+    CLI_OPT("--update", CLI_ARG_FLAG, REGRESS_FIELD(update), NULL,
+            "rewrite the golden file from this run"),
+    CLI_OPT("--points", CLI_ARG_STRING, REGRESS_FIELD(points), "SWEEP",
+            "with --update: the points of a sweep file"),
+    CLI_NUM("-j", CLI_ARG_INT, REGRESS_FIELD(jobs), "N", "points in flight (default: cores)", 1,
+            1024),
+    CLI_OPT("--timing", CLI_ARG_FLAG, REGRESS_FIELD(timing), NULL,
+            "also compare solve times (measured: warn beyond 2x); off by default, since a "
+            "loaded machine stretches them tenfold"),
+    CLI_OPT("--verbose", CLI_ARG_FLAG, REGRESS_FIELD(verbose), NULL,
+            "also list the unchanged numbers"),
+    CLI_OPT("-v", CLI_ARG_FLAG, REGRESS_FIELD(verbose), NULL, "the same"),
+    CLI_NUM("--timeout", CLI_ARG_DOUBLE, REGRESS_FIELD(timeout_s), "SEC",
+            "kill a point after SEC seconds (default 300; 0: never)", 0, 1e7),
+    CLI_OPT("--sched", CLI_ARG_STRING, REGRESS_FIELD(program), "PATH",
+            "the sched executable the points run (default: this one)"),
+    CLI_OPT("--help", CLI_ARG_FLAG, REGRESS_FIELD(help), NULL, "this help"),
+    CLI_OPT("-h", CLI_ARG_FLAG, REGRESS_FIELD(help), NULL, "this help"),
+};
+
+static cli_spec_t regress_spec(void) {
+  return (cli_spec_t){
+      .command = "regress", .options = regress_flags, .n_options = SCHED_ARRAY_LEN(regress_flags)};
+}
+
 static void regress_usage(FILE *out) {
-  fprintf(out,
-          "usage: sched regress [--golden FILE] [--update [--points SWEEP]] [-j N] [--verbose]\n"
-          "                     [--timeout SEC] [--sched PATH]\n\n"
-          "Re-runs the points of the golden file (default experiments/golden.json) and\n"
-          "compares their modelled numbers exactly: latency_us, ddr_bytes, spill_bytes,\n"
-          "peak_cmx_bytes, barriers_used. Exit 1 when one changed or a point failed.\n"
-          "Solve time (measured) changing beyond 2x is a warning. --update rewrites the\n"
-          "golden file from this run (points from SWEEP when given).\n");
+  fprintf(out, "usage: sched regress [options]\n\n"
+               "Re-runs the points of the golden file and compares their modelled numbers\n"
+               "exactly: latency_us, ddr_bytes, spill_bytes, peak_cmx_bytes, barriers_used.\n"
+               "Exit 1 when one changed or a point failed; the changes print as a Markdown\n"
+               "table (point, metric, before, after, change) for a pull request. Solve time is\n"
+               "measured, so it is compared only with --timing, and only warns.\n\n");
+  cli_spec_t spec = regress_spec();
+  cli_print_options(&spec, out);
+}
+
+/* The default golden file: experiments/golden.json from the working
+ * directory when it is there, else from the source tree of this build, so
+ * that `sched regress` works from any directory. */
+static const char *golden_path(regress_options_t *o) {
+  if (o->golden)
+    return o->golden;
+  if (access("experiments/golden.json", F_OK) == 0)
+    return "experiments/golden.json";
+  snprintf(o->golden_buf, sizeof o->golden_buf, "%s/experiments/golden.json", SCHED_SOURCE_DIR);
+  return o->golden_buf;
 }
 
 static int parse_regress_options(int argc, char **argv, regress_options_t *o) {
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  *o = (regress_options_t){
-      .golden = "experiments/golden.json", .jobs = cores > 0 ? (int)cores : 2, .timeout_s = 300};
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    bool has_value = i + 1 < argc;
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-      o->help = true;
-    else if (strcmp(a, "--update") == 0)
-      o->update = true;
-    else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0)
-      o->verbose = true;
-    else if (strcmp(a, "--golden") == 0 && has_value)
-      o->golden = argv[++i];
-    else if (strcmp(a, "--points") == 0 && has_value)
-      o->points = argv[++i];
-    else if (strcmp(a, "--sched") == 0 && has_value)
-      o->program = argv[++i];
-    else if (strcmp(a, "-j") == 0 && has_value)
-      o->jobs = atoi(argv[++i]);
-    else if (strcmp(a, "--timeout") == 0 && has_value)
-      o->timeout_s = atof(argv[++i]);
-    else
-      return cli_error("regress: unknown option or missing value '%s' (see sched regress --help)",
-                       a);
-  }
-  if (o->jobs < 1 || o->jobs > 1024)
-    return cli_error("regress: -j must be 1..1024, got %d", o->jobs);
+  *o = (regress_options_t){.jobs = cores > 0 ? SCHED_MIN(cores, 1024) : 2, .timeout_s = 300};
+  cli_spec_t spec = regress_spec();
+  if (cli_parse(&spec, argc, argv, o) != CLI_EXIT_OK)
+    return CLI_EXIT_INPUT;
+  o->golden = golden_path(o);
   if (o->points && !o->update)
     return cli_error("regress: --points only goes with --update");
   return CLI_EXIT_OK;
@@ -75,7 +98,8 @@ static int load_points(const regress_options_t *o, exp_sweep_t *points, cJSON **
 static int report(const regress_options_t *o, const exp_sweep_t *points, const cJSON *expected,
                   const exp_result_t *results) {
   exp_regress_counts_t c;
-  exp_golden_compare(points, expected, results, o->verbose, stdout, &c);
+  exp_compare_options_t opt = {.verbose = o->verbose, .timing = o->timing, .time_factor = 2};
+  exp_golden_compare(points, expected, results, &opt, stdout, &c);
   printf("regress: %d points, %d changed or failed, %d warnings (golden %s)\n", c.points,
          c.failures, c.warnings, o->golden);
   if (c.failures)
@@ -89,7 +113,7 @@ static int run_regress(const regress_options_t *o, const exp_sweep_t *points,
                        const cJSON *expected) {
   exp_result_t *results = sched_xcalloc((size_t)SCHED_MAX(points->n_points, 1), sizeof *results);
   exp_run_params_t params = {.program = o->program ? o->program : "/proc/self/exe",
-                             .jobs = o->jobs,
+                             .jobs = (int)o->jobs,
                              .timeout_s = o->timeout_s,
                              .progress = isatty(STDERR_FILENO) ? stderr : NULL};
   sched_diag_t diag = {{0}};

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/common.h"
 #include "tools/cli.h"
 
 typedef struct {
@@ -37,6 +38,10 @@ int main(int argc, char **argv) {
     fputc('\n', stdout);
     print_subcommands(stdout);
     return code;
+  }
+  if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+    printf("sched %s (git %s)\n", sched_version(), sched_git_revision());
+    return 0;
   }
   if (argc < 2 || argv[1][0] == '-')
     return cmd_run(argc, argv);

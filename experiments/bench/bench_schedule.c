@@ -102,9 +102,11 @@ static int bench_pictures(bench_t *x, const char *net) {
   FILE *null = fopen("/dev/null", "w");
   if (!null)
     return SCHED_ERR_INPUT;
-  int rc = report_trace(&x->tasks, &x->s, &x->b, &x->arch, net, null);
+  int rc = report_trace(
+      &(report_trace_input_t){.g = &x->tasks, .s = &x->s, .b = &x->b, .arch = &x->arch, .net = net},
+      null);
   if (rc == SCHED_OK)
-    rc = report_svg(&x->tasks, &x->s, &x->arch, net, null);
+    rc = report_svg(&x->tasks, &x->s, &x->arch, net, NULL, null);
   fclose(null);
   return rc;
 }
