@@ -493,19 +493,7 @@ static int apply_object(const json_ctx_t *c, const cJSON *obj, const char *prefi
 
 /* Reads the whole file into a NUL-terminated buffer the caller frees. */
 static int read_text(const char *path, char **text, sched_diag_t *diag) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "arch file %s: %s", path, strerror(errno));
-  char *buf = sched_xmalloc(ARCH_FILE_MAX_BYTES + 1);
-  size_t n = fread(buf, 1, ARCH_FILE_MAX_BYTES + 1, f);
-  fclose(f);
-  if (n > ARCH_FILE_MAX_BYTES) {
-    free(buf);
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "arch file %s: larger than 1 MiB", path);
-  }
-  buf[n] = '\0';
-  *text = buf;
-  return SCHED_OK;
+  return sched_file_read(path, "arch file", ARCH_FILE_MAX_BYTES, text, NULL, diag);
 }
 
 static int json_line_of(const char *text, const char *at) {

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef enum {
   SCHED_OK = 0,
@@ -49,6 +50,56 @@ int sched_edit_distance(const char *a, const char *b);
 
 /* Grows *items (of elem_bytes each) so that it holds at least need items. */
 void sched_grow(void **items, int *cap, int need, size_t elem_bytes);
+
+/* Checked integer arithmetic on sizes: false (and *out untouched) when the
+ * exact result does not fit, so callers report an input error naming the
+ * layer or row instead of wrapping. */
+bool sched_mul_i64(int64_t a, int64_t b, int64_t *out);
+bool sched_add_i64(int64_t a, int64_t b, int64_t *out);
+bool sched_mul_size(size_t a, size_t b, size_t *out);
+/* x rounded toward zero when it is finite and fits int64; false otherwise. */
+bool sched_double_to_i64(double x, int64_t *out);
+
+/* A numeric option: the whole text is a finite number in [lo, hi]
+ * (so "nan", "inf", "1e999" and "3x" are refused). */
+bool sched_parse_double(const char *text, double lo, double hi, double *out);
+bool sched_parse_int(const char *text, long long lo, long long hi, long long *out);
+
+/* The one way a reader opens a file: regular files only (a directory is
+ * named as such; FIFOs and devices are refused without blocking: the open is
+ * O_NONBLOCK and fstat decides before any read), at most max_bytes.
+ * `what` names the input in errors ("arch file", "memalloc CSV"). */
+int sched_file_open(const char *path, const char *what, size_t max_bytes, FILE **out,
+                    sched_diag_t *diag);
+/* Reads such a file whole into a NUL-terminated malloc'ed buffer (*len
+ * excludes the NUL; len may be NULL). */
+int sched_file_read(const char *path, const char *what, size_t max_bytes, char **text, size_t *len,
+                    sched_diag_t *diag);
+
+/* The one way a result file is written: into a temporary file beside path,
+ * renamed over path by sched_out_commit only when every write, the flush and
+ * the close succeeded, so a full disk never leaves a truncated result. A
+ * path that exists and is not a regular file (/dev/stdout, a FIFO) is written
+ * in place, still checked. */
+typedef struct {
+  FILE *f;
+  char *path; /* final name */
+  char *tmp;  /* temporary name, NULL when writing in place */
+} sched_out_t;
+
+int sched_out_open(sched_out_t *o, const char *path, sched_diag_t *diag);
+/* Checks the stream, closes and renames; on any failure removes the
+ * temporary file and reports "<path>: cannot write: <reason>". */
+int sched_out_commit(sched_out_t *o, sched_diag_t *diag);
+/* Drops an unfinished output (the temporary file is removed). */
+void sched_out_discard(sched_out_t *o);
+/* Writes text (plus nothing else) to path through sched_out_*. */
+int sched_write_text(const char *path, const char *text, sched_diag_t *diag);
+
+/* Flushes stdout and reports a write error ("sched: error: writing standard
+ * output: No space left on device") on stderr; returns false then. Called by
+ * main before exit so a full disk never exits 0. */
+bool sched_stdout_ok(void);
 
 #define SCHED_ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define SCHED_MIN(a, b) ((a) < (b) ? (a) : (b))

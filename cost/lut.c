@@ -26,6 +26,7 @@
 #define LUT_INT_FIELDS 10 /* in_c .. stride_w */
 #define LUT_LINE_MAX 1024
 #define LUT_ROWS_MAX 1000000
+#define LUT_MAX_FILE_BYTES ((size_t)LUT_ROWS_MAX * LUT_LINE_MAX)
 
 typedef struct {
   cost_dpu_op_t op;
@@ -164,12 +165,13 @@ static int lut_open(const char *arg, const arch_t *arch, void **state, sched_dia
   (void)arch;
   if (!arg || !*arg)
     return sched_diag_set(diag, SCHED_ERR_INPUT, "cost provider 'lut' needs a file: lut:FILE.csv");
-  FILE *f = fopen(arg, "r");
-  if (!f)
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: %s", arg, strerror(errno));
+  FILE *f;
+  int rc = sched_file_open(arg, "cost LUT", LUT_MAX_FILE_BYTES, &f, diag);
+  if (rc != SCHED_OK)
+    return rc;
   lut_t *lut = sched_xcalloc(1, sizeof *lut);
   lut_ctx_t c = {arg, 0, diag};
-  int rc = read_rows(f, &c, lut);
+  rc = read_rows(f, &c, lut);
   fclose(f);
   if (rc != SCHED_OK) {
     lut_close(lut);

@@ -21,6 +21,9 @@
 #include "common/common.h"
 
 #define EXP_MAX_VARS 8
+#define EXP_SWEEP_MAX_FILE_BYTES ((size_t)16 << 20)   /* sweep and golden files */
+#define EXP_REPORT_MAX_FILE_BYTES ((size_t)256 << 20) /* a report read by plot */
+#define EXP_TABLE_MAX_FILE_BYTES ((size_t)256 << 20)  /* a results CSV read by plot */
 #define EXP_MAX_OPTIONS 32
 
 /* One job: the arguments of one `sched` run. Strings are owned. */

@@ -368,23 +368,7 @@ int exp_sweep_parse(const char *text, const char *where, const char *base_dir, e
 
 /* Reads a whole file (at most 16 MiB) into a malloc'ed string. */
 static int read_text(const char *path, char **text, sched_diag_t *diag) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot open", path);
-  size_t cap = 1 << 16, n = 0;
-  char *buf = sched_xmalloc(cap);
-  size_t got;
-  while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-    n += got;
-    if (n + 1 == cap && cap < (16u << 20))
-      buf = sched_xrealloc(buf, cap *= 2);
-    else if (n + 1 == cap)
-      break;
-  }
-  fclose(f);
-  buf[n] = '\0';
-  *text = buf;
-  return SCHED_OK;
+  return sched_file_read(path, "sweep file", EXP_SWEEP_MAX_FILE_BYTES, text, NULL, diag);
 }
 
 int exp_sweep_load(const char *path, exp_sweep_t *out, sched_diag_t *diag) {

@@ -232,9 +232,10 @@ static int csv_read_field(FILE *in, csv_field_t *f) {
 
 int exp_table_read_csv(const char *path, exp_table_t *out, sched_diag_t *diag) {
   exp_table_init(out);
-  FILE *in = fopen(path, "r");
-  if (!in)
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot open", path);
+  FILE *in;
+  int rc = sched_file_open(path, "results CSV", EXP_TABLE_MAX_FILE_BYTES, &in, diag);
+  if (rc != SCHED_OK)
+    return rc;
   csv_field_t f = {0};
   int end, col = 0, row = -1;
   do {

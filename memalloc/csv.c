@@ -202,10 +202,11 @@ int memalloc_csv_read(FILE *in, const char *name, memalloc_problem_t *p, sched_d
 }
 
 int memalloc_csv_read_path(const char *path, memalloc_problem_t *p, sched_diag_t *diag) {
-  FILE *in = fopen(path, "r");
-  if (!in)
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
-  int rc = memalloc_csv_read(in, path, p, diag);
+  FILE *in;
+  int rc = sched_file_open(path, "memalloc CSV", MEMALLOC_CSV_MAX_BYTES, &in, diag);
+  if (rc != SCHED_OK)
+    return rc;
+  rc = memalloc_csv_read(in, path, p, diag);
   fclose(in);
   return rc;
 }

@@ -34,6 +34,7 @@
 /* Sanity caps on problems (CSV rows and values beyond these are input
  * errors, so the allocators never see absurd numbers). */
 #define MEMALLOC_MAX_BUFFERS 1000000
+#define MEMALLOC_CSV_MAX_BYTES ((size_t)256 << 20) /* 1e6 rows of wide numbers fit */
 #define MEMALLOC_MAX_SIZE_BYTES (INT64_C(1) << 40) /* 1 TiB */
 #define MEMALLOC_MAX_STEP (INT64_C(1) << 40)
 #define MEMALLOC_MAX_ALIGN_BYTES (INT64_C(1) << 20)

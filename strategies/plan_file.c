@@ -32,28 +32,10 @@ int strat_plan_write_json(const strat_problem_t *p, const strat_plan_t *plan, co
 }
 
 static char *read_text(const char *path, sched_diag_t *diag) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot open strategy file", path);
-    return NULL;
-  }
-  size_t cap = 1 << 16, len = 0;
-  char *buf = sched_xmalloc(cap);
-  for (size_t n; (n = fread(buf + len, 1, cap - len - 1, f)) > 0;) {
-    len += n;
-    if (len + 1 == cap) {
-      if (cap >= ((size_t)64 << 20)) { /* a plan file is small: refuse anything huge */
-        fclose(f);
-        free(buf);
-        sched_diag_set(diag, SCHED_ERR_INPUT, "%s: strategy file larger than 64 MiB", path);
-        return NULL;
-      }
-      buf = sched_xrealloc(buf, cap *= 2);
-    }
-  }
-  fclose(f);
-  buf[len] = '\0';
-  return buf;
+  char *text; /* a plan file is small: refuse anything huge */
+  return sched_file_read(path, "strategy file", (size_t)64 << 20, &text, NULL, diag) == SCHED_OK
+             ? text
+             : NULL;
 }
 
 static int find_layer(const strat_problem_t *p, const char *name) {

@@ -122,17 +122,14 @@ static void collect_results(const sweep_options_t *o, const exp_sweep_t *s, exp_
   for (int i = 0; i < s->n_points; i++) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%d.json", o->collect, i + 1);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-      results[i] =
-          (exp_result_t){.status = EXP_STATUS_FAILED, .error = sched_xstrdup("no report file")};
+    char *text = NULL;
+    sched_diag_t diag;
+    if (sched_file_read(path, "report", EXP_REPORT_MAX_FILE_BYTES, &text, NULL, &diag) !=
+        SCHED_OK) {
+      results[i] = (exp_result_t){.status = EXP_STATUS_FAILED, .error = sched_xstrdup(diag.msg)};
       continue;
     }
-    char *text = NULL;
-    size_t cap = 0;
-    ssize_t n = getdelim(&text, &cap, '\0', f);
-    fclose(f);
-    exp_result_parse_report(n > 0 ? text : "", &results[i]);
+    exp_result_parse_report(text, &results[i]);
     free(text);
   }
 }
