@@ -25,6 +25,7 @@
 #define EXP_REPORT_MAX_FILE_BYTES ((size_t)256 << 20) /* a report read by plot */
 #define EXP_TABLE_MAX_FILE_BYTES ((size_t)256 << 20)  /* a results CSV read by plot */
 #define EXP_MAX_OPTIONS 32
+#define EXP_MAX_POINTS 100000 /* points of one sweep file */
 
 /* One job: the arguments of one `sched` run. Strings are owned. */
 typedef struct {

@@ -33,6 +33,21 @@ static char *scratch(void) {
   return dir;
 }
 
+static void put(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  cr_assert_not_null(f, "%s", path);
+  fputs(text, f);
+  cr_assert_eq(fclose(f), 0);
+}
+
+/* Writes text to DIR/name in a new scratch directory; returns the path. */
+static char *put_new(const char *name, const char *text) {
+  char *path = malloc(512);
+  snprintf(path, 512, "%s/%s", scratch(), name);
+  put(path, text);
+  return path;
+}
+
 /* Runs `sched ARGS` (shell syntax) with a 20 s timeout; code 124 = hang. */
 static run_t run(const char *args) {
   char out_path[] = "/tmp/sched_hard_outXXXXXX", err_path[] = "/tmp/sched_hard_errXXXXXX";
@@ -48,6 +63,12 @@ static run_t run(const char *args) {
   remove(out_path);
   remove(err_path);
   return r;
+}
+
+static run_t run_on(const char *fmt, const char *path) {
+  char args[2048];
+  snprintf(args, sizeof args, fmt, path);
+  return run(args);
 }
 
 /* One `sched: error:` line mentioning `needle`, exit code `code`. */
@@ -128,4 +149,89 @@ Test(read, size_cap_is_an_error_not_a_truncation) {
   cr_assert_eq(sched_file_read(path, "test file", 1000, &text, &len, &diag), SCHED_OK);
   cr_expect_eq(len, 1000);
   free(text);
+}
+
+/* ---- sweep files: expansion that cannot overflow, loop or explode ---- */
+
+Test(sweep, variable_used_many_times_expands_in_full) {
+  char *path = put_new("s.json", "{\"vars\": {\"v\": [\"abcdefghijklmnopqrstuvwxyz\"]},"
+                                 " \"nets\": [\"{v}{v}{v}{v}{v}{v}{v}{v}{v}{v}{v}{v}\"]}");
+  run_t r = run_on("sweep %s --list", path);
+  cr_expect_eq(r.code, 0, "%s", r.err);
+  char want[400] = "--net ";
+  for (int i = 0; i < 12; i++)
+    strcat(want, "abcdefghijklmnopqrstuvwxyz");
+  cr_expect(strstr(r.out, want), "%s", r.out);
+}
+
+Test(sweep, empty_arch_and_solver_are_the_defaults) {
+  char *path = put_new("s.json", "{\"nets\": [\"conv\"], \"archs\": [\"\"], \"solvers\": [\"\"]}");
+  run_t r = run_on("sweep %s --list", path);
+  cr_expect_eq(r.code, 0, "%s", r.err);
+  cr_expect(strstr(r.out, "--arch vpu27") && strstr(r.out, "--solver greedy"), "%s", r.out);
+}
+
+Test(sweep, ranges_that_cannot_advance_are_errors) {
+  const char *ranges[] = {
+      "{\"from\": 5, \"to\": 1}",                                   /* from > to */
+      "{\"from\": 1e17, \"to\": 1.00000000000001e17, \"step\": 1}", /* x + 1 == x */
+      "{\"from\": 0, \"to\": 1, \"step\": 1e-300}",                 /* too many values */
+      "{\"from\": 0, \"to\": 1e999}",                               /* infinite */
+      "{\"from\": -1e999, \"to\": 1e999}",                          /* inf - inf */
+  };
+  for (int i = 0; i < 5; i++) {
+    char text[256];
+    snprintf(text, sizeof text, "{\"vars\": {\"x\": %s}, \"nets\": [\"conv:c={x}\"]}", ranges[i]);
+    expect_error(run_on("sweep %s --list", put_new("s.json", text)), 2, "key 'x' must be");
+  }
+}
+
+Test(sweep, point_count_is_capped_before_expanding) {
+  char text[8192] = "{\"vars\": {";
+  for (int v = 0; v < 8; v++) {
+    char var[64];
+    snprintf(var, sizeof var, "%s\"v%d\": {\"from\": 1, \"to\": 256}", v ? ", " : "", v);
+    strcat(text, var);
+  }
+  strcat(text, "}, \"nets\": [\"{v0}{v1}{v2}{v3}{v4}{v5}{v6}{v7}\"]}");
+  expect_error(run_on("sweep %s --list", put_new("s.json", text)), 2, "more than 100000 points");
+}
+
+/* ---- JSON readers: text after the value is an error ---- */
+
+Test(json, text_after_the_value_is_an_error) {
+  const char *cases[][2] = {
+      {"sweep %s --list", "{\"nets\": [\"conv\"]} trailing"},
+      {"--net conv --strategy-file %s", "{\"layers\": []} {}"},
+      {"--net %s", "{\"name\": \"n\", \"inputs\": [], \"ops\": []} x"},
+      {"lut --space %s", "{} ]"},
+      {"regress --golden %s", "{\"points\": []} 1"},
+      {"--net conv --arch %s", "{} {}"},
+  };
+  for (int i = 0; i < SCHED_ARRAY_LEN(cases); i++) {
+    run_t r = run_on(cases[i][0], put_new("in.json", cases[i][1]));
+    expect_error(r, 2, "text after the JSON value");
+  }
+}
+
+/* ---- the memalloc CSV: status and line are never confused ---- */
+
+Test(memalloc_csv, long_line_is_named_as_such) {
+  char text[6000] = "id,lower,upper,size\n1,0,1,";
+  memset(text + strlen(text), '1', 5000);
+  strcat(text, "\n");
+  run_t r = run_on("memalloc --capacity 100 --input %s", put_new("m.csv", text));
+  expect_error(r, 2, ":2: line longer than 4096 characters");
+}
+
+Test(memalloc_csv, field_count_is_the_real_one) {
+  char *path = put_new("m.csv", "id,lower,upper,size\n1,2,3,4,5,6,7,8,9,10\n");
+  expect_error(run_on("memalloc --capacity 100 --input %s", path), 2,
+               ":2: expected 4 fields, got 10");
+}
+
+Test(memalloc_csv, header_only_is_an_empty_problem) {
+  run_t r = run_on("memalloc --capacity 100 --input %s", put_new("m.csv", "id,lower,upper,size\n"));
+  cr_expect_eq(r.code, 0, "%s", r.err);
+  cr_expect(strstr(r.out, "buffers:     0"), "%s", r.out);
 }
