@@ -237,9 +237,8 @@ int advisor_space_parse(const char *text, const char *where, advisor_space_t *ou
                         sched_diag_t *diag) {
   memset(out, 0, sizeof *out);
   parse_ctx_t c = {where, diag};
-  cJSON *root = cJSON_Parse(text);
-  int rc = root ? parse_root(&c, root, out)
-                : sched_diag_set(diag, SCHED_ERR_INPUT, "%s: not valid JSON", where);
+  cJSON *root = sched_json_parse(text, strlen(text), where, diag);
+  int rc = root ? parse_root(&c, root, out) : SCHED_ERR_INPUT;
   cJSON_Delete(root);
   if (rc != SCHED_OK)
     advisor_space_free(out);

@@ -496,13 +496,6 @@ static int read_text(const char *path, char **text, sched_diag_t *diag) {
   return sched_file_read(path, "arch file", ARCH_FILE_MAX_BYTES, text, NULL, diag);
 }
 
-static int json_line_of(const char *text, const char *at) {
-  int line = 1;
-  for (const char *p = text; at && p < at && *p; p++)
-    line += *p == '\n';
-  return line;
-}
-
 /* The arch's name: the file name without directory and extension. */
 static void name_from_path(const char *path, char *name) {
   const char *base = strrchr(path, '/');
@@ -519,12 +512,12 @@ static int load_file(const char *path, arch_t *out, sched_diag_t *diag) {
   int rc = read_text(path, &text, diag);
   if (rc != SCHED_OK)
     return rc;
-  const char *end = NULL;
-  cJSON *root = cJSON_ParseWithOpts(text, &end, true);
+  char where[300];
+  snprintf(where, sizeof where, "arch file %s", path);
+  cJSON *root = sched_json_parse(text, strlen(text), where, diag);
   json_ctx_t c = {path, diag};
   if (!root) {
-    rc = sched_diag_set(diag, SCHED_ERR_INPUT, "arch file %s:%d: invalid JSON", path,
-                        json_line_of(text, end));
+    rc = SCHED_ERR_INPUT;
     goto done;
   }
   if (!cJSON_IsObject(root)) {

@@ -65,6 +65,12 @@ bool sched_double_to_i64(double x, int64_t *out);
 bool sched_parse_double(const char *text, double lo, double hi, double *out);
 bool sched_parse_int(const char *text, long long lo, long long hi, long long *out);
 
+/* Parses one JSON document of len bytes (cJSON); NULL after setting
+ * "<where>:LINE:COL: JSON syntax error" or "...: text after the JSON
+ * value". The caller frees the result with cJSON_Delete. */
+struct cJSON *sched_json_parse(const char *text, size_t len, const char *where,
+                               sched_diag_t *diag);
+
 /* The one way a reader opens a file: regular files only (a directory is
  * named as such; FIFOs and devices are refused without blocking: the open is
  * O_NONBLOCK and fstat decides before any read), at most max_bytes.

@@ -285,8 +285,10 @@ int exp_table_from_report(const char *report_path, exp_table_t *out, sched_diag_
   int rc = sched_file_read(report_path, "report", EXP_REPORT_MAX_FILE_BYTES, &text, NULL, diag);
   if (rc != SCHED_OK)
     return rc;
-  cJSON *root = cJSON_Parse(text);
+  cJSON *root = sched_json_parse(text, strlen(text), report_path, diag);
   free(text);
+  if (!root)
+    return SCHED_ERR_INPUT;
   const cJSON *layers = cJSON_GetObjectItemCaseSensitive(root, "layers"), *l, *v;
   cJSON_ArrayForEach(l, layers) {
     int row = exp_table_add_row(out);

@@ -782,16 +782,6 @@ static int read_graph(json_reader_t *r, const cJSON *root) {
 }
 
 /* "line:column" of byte offset `at`. */
-static void position_of(const char *text, size_t at, int *line, int *col) {
-  *line = 1;
-  *col = 1;
-  for (size_t i = 0; i < at; i++, (*col)++)
-    if (text[i] == '\n') {
-      (*line)++;
-      *col = 0;
-    }
-}
-
 int ir_json_parse(const char *text, size_t len, const char *where, ir_graph_t *out,
                   sched_diag_t *diag) {
   sched_diag_t local;
@@ -801,15 +791,9 @@ int ir_json_parse(const char *text, size_t len, const char *where, ir_graph_t *o
                              .diag = diag ? diag : &local},
                      .g = out};
   memset(out, 0, sizeof *out);
-  const char *end = NULL;
-  cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
-  if (!root) {
-    int line, col;
-    position_of(text, end && end >= text && end <= text + len ? (size_t)(end - text) : 0, &line,
-                &col);
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s:%d:%d: JSON syntax error", r.ctx.path, line,
-                          col);
-  }
+  cJSON *root = sched_json_parse(text, len, r.ctx.path, diag);
+  if (!root)
+    return SCHED_ERR_INPUT;
   ir_names_init(&r.tensors);
   int rc = read_graph(&r, root);
   ir_names_free(&r.tensors);

@@ -97,11 +97,13 @@ int strat_problem_force_json(strat_problem_t *p, const char *path, sched_diag_t 
   char *text = read_text(path, diag);
   if (!text)
     return SCHED_ERR_INPUT;
-  cJSON *root = cJSON_Parse(text);
+  cJSON *root = sched_json_parse(text, strlen(text), path, diag);
   free(text);
+  if (!root)
+    return SCHED_ERR_INPUT;
   const cJSON *layers = cJSON_GetObjectItemCaseSensitive(root, "layers");
   int rc = SCHED_OK;
-  if (!root || !cJSON_IsArray(layers))
+  if (!cJSON_IsArray(layers))
     rc =
         sched_diag_set(diag, SCHED_ERR_INPUT, "%s: not a plan: expected {\"layers\": [...]}", path);
   if (rc != SCHED_OK)
