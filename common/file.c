@@ -19,8 +19,11 @@ int sched_file_open(const char *path, const char *what, size_t max_bytes, FILE *
   *out = NULL;
   /* O_NONBLOCK: opening a FIFO with no writer must not wait for one. */
   int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0)
-    return open_error(path, what, strerror(errno), diag);
+  if (fd < 0) {
+    char why[128];
+    snprintf(why, sizeof why, "cannot open: %s", strerror(errno));
+    return open_error(path, what, why, diag);
+  }
   struct stat st;
   const char *why = NULL;
   char size_why[96];

@@ -36,12 +36,24 @@ static char *trim(char *s) {
   return s;
 }
 
-/* Reads the next non-blank line and splits it at commas. Returns 1 on a
- * line, 0 at end of file, an error status otherwise. */
-static int csv_next(csv_t *c, sched_diag_t *diag) {
+/* Fields of the line s (commas + 1), counted past CSV_COLS_MAX so that the
+ * error says how many there are. */
+static int count_fields(const char *s) {
+  int n = 1;
+  for (; *s; s++)
+    n += *s == ',';
+  return n;
+}
+
+/* Reads the next non-blank line and splits it at commas: SCHED_OK with
+ * *got true on a line, false at end of file; an error status otherwise
+ * (kept apart from *got: SCHED_ERR_INPUT is 1, too). */
+static int csv_next(csv_t *c, bool *got, sched_diag_t *diag) {
+  *got = false;
   for (;;) {
     if (!fgets(c->text, sizeof c->text, c->in))
-      return ferror(c->in) ? sched_diag_set(diag, SCHED_ERR_INPUT, "%s: read error", c->name) : 0;
+      return ferror(c->in) ? sched_diag_set(diag, SCHED_ERR_INPUT, "%s: read error", c->name)
+                           : SCHED_OK;
     c->line++;
     size_t len = strlen(c->text);
     if (len > CSV_LINE_MAX && c->text[len - 1] != '\n')
@@ -51,28 +63,34 @@ static int csv_next(csv_t *c, sched_diag_t *diag) {
     if (*s == '\0')
       continue;
     c->n_fields = 0;
+    if (count_fields(s) > CSV_COLS_MAX && c->n_cols > 0)
+      return sched_diag_set(diag, SCHED_ERR_INPUT, "%s:%d: expected %d fields, got %d", c->name,
+                            c->line, c->n_cols, count_fields(s));
+    if (count_fields(s) > CSV_COLS_MAX)
+      return sched_diag_set(diag, SCHED_ERR_INPUT, "%s:%d: header has %d columns, at most %d",
+                            c->name, c->line, count_fields(s), CSV_COLS_MAX);
     for (char *f = s;; f++) {
       char *comma = strchr(f, ',');
-      if (c->n_fields == CSV_COLS_MAX)
-        return sched_diag_set(diag, SCHED_ERR_INPUT, "%s:%d: more than %d fields", c->name, c->line,
-                              CSV_COLS_MAX);
       if (comma)
         *comma = '\0';
       c->fields[c->n_fields++] = trim(f);
-      if (!comma)
-        return 1;
+      if (!comma) {
+        *got = true;
+        return SCHED_OK;
+      }
       f = comma;
     }
   }
 }
 
 static int csv_header(csv_t *c, sched_diag_t *diag) {
-  int rc = csv_next(c, diag);
-  if (rc == 0)
+  bool got;
+  int rc = csv_next(c, &got, diag);
+  if (rc != SCHED_OK)
+    return rc;
+  if (!got)
     return sched_diag_set(diag, SCHED_ERR_INPUT,
                           "%s:1: empty file, expected a header row 'id,lower,upper,size'", c->name);
-  if (rc != 1)
-    return rc;
   bool seen[COL_KINDS] = {false};
   c->n_cols = c->n_fields;
   for (int f = 0; f < c->n_fields; f++) {
@@ -169,6 +187,8 @@ static int id_line_cmp(const void *a, const void *b) {
 
 /* Reports the repeated id met first in file order. */
 static int csv_duplicates(const char *name, id_line_t *rows, int n, sched_diag_t *diag) {
+  if (n < 2)
+    return SCHED_OK; /* nothing to repeat; and qsort(NULL, 0) is undefined */
   qsort(rows, (size_t)n, sizeof *rows, id_line_cmp);
   int worst = -1;
   for (int k = 1; k < n; k++)
@@ -185,12 +205,11 @@ int memalloc_csv_read(FILE *in, const char *name, memalloc_problem_t *p, sched_d
   csv_t c = {.in = in, .name = name};
   int rc = csv_header(&c, diag), cap = 0, n = 0;
   id_line_t *rows = NULL;
+  bool got = true;
   while (rc == SCHED_OK) {
-    int got = csv_next(&c, diag);
-    if (got != 1) {
-      rc = got;
+    rc = csv_next(&c, &got, diag);
+    if (rc != SCHED_OK || !got)
       break;
-    }
     rc = csv_row(&c, p, diag);
     sched_grow((void **)&rows, &cap, n + 1, sizeof *rows);
     rows[n++] = (id_line_t){p->n_buffers > 0 ? p->buffers[p->n_buffers - 1].id : 0, c.line};
