@@ -111,14 +111,16 @@ int exp_golden_write(const char *path, const exp_sweep_t *points, const exp_resu
   free(dir);
   char *text = cJSON_Print(root);
   cJSON_Delete(root);
-  FILE *f = text ? fopen(path, "w") : NULL;
-  if (f) {
-    fputs(text, f);
-    fputc('\n', f);
-    fclose(f);
+  sched_out_t out;
+  int rc = text ? sched_out_open(&out, path, diag)
+                : sched_diag_set(diag, SCHED_ERR_NOMEM, "%s: cannot print the golden file", path);
+  if (rc == SCHED_OK) {
+    fputs(text, out.f);
+    fputc('\n', out.f);
+    rc = sched_out_commit(&out, diag);
   }
   free(text);
-  return f ? SCHED_OK : sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot write", path);
+  return rc;
 }
 
 /* ---- comparing ---- */

@@ -198,11 +198,7 @@ int ir_json_write(const ir_graph_t *g, const char *path, sched_diag_t *diag) {
   int rc = ir_json_print(g, &text, diag);
   if (rc != SCHED_OK)
     return rc;
-  FILE *f = fopen(path, "wb");
-  if (!f)
-    rc = sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot write", path);
-  else if (fputs(text, f) < 0 || fclose(f) != 0)
-    rc = sched_diag_set(diag, SCHED_ERR_INPUT, "%s: write failed", path);
+  rc = sched_write_text(path, text, diag);
   free(text);
   return rc;
 }

@@ -35,6 +35,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 extern const strat_solver_t strat_solver_dp;
 
@@ -463,6 +464,25 @@ static int glpk_time_left_ms(double seconds, double start) {
 
 /* Runs simplex + branch and cut; converts GLPK's return codes.
  * SCHED_ERR_TIMEOUT: the limit struck before any MIP solution. */
+/* --lp: GLPK writes to a private temporary file (it does not report a full
+ * disk), which is then copied through the checked writer. */
+static int write_lp(glp_prob *lp, const char *path, sched_diag_t *diag) {
+  char tmp[] = "/tmp/sched_lp_XXXXXX";
+  int fd = mkstemp(tmp);
+  if (fd < 0)
+    return sched_diag_set(diag, SCHED_ERR_INTERNAL, "ilp: no temporary file for the LP model");
+  close(fd);
+  char *text = NULL;
+  int rc = glp_write_lp(lp, NULL, tmp) == 0
+               ? sched_file_read(tmp, "LP model", (size_t)1 << 31, &text, NULL, diag)
+               : sched_diag_set(diag, SCHED_ERR_INTERNAL, "ilp: GLPK cannot write the model");
+  unlink(tmp);
+  if (rc == SCHED_OK)
+    rc = sched_write_text(path, text, diag);
+  free(text);
+  return rc;
+}
+
 static int ilp_search(ilp_t *m, const strat_params_t *params, ilp_search_t *s, sched_diag_t *diag) {
   double start = glp_time();
   glp_smcp smcp;
@@ -543,11 +563,8 @@ static int ilp_solve(const strat_problem_t *p, const strat_params_t *params, str
     goto fail;
   glp_term_out(GLP_OFF);
   ilp_init(&m, p);
-  if (params->lp_path && glp_write_lp(m.lp, NULL, params->lp_path) != 0) {
-    rc = sched_diag_set(diag, SCHED_ERR_INPUT, "ilp: cannot write the model to '%s'",
-                        params->lp_path);
+  if (params->lp_path && (rc = write_lp(m.lp, params->lp_path, diag)) != SCHED_OK)
     goto fail;
-  }
   cols = plan_columns(&m, &start);
   ilp_search_t search = {.incumbent = cols, .gap = DBL_MAX};
   rc = ilp_search(&m, params, &search, diag);

@@ -24,11 +24,16 @@ int strat_plan_write_json(const strat_problem_t *p, const strat_plan_t *plan, co
   }
   char *text = cJSON_Print(root);
   cJSON_Delete(root);
-  FILE *f = text ? fopen(path, "w") : NULL;
-  int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-  ok = (f && fclose(f) == 0) && ok;
+  sched_out_t out;
+  int rc = text ? sched_out_open(&out, path, diag)
+                : sched_diag_set(diag, SCHED_ERR_NOMEM, "%s: cannot print the plan", path);
+  if (rc == SCHED_OK) {
+    fputs(text, out.f);
+    fputc('\n', out.f);
+    rc = sched_out_commit(&out, diag);
+  }
   free(text);
-  return ok ? SCHED_OK : sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot write plan", path);
+  return rc;
 }
 
 static char *read_text(const char *path, sched_diag_t *diag) {

@@ -129,12 +129,12 @@ static int write_table(const lut_options_t *o, const advisor_space_t *s, const a
     advisor_lut_write_csv(s, lut, stdout);
     return SCHED_OK;
   }
-  FILE *f = fopen(o->out, "w");
-  if (!f)
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot write table", o->out);
-  advisor_lut_write_csv(s, lut, f);
-  return fclose(f) == 0 ? SCHED_OK
-                        : sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot write table", o->out);
+  sched_out_t out;
+  int rc = sched_out_open(&out, o->out, diag);
+  if (rc != SCHED_OK)
+    return rc;
+  advisor_lut_write_csv(s, lut, out.f);
+  return sched_out_commit(&out, diag);
 }
 
 static int lut_run(const lut_options_t *o, const advisor_space_t *s, sched_diag_t *diag) {

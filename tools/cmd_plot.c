@@ -124,12 +124,15 @@ static int run_gnuplot(const char *script_path) {
 }
 
 static int write_script(const plot_options_t *o, const exp_table_t *t, const char *path) {
-  FILE *f = fopen(path, "w");
-  if (!f)
-    return cli_error("plot: cannot write '%s'", path);
+  sched_out_t out;
   sched_diag_t diag = {{0}};
-  int rc = exp_plot_script(t, &o->plot, o->out, f, &diag);
-  fclose(f);
+  int rc = sched_out_open(&out, path, &diag);
+  if (rc == SCHED_OK)
+    rc = exp_plot_script(t, &o->plot, o->out, out.f, &diag);
+  if (rc == SCHED_OK)
+    rc = sched_out_commit(&out, &diag);
+  else if (out.f)
+    sched_out_discard(&out);
   return rc == SCHED_OK ? CLI_EXIT_OK : cli_error("plot: %s", diag.msg);
 }
 

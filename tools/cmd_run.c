@@ -220,14 +220,18 @@ static int write_pictures(const run_options_t *o, const pipeline_t *p, sched_dia
   for (int k = 0; k < 2; k++) {
     if (!paths[k])
       continue;
-    FILE *f = fopen(paths[k], "w");
-    if (!f)
-      return sched_diag_set(diag, SCHED_ERR_INPUT, "cannot write '%s'", paths[k]);
-    int rc =
-        k == 0 ? report_trace(&p->tasks[i], &p->schedules[i], &p->barriers[i], &p->arch, o->net, f)
-               : report_svg(&p->tasks[i], &p->schedules[i], &p->arch, o->net, f);
-    if (fclose(f) != 0 && rc == SCHED_OK)
-      rc = sched_diag_set(diag, SCHED_ERR_INPUT, "cannot write '%s'", paths[k]);
+    sched_out_t out;
+    int rc = sched_out_open(&out, paths[k], diag);
+    if (rc != SCHED_OK)
+      return rc;
+    FILE *f = out.f;
+    rc = k == 0 ? report_trace(&p->tasks[i], &p->schedules[i], &p->barriers[i], &p->arch, o->net, f)
+                : report_svg(&p->tasks[i], &p->schedules[i], &p->arch, o->net, f);
+    if (rc != SCHED_OK) {
+      sched_out_discard(&out);
+      return sched_diag_set(diag, rc, "cannot write '%s'", paths[k]);
+    }
+    rc = sched_out_commit(&out, diag);
     if (rc != SCHED_OK)
       return rc;
   }
@@ -239,13 +243,15 @@ static int write_memory_map(const run_options_t *o, const pipeline_t *p, sched_d
   const report_solver_run_t *run = pipeline_chosen(p);
   if (!o->memory_map_path || !run->alloc)
     return SCHED_OK;
-  FILE *f = fopen(o->memory_map_path, "w");
-  if (!f)
+  sched_out_t out;
+  int rc = sched_out_open(&out, o->memory_map_path, diag);
+  if (rc != SCHED_OK)
+    return rc;
+  if (report_memory_map(&p->problem, run->alloc, o->net, out.f) != SCHED_OK) {
+    sched_out_discard(&out);
     return sched_diag_set(diag, SCHED_ERR_INPUT, "cannot write '%s'", o->memory_map_path);
-  int rc = report_memory_map(&p->problem, run->alloc, o->net, f);
-  if (fclose(f) != 0 || rc != SCHED_OK)
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "cannot write '%s'", o->memory_map_path);
-  return SCHED_OK;
+  }
+  return sched_out_commit(&out, diag);
 }
 
 static int check_options(const run_options_t *o) {
