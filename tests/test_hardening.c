@@ -4,11 +4,13 @@
  * regression to a hang fails instead of stalling the suite. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/common.h"
@@ -48,22 +50,30 @@ static char *put_new(const char *name, const char *text) {
   return path;
 }
 
-/* Runs `sched ARGS` (shell syntax) with a 20 s timeout; code 124 = hang. */
-static run_t run(const char *args) {
+/* Runs `sched ARGS` (shell syntax) with a 20 s timeout (code 124 = hang)
+ * after the shell command `prelude` (e.g. a ulimit), which may be "";
+ * stdout goes to `out_to` when not NULL (e.g. /dev/full), else is kept. */
+static run_t run_full(const char *prelude, const char *args, const char *out_to) {
   char out_path[] = "/tmp/sched_hard_outXXXXXX", err_path[] = "/tmp/sched_hard_errXXXXXX";
   int fo = mkstemp(out_path), fe = mkstemp(err_path);
   cr_assert(fo >= 0 && fe >= 0);
   close(fo);
   close(fe);
   char cmd[8192];
-  snprintf(cmd, sizeof cmd, "timeout 20 %s %s >%s 2>%s </dev/null", SCHED_BINARY, args, out_path,
-           err_path);
+  snprintf(cmd, sizeof cmd, "%s timeout 20 %s %s >%s 2>%s </dev/null", prelude, SCHED_BINARY, args,
+           out_to ? out_to : out_path, err_path);
   int status = system(cmd);
   run_t r = {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out_path), slurp(err_path)};
   remove(out_path);
   remove(err_path);
   return r;
 }
+
+static run_t run_after(const char *prelude, const char *args) {
+  return run_full(prelude, args, NULL);
+}
+
+static run_t run(const char *args) { return run_after("", args); }
 
 static run_t run_on(const char *fmt, const char *path) {
   char args[2048];
@@ -234,4 +244,124 @@ Test(memalloc_csv, header_only_is_an_empty_problem) {
   run_t r = run_on("memalloc --capacity 100 --input %s", put_new("m.csv", "id,lower,upper,size\n"));
   cr_expect_eq(r.code, 0, "%s", r.err);
   cr_expect(strstr(r.out, "buffers:     0"), "%s", r.out);
+}
+
+/* ---- sweep: finished points survive a signal; children die with it ---- */
+
+static int count_lines(const char *path) {
+  FILE *f = fopen(path, "r");
+  int n = 0;
+  for (int c; f && (c = fgetc(f)) != EOF;)
+    n += c == '\n';
+  if (f)
+    fclose(f);
+  return n;
+}
+
+/* Dead or a zombie waiting for init. */
+static bool process_gone(int pid) {
+  char path[64], state = 'Z';
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return true;
+  cr_assert_eq(fscanf(f, "%*d %*s %c", &state), 1);
+  fclose(f);
+  return state == 'Z';
+}
+
+/* A stand-in for sched: logs its net, reports at once, or (net slow*, unless
+ * FAST is set) records its pid and sleeps. */
+static const char fake_sched[] = "#!/bin/sh\n"
+                                 "dir=$(dirname \"$0\")\n"
+                                 "echo \"$2\" >> \"$dir/calls\"\n"
+                                 "case \"$2$FAST\" in\n"
+                                 "slow?) echo $$ >> \"$dir/pids\"; sleep 60 ;;\n"
+                                 "*) echo '{\"totals\": {\"latency_us\": 1}, \"layers\": []}' ;;\n"
+                                 "esac\n";
+
+Test(sweep, signal_keeps_finished_points_kills_children_and_resumes) {
+  char *dir = scratch(), path[512], args[2048];
+  snprintf(path, sizeof path, "%s/fake", dir);
+  put(path, fake_sched);
+  cr_assert_eq(chmod(path, 0700), 0);
+  snprintf(path, sizeof path, "%s/s.json", dir);
+  put(path, "{\"name\": \"../escaped\", \"nets\": [\"a\", \"b\", \"slow1\", \"slow2\", \"c\"]}");
+  char file[512], fake[512], out[512];
+  snprintf(file, sizeof file, "%s/s.json", dir);
+  snprintf(fake, sizeof fake, "%s/fake", dir);
+  snprintf(out, sizeof out, "%s/out", dir);
+  pid_t pid = fork();
+  if (pid == 0) {
+    execl(SCHED_BINARY, "sched", "sweep", file, "--sched", fake, "--out", out, "-j", "4", "--quiet",
+          (char *)NULL);
+    _exit(127);
+  }
+  char journal[512], pids[512];
+  snprintf(journal, sizeof journal, "%s/out/_._escaped.journal", dir);
+  snprintf(pids, sizeof pids, "%s/pids", dir);
+  for (int i = 0; i < 400 && (count_lines(journal) < 3 || count_lines(pids) < 2); i++)
+    nanosleep(&(struct timespec){0, 50000000}, NULL);
+  cr_assert_eq(count_lines(journal), 3, "the finished points are journalled as they finish");
+  kill(pid, SIGTERM);
+  int status;
+  cr_assert_eq(waitpid(pid, &status, 0), pid);
+  cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %d", status);
+  FILE *f = fopen(pids, "r");
+  for (int child; fscanf(f, "%d", &child) == 1;)
+    cr_expect(process_gone(child), "child %d still runs", child);
+  fclose(f);
+  snprintf(path, sizeof path, "%s/out/_._escaped.csv", dir);
+  char *csv = slurp(path);
+  cr_expect(strstr(csv, "\n2,slow1,,vpu27,,greedy,,failed,") && strstr(csv, "interrupted"), "%s",
+            csv);
+  cr_expect(strstr(csv, "\n4,c,,vpu27,,greedy,,ok,"), "%s", csv);
+  snprintf(path, sizeof path, "%s/escaped.csv", dir);
+  cr_expect_neq(access(path, F_OK), 0, "the name left --out");
+  /* Run again: only the interrupted points run; the journal goes away. */
+  snprintf(path, sizeof path, "%s/calls", dir);
+  remove(path);
+  snprintf(args, sizeof args, "sweep %s/s.json --sched %s/fake --out %s/out -j 4 --quiet", dir, dir,
+           dir);
+  setenv("FAST", "1", 1);
+  run_t r = run(args);
+  unsetenv("FAST");
+  cr_expect_eq(r.code, 0, "%s", r.err);
+  cr_expect_str_eq(slurp(path), "slow1\nslow2\n");
+  cr_expect_neq(access(journal, F_OK), 0, "journal kept after a complete run");
+}
+
+/* ---- writing: complete or an error, never a silent truncation ---- */
+
+Test(write, stdout_write_error_is_an_error_for_every_subcommand) {
+  const char *cmds[] = {"--net conv", "--list-nets",
+                        "cost --op conv --in 16x8x8 --out 16x8x8 --kernel 3 --pad 1",
+                        "memalloc --capacity 1KB --input tests/data/memalloc/small.csv", "--help"};
+  for (int i = 0; i < SCHED_ARRAY_LEN(cmds); i++) {
+    expect_error(run_full("", cmds[i], "/dev/full"), 1, "writing standard output");
+  }
+}
+
+Test(write, output_files_to_a_full_device_are_errors) {
+  const char *opts[] = {"--lp", "--dump-plan", "--dump-ir", "--trace", "--svg"};
+  for (int i = 0; i < SCHED_ARRAY_LEN(opts); i++) {
+    char args[256];
+    snprintf(args, sizeof args, "--net conv --solver ilp %s /dev/full", opts[i]);
+    expect_error(run(args), 2, "/dev/full: cannot write: No space left on device");
+  }
+}
+
+/* A file size limit (ulimit -f, in 512-byte blocks here) stands in for a
+ * full disk: the old result stays whole, no temporary file is left. */
+Test(write, full_disk_keeps_the_previous_result) {
+  char *dir = scratch(), path[512], args[1024];
+  snprintf(path, sizeof path, "%s/plan.json", dir);
+  put(path, "previous");
+  snprintf(args, sizeof args, "--net fsrcnn --solver greedy --dump-plan %s >/dev/null", path);
+  run_t r = run_after("trap '' XFSZ; ulimit -f 1;", args);
+  expect_error(r, 2, "cannot write: File too large");
+  cr_expect_str_eq(slurp(path), "previous");
+  char ls[1100];
+  snprintf(ls, sizeof ls, "test $(ls %s | wc -l) = 1", dir);
+  cr_expect_eq(system(ls), 0, "a temporary file was left in %s", dir);
 }
