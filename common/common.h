@@ -102,6 +102,17 @@ void sched_out_discard(sched_out_t *o);
 /* Writes text (plus nothing else) to path through sched_out_*. */
 int sched_write_text(const char *path, const char *text, sched_diag_t *diag);
 
+/* Runs body(ctx) with GLPK's error hook set, so that a failure inside GLPK
+ * (which would abort the process) returns SCHED_ERR_INTERNAL "<what>: GLPK
+ * failed on the model" with *glpk_failed set; GLPK's environment (every
+ * problem object body made) is then freed: the caller must not touch them. */
+int sched_glpk_call(int (*body)(void *ctx), void *ctx, const char *what, bool *glpk_failed,
+                    sched_diag_t *diag);
+/* A name GLPK accepts (at most 255 characters, no control characters:
+ * those become '_'; an empty name becomes "unnamed"). */
+#define SCHED_GLPK_NAME_MAX 255
+void sched_glpk_name(const char *name, char out[SCHED_GLPK_NAME_MAX + 1]);
+
 /* Flushes stdout and reports a write error ("sched: error: writing standard
  * output: No space left on device") on stderr; returns false then. Called by
  * main before exit so a full disk never exits 0. */

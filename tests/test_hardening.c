@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <glpk.h>
+
 #include "common/common.h"
 
 typedef struct {
@@ -364,4 +366,59 @@ Test(write, full_disk_keeps_the_previous_result) {
   char ls[1100];
   snprintf(ls, sizeof ls, "test $(ls %s | wc -l) = 1", dir);
   cr_expect_eq(system(ls), 0, "a temporary file was left in %s", dir);
+}
+
+/* ---- GLPK: its failures are errors, what it is handed is what it takes ---- */
+
+static int bad_glpk_name(void *ctx) {
+  glp_prob *lp = glp_create_prob();
+  *(glp_prob **)ctx = lp;
+  glp_set_prob_name(lp, "line\nbreak"); /* GLPK would abort here */
+  return SCHED_OK;
+}
+
+Test(glpk, failure_comes_back_as_an_error) {
+  glp_prob *lp = NULL;
+  bool failed;
+  sched_diag_t diag;
+  cr_expect_eq(sched_glpk_call(bad_glpk_name, &lp, "test", &failed, &diag), SCHED_ERR_INTERNAL);
+  cr_expect(failed);
+  cr_expect_str_eq(diag.msg, "test: GLPK failed on the model");
+  char name[SCHED_GLPK_NAME_MAX + 1];
+  sched_glpk_name("a\nb\x7f", name);
+  cr_expect_str_eq(name, "a_b_");
+}
+
+Test(glpk, net_name_with_a_newline_plans_with_ilp) {
+  char *path = put_new(
+      "n.json", "{\"format\": \"sched-ir\", \"version\": 1, \"name\": \"two\\nlines\", "
+                "\"inputs\": [{\"name\": \"x\", \"shape\": [1, 8, 8, 8], \"dtype\": \"u8\"}], "
+                "\"ops\": [{\"name\": \"c\", \"kind\": \"conv\", \"inputs\": [\"x\"], "
+                "\"shape\": [1, 8, 8, 8], \"kernel\": [3, 3], \"pads\": [1, 1, 1, 1], "
+                "\"out_channels\": 8}], \"outputs\": [\"c\"]}");
+  run_t r = run_on("--net %s --solver ilp", path);
+  cr_expect_eq(r.code, 0, "%s", r.err);
+}
+
+/* ---- memalloc ilp: valid layouts, a buffer as large as the capacity ---- */
+
+Test(memalloc_ilp, three_buffers_do_not_overlap) {
+  /* GLPK's integrality tolerance times the big-M once overlapped 1 and 2 */
+  char *path = put_new("m.csv", "id,lower,upper,size\n1,0,3,1000\n2,1,3,1\n3,3,6,1048576\n");
+  run_t r = run_on("memalloc --allocator ilp --capacity 1049577 --no-time --input %s", path);
+  cr_expect_eq(r.code, 0, "%s", r.err);
+  cr_expect(strstr(r.out, "peak:        1048576 bytes"), "%s", r.out);
+}
+
+Test(memalloc_ilp, buffer_of_exactly_the_capacity_fits) {
+  char *path = put_new("m.csv", "id,lower,upper,size\n1,0,2,100\n2,2,3,40\n");
+  run_t r = run_on("memalloc --allocator ilp --capacity 100 --no-time --input %s", path);
+  cr_expect_eq(r.code, 0, "%s", r.err);
+  cr_expect(strstr(r.out, "peak:        100 bytes"), "%s", r.out);
+}
+
+Test(memalloc_ilp, sizes_beyond_exact_range_are_refused) {
+  char *path = put_new("m.csv", "id,lower,upper,size\n1,0,2,34359738368\n2,0,1,1\n");
+  run_t r = run_on("memalloc --allocator ilp --capacity 64GB --input %s", path);
+  expect_error(r, 2, "beyond GLPK's exact range");
 }
