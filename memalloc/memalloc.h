@@ -208,6 +208,7 @@ int memalloc_search_run(const memalloc_problem_t *p, memalloc_solution_t *s,
 /* Small instances only (MEMALLOC_ILP_MAX_BUFFERS); larger ones are input
  * errors. */
 #define MEMALLOC_ILP_MAX_BUFFERS 60
+#define MEMALLOC_ILP_MAX_BYTES (INT64_C(1) << 24) /* the model's capacity (big-M) */
 int memalloc_ilp_run(const memalloc_problem_t *p, memalloc_solution_t *s,
                      const memalloc_params_t *params, memalloc_stats_t *stats, sched_diag_t *diag);
 
