@@ -37,6 +37,11 @@ export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # Regression: every kept input once.
 "$build/fuzz_$target" -runs=0 "$corpus" >/dev/null 2>"$scratch.log" || { cat "$scratch.log" >&2; exit 1; }
+# The last status line (#runs, cov:, ft:), the final stats and any crash.
 "$build/fuzz_$target" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 \
   -max_len=65536 -artifact_prefix="$build/crashes/$target/" -print_final_stats=1 \
-  "$scratch" 2>&1 | tail -n 12
+  "$scratch" >"$scratch.log" 2>&1 && status=0 || status=$?
+grep -E '^#[0-9]+' "$scratch.log" | tail -n 1
+grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)|ERROR|SUMMARY|Test unit written' "$scratch.log" || true
+echo "fuzz_$target: corpus $(ls "$scratch" | wc -l) inputs, exit $status"
+exit $status
