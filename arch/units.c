@@ -96,6 +96,10 @@ int arch_parse_size(const char *text, int64_t *bytes, sched_diag_t *diag) {
     return sched_diag_set(diag, SCHED_ERR_INPUT, "bad size '%s': larger than 1 TiB", text);
   if (st == DECIMAL_NONE)
     return sched_diag_set(diag, SCHED_ERR_INPUT, "bad size '%s': not a number", text);
+  if ((*p == 'e' || *p == 'E') && (isdigit((unsigned char)p[1]) || p[1] == '+' || p[1] == '-'))
+    return sched_diag_set(diag, SCHED_ERR_INPUT,
+                          "bad size '%s': exponent notation is not taken (write 2MB or 2097152)",
+                          text);
   while (*p == ' ')
     p++;
   const size_unit_t *unit = size_unit_find(p);

@@ -422,3 +422,23 @@ Test(memalloc_ilp, sizes_beyond_exact_range_are_refused) {
   run_t r = run_on("memalloc --allocator ilp --capacity 64GB --input %s", path);
   expect_error(r, 2, "beyond GLPK's exact range");
 }
+
+/* ---- numeric options: finite, in range, the whole text ---- */
+
+Test(options, non_finite_and_malformed_numbers_are_refused) {
+  const char *cases[][2] = {
+      {"--net conv --time-limit nan", "--time-limit: expected a finite number"},
+      {"--net conv --time-limit inf", "--time-limit: expected a finite number"},
+      {"--net conv --alloc-time-limit 1e999", "--alloc-time-limit: expected a finite number"},
+      {"--net conv --cmx 1e30", "exponent notation is not taken"},
+      {"sweep x.json -j 3x", "-j: expected an integer in 1..1024"},
+      {"sweep x.json --timeout nan", "--timeout: expected a finite number"},
+      {"regress -j 0", "-j: expected an integer in 1..1024"},
+      {"regress --timeout -inf", "--timeout: expected a finite number"},
+      {"plot lines a.csv --xscale nan --x a --y b --out a.png", "--xscale: expected a finite"},
+      {"lut --space x.json --time-limit nan", "--time-limit: expected a finite number"},
+      {"advise --net conv --time-limit nan", "--time-limit: expected a finite number"},
+  };
+  for (int i = 0; i < SCHED_ARRAY_LEN(cases); i++)
+    expect_error(run(cases[i][0]), 2, cases[i][1]);
+}

@@ -63,14 +63,15 @@ static int set_value(lut_options_t *o, const char *flag, const char *value) {
     *s = value;
     return CLI_EXIT_OK;
   }
-  char *end = NULL;
   if (strcmp(flag, "--time-limit") == 0) {
-    o->time_limit_s = strtod(value, &end);
-    if (end == value || *end || o->time_limit_s <= 0)
-      return cli_error("--time-limit: expected a positive number, got '%s'", value);
-    return CLI_EXIT_OK;
+    if (cli_double(flag, value, 0, CLI_MAX_SECONDS, &o->time_limit_s) != CLI_EXIT_OK)
+      return CLI_EXIT_INPUT;
+    return o->time_limit_s > 0
+               ? CLI_EXIT_OK
+               : cli_error("--time-limit: expected a positive number, got '%s'", value);
   }
   int64_t *n = int_field(o, flag);
+  char *end = NULL;
   *n = strtoll(value, &end, 10);
   if (end == value || *end || *n < 0 || *n > 100000)
     return cli_error("%s: expected an integer in 0..100000, got '%s'", flag, value);

@@ -75,7 +75,7 @@ static int parse_plot_flag(int argc, char **argv, int *i, plot_options_t *o) {
   else if (slot && has_value)
     *slot = argv[++*i];
   else if (strcmp(a, "--xscale") == 0 && has_value)
-    o->plot.x_scale = atof(argv[++*i]);
+    return cli_double("plot: --xscale", argv[++*i], 1e-300, 1e300, &o->plot.x_scale);
   else if (strcmp(a, "--where") == 0 && has_value && o->plot.n_where < 8)
     o->plot.where[o->plot.n_where++] = argv[++*i];
   else

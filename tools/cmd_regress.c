@@ -36,6 +36,7 @@ static int parse_regress_options(int argc, char **argv, regress_options_t *o) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     bool has_value = i + 1 < argc;
+    int code = CLI_EXIT_OK;
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
       o->help = true;
     else if (strcmp(a, "--update") == 0)
@@ -49,12 +50,14 @@ static int parse_regress_options(int argc, char **argv, regress_options_t *o) {
     else if (strcmp(a, "--sched") == 0 && has_value)
       o->program = argv[++i];
     else if (strcmp(a, "-j") == 0 && has_value)
-      o->jobs = atoi(argv[++i]);
+      code = cli_int("regress: -j", argv[++i], 1, 1024, &o->jobs);
     else if (strcmp(a, "--timeout") == 0 && has_value)
-      o->timeout_s = atof(argv[++i]);
+      code = cli_double("regress: --timeout", argv[++i], 0, CLI_MAX_SECONDS, &o->timeout_s);
     else
       return cli_error("regress: unknown option or missing value '%s' (see sched regress --help)",
                        a);
+    if (code != CLI_EXIT_OK)
+      return code;
   }
   if (o->jobs < 1 || o->jobs > 1024)
     return cli_error("regress: -j must be 1..1024, got %d", o->jobs);

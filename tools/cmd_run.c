@@ -135,8 +135,9 @@ static int set_flag(const run_flag_t *f, const char *value, run_options_t *o) {
   case ARG_STRING: *(const char **)field = value; return CLI_EXIT_OK;
   case ARG_FLAG: *(bool *)field = true; return CLI_EXIT_OK;
   case ARG_DOUBLE:
-    *(double *)field = strtod(value, &end);
-    if (end == value || *end || *(double *)field <= 0)
+    if (cli_double(f->flag, value, 0, CLI_MAX_SECONDS, (double *)field) != CLI_EXIT_OK)
+      return CLI_EXIT_INPUT;
+    if (*(double *)field <= 0)
       return cli_error("%s: expected a positive number, got '%s'", f->flag, value);
     return CLI_EXIT_OK;
   case ARG_U64:

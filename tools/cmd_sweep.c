@@ -43,6 +43,7 @@ static int parse_sweep_options(int argc, char **argv, sweep_options_t *o) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     bool has_value = i + 1 < argc;
+    int code = CLI_EXIT_OK;
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
       o->help = true;
     else if (strcmp(a, "--list") == 0)
@@ -50,9 +51,9 @@ static int parse_sweep_options(int argc, char **argv, sweep_options_t *o) {
     else if (strcmp(a, "--quiet") == 0)
       o->quiet = true;
     else if (strcmp(a, "-j") == 0 && has_value)
-      o->jobs = atoi(argv[++i]);
+      code = cli_int("sweep: -j", argv[++i], 1, 1024, &o->jobs);
     else if (strncmp(a, "-j", 2) == 0 && a[2])
-      o->jobs = atoi(a + 2);
+      code = cli_int("sweep: -j", a + 2, 1, 1024, &o->jobs);
     else if (strcmp(a, "--out") == 0 && has_value)
       o->out_dir = argv[++i];
     else if (strcmp(a, "--collect") == 0 && has_value)
@@ -60,13 +61,15 @@ static int parse_sweep_options(int argc, char **argv, sweep_options_t *o) {
     else if (strcmp(a, "--sched") == 0 && has_value)
       o->program = argv[++i];
     else if (strcmp(a, "--timeout") == 0 && has_value)
-      o->timeout_s = atof(argv[++i]);
+      code = cli_double("sweep: --timeout", argv[++i], 0, CLI_MAX_SECONDS, &o->timeout_s);
     else if (a[0] == '-')
       return cli_error("sweep: unknown option or missing value '%s' (see sched sweep --help)", a);
     else if (!o->file)
       o->file = a;
     else
       return cli_error("sweep: one sweep file only, got '%s' and '%s'", o->file, a);
+    if (code != CLI_EXIT_OK)
+      return code;
   }
   if (o->jobs < 1 || o->jobs > 1024)
     return cli_error("sweep: -j must be 1..1024, got %d", o->jobs);
