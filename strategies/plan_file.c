@@ -3,6 +3,8 @@
 #include "strategies/strategies.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +80,11 @@ static int force_layer(strat_problem_t *p, int l, const cJSON *entry, const char
     return sched_diag_set(diag, SCHED_ERR_INPUT,
                           "%s: layer '%s': \"tiles\" must be a number, \"pipelined\" a boolean",
                           path, name);
+  if (tiles && !(tiles->valuedouble >= 1 && tiles->valuedouble <= INT32_MAX &&
+                 tiles->valuedouble == floor(tiles->valuedouble)))
+    return sched_diag_set(diag, SCHED_ERR_INPUT,
+                          "%s: layer '%s': \"tiles\" must be a whole number >= 1, got %g", path,
+                          name, tiles->valuedouble);
   strat_layer_t *layer = &p->layers[l];
   int kept = 0;
   for (int c = 0; c < layer->n_cands; c++) {
@@ -95,6 +102,26 @@ static int force_layer(strat_problem_t *p, int l, const cJSON *entry, const char
                           strategy->valuestring, tiles ? " with those tiles" : "", cands);
   }
   layer->n_cands = kept;
+  return SCHED_OK;
+}
+
+/* A layer forced onto streaming-region candidates only needs one of those
+ * regions that every member can stream in, or no plan satisfies the file. */
+static int check_forced_regions(const strat_problem_t *p, const char *path, sched_diag_t *diag) {
+  for (int l = 0; l < p->n_layers; l++) {
+    const strat_layer_t *layer = &p->layers[l];
+    bool outside = false, joinable = false;
+    for (int c = 0; c < layer->n_cands; c++) {
+      int region = layer->cands[c].region;
+      outside = outside || region < 0;
+      joinable = joinable || (region >= 0 && strat_region_joinable(p, region));
+    }
+    if (!outside && !joinable)
+      return sched_diag_set(diag, SCHED_ERR_INPUT,
+                            "%s: layer '%s' is forced to stream in a region whose other layers "
+                            "the file forces out of it",
+                            path, p->g->ops[layer->op].name);
+  }
   return SCHED_OK;
 }
 
@@ -126,5 +153,7 @@ int strat_problem_force_json(strat_problem_t *p, const char *path, sched_diag_t 
       break;
   }
   cJSON_Delete(root);
+  if (rc == SCHED_OK)
+    rc = check_forced_regions(p, path, diag);
   return rc;
 }

@@ -442,3 +442,26 @@ Test(options, non_finite_and_malformed_numbers_are_refused) {
   for (int i = 0; i < SCHED_ARRAY_LEN(cases); i++)
     expect_error(run(cases[i][0]), 2, cases[i][1]);
 }
+
+/* ---- strategy files: replayed plans stay in range, tiles are whole ---- */
+
+Test(strategy_file, anneal_plan_replays_with_every_solver) {
+  char *dir = scratch(), args[1024];
+  snprintf(args, sizeof args, "--net fsrcnn --cmx 1MB --solver anneal --dump-plan %s/a.json", dir);
+  run_t r = run(args);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  const char *solvers[] = {"greedy", "rollback", "dp"};
+  for (int i = 0; i < 3; i++) {
+    snprintf(args, sizeof args, "--net fsrcnn --cmx 1MB --solver %s --strategy-file %s/a.json",
+             solvers[i], dir);
+    r = run(args);
+    cr_expect_eq(r.code, 0, "%s: %s", solvers[i], r.err);
+  }
+}
+
+Test(strategy_file, fractional_tiles_are_an_error) {
+  char *path = put_new("p.json", "{\"layers\": [{\"name\": \"conv\", \"strategy\": \"SOK\", "
+                                 "\"tiles\": 2.9}]}");
+  expect_error(run_on("--net conv --strategy-file %s", path), 2,
+               "\"tiles\" must be a whole number >= 1, got 2.9");
+}
