@@ -146,7 +146,8 @@ double arch_cycles_to_us(const arch_t *a, int64_t cycles) {
 }
 
 int64_t arch_us_to_cycles(const arch_t *a, double us) {
-  return (int64_t)llround(us * a->dpu_clock_mhz);
+  double cycles = round(us * a->dpu_clock_mhz);
+  return cycles < 0 ? (int64_t)cycles : sched_cycles_ceil(cycles); /* negative: a bug, kept */
 }
 
 /* ---- MPE modes ---- */

@@ -38,6 +38,12 @@ bool sched_double_to_i64(double x, int64_t *out) {
   return true;
 }
 
+int64_t sched_cycles_ceil(double cycles) {
+  if (!(cycles > 0))
+    return 0;
+  return cycles >= (double)SCHED_MAX_CYCLES ? SCHED_MAX_CYCLES : (int64_t)ceil(cycles);
+}
+
 bool sched_parse_double(const char *text, double lo, double hi, double *out) {
   char *end;
   errno = 0;

@@ -60,6 +60,13 @@ bool sched_mul_size(size_t a, size_t b, size_t *out);
 /* x rounded toward zero when it is finite and fits int64; false otherwise. */
 bool sched_double_to_i64(double x, int64_t *out);
 
+/* Cycles from a double, rounded up and clamped to [0, SCHED_MAX_CYCLES]
+ * (NaN is 0): an extreme but in-range cost parameter gives a huge latency,
+ * never a wrapped or negative one, and sums of a few thousand such values
+ * still fit in int64. */
+#define SCHED_MAX_CYCLES (INT64_C(1) << 50)
+int64_t sched_cycles_ceil(double cycles);
+
 /* A numeric option: the whole text is a finite number in [lo, hi]
  * (so "nan", "inf", "1e999" and "3x" are refused). */
 bool sched_parse_double(const char *text, double lo, double hi, double *out);
@@ -68,8 +75,7 @@ bool sched_parse_int(const char *text, long long lo, long long hi, long long *ou
 /* Parses one JSON document of len bytes (cJSON); NULL after setting
  * "<where>:LINE:COL: JSON syntax error" or "...: text after the JSON
  * value". The caller frees the result with cJSON_Delete. */
-struct cJSON *sched_json_parse(const char *text, size_t len, const char *where,
-                               sched_diag_t *diag);
+struct cJSON *sched_json_parse(const char *text, size_t len, const char *where, sched_diag_t *diag);
 
 /* The one way a reader opens a file: regular files only (a directory is
  * named as such; FIFOs and devices are refused without blocking: the open is

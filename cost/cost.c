@@ -137,7 +137,7 @@ int64_t cost_dma_cycles(const cost_model_t *m, int64_t bytes, cost_dma_path_t pa
   double gbps = cmx ? a->cmx_dma_bandwidth_gbps : a->ddr_bandwidth_gbps;
   /* GB/s = bytes per ns; cycles = ns x MHz / 1000. */
   double ns = latency_ns + (double)bytes / gbps;
-  return (int64_t)ceil(ns * a->dpu_clock_mhz / 1000.0);
+  return sched_cycles_ceil(ns * a->dpu_clock_mhz / 1000.0);
 }
 
 static bool shave_kind_is_complex(ir_op_kind_t kind) {
@@ -156,7 +156,7 @@ int64_t cost_shave_cycles(const cost_model_t *m, ir_op_kind_t kind, int64_t byte
   const arch_cost_params_t *p = &m->arch->cost;
   double factor = shave_kind_is_complex(kind) ? p->shave_complex_factor : 1.0;
   double per_byte = (double)SCHED_MAX(bytes, 0) * factor / p->shave_bytes_per_cycle;
-  return arch_us_to_cycles(m->arch, p->shave_launch_us) + (int64_t)ceil(per_byte);
+  return arch_us_to_cycles(m->arch, p->shave_launch_us) + sched_cycles_ceil(per_byte);
 }
 
 int64_t cost_cpu_cycles(const cost_model_t *m, int64_t elements, int64_t macs) {
@@ -164,7 +164,7 @@ int64_t cost_cpu_cycles(const cost_model_t *m, int64_t elements, int64_t macs) {
   double us = a->cpu_launch_us + ((double)SCHED_MAX(elements, 0) * a->cpu_ns_per_element +
                                   (double)SCHED_MAX(macs, 0) * a->cpu_ns_per_mac) /
                                      1000.0;
-  return (int64_t)ceil(us * a->dpu_clock_mhz);
+  return sched_cycles_ceil(us * a->dpu_clock_mhz);
 }
 
 /* ---- engines ---- */

@@ -176,6 +176,10 @@ int64_t ir_op_params(const ir_graph_t *g, int op);
 /* Bytes of this op's weights (params * dtype size; 0 when none). */
 int64_t ir_op_weight_bytes(const ir_graph_t *g, int op);
 int64_t ir_graph_macs(const ir_graph_t *g);
+/* Every op's (and the graph's) MACs, parameters and weight bytes fit in
+ * int64; else an input error naming the op. The counters above saturate at
+ * INT64_MAX instead of wrapping. */
+int ir_graph_check_counts(const ir_graph_t *g, sched_diag_t *diag);
 int64_t ir_graph_params(const ir_graph_t *g);
 
 /* ---- fuse.c: PPE fusion ---- */

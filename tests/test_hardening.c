@@ -465,3 +465,24 @@ Test(strategy_file, fractional_tiles_are_an_error) {
   expect_error(run_on("--net conv --strategy-file %s", path), 2,
                "\"tiles\" must be a whole number >= 1, got 2.9");
 }
+
+/* ---- size arithmetic: overflow is an input error, never a wrap ---- */
+
+Test(checked, counts_that_pass_int64_name_the_layer) {
+  expect_error(run("--net conv:c=16384,k=16384,h=16384,w=16384,kh=64,dtype=fp16 --solver greedy"),
+               2, "op 'conv': the MAC count does not fit in 64 bits");
+}
+
+Test(checked, helpers_refuse_what_does_not_fit) {
+  int64_t v = 7;
+  cr_expect(!sched_mul_i64(INT64_C(1) << 32, INT64_C(1) << 31, &v));
+  cr_expect(!sched_add_i64(INT64_MAX, 1, &v));
+  cr_expect_eq(v, 7, "untouched on overflow");
+  cr_expect(sched_mul_i64(INT64_C(1) << 31, INT64_C(1) << 31, &v));
+  cr_expect_eq(v, INT64_C(1) << 62);
+  cr_expect(!sched_double_to_i64(9223372036854775808.0, &v));
+  cr_expect(!sched_double_to_i64(NAN, &v));
+  cr_expect_eq(sched_cycles_ceil(1e300), SCHED_MAX_CYCLES);
+  cr_expect_eq(sched_cycles_ceil(NAN), 0);
+  cr_expect_eq(sched_cycles_ceil(2.1), 3);
+}
