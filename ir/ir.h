@@ -135,6 +135,16 @@ void ir_graph_mark_output(ir_graph_t *g, int tensor);
 /* Consumers of a tensor: fills up to max op ids into out (out may be NULL)
  * and returns the total count. O(ops). */
 int ir_tensor_consumers(const ir_graph_t *g, int tensor, int *out, int max);
+/* Every tensor's consumers at once, O(ops + inputs), for passes that ask
+ * for each tensor (asking ir_tensor_consumers per tensor is quadratic):
+ * tensor t's consumers are ops[start[t] .. start[t + 1] - 1], in op order,
+ * an op reading t twice listed once. */
+typedef struct {
+  int *start; /* n_tensors + 1 */
+  int *ops;
+} ir_consumers_t;
+void ir_consumers_build(const ir_graph_t *g, ir_consumers_t *out);
+void ir_consumers_free(ir_consumers_t *c);
 
 int64_t ir_shape_elems(ir_shape_t s);
 int ir_dtype_bytes(ir_dtype_t dt);

@@ -16,6 +16,7 @@
 #include <glpk.h>
 
 #include "common/common.h"
+#include "ir/ir.h"
 
 typedef struct {
   int code;
@@ -485,4 +486,23 @@ Test(checked, helpers_refuse_what_does_not_fit) {
   cr_expect_eq(sched_cycles_ceil(1e300), SCHED_MAX_CYCLES);
   cr_expect_eq(sched_cycles_ceil(NAN), 0);
   cr_expect_eq(sched_cycles_ceil(2.1), 3);
+}
+
+/* ---- no quadratic path: the consumer index agrees with the per-tensor scan ---- */
+
+Test(quadratic, consumer_index_matches_the_scan) {
+  ir_graph_t g;
+  sched_diag_t diag;
+  cr_assert_eq(ir_graph_load("resnet18", NULL, &g, &diag), SCHED_OK, "%s", diag.msg);
+  ir_consumers_t idx;
+  ir_consumers_build(&g, &idx);
+  int scan[64];
+  for (int t = 0; t < g.n_tensors; t++) {
+    int n = ir_tensor_consumers(&g, t, scan, 64);
+    cr_assert_eq(idx.start[t + 1] - idx.start[t], n, "tensor %d", t);
+    for (int i = 0; i < n; i++)
+      cr_expect_eq(idx.ops[idx.start[t] + i], scan[i], "tensor %d consumer %d", t, i);
+  }
+  ir_consumers_free(&idx);
+  ir_graph_free(&g);
 }
