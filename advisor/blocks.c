@@ -86,5 +86,9 @@ int advisor_chain_build(const advisor_space_t *s, const advisor_position_t *posi
   int rc = ir_graph_sort(out, diag);
   if (rc == SCHED_OK)
     rc = ir_graph_infer_shapes(out, diag);
-  return rc == SCHED_OK && out->n_ops > 0 ? ir_graph_verify(out, diag) : rc;
+  if (rc == SCHED_OK && out->n_ops > 0)
+    rc = ir_graph_verify(out, diag);
+  if (rc != SCHED_OK)
+    ir_graph_free(out); /* the caller gets a graph only on success */
+  return rc;
 }

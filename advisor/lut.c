@@ -159,6 +159,18 @@ int advisor_additivity_check(const advisor_space_t *s, const advisor_lut_t *lut,
   memset(out, 0, sizeof *out);
   if (n_nets < 1)
     return SCHED_OK;
+  /* Every position needs an entry to pick from (skip alone does not fit
+   * where the shape changes). */
+  for (int i = 0, p = 0; p < s->n_positions; p++) {
+    int first = i;
+    while (i < lut->n_entries && lut->entries[i].position == p)
+      i++;
+    if (i == first)
+      return sched_diag_set(diag, SCHED_ERR_INPUT,
+                            "%s: position %s has no valid candidate (skip needs the same input "
+                            "and output shape), so no network can be sampled",
+                            s->name, s->positions[p].label);
+  }
   advisor_cand_t *blocks = sched_xcalloc((size_t)s->n_positions, sizeof *blocks);
   double *vals = sched_xcalloc((size_t)n_nets * 4, sizeof *vals);
   double *abs_pct = vals, *signed_pct = vals + n_nets, *net_us = vals + 2 * n_nets;

@@ -237,9 +237,8 @@ int advisor_space_parse(const char *text, const char *where, advisor_space_t *ou
                         sched_diag_t *diag) {
   memset(out, 0, sizeof *out);
   parse_ctx_t c = {where, diag};
-  cJSON *root = cJSON_Parse(text);
-  int rc = root ? parse_root(&c, root, out)
-                : sched_diag_set(diag, SCHED_ERR_INPUT, "%s: not valid JSON", where);
+  cJSON *root = sched_json_parse(text, strlen(text), where, diag);
+  int rc = root ? parse_root(&c, root, out) : SCHED_ERR_INPUT;
   cJSON_Delete(root);
   if (rc != SCHED_OK)
     advisor_space_free(out);
@@ -248,16 +247,8 @@ int advisor_space_parse(const char *text, const char *where, advisor_space_t *ou
 
 int advisor_space_read(const char *path, advisor_space_t *out, sched_diag_t *diag) {
   memset(out, 0, sizeof *out);
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot open search space", path);
-  char *buf = sched_xmalloc(SPACE_MAX_FILE_BYTES + 1);
-  size_t len = fread(buf, 1, SPACE_MAX_FILE_BYTES + 1, f);
-  fclose(f);
-  int rc = len > SPACE_MAX_FILE_BYTES
-               ? sched_diag_set(diag, SCHED_ERR_INPUT, "%s: larger than 16 MiB", path)
-               : SCHED_OK;
-  buf[SCHED_MIN(len, (size_t)SPACE_MAX_FILE_BYTES)] = '\0';
+  char *buf;
+  int rc = sched_file_read(path, "search space", SPACE_MAX_FILE_BYTES, &buf, NULL, diag);
   if (rc == SCHED_OK)
     rc = advisor_space_parse(buf, path, out, diag);
   free(buf);

@@ -769,26 +769,7 @@ static int apply_object(const json_ctx_t *c, const cJSON *obj, const char *prefi
 
 /* Reads the whole file into a NUL-terminated buffer the caller frees. */
 static int read_text(const char *path, char **text, sched_diag_t *diag) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "arch file %s: %s", path, strerror(errno));
-  char *buf = sched_xmalloc(ARCH_FILE_MAX_BYTES + 1);
-  size_t n = fread(buf, 1, ARCH_FILE_MAX_BYTES + 1, f);
-  fclose(f);
-  if (n > ARCH_FILE_MAX_BYTES) {
-    free(buf);
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "arch file %s: larger than 1 MiB", path);
-  }
-  buf[n] = '\0';
-  *text = buf;
-  return SCHED_OK;
-}
-
-static int json_line_of(const char *text, const char *at) {
-  int line = 1;
-  for (const char *p = text; at && p < at && *p; p++)
-    line += *p == '\n';
-  return line;
+  return sched_file_read(path, "arch file", ARCH_FILE_MAX_BYTES, text, NULL, diag);
 }
 
 /* The arch's name: the file name without directory and extension. */
@@ -807,12 +788,12 @@ static int load_file(const char *path, arch_t *out, sched_diag_t *diag) {
   int rc = read_text(path, &text, diag);
   if (rc != SCHED_OK)
     return rc;
-  const char *end = NULL;
-  cJSON *root = cJSON_ParseWithOpts(text, &end, true);
+  char where[300];
+  snprintf(where, sizeof where, "arch file %s", path);
+  cJSON *root = sched_json_parse(text, strlen(text), where, diag);
   json_ctx_t c = {path, diag};
   if (!root) {
-    rc = sched_diag_set(diag, SCHED_ERR_INPUT, "arch file %s:%d: invalid JSON", path,
-                        json_line_of(text, end));
+    rc = SCHED_ERR_INPUT;
     goto done;
   }
   if (!cJSON_IsObject(root)) {

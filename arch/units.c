@@ -96,6 +96,10 @@ int arch_parse_size(const char *text, int64_t *bytes, sched_diag_t *diag) {
     return sched_diag_set(diag, SCHED_ERR_INPUT, "bad size '%s': larger than 1 TiB", text);
   if (st == DECIMAL_NONE)
     return sched_diag_set(diag, SCHED_ERR_INPUT, "bad size '%s': not a number", text);
+  if ((*p == 'e' || *p == 'E') && (isdigit((unsigned char)p[1]) || p[1] == '+' || p[1] == '-'))
+    return sched_diag_set(diag, SCHED_ERR_INPUT,
+                          "bad size '%s': exponent notation is not taken (write 2MB or 2097152)",
+                          text);
   while (*p == ' ')
     p++;
   const size_unit_t *unit = size_unit_find(p);
@@ -142,7 +146,8 @@ double arch_cycles_to_us(const arch_t *a, int64_t cycles) {
 }
 
 int64_t arch_us_to_cycles(const arch_t *a, double us) {
-  return (int64_t)llround(us * a->dpu_clock_mhz);
+  double cycles = round(us * a->dpu_clock_mhz);
+  return cycles < 0 ? (int64_t)cycles : sched_cycles_ceil(cycles); /* negative: a bug, kept */
 }
 
 /* ---- MPE modes ---- */

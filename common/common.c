@@ -9,10 +9,14 @@
 
 int sched_diag_set(sched_diag_t *diag, int status, const char *fmt, ...) {
   if (diag) {
+    /* Through a copy: callers may pass diag->msg itself as an argument
+     * ("layer 'x': %s", diag->msg), and vsnprintf must not overlap. */
+    char msg[SCHED_DIAG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(diag->msg, sizeof diag->msg, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    memcpy(diag->msg, msg, sizeof msg);
   }
   return status;
 }

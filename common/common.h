@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef enum {
   SCHED_OK = 0,
@@ -54,6 +55,79 @@ void sched_grow(void **items, int *cap, int need, size_t elem_bytes);
  * from ("6d28aa8...", "-dirty" with local changes, "unknown" outside git). */
 const char *sched_version(void);
 const char *sched_git_revision(void);
+
+/* Checked integer arithmetic on sizes: false (and *out untouched) when the
+ * exact result does not fit, so callers report an input error naming the
+ * layer or row instead of wrapping. */
+bool sched_mul_i64(int64_t a, int64_t b, int64_t *out);
+bool sched_add_i64(int64_t a, int64_t b, int64_t *out);
+bool sched_mul_size(size_t a, size_t b, size_t *out);
+/* x rounded toward zero when it is finite and fits int64; false otherwise. */
+bool sched_double_to_i64(double x, int64_t *out);
+
+/* Cycles from a double, rounded up and clamped to [0, SCHED_MAX_CYCLES]
+ * (NaN is 0): an extreme but in-range cost parameter gives a huge latency,
+ * never a wrapped or negative one, and sums of a few thousand such values
+ * still fit in int64. */
+#define SCHED_MAX_CYCLES (INT64_C(1) << 50)
+int64_t sched_cycles_ceil(double cycles);
+
+/* A numeric option: the whole text is a finite number in [lo, hi]
+ * (so "nan", "inf", "1e999" and "3x" are refused). */
+bool sched_parse_double(const char *text, double lo, double hi, double *out);
+bool sched_parse_int(const char *text, long long lo, long long hi, long long *out);
+
+/* Parses one JSON document of len bytes (cJSON); NULL after setting
+ * "<where>:LINE:COL: JSON syntax error" or "...: text after the JSON
+ * value". The caller frees the result with cJSON_Delete. */
+struct cJSON *sched_json_parse(const char *text, size_t len, const char *where, sched_diag_t *diag);
+
+/* The one way a reader opens a file: regular files only (a directory is
+ * named as such; FIFOs and devices are refused without blocking: the open is
+ * O_NONBLOCK and fstat decides before any read), at most max_bytes.
+ * `what` names the input in errors ("arch file", "memalloc CSV"). */
+int sched_file_open(const char *path, const char *what, size_t max_bytes, FILE **out,
+                    sched_diag_t *diag);
+/* Reads such a file whole into a NUL-terminated malloc'ed buffer (*len
+ * excludes the NUL; len may be NULL). */
+int sched_file_read(const char *path, const char *what, size_t max_bytes, char **text, size_t *len,
+                    sched_diag_t *diag);
+
+/* The one way a result file is written: into a temporary file beside path,
+ * renamed over path by sched_out_commit only when every write, the flush and
+ * the close succeeded, so a full disk never leaves a truncated result. A
+ * path that exists and is not a regular file (/dev/stdout, a FIFO) is written
+ * in place, still checked. */
+typedef struct {
+  FILE *f;
+  char *path; /* final name */
+  char *tmp;  /* temporary name, NULL when writing in place */
+} sched_out_t;
+
+int sched_out_open(sched_out_t *o, const char *path, sched_diag_t *diag);
+/* Checks the stream, closes and renames; on any failure removes the
+ * temporary file and reports "<path>: cannot write: <reason>". */
+int sched_out_commit(sched_out_t *o, sched_diag_t *diag);
+/* Drops an unfinished output (the temporary file is removed). */
+void sched_out_discard(sched_out_t *o);
+/* Writes text (plus nothing else) to path through sched_out_*. */
+int sched_write_text(const char *path, const char *text, sched_diag_t *diag);
+
+/* Runs body(ctx) with GLPK's error hook set, so that a failure inside GLPK
+ * (which would abort the process) returns SCHED_ERR_INTERNAL "<what>: GLPK
+ * failed on the model" with *glpk_failed set; GLPK's environment (every
+ * problem object body made) is then freed: the caller must not touch them. */
+int sched_glpk_call(int (*body)(void *ctx), void *ctx, const char *what, bool *glpk_failed,
+                    sched_diag_t *diag);
+/* A name GLPK accepts (at most 255 characters, no control characters:
+ * those become '_'; an empty name becomes "unnamed"). */
+#define SCHED_GLPK_NAME_MAX 255
+void sched_glpk_name(const char *name, char out[SCHED_GLPK_NAME_MAX + 1]);
+
+/* Flushes stdout and reports a write error ("sched: error: writing standard
+ * output: No space left on device") on stderr; returns false then. Called by
+ * main before exit so a full disk never exits 0. */
+bool sched_stdout_ok(void);
 
 #define SCHED_ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define SCHED_MIN(a, b) ((a) < (b) ? (a) : (b))

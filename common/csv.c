@@ -166,10 +166,11 @@ int sched_csv_read(FILE *in, const char *name, const sched_csv_read_options_t *o
 int sched_csv_read_path(const char *path, const sched_csv_read_options_t *opt, sched_csv_t *out,
                         sched_diag_t *diag) {
   memset(out, 0, sizeof *out);
-  FILE *in = fopen(path, "r");
-  if (!in)
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
-  int rc = sched_csv_read(in, path, opt, out, diag);
+  FILE *in;
+  int rc = sched_file_open(path, "CSV file", SCHED_CSV_MAX_FILE_BYTES, &in, diag);
+  if (rc != SCHED_OK)
+    return rc;
+  rc = sched_csv_read(in, path, opt, out, diag);
   fclose(in);
   return rc;
 }

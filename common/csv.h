@@ -57,6 +57,9 @@ typedef struct {
 int sched_csv_read(FILE *in, const char *name, const sched_csv_read_options_t *opt,
                    sched_csv_t *out, sched_diag_t *diag);
 /* The same from a file path ("PATH: cannot open: REASON" when it cannot). */
+/* Files read by path go through sched_file_open: regular files only, at
+ * most this many bytes. */
+#define SCHED_CSV_MAX_FILE_BYTES ((size_t)256 << 20)
 int sched_csv_read_path(const char *path, const sched_csv_read_options_t *opt, sched_csv_t *out,
                         sched_diag_t *diag);
 void sched_csv_free(sched_csv_t *t);

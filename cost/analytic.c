@@ -93,7 +93,7 @@ static double work_cycles(const arch_t *a, const cost_workload_t *wl, arch_mpe_m
 }
 
 static int64_t mode_cycles(const arch_t *a, const cost_workload_t *wl, arch_mpe_mode_t mode) {
-  return (int64_t)ceil(work_cycles(a, wl, mode)) + a->cost.workload_overhead_cycles;
+  return sched_cycles_ceil(work_cycles(a, wl, mode)) + a->cost.workload_overhead_cycles;
 }
 
 int64_t cost_output_write_cycles(const arch_t *arch, const cost_workload_t *wl) {

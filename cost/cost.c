@@ -216,14 +216,14 @@ int64_t cost_dma_cycles(const cost_model_t *m, int64_t bytes, cost_dma_path_t pa
   double gbps = cmx ? a->cmx_dma_bandwidth_gbps : a->ddr_bandwidth_gbps;
   /* GB/s = bytes per ns; cycles = ns x MHz / 1000. */
   double ns = latency_ns + (double)bytes / gbps;
-  return (int64_t)ceil(ns * a->dpu_clock_mhz / 1000.0);
+  return sched_cycles_ceil(ns * a->dpu_clock_mhz / 1000.0);
 }
 
 int64_t cost_shave_cycles(const cost_model_t *m, ir_op_kind_t kind, int64_t bytes) {
   const arch_shave_kernel_t *k = arch_shave_kernel(m->arch, kind);
   double ns = (double)SCHED_MAX(bytes, 0) * k->ns_per_byte;
   return arch_us_to_cycles(m->arch, k->launch_us) +
-         (int64_t)ceil(ns * m->arch->dpu_clock_mhz / 1000.0);
+         sched_cycles_ceil(ns * m->arch->dpu_clock_mhz / 1000.0);
 }
 
 int64_t cost_cpu_cycles(const cost_model_t *m, int64_t elements, int64_t macs) {
@@ -231,7 +231,7 @@ int64_t cost_cpu_cycles(const cost_model_t *m, int64_t elements, int64_t macs) {
   double us = a->cpu_launch_us + ((double)SCHED_MAX(elements, 0) * a->cpu_ns_per_element +
                                   (double)SCHED_MAX(macs, 0) * a->cpu_ns_per_mac) /
                                      1000.0;
-  return (int64_t)ceil(us * a->dpu_clock_mhz);
+  return sched_cycles_ceil(us * a->dpu_clock_mhz);
 }
 
 /* ---- engines ---- */

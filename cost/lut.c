@@ -25,6 +25,7 @@
 #define LUT_FIELDS 14
 #define LUT_INT_FIELDS 10 /* in_c .. stride_w */
 #define LUT_ROWS_MAX 1000000
+#define LUT_MAX_FILE_BYTES ((size_t)LUT_ROWS_MAX * LUT_LINE_MAX)
 
 typedef struct {
   cost_dpu_op_t op;

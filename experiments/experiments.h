@@ -21,7 +21,11 @@
 #include "common/common.h"
 
 #define EXP_MAX_VARS 8
+#define EXP_SWEEP_MAX_FILE_BYTES ((size_t)16 << 20)   /* sweep and golden files */
+#define EXP_REPORT_MAX_FILE_BYTES ((size_t)256 << 20) /* a report read by plot */
+#define EXP_TABLE_MAX_FILE_BYTES ((size_t)256 << 20)  /* a results CSV read by plot */
 #define EXP_MAX_OPTIONS 32
+#define EXP_MAX_POINTS 100000 /* points of one sweep file */
 
 /* One job: the arguments of one `sched` run. Strings are owned. */
 typedef struct {
@@ -67,6 +71,10 @@ typedef struct {
   int jobs;            /* children in flight at most (>= 1) */
   double timeout_s;    /* per point; <= 0: none */
   FILE *progress;      /* where the progress line goes (a terminal), or NULL */
+  const bool *done;    /* points already answered (their results filled): not run; or NULL */
+  /* Called with each point's result as it finishes (a journal), or NULL. */
+  void (*on_result)(void *ctx, int point, const exp_result_t *r);
+  void *ctx;
 } exp_run_params_t;
 
 /* A table of strings: what CSV holds, what plots and the JSON writer read. */
@@ -106,7 +114,10 @@ char *exp_point_options_text(const exp_point_t *p);
 /* Runs every point of s (fork/exec of params->program) with at most
  * params->jobs in flight; results[i] (n_points entries, caller's storage)
  * gets point i's outcome whatever happens to the others. Fails only when the
- * harness itself cannot work (pipe/fork errors). */
+ * harness itself cannot work (pipe/fork errors) or SIGINT, SIGTERM or SIGHUP
+ * arrives (SCHED_ERR_INTERNAL, "interrupted by ..."): then every running
+ * child's process group is killed, and the points not finished get a
+ * result saying so, so the caller can still write what finished. */
 int exp_run(const exp_sweep_t *s, const exp_run_params_t *params, exp_result_t *results,
             sched_diag_t *diag);
 void exp_result_free(exp_result_t *r);

@@ -21,18 +21,12 @@ const char *const *exp_golden_fields(void) {
 }
 
 /* Reads a whole file into a malloc'ed string. */
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *text = sched_xmalloc((size_t)(n > 0 ? n : 0) + 1);
-  size_t got = fread(text, 1, (size_t)(n > 0 ? n : 0), f);
-  text[got] = '\0';
-  fclose(f);
-  return text;
+static char *slurp(const char *path, sched_diag_t *diag) {
+  char *text;
+  return sched_file_read(path, "golden file", EXP_SWEEP_MAX_FILE_BYTES, &text, NULL, diag) ==
+                 SCHED_OK
+             ? text
+             : NULL;
 }
 
 static char *dir_of(const char *path) {
@@ -47,10 +41,10 @@ static char *dir_of(const char *path) {
 
 int exp_golden_load(const char *path, exp_sweep_t *points, cJSON **expected, sched_diag_t *diag) {
   *expected = NULL;
-  char *text = slurp(path);
+  char *text = slurp(path, diag);
   if (!text) {
     exp_sweep_init(points, NULL);
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot open", path);
+    return SCHED_ERR_INPUT;
   }
   char *dir = dir_of(path);
   int rc = exp_sweep_parse(text, path, dir, points, diag);
@@ -117,14 +111,16 @@ int exp_golden_write(const char *path, const exp_sweep_t *points, const exp_resu
   free(dir);
   char *text = cJSON_Print(root);
   cJSON_Delete(root);
-  FILE *f = text ? fopen(path, "w") : NULL;
-  if (f) {
-    fputs(text, f);
-    fputc('\n', f);
-    fclose(f);
+  sched_out_t out;
+  int rc = text ? sched_out_open(&out, path, diag)
+                : sched_diag_set(diag, SCHED_ERR_NOMEM, "%s: cannot print the golden file", path);
+  if (rc == SCHED_OK) {
+    fputs(text, out.f);
+    fputc('\n', out.f);
+    rc = sched_out_commit(&out, diag);
   }
   free(text);
-  return f ? SCHED_OK : sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot write", path);
+  return rc;
 }
 
 /* ---- comparing ---- */

@@ -320,18 +320,14 @@ int exp_plot_script(const exp_table_t *t, const exp_plot_params_t *p, const char
 
 int exp_table_from_report(const char *report_path, exp_table_t *out, sched_diag_t *diag) {
   exp_table_init(out);
-  FILE *f = fopen(report_path, "rb");
-  if (!f)
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot open", report_path);
-  size_t cap = 1 << 20, n = 0, got;
-  char *text = sched_xmalloc(cap);
-  while ((got = fread(text + n, 1, cap - n - 1, f)) > 0)
-    if ((n += got) + 1 == cap)
-      text = sched_xrealloc(text, cap *= 2);
-  text[n] = '\0';
-  fclose(f);
-  cJSON *root = cJSON_Parse(text);
+  char *text;
+  int rc = sched_file_read(report_path, "report", EXP_REPORT_MAX_FILE_BYTES, &text, NULL, diag);
+  if (rc != SCHED_OK)
+    return rc;
+  cJSON *root = sched_json_parse(text, strlen(text), report_path, diag);
   free(text);
+  if (!root)
+    return SCHED_ERR_INPUT;
   const cJSON *layers = cJSON_GetObjectItemCaseSensitive(root, "layers"), *l, *v;
   cJSON_ArrayForEach(l, layers) {
     int row = exp_table_add_row(out);

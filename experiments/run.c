@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -127,12 +128,23 @@ static void close_fd(int *fd) {
   *fd = -1;
 }
 
+/* The signals that stop a sweep: read through a signalfd, no handler. */
+static void stop_signals(sigset_t *set) {
+  sigemptyset(set);
+  sigaddset(set, SIGINT);
+  sigaddset(set, SIGTERM);
+  sigaddset(set, SIGHUP);
+}
+
 /* In the child: wire the pipes to stdout/stderr and exec; never returns. */
 static _Noreturn void child_exec(const char *program, const exp_point_t *p, int out_w, int err_w) {
   const char *argv[EXP_MAX_OPTIONS + 17];
   argv[0] = program;
   exp_point_argv(p, argv + 1);
   setpgid(0, 0); /* its own group: a time limit kills its children too */
+  sigset_t stop;
+  stop_signals(&stop);
+  sigprocmask(SIG_UNBLOCK, &stop, NULL); /* the parent blocks them for its signalfd */
   int devnull = open("/dev/null", O_RDONLY);
   if (devnull >= 0)
     dup2(devnull, STDIN_FILENO);
@@ -256,19 +268,32 @@ typedef struct {
   run_job_t *jobs;
   int n_running;
   int next, done;
+  int signal_fd;  /* SIGINT/SIGTERM/SIGHUP, or -1 */
+  int stopped_by; /* the signal that arrived, or 0 */
 } run_state_t;
 
+static void read_signal(run_state_t *st) {
+  struct signalfd_siginfo info;
+  while (read(st->signal_fd, &info, sizeof info) == (ssize_t)sizeof info)
+    st->stopped_by = (int)info.ssi_signo;
+}
+
 static void poll_jobs(run_state_t *st, const exp_run_params_t *params) {
-  struct pollfd pfd[2 * st->n_running + 1];
-  int owner[2 * st->n_running + 1], n = 0;
+  struct pollfd pfd[2 * st->n_running + 2];
+  int owner[2 * st->n_running + 2], n = 0;
   for (int j = 0; j < st->n_running; j++)
     for (int k = 0; k < 2; k++)
       if (st->jobs[j].fd[k] >= 0) {
         pfd[n] = (struct pollfd){.fd = st->jobs[j].fd[k], .events = POLLIN};
         owner[n++] = j * 2 + k;
       }
-  if (poll(pfd, (nfds_t)n, 100) > 0)
-    for (int i = 0; i < n; i++)
+  int n_jobs = n;
+  if (st->signal_fd >= 0)
+    pfd[n++] = (struct pollfd){.fd = st->signal_fd, .events = POLLIN};
+  if (poll(pfd, (nfds_t)n, 100) > 0 && n > n_jobs && pfd[n_jobs].revents)
+    read_signal(st);
+  if (!st->stopped_by)
+    for (int i = 0; i < n_jobs; i++)
       if (pfd[i].revents)
         buf_read(&st->jobs[owner[i] / 2].fd[owner[i] % 2],
                  &st->jobs[owner[i] / 2].out[owner[i] % 2]);
@@ -293,37 +318,73 @@ static void reap_finished(run_state_t *st, const exp_sweep_t *s, const exp_run_p
     int point = job->point;
     reap_job(job, &results[point]);
     print_progress(params->progress, ++st->done, s->n_points, &s->points[point], &results[point]);
+    if (params->on_result)
+      params->on_result(params->ctx, point, &results[point]);
     st->jobs[j] = st->jobs[--st->n_running];
   }
+}
+
+/* After a harness error or a signal: every running child's process group
+ * is killed (they run in groups of their own, so a Ctrl-C at the terminal
+ * does not reach them) and reaped; its result says why it stopped. */
+static void stop_running(run_state_t *st, exp_result_t *results) {
+  for (int j = 0; j < st->n_running; j++) {
+    kill(-st->jobs[j].pid, SIGKILL);
+    close_fd(&st->jobs[j].fd[0]);
+    close_fd(&st->jobs[j].fd[1]);
+    exp_result_t *r = &results[st->jobs[j].point];
+    reap_job(&st->jobs[j], r);
+    free(r->error);
+    cJSON_Delete(r->totals);
+    *r = (exp_result_t){.status = EXP_STATUS_FAILED,
+                        .error = sched_xstrdup(st->stopped_by ? "interrupted" : "harness error")};
+  }
+  st->n_running = 0;
+}
+
+static bool is_done(const exp_run_params_t *params, int point) {
+  return params->done && params->done[point];
 }
 
 int exp_run(const exp_sweep_t *s, const exp_run_params_t *params, exp_result_t *results,
             sched_diag_t *diag) {
   int jobs = SCHED_MAX(1, params->jobs);
-  run_state_t st = {.jobs = sched_xcalloc((size_t)jobs, sizeof(run_job_t))};
+  sigset_t stop, old;
+  stop_signals(&stop);
+  sigprocmask(SIG_BLOCK, &stop, &old);
+  run_state_t st = {.jobs = sched_xcalloc((size_t)jobs, sizeof(run_job_t)),
+                    .signal_fd = signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC)};
   int rc = SCHED_OK;
-  while (rc == SCHED_OK && (st.next < s->n_points || st.n_running > 0)) {
+  while (rc == SCHED_OK && !st.stopped_by && (st.next < s->n_points || st.n_running > 0)) {
+    while (st.next < s->n_points && is_done(params, st.next))
+      st.next++;
     while (rc == SCHED_OK && st.n_running < jobs && st.next < s->n_points) {
       rc = start_job(s, st.next, params->program, &st.jobs[st.n_running], diag);
       if (rc == SCHED_OK) {
         st.n_running++;
         st.next++;
       }
+      while (st.next < s->n_points && is_done(params, st.next))
+        st.next++;
     }
     if (st.n_running > 0)
       poll_jobs(&st, params);
-    reap_finished(&st, s, params, results);
+    if (!st.stopped_by)
+      reap_finished(&st, s, params, results);
   }
-  for (int j = 0; j < st.n_running; j++) { /* only after a harness error */
-    kill(st.jobs[j].pid, SIGKILL);
-    close_fd(&st.jobs[j].fd[0]);
-    close_fd(&st.jobs[j].fd[1]);
-    reap_job(&st.jobs[j], &results[st.jobs[j].point]);
-  }
+  stop_running(&st, results);
   for (int i = st.next; i < s->n_points; i++) /* never started */
-    results[i] = (exp_result_t){.status = EXP_STATUS_FAILED, .error = sched_xstrdup("not run")};
+    if (!is_done(params, i))
+      results[i] = (exp_result_t){.status = EXP_STATUS_FAILED, .error = sched_xstrdup("not run")};
   if (params->progress && s->n_points > 0)
     fputc('\n', params->progress);
+  if (st.signal_fd >= 0) {
+    read_signal(&st); /* consumed here, so unblocking does not deliver it */
+    close(st.signal_fd);
+  }
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  if (st.stopped_by && rc == SCHED_OK)
+    rc = sched_diag_set(diag, SCHED_ERR_INTERNAL, "interrupted by %s", strsignal(st.stopped_by));
   free(st.jobs);
   return rc;
 }

@@ -8,6 +8,7 @@
  * product. The format is documented in experiments/README.md. */
 #include "experiments/experiments.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,12 +122,21 @@ static int parse_var(const cJSON *v, const sweep_spec_t *sp, exp_var_values_t *v
     const cJSON *to = cJSON_GetObjectItemCaseSensitive(v, "to");
     const cJSON *step = cJSON_GetObjectItemCaseSensitive(v, "step");
     double dstep = cJSON_IsNumber(step) ? step->valuedouble : 1;
-    if (!cJSON_IsNumber(from) || !cJSON_IsNumber(to) || dstep <= 0 ||
-        (to->valuedouble - from->valuedouble) / dstep >= 256)
-      return key_error(sp, v->string, "{\"from\": N, \"to\": M, \"step\": S>0}, at most 256 values",
+    /* Finite bounds, from <= to, and values counted up front: a range whose
+     * step cannot move x (1e17 + 1, a step of 1e-300) is refused instead of
+     * looping, and x is from + i * step, never a running sum. */
+    bool finite = cJSON_IsNumber(from) && cJSON_IsNumber(to) && isfinite(from->valuedouble) &&
+                  isfinite(to->valuedouble) && isfinite(dstep);
+    double span = finite ? (to->valuedouble - from->valuedouble) / dstep : -1;
+    if (!finite || dstep <= 0 || !(span >= 0) || span >= 256 ||
+        from->valuedouble + dstep == from->valuedouble)
+      return key_error(sp, v->string,
+                       "{\"from\": N, \"to\": M >= N, \"step\": S>0} (finite numbers, S large "
+                       "enough to change N), at most 256 values",
                        diag);
-    for (double x = from->valuedouble; x <= to->valuedouble + 1e-9; x += dstep) {
-      exp_format_number(x, buf, sizeof buf);
+    int n = (int)floor(span + 1e-9) + 1;
+    for (int i = 0; i < n; i++) {
+      exp_format_number(from->valuedouble + i * dstep, buf, sizeof buf);
       var_value_add(vv, buf);
     }
     return SCHED_OK;
@@ -211,26 +221,36 @@ static int parse_axes(const cJSON *root, sweep_spec_t *sp, sched_diag_t *diag) {
 
 /* ---- expansion ---- */
 
-/* The template with every {var} replaced by its value in vals. */
-static char *substitute(const char *tmpl, const exp_sweep_t *s, char *const *vals) {
-  size_t cap = strlen(tmpl) + 1;
-  for (int v = 0; v < s->n_vars; v++)
-    cap += vals[v] ? strlen(vals[v]) * 8 : 0;
-  char *out = sched_xcalloc(1, cap);
-  for (const char *c = tmpl; *c;) {
-    int hit = -1;
-    for (int v = 0; v < s->n_vars && hit < 0; v++) {
-      size_t n = strlen(s->var_names[v]);
-      if (c[0] == '{' && strncmp(c + 1, s->var_names[v], n) == 0 && c[n + 1] == '}')
-        hit = v;
-    }
-    if (hit >= 0 && vals[hit]) {
-      strcat(out, vals[hit]);
-      c += strlen(s->var_names[hit]) + 2;
-    } else {
-      strncat(out, c++, 1);
-    }
+/* The variable whose {name} starts at c, or -1. */
+static int placeholder_at(const char *c, const exp_sweep_t *s) {
+  for (int v = 0; v < s->n_vars; v++) {
+    size_t n = strlen(s->var_names[v]);
+    if (c[0] == '{' && strncmp(c + 1, s->var_names[v], n) == 0 && c[n + 1] == '}')
+      return v;
   }
+  return -1;
+}
+
+/* The template with every {var} replaced by its value in vals. Two passes
+ * over the same walk: the first measures, so any number of uses fits. */
+static char *substitute(const char *tmpl, const exp_sweep_t *s, char *const *vals) {
+  char *out = NULL;
+  size_t len = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    len = 0;
+    for (const char *c = tmpl; *c;) {
+      int hit = placeholder_at(c, s);
+      const char *piece = hit >= 0 && vals[hit] ? vals[hit] : c;
+      size_t n = hit >= 0 && vals[hit] ? strlen(vals[hit]) : 1;
+      if (out)
+        memcpy(out + len, piece, n);
+      len += n;
+      c += hit >= 0 && vals[hit] ? strlen(s->var_names[hit]) + 2 : 1;
+    }
+    if (!out)
+      out = sched_xmalloc(len + 1);
+  }
+  out[len] = '\0';
   return out;
 }
 
@@ -261,10 +281,13 @@ static void add_inner(const sweep_spec_t *sp, exp_point_t *p, exp_sweep_t *out) 
     for (int c = 0; c < axis_len(sp->cmx); c++)
       for (int v = 0; v < axis_len(sp->solvers); v++)
         for (int o = 0; o < axis_len(sp->options); o++) {
-          char *arch = resolve_path(sp->base_dir, axis_at(sp->archs, a, "vpu27"));
+          /* "" in archs or solvers means the default, as it does for cmx */
+          const char *arch_name = axis_at(sp->archs, a, "vpu27");
+          const char *solver = axis_at(sp->solvers, v, "greedy");
+          char *arch = resolve_path(sp->base_dir, arch_name ? arch_name : "vpu27");
           p->arch = arch;
           p->cmx = (char *)axis_at(sp->cmx, c, NULL);
-          p->solver = (char *)axis_at(sp->solvers, v, "greedy");
+          p->solver = (char *)(solver ? solver : "greedy");
           p->n_options = 0;
           if (sp->options)
             set_options(p, cJSON_GetArrayItem(sp->options, o));
@@ -331,6 +354,28 @@ static void free_vars(sweep_spec_t *sp) {
       free(sp->vars[v].values[i]);
 }
 
+/* The number of points the file expands to, counted before expanding so
+ * that 8 variables x 256 values is an error, not an out-of-memory. */
+static int count_points(const sweep_spec_t *sp, const exp_sweep_t *out, sched_diag_t *diag) {
+  int64_t inner = 1, total = sp->points ? cJSON_GetArraySize(sp->points) : 0;
+  const cJSON *axes[] = {sp->archs, sp->cmx, sp->solvers, sp->options};
+  for (int a = 0; a < SCHED_ARRAY_LEN(axes); a++)
+    inner *= axis_len(axes[a]); /* each axis is a JSON array: small */
+  const cJSON *net;
+  bool fits = inner <= EXP_MAX_POINTS;
+  cJSON_ArrayForEach(net, sp->nets) {
+    int64_t n = inner;
+    for (int v = 0; v < out->n_vars && fits; v++)
+      if (uses_var(net->valuestring, out->var_names[v]))
+        fits = sched_mul_i64(n, sp->vars[v].n, &n) && n <= EXP_MAX_POINTS;
+    fits = fits && sched_add_i64(total, n, &total) && total <= EXP_MAX_POINTS;
+  }
+  if (!fits || total > EXP_MAX_POINTS)
+    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: more than %d points; split the sweep",
+                          sp->where, EXP_MAX_POINTS);
+  return SCHED_OK;
+}
+
 static int parse_root(const cJSON *root, sweep_spec_t *sp, exp_sweep_t *out, sched_diag_t *diag) {
   if (!cJSON_IsObject(root))
     return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: not a JSON object", sp->where);
@@ -344,6 +389,8 @@ static int parse_root(const cJSON *root, sweep_spec_t *sp, exp_sweep_t *out, sch
     rc = parse_vars(root, sp, out, diag);
   if (rc == SCHED_OK)
     rc = parse_axes(root, sp, diag);
+  if (rc == SCHED_OK)
+    rc = count_points(sp, out, diag);
   const cJSON *net;
   if (rc == SCHED_OK && sp->nets)
     cJSON_ArrayForEach(net, sp->nets) expand_net(sp, net->valuestring, out);
@@ -355,10 +402,9 @@ static int parse_root(const cJSON *root, sweep_spec_t *sp, exp_sweep_t *out, sch
 int exp_sweep_parse(const char *text, const char *where, const char *base_dir, exp_sweep_t *out,
                     sched_diag_t *diag) {
   exp_sweep_init(out, NULL);
-  cJSON *root = cJSON_Parse(text);
+  cJSON *root = sched_json_parse(text, strlen(text), where, diag);
   if (!root)
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: JSON syntax error near '%.20s'", where,
-                          cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "");
+    return SCHED_ERR_INPUT;
   sweep_spec_t sp = {.where = where, .base_dir = base_dir};
   int rc = parse_root(root, &sp, out, diag);
   free_vars(&sp);
@@ -368,23 +414,7 @@ int exp_sweep_parse(const char *text, const char *where, const char *base_dir, e
 
 /* Reads a whole file (at most 16 MiB) into a malloc'ed string. */
 static int read_text(const char *path, char **text, sched_diag_t *diag) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot open", path);
-  size_t cap = 1 << 16, n = 0;
-  char *buf = sched_xmalloc(cap);
-  size_t got;
-  while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-    n += got;
-    if (n + 1 == cap && cap < (16u << 20))
-      buf = sched_xrealloc(buf, cap *= 2);
-    else if (n + 1 == cap)
-      break;
-  }
-  fclose(f);
-  buf[n] = '\0';
-  *text = buf;
-  return SCHED_OK;
+  return sched_file_read(path, "sweep file", EXP_SWEEP_MAX_FILE_BYTES, text, NULL, diag);
 }
 
 int exp_sweep_load(const char *path, exp_sweep_t *out, sched_diag_t *diag) {

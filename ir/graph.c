@@ -135,6 +135,41 @@ int ir_tensor_consumers(const ir_graph_t *g, int tensor, int *out, int max) {
   return count;
 }
 
+/* Whether op i lists tensor t among its inputs before input k. */
+static bool read_before(const ir_op_t *op, int k) {
+  for (int j = 0; j < k; j++)
+    if (op->inputs[j] == op->inputs[k])
+      return true;
+  return false;
+}
+
+void ir_consumers_build(const ir_graph_t *g, ir_consumers_t *out) {
+  out->start = sched_xcalloc((size_t)g->n_tensors + 1, sizeof *out->start);
+  int total = 0;
+  for (int i = 0; i < g->n_ops; i++)
+    for (int k = 0; k < g->ops[i].n_inputs; k++)
+      if (!read_before(&g->ops[i], k)) {
+        out->start[g->ops[i].inputs[k] + 1]++;
+        total++;
+      }
+  for (int t = 0; t < g->n_tensors; t++)
+    out->start[t + 1] += out->start[t];
+  out->ops = sched_xmalloc((size_t)SCHED_MAX(total, 1) * sizeof *out->ops);
+  int *fill = sched_xmalloc((size_t)SCHED_MAX(g->n_tensors, 1) * sizeof *fill);
+  memcpy(fill, out->start, (size_t)g->n_tensors * sizeof *fill);
+  for (int i = 0; i < g->n_ops; i++) /* op order: each list comes out sorted */
+    for (int k = 0; k < g->ops[i].n_inputs; k++)
+      if (!read_before(&g->ops[i], k))
+        out->ops[fill[g->ops[i].inputs[k]]++] = i;
+  free(fill);
+}
+
+void ir_consumers_free(ir_consumers_t *c) {
+  free(c->start);
+  free(c->ops);
+  c->start = c->ops = NULL;
+}
+
 int64_t ir_shape_elems(ir_shape_t s) { return s.n * s.c * s.h * s.w; }
 
 int64_t ir_shape_dim(ir_shape_t s, ir_axis_t axis) {

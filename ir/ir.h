@@ -158,6 +158,16 @@ void ir_graph_mark_output(ir_graph_t *g, int tensor);
 /* Consumers of a tensor: fills up to max op ids into out (out may be NULL)
  * and returns the total count. O(ops). */
 int ir_tensor_consumers(const ir_graph_t *g, int tensor, int *out, int max);
+/* Every tensor's consumers at once, O(ops + inputs), for passes that ask
+ * for each tensor (asking ir_tensor_consumers per tensor is quadratic):
+ * tensor t's consumers are ops[start[t] .. start[t + 1] - 1], in op order,
+ * an op reading t twice listed once. */
+typedef struct {
+  int *start; /* n_tensors + 1 */
+  int *ops;
+} ir_consumers_t;
+void ir_consumers_build(const ir_graph_t *g, ir_consumers_t *out);
+void ir_consumers_free(ir_consumers_t *c);
 
 int64_t ir_shape_elems(ir_shape_t s);
 /* The dim of s along axis. */
@@ -205,6 +215,10 @@ int64_t ir_op_params(const ir_graph_t *g, int op);
  * are the rows it reads (its output), not the whole table. */
 int64_t ir_op_weight_bytes(const ir_graph_t *g, int op);
 int64_t ir_graph_macs(const ir_graph_t *g);
+/* Every op's (and the graph's) MACs, parameters and weight bytes fit in
+ * int64; else an input error naming the op. The counters above saturate at
+ * INT64_MAX instead of wrapping. */
+int ir_graph_check_counts(const ir_graph_t *g, sched_diag_t *diag);
 int64_t ir_graph_params(const ir_graph_t *g);
 
 /* ---- fuse.c: PPE fusion ---- */

@@ -204,11 +204,7 @@ int ir_json_write(const ir_graph_t *g, const char *path, sched_diag_t *diag) {
   int rc = ir_json_print(g, &text, diag);
   if (rc != SCHED_OK)
     return rc;
-  FILE *f = fopen(path, "wb");
-  if (!f)
-    rc = sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot write", path);
-  else if (fputs(text, f) < 0 || fclose(f) != 0)
-    rc = sched_diag_set(diag, SCHED_ERR_INPUT, "%s: write failed", path);
+  rc = sched_write_text(path, text, diag);
   free(text);
   return rc;
 }
@@ -815,16 +811,6 @@ static int read_graph(json_reader_t *r, const cJSON *root) {
 }
 
 /* "line:column" of byte offset `at`. */
-static void position_of(const char *text, size_t at, int *line, int *col) {
-  *line = 1;
-  *col = 1;
-  for (size_t i = 0; i < at; i++, (*col)++)
-    if (text[i] == '\n') {
-      (*line)++;
-      *col = 0;
-    }
-}
-
 int ir_json_parse(const char *text, size_t len, const char *where, ir_graph_t *out,
                   sched_diag_t *diag) {
   sched_diag_t local;
@@ -834,15 +820,9 @@ int ir_json_parse(const char *text, size_t len, const char *where, ir_graph_t *o
                              .diag = diag ? diag : &local},
                      .g = out};
   memset(out, 0, sizeof *out);
-  const char *end = NULL;
-  cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
-  if (!root) {
-    int line, col;
-    position_of(text, end && end >= text && end <= text + len ? (size_t)(end - text) : 0, &line,
-                &col);
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s:%d:%d: JSON syntax error", r.ctx.path, line,
-                          col);
-  }
+  cJSON *root = sched_json_parse(text, len, r.ctx.path, diag);
+  if (!root)
+    return SCHED_ERR_INPUT;
   ir_names_init(&r.tensors);
   int rc = read_graph(&r, root);
   ir_names_free(&r.tensors);

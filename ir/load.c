@@ -24,6 +24,8 @@ int ir_graph_load(const char *spec, const ir_onnx_options_t *opts, ir_graph_t *o
   if (rc != SCHED_OK)
     return rc;
   rc = ir_graph_verify(out, diag);
+  if (rc == SCHED_OK)
+    rc = ir_graph_check_counts(out, diag);
   if (rc != SCHED_OK)
     ir_graph_free(out);
   return rc;

@@ -498,23 +498,20 @@ int ir_onnx_import_buffer(const void *data, size_t len, const char *where,
 int ir_onnx_import(const char *path, const ir_onnx_options_t *opts, ir_graph_t *out,
                    sched_diag_t *diag) {
   memset(out, 0, sizeof *out);
-  int fd = open(path, O_RDONLY);
-  if (fd < 0)
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
+  FILE *f;
+  int rc = sched_file_open(path, NULL, ONNX_MAX_FILE_BYTES, &f, diag);
+  if (rc != SCHED_OK)
+    return rc;
   struct stat st;
-  int rc = SCHED_OK;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-    rc = sched_diag_set(diag, SCHED_ERR_INPUT, "%s: not a regular file", path);
-  else if ((uint64_t)st.st_size > ONNX_MAX_FILE_BYTES)
-    rc = sched_diag_set(diag, SCHED_ERR_INPUT, "%s: file is %lld bytes, the limit is 2 GiB", path,
-                        (long long)st.st_size);
+  if (fstat(fileno(f), &st) != 0)
+    rc = sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot stat: %s", path, strerror(errno));
   else if (st.st_size == 0)
     rc = sched_diag_set(diag, SCHED_ERR_INPUT, "%s: file is empty", path);
-  void *map =
-      rc == SCHED_OK ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+  void *map = rc == SCHED_OK ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fileno(f), 0)
+                             : MAP_FAILED;
   if (rc == SCHED_OK && map == MAP_FAILED)
     rc = sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot map: %s", path, strerror(errno));
-  close(fd);
+  fclose(f);
   if (rc != SCHED_OK)
     return rc;
   rc = import_bytes(map, (size_t)st.st_size, map, path, opts, out, diag);

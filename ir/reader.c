@@ -99,35 +99,7 @@ void ir_reader_rename_tensor(ir_graph_t *g, int t, const char *name) {
   g->tensors[t].name = sched_xstrdup(name);
 }
 
-static int read_all(FILE *f, const char *path, size_t size, char **data, size_t *len,
-                    sched_diag_t *diag) {
-  char *buf = sched_xmalloc(size + 1);
-  size_t got = fread(buf, 1, size, f);
-  if (got != size || ferror(f)) {
-    free(buf);
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: read error after %zu of %zu bytes", path, got,
-                          size);
-  }
-  buf[size] = '\0';
-  *data = buf;
-  *len = size;
-  return SCHED_OK;
-}
-
 int ir_reader_slurp(const char *path, size_t max_bytes, char **data, size_t *len,
                     sched_diag_t *diag) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
-  struct stat st;
-  int rc = SCHED_OK;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
-    rc = sched_diag_set(diag, SCHED_ERR_INPUT, "%s: not a regular file", path);
-  else if ((uint64_t)st.st_size > max_bytes)
-    rc = sched_diag_set(diag, SCHED_ERR_INPUT, "%s: file is %lld bytes, the limit is %zu", path,
-                        (long long)st.st_size, max_bytes);
-  else
-    rc = read_all(f, path, (size_t)st.st_size, data, len, diag);
-  fclose(f);
-  return rc;
+  return sched_file_read(path, NULL, max_bytes, data, len, diag);
 }

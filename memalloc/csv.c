@@ -127,6 +127,8 @@ static int id_line_cmp(const void *a, const void *b) {
 
 /* Reports the repeated id met first in file order. */
 static int csv_duplicates(const char *name, id_line_t *rows, int n, sched_diag_t *diag) {
+  if (n < 2)
+    return SCHED_OK; /* nothing to repeat; and qsort(NULL, 0) is undefined */
   qsort(rows, (size_t)n, sizeof *rows, id_line_cmp);
   int worst = -1;
   for (int k = 1; k < n; k++)
@@ -183,10 +185,11 @@ int memalloc_csv_read_path(const char *path, memalloc_problem_t *p, sched_diag_t
 
 int memalloc_csv_read_layout_path(const char *path, memalloc_problem_t *p,
                                   memalloc_solution_t *layout, sched_diag_t *diag) {
-  FILE *in = fopen(path, "r");
-  if (!in)
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
-  int rc = csv_read(in, path, p, layout, diag);
+  FILE *in;
+  int rc = sched_file_open(path, "memalloc CSV", MEMALLOC_CSV_MAX_BYTES, &in, diag);
+  if (rc != SCHED_OK)
+    return rc;
+  rc = csv_read(in, path, p, layout, diag);
   fclose(in);
   return rc;
 }

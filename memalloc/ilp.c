@@ -58,7 +58,10 @@ static void ilp_columns(ilp_t *m, const memalloc_problem_t *p, int64_t cap) {
   for (int i = 0; i < n; i++) {
     const memalloc_buffer_t *b = &p->buffers[i];
     glp_set_col_kind(m->lp, i + 1, GLP_IV);
-    glp_set_col_bnds(m->lp, i + 1, GLP_DB, 0.0, (double)((cap - b->size_bytes) / b->align_bytes));
+    double top = (double)((cap - b->size_bytes) / b->align_bytes);
+    /* GLPK refuses a double bound with lb == ub: a buffer of the whole
+     * capacity has its offset fixed at 0 */
+    glp_set_col_bnds(m->lp, i + 1, top > 0 ? GLP_DB : GLP_FX, 0.0, top);
     int r = ilp_row(m, (double)-b->size_bytes); /* a k - P <= -size */
     ilp_nz(m, r, i + 1, (double)b->align_bytes);
     ilp_nz(m, r, n + 1, -1.0);
@@ -100,6 +103,31 @@ static int64_t ilp_capacity(const memalloc_problem_t *p) {
   return SCHED_MIN(p->capacity_bytes, stack);
 }
 
+/* GLPK accepts a binary within its integrality tolerance (1e-5), and times
+ * the big-M (the capacity) that lets offsets overlap by a few bytes. So the
+ * offsets are only an order: each buffer, lowest first, drops to just above
+ * the time-overlapping buffers placed before it. An exact answer is left
+ * as it is (each buffer already sits above those); a tolerated one becomes
+ * valid. O(n^2) on at most MEMALLOC_ILP_MAX_BUFFERS buffers. */
+static void settle_offsets(const memalloc_problem_t *p, memalloc_solution_t *s) {
+  int n = p->n_buffers, order[MEMALLOC_ILP_MAX_BUFFERS];
+  const int64_t *o = s->offsets_bytes;
+  for (int i = 0; i < n; i++) { /* insertion sort by offset, then index */
+    int k = i;
+    for (; k > 0 && o[order[k - 1]] > o[i]; k--)
+      order[k] = order[k - 1];
+    order[k] = i;
+  }
+  for (int k = 0; k < n; k++) {
+    const memalloc_buffer_t *b = &p->buffers[order[k]];
+    int64_t low = 0;
+    for (int q = 0; q < k; q++)
+      if (memalloc_i_overlap(b, &p->buffers[order[q]]))
+        low = SCHED_MAX(low, s->offsets_bytes[order[q]] + p->buffers[order[q]].size_bytes);
+    s->offsets_bytes[order[k]] = SCHED_ALIGN_UP(low, b->align_bytes);
+  }
+}
+
 static int ilp_solve(ilp_t *m, const memalloc_problem_t *p, const memalloc_params_t *prm,
                      memalloc_solution_t *s, sched_diag_t *diag) {
   ilp_load(m);
@@ -107,6 +135,7 @@ static int ilp_solve(ilp_t *m, const memalloc_problem_t *p, const memalloc_param
   glp_init_iocp(&io);
   io.presolve = GLP_ON;
   io.msg_lev = GLP_MSG_OFF;
+  io.tol_int = 1e-12; /* binaries times a big-M of up to 2^40 bytes */
   io.tm_lim = (int)SCHED_MIN(prm->time_limit_s * 1e3, 2e9);
   int ret = glp_intopt(m->lp, &io);
   int st = glp_mip_status(m->lp);
@@ -116,13 +145,35 @@ static int ilp_solve(ilp_t *m, const memalloc_problem_t *p, const memalloc_param
     for (int i = 0; i < p->n_buffers; i++)
       s->offsets_bytes[i] =
           p->buffers[i].align_bytes * (int64_t)llround(glp_mip_col_val(m->lp, i + 1));
+    settle_offsets(p, s);
     memalloc_solution_update_peak(p, s);
+    if (s->peak_bytes > p->capacity_bytes)
+      return sched_diag_set(diag, SCHED_ERR_INTERNAL,
+                            "ilp: GLPK's layout does not fit within its tolerance");
     return SCHED_OK;
   }
   if (ret == GLP_ETMLIM)
     return sched_diag_set(diag, SCHED_ERR_TIMEOUT,
                           "ilp: time limit of %g s reached without a layout", prm->time_limit_s);
   return sched_diag_set(diag, SCHED_ERR_INTERNAL, "ilp: GLPK glp_intopt failed (code %d)", ret);
+}
+
+typedef struct {
+  const memalloc_problem_t *p;
+  const memalloc_params_t *params;
+  memalloc_solution_t *s;
+  sched_diag_t *diag;
+  int64_t cap;
+  ilp_t m;
+} ilp_call_t;
+
+static int ilp_glpk_part(void *ctx) {
+  ilp_call_t *c = ctx;
+  c->m.lp = glp_create_prob();
+  glp_set_obj_dir(c->m.lp, GLP_MIN);
+  ilp_columns(&c->m, c->p, c->cap);
+  ilp_pairs(&c->m, c->p, c->cap);
+  return ilp_solve(&c->m, c->p, c->params, c->s, c->diag);
 }
 
 int memalloc_ilp_run(const memalloc_problem_t *p, memalloc_solution_t *s,
@@ -136,14 +187,22 @@ int memalloc_ilp_run(const memalloc_problem_t *p, memalloc_solution_t *s,
   if (cap < 0)
     return sched_diag_set(diag, SCHED_ERR_INFEASIBLE,
                           "ilp: proved that no layout fits (a buffer exceeds the capacity)");
+  /* Binaries times the big-M must stay exact within GLPK's tolerances:
+   * measured against the search allocator, models up to 2^24 bytes agree
+   * on every instance, larger ones lose bytes or claim infeasibility. */
+  if (cap > MEMALLOC_ILP_MAX_BYTES)
+    return sched_diag_set(diag, SCHED_ERR_INPUT,
+                          "ilp: capacity and sizes above %lld bytes are beyond GLPK's exact range "
+                          "(use --allocator search)",
+                          (long long)MEMALLOC_ILP_MAX_BYTES);
   int old_term = glp_term_out(GLP_OFF);
-  ilp_t m = {.lp = glp_create_prob()};
-  glp_set_obj_dir(m.lp, GLP_MIN);
-  ilp_columns(&m, p, cap);
-  ilp_pairs(&m, p, cap);
-  int rc = ilp_solve(&m, p, params, s, diag);
-  glp_delete_prob(m.lp);
-  free(m.nz);
-  glp_term_out(old_term);
+  ilp_call_t c = {.p = p, .params = params, .s = s, .diag = diag, .cap = cap};
+  bool glpk_failed;
+  int rc = sched_glpk_call(ilp_glpk_part, &c, "ilp", &glpk_failed, diag);
+  if (c.m.lp && !glpk_failed)
+    glp_delete_prob(c.m.lp);
+  free(c.m.nz);
+  if (!glpk_failed)
+    glp_term_out(old_term);
   return rc;
 }

@@ -34,6 +34,7 @@
 /* Sanity caps on problems (CSV rows and values beyond these are input
  * errors, so the allocators never see absurd numbers). */
 #define MEMALLOC_MAX_BUFFERS 1000000
+#define MEMALLOC_CSV_MAX_BYTES ((size_t)256 << 20) /* 1e6 rows of wide numbers fit */
 #define MEMALLOC_MAX_SIZE_BYTES (INT64_C(1) << 40) /* 1 TiB */
 #define MEMALLOC_MAX_STEP (INT64_C(1) << 40)
 #define MEMALLOC_MAX_ALIGN_BYTES (INT64_C(1) << 20)
@@ -212,6 +213,7 @@ int memalloc_search_run(const memalloc_problem_t *p, memalloc_solution_t *s,
 /* Small instances only (MEMALLOC_ILP_MAX_BUFFERS); larger ones are input
  * errors. */
 #define MEMALLOC_ILP_MAX_BUFFERS 60
+#define MEMALLOC_ILP_MAX_BYTES (INT64_C(1) << 24) /* the model's capacity (big-M) */
 int memalloc_ilp_run(const memalloc_problem_t *p, memalloc_solution_t *s,
                      const memalloc_params_t *params, memalloc_stats_t *stats, sched_diag_t *diag);
 

@@ -234,7 +234,8 @@ static void program_build(const order_t *o, schedule_barriers_t *b) {
     }
     need[n_need++] = (need_t){.task = v, .producers = prod, .n = np};
   }
-  qsort(need, (size_t)n_need, sizeof *need, cmp_need);
+  if (n_need > 1) /* qsort(NULL, 0) is undefined */
+    qsort(need, (size_t)n_need, sizeof *need, cmp_need);
   int groups = 0;
   for (int i = 0, j; i < n_need; i = j) {
     for (j = i + 1;
@@ -246,7 +247,8 @@ static void program_build(const order_t *o, schedule_barriers_t *b) {
     groups++;
   }
   b->merged = n_need - groups;
-  qsort(b->barriers, (size_t)b->n_barriers, sizeof *b->barriers, cmp_barrier);
+  if (b->n_barriers > 1)
+    qsort(b->barriers, (size_t)b->n_barriers, sizeof *b->barriers, cmp_barrier);
   for (int i = 0; i < n_need; i++)
     free(need[i].producers);
   free(need);

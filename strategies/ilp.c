@@ -35,6 +35,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 extern const strat_solver_t strat_solver_dp;
 
@@ -627,7 +628,9 @@ static void ilp_init(ilp_t *m, const strat_problem_t *p, const int32_t *prefetch
   for (int l = 0; l < p->n_layers; l++)
     m->r0[l] = sched_xcalloc(IR_MAX_INPUTS, sizeof **m->r0);
   m->lp = glp_create_prob();
-  glp_set_prob_name(m->lp, p->g->name ? p->g->name : "plan");
+  char name[SCHED_GLPK_NAME_MAX + 1]; /* a net's name may hold anything */
+  sched_glpk_name(p->g->name ? p->g->name : "plan", name);
+  glp_set_prob_name(m->lp, name);
   glp_set_obj_dir(m->lp, GLP_MIN);
   add_columns(m);
   add_link_rows(m);
@@ -769,6 +772,25 @@ static int glpk_time_left_ms(double seconds, double start) {
 
 /* Runs simplex + branch and cut; converts GLPK's return codes.
  * SCHED_ERR_TIMEOUT: the limit struck before any MIP solution. */
+/* --lp: GLPK writes to a private temporary file (it does not report a full
+ * disk), which is then copied through the checked writer. */
+static int write_lp(glp_prob *lp, const char *path, sched_diag_t *diag) {
+  char tmp[] = "/tmp/sched_lp_XXXXXX";
+  int fd = mkstemp(tmp);
+  if (fd < 0)
+    return sched_diag_set(diag, SCHED_ERR_INTERNAL, "ilp: no temporary file for the LP model");
+  close(fd);
+  char *text = NULL;
+  int rc = glp_write_lp(lp, NULL, tmp) == 0
+               ? sched_file_read(tmp, "LP model", (size_t)1 << 31, &text, NULL, diag)
+               : sched_diag_set(diag, SCHED_ERR_INTERNAL, "ilp: GLPK cannot write the model");
+  unlink(tmp);
+  if (rc == SCHED_OK)
+    rc = sched_write_text(path, text, diag);
+  free(text);
+  return rc;
+}
+
 static int ilp_search(ilp_t *m, const strat_params_t *params, ilp_search_t *s, sched_diag_t *diag) {
   double start = glp_time();
   glp_smcp smcp;
@@ -839,30 +861,35 @@ static int ilp_incumbent(const strat_problem_t *p, const strat_params_t *params,
   return SCHED_OK;
 }
 
-static int ilp_solve(const strat_problem_t *p, const strat_params_t *params, strat_plan_t *out,
-                     strat_stats_t *stats, sched_diag_t *diag) {
-  strat_plan_t start = {0};
-  ilp_t m = {0};
-  double *cols = NULL;
-  *out = (strat_plan_t){0};
-  if (p->n_layers == 0) { /* GLPK refuses an empty problem */
-    strat_plan_init(out, 0);
-    stats->optimal = true;
-    return SCHED_OK;
-  }
-  int rc = ilp_incumbent(p, params, &start, diag);
-  if (rc != SCHED_OK)
-    goto fail;
+/* What the GLPK part of a solve works on; our own arrays live here so they
+ * are freed even when GLPK fails and its objects are gone. */
+typedef struct {
+  const strat_problem_t *p;
+  const strat_params_t *params;
+  strat_plan_t *out, start;
+  strat_stats_t *stats;
+  sched_diag_t *diag;
+  ilp_t m;
+  double *cols;
+} ilp_call_t;
+
+static int ilp_glpk_part(void *ctx) {
+  ilp_call_t *c = ctx;
+  const strat_problem_t *p = c->p;
+  const strat_params_t *params = c->params;
+  strat_plan_t *out = c->out;
+  strat_stats_t *stats = c->stats;
+  sched_diag_t *diag = c->diag;
   glp_term_out(GLP_OFF);
-  ilp_init(&m, p, p->objective == STRAT_OBJECTIVE_LATENCY ? start.prefetch : NULL);
-  if (params->lp_path && glp_write_lp(m.lp, NULL, params->lp_path) != 0) {
-    rc = sched_diag_set(diag, SCHED_ERR_INPUT, "ilp: cannot write the model to '%s'",
-                        params->lp_path);
-    goto fail;
-  }
-  cols = plan_columns(&m, &start);
-  ilp_search_t search = {.incumbent = cols, .gap = DBL_MAX};
-  rc = ilp_search(&m, params, &search, diag);
+  ilp_init(&c->m, p, p->objective == STRAT_OBJECTIVE_LATENCY ? c->start.prefetch : NULL);
+  int rc = params->lp_path ? write_lp(c->m.lp, params->lp_path, diag) : SCHED_OK;
+  if (rc != SCHED_OK)
+    return rc;
+  c->cols = plan_columns(&c->m, &c->start);
+  ilp_search_t search = {.incumbent = c->cols, .gap = DBL_MAX};
+  rc = ilp_search(&c->m, params, &search, diag);
+  ilp_t m = c->m;
+  strat_plan_t start = c->start;
   if (rc == SCHED_OK) {
     ilp_extract(&m, out);
     stats->optimal = glp_mip_status(m.lp) == GLP_OPT;
@@ -878,10 +905,28 @@ static int ilp_solve(const strat_problem_t *p, const strat_params_t *params, str
   }
   stats->mip_gap = stats->optimal ? 0 : search.gap;
   stats->nodes = search.nodes;
-fail:
-  free(cols);
-  ilp_free(&m);
-  strat_plan_free(&start);
+  return rc;
+}
+
+static int ilp_solve(const strat_problem_t *p, const strat_params_t *params, strat_plan_t *out,
+                     strat_stats_t *stats, sched_diag_t *diag) {
+  *out = (strat_plan_t){0};
+  if (p->n_layers == 0) { /* GLPK refuses an empty problem */
+    strat_plan_init(out, 0);
+    stats->optimal = true;
+    return SCHED_OK;
+  }
+  ilp_call_t c = {.p = p, .params = params, .out = out, .stats = stats, .diag = diag};
+  int rc = ilp_incumbent(p, params, &c.start, diag);
+  if (rc == SCHED_OK) {
+    bool glpk_failed;
+    rc = sched_glpk_call(ilp_glpk_part, &c, "ilp", &glpk_failed, diag);
+    if (glpk_failed)
+      c.m.lp = NULL; /* freed with GLPK's environment */
+  }
+  free(c.cols);
+  ilp_free(&c.m);
+  strat_plan_free(&c.start);
   return rc;
 }
 

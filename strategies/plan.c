@@ -238,6 +238,56 @@ static int best_outside_regions(const strat_problem_t *p, int l) {
   return best;
 }
 
+/* The cheapest candidate of layer l in region `region`, or -1. */
+static int best_in_region(const strat_problem_t *p, int l, int region) {
+  int best = -1;
+  int64_t best_cost = INT64_MAX;
+  for (int c = 0; c < p->layers[l].n_cands; c++) {
+    int64_t cost = strat_layer_objective(p, l, c, 0, false);
+    if (p->layers[l].cands[c].region == region && cost < best_cost) {
+      best = c;
+      best_cost = cost;
+    }
+  }
+  return best;
+}
+
+/* Every member of the region takes its cheapest candidate in it: for a
+ * layer that has no candidate outside (a strategy file forced it there). */
+static int join_region(const strat_problem_t *p, strat_plan_t *plan, int region) {
+  const tiling_region_t *r = &p->regions[region];
+  int changed = 0;
+  for (int m = r->first; m < r->first + r->n_ops; m++) {
+    int c = best_in_region(p, m, region);
+    if (p->layers[m].cands[plan->cand[m]].region != region && c >= 0) {
+      plan->cand[m] = c;
+      changed++;
+    }
+  }
+  return changed;
+}
+
+bool strat_region_joinable(const strat_problem_t *p, int region) {
+  const tiling_region_t *r = &p->regions[region];
+  for (int m = r->first; m < r->first + r->n_ops; m++)
+    if (best_in_region(p, m, region) < 0)
+      return false;
+  return true;
+}
+
+/* For layer l with no candidate outside regions: the first of its regions
+ * that every member can join is joined. */
+static int join_any_region(const strat_problem_t *p, strat_plan_t *plan, int l) {
+  for (int c = 0; c < p->layers[l].n_cands; c++) {
+    int region = p->layers[l].cands[c].region;
+    if (region >= 0 && strat_region_joinable(p, region)) {
+      plan->cand[l] = best_in_region(p, l, region);
+      return 1 + join_region(p, plan, region);
+    }
+  }
+  return 0;
+}
+
 int strat_plan_broken_regions(const strat_problem_t *p, const strat_plan_t *plan) {
   int broken = 0;
   for (int r = 0; r < p->n_regions; r++) { /* O(members): annealing asks every move */
@@ -255,8 +305,13 @@ int strat_plan_fix_regions(const strat_problem_t *p, strat_plan_t *plan) {
   for (int l = 0; l < p->n_layers; l++) {
     if (region_broken(p, plan, l) < 0)
       continue;
-    plan->cand[l] = best_outside_regions(p, l);
-    changed++;
+    int outside = best_outside_regions(p, l);
+    if (outside >= 0) {
+      plan->cand[l] = outside;
+      changed++;
+    } else {
+      changed += join_any_region(p, plan, l);
+    }
   }
   if (changed == 0)
     return 0;

@@ -3,6 +3,8 @@
 #include "strategies/strategies.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,36 +26,23 @@ int strat_plan_write_json(const strat_problem_t *p, const strat_plan_t *plan, co
   }
   char *text = cJSON_Print(root);
   cJSON_Delete(root);
-  FILE *f = text ? fopen(path, "w") : NULL;
-  int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-  ok = (f && fclose(f) == 0) && ok;
+  sched_out_t out;
+  int rc = text ? sched_out_open(&out, path, diag)
+                : sched_diag_set(diag, SCHED_ERR_NOMEM, "%s: cannot print the plan", path);
+  if (rc == SCHED_OK) {
+    fputs(text, out.f);
+    fputc('\n', out.f);
+    rc = sched_out_commit(&out, diag);
+  }
   free(text);
-  return ok ? SCHED_OK : sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot write plan", path);
+  return rc;
 }
 
 static char *read_text(const char *path, sched_diag_t *diag) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot open strategy file", path);
-    return NULL;
-  }
-  size_t cap = 1 << 16, len = 0;
-  char *buf = sched_xmalloc(cap);
-  for (size_t n; (n = fread(buf + len, 1, cap - len - 1, f)) > 0;) {
-    len += n;
-    if (len + 1 == cap) {
-      if (cap >= ((size_t)64 << 20)) { /* a plan file is small: refuse anything huge */
-        fclose(f);
-        free(buf);
-        sched_diag_set(diag, SCHED_ERR_INPUT, "%s: strategy file larger than 64 MiB", path);
-        return NULL;
-      }
-      buf = sched_xrealloc(buf, cap *= 2);
-    }
-  }
-  fclose(f);
-  buf[len] = '\0';
-  return buf;
+  char *text; /* a plan file is small: refuse anything huge */
+  return sched_file_read(path, "strategy file", (size_t)64 << 20, &text, NULL, diag) == SCHED_OK
+             ? text
+             : NULL;
 }
 
 static int find_layer(const strat_problem_t *p, const char *name) {
@@ -91,6 +80,11 @@ static int force_layer(strat_problem_t *p, int l, const cJSON *entry, const char
     return sched_diag_set(diag, SCHED_ERR_INPUT,
                           "%s: layer '%s': \"tiles\" must be a number, \"pipelined\" a boolean",
                           path, name);
+  if (tiles && !(tiles->valuedouble >= 1 && tiles->valuedouble <= INT32_MAX &&
+                 tiles->valuedouble == floor(tiles->valuedouble)))
+    return sched_diag_set(diag, SCHED_ERR_INPUT,
+                          "%s: layer '%s': \"tiles\" must be a whole number >= 1, got %g", path,
+                          name, tiles->valuedouble);
   strat_layer_t *layer = &p->layers[l];
   int kept = 0;
   for (int c = 0; c < layer->n_cands; c++) {
@@ -111,15 +105,37 @@ static int force_layer(strat_problem_t *p, int l, const cJSON *entry, const char
   return SCHED_OK;
 }
 
+/* A layer forced onto streaming-region candidates only needs one of those
+ * regions that every member can stream in, or no plan satisfies the file. */
+static int check_forced_regions(const strat_problem_t *p, const char *path, sched_diag_t *diag) {
+  for (int l = 0; l < p->n_layers; l++) {
+    const strat_layer_t *layer = &p->layers[l];
+    bool outside = false, joinable = false;
+    for (int c = 0; c < layer->n_cands; c++) {
+      int region = layer->cands[c].region;
+      outside = outside || region < 0;
+      joinable = joinable || (region >= 0 && strat_region_joinable(p, region));
+    }
+    if (!outside && !joinable)
+      return sched_diag_set(diag, SCHED_ERR_INPUT,
+                            "%s: layer '%s' is forced to stream in a region whose other layers "
+                            "the file forces out of it",
+                            path, p->g->ops[layer->op].name);
+  }
+  return SCHED_OK;
+}
+
 int strat_problem_force_json(strat_problem_t *p, const char *path, sched_diag_t *diag) {
   char *text = read_text(path, diag);
   if (!text)
     return SCHED_ERR_INPUT;
-  cJSON *root = cJSON_Parse(text);
+  cJSON *root = sched_json_parse(text, strlen(text), path, diag);
   free(text);
+  if (!root)
+    return SCHED_ERR_INPUT;
   const cJSON *layers = cJSON_GetObjectItemCaseSensitive(root, "layers");
   int rc = SCHED_OK;
-  if (!root || !cJSON_IsArray(layers))
+  if (!cJSON_IsArray(layers))
     rc =
         sched_diag_set(diag, SCHED_ERR_INPUT, "%s: not a plan: expected {\"layers\": [...]}", path);
   if (rc != SCHED_OK)
@@ -137,5 +153,7 @@ int strat_problem_force_json(strat_problem_t *p, const char *path, sched_diag_t 
       break;
   }
   cJSON_Delete(root);
+  if (rc == SCHED_OK)
+    rc = check_forced_regions(p, path, diag);
   return rc;
 }

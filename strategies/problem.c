@@ -12,6 +12,7 @@
 #include "strategies/strategies.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* Room for every strategy's isolated + ladder candidates and the regions a
  * layer can belong to. */
@@ -230,14 +231,15 @@ static int find_regions(strat_problem_t *p, sched_diag_t *diag) {
   return SCHED_OK;
 }
 
-static void value_init(strat_problem_t *p, int layer) {
+static void value_init(strat_problem_t *p, int layer, const ir_consumers_t *readers) {
   const ir_graph_t *g = p->g;
   strat_value_t *v = &p->values[layer];
   v->tensor = g->ops[layer].output;
   v->producer = layer;
-  int n = ir_tensor_consumers(g, v->tensor, NULL, 0);
+  int first = readers->start[v->tensor], n = readers->start[v->tensor + 1] - first;
   v->consumers = sched_xcalloc((size_t)SCHED_MAX(n, 1), sizeof(int));
-  v->n_consumers = ir_tensor_consumers(g, v->tensor, v->consumers, n);
+  memcpy(v->consumers, readers->ops + first, (size_t)n * sizeof(int));
+  v->n_consumers = n;
   v->last_use = layer;
   for (int i = 0; i < v->n_consumers; i++)
     v->last_use = SCHED_MAX(v->last_use, v->consumers[i]);
@@ -265,13 +267,16 @@ int strat_problem_init(strat_problem_t *p, const ir_graph_t *g, const cost_model
   p->n_layers = g->n_ops;
   p->layers = sched_xcalloc((size_t)SCHED_MAX(g->n_ops, 1), sizeof *p->layers);
   p->values = sched_xcalloc((size_t)SCHED_MAX(g->n_ops, 1), sizeof *p->values);
+  ir_consumers_t readers; /* once: asking per value is quadratic */
+  ir_consumers_build(g, &readers);
   for (int i = 0; i < g->n_ops; i++) {
     p->layers[i].op = i;
     for (int k = 0; k < g->ops[i].n_inputs; k++)
       p->layers[i].n_inputs_from_graph += g->tensors[g->ops[i].inputs[k]].producer < 0;
-    value_init(p, i);
+    value_init(p, i, &readers);
   }
   first_live_init(p);
+  ir_consumers_free(&readers);
   int rc = SCHED_OK;
   for (int i = 0; i < g->n_ops && rc == SCHED_OK; i++)
     rc = layer_candidates(p, i, diag);

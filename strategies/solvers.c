@@ -66,9 +66,10 @@ int strat_solve(const strat_solver_t *solver, const strat_problem_t *p,
     return rc;
   strat_plan_fix_regions(p, out); /* for solvers that ignore streaming regions */
   strat_plan_best_prefetch(p, out);
-  rc = strat_plan_verify(p, out, diag);
+  sched_diag_t why = {{0}}; /* not diag itself: it cannot be formatted into its own buffer */
+  rc = strat_plan_verify(p, out, &why);
   if (rc != SCHED_OK)
     return sched_diag_set(diag, rc, "solver %s produced an invalid plan: %s", solver->name,
-                          diag ? diag->msg : "");
+                          why.msg);
   return SCHED_OK;
 }

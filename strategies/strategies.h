@@ -171,6 +171,8 @@ int strat_plan_verify(const strat_problem_t *p, const strat_plan_t *plan, sched_
  * any region. Spills are recomputed where anything changed. Returns how many
  * layers changed. strat_solve runs it after solvers that ignore regions. */
 int strat_plan_fix_regions(const strat_problem_t *p, strat_plan_t *plan);
+/* Whether every member of the region has a candidate in it. */
+bool strat_region_joinable(const strat_problem_t *p, int region);
 /* How many layers chose a region candidate that some member did not. */
 int strat_plan_broken_regions(const strat_problem_t *p, const strat_plan_t *plan);
 /* Makes a plan fit by spilling the long-lived tensors that cross over-full

@@ -3,6 +3,7 @@
  * position, stacking one copy is the isolated estimate, the additivity
  * check is deterministic and printed with its mean and max error. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,7 +191,9 @@ Test(lut_cli, table_and_additivity_report) {
            space_path, table_path, out_path);
   int status = system(cmd);
   cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  char *report = slurp_fd(fo), *table = slurp_fd(ft);
+  /* --out replaces the file (temporary file + rename): read it by name */
+  close(ft);
+  char *report = slurp_fd(fo), *table = slurp_fd(open(table_path, O_RDONLY));
   cr_expect(strstr(report, "6 random networks") != NULL, "%s", report);
   cr_expect(strstr(report, "|error| mean ") != NULL, "%s", report);
   cr_expect(strstr(report, "max ") != NULL, "%s", report);

@@ -103,7 +103,11 @@ static int64_t weight_bytes(const tiling_geom_t *geom, const tiling_choice_t *ch
   int64_t channels = choice->axis == TILING_AXIS_K ? slice_extent : geom->out.c;
   if (choice->strategy == STRAT_SOK)
     channels = part->out_channels;
-  return geom->out.c ? geom->weight_bytes * channels / geom->out.c : 0;
+  if (!geom->out.c)
+    return 0;
+  /* weight_bytes * channels / out.c without the product: it can pass 2^63 */
+  int64_t per = geom->weight_bytes / geom->out.c, rest = geom->weight_bytes % geom->out.c;
+  return per * channels + rest * channels / geom->out.c;
 }
 
 tiling_footprint_t tiling_layer_footprint(const arch_t *arch, const ir_graph_t *g, int op,

@@ -23,6 +23,13 @@ int cmd_lut(int argc, char **argv);      /* NAS latency table of a search space 
 
 /* Prints "sched: error: <msg>" to stderr and returns CLI_EXIT_INPUT. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A numeric option's value: finite and in [lo, hi] (so "nan", "inf" and
+ * "3x" are refused), else an error naming the flag; CLI_EXIT_OK or
+ * CLI_EXIT_INPUT. A time limit is (0, CLI_MAX_SECONDS]. */
+#define CLI_MAX_SECONDS 1e6
+int cli_double(const char *flag, const char *text, double lo, double hi, double *out);
+int cli_int(const char *flag, const char *text, int lo, int hi, int *out);
+
 /* The closest of `candidates` (NULL-terminated) to `word`, or NULL when none
  * is within a small edit distance. */
 const char *cli_suggest(const char *word, const char *const *candidates);

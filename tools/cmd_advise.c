@@ -82,9 +82,9 @@ static int parse_options(int argc, char **argv, advise_options_t *o) {
       *field = argv[++i];
       continue;
     }
-    char *end = NULL;
-    o->time_limit_s = strtod(argv[++i], &end);
-    if (end == argv[i] || *end || o->time_limit_s <= 0)
+    if (cli_double("--time-limit", argv[++i], 0, CLI_MAX_SECONDS, &o->time_limit_s) != CLI_EXIT_OK)
+      return CLI_EXIT_INPUT;
+    if (o->time_limit_s <= 0)
       return cli_error("--time-limit: expected a positive number, got '%s'", argv[i]);
   }
   if (!o->help && !o->net)

@@ -63,14 +63,15 @@ static int set_value(lut_options_t *o, const char *flag, const char *value) {
     *s = value;
     return CLI_EXIT_OK;
   }
-  char *end = NULL;
   if (strcmp(flag, "--time-limit") == 0) {
-    o->time_limit_s = strtod(value, &end);
-    if (end == value || *end || o->time_limit_s <= 0)
-      return cli_error("--time-limit: expected a positive number, got '%s'", value);
-    return CLI_EXIT_OK;
+    if (cli_double(flag, value, 0, CLI_MAX_SECONDS, &o->time_limit_s) != CLI_EXIT_OK)
+      return CLI_EXIT_INPUT;
+    return o->time_limit_s > 0
+               ? CLI_EXIT_OK
+               : cli_error("--time-limit: expected a positive number, got '%s'", value);
   }
   int64_t *n = int_field(o, flag);
+  char *end = NULL;
   *n = strtoll(value, &end, 10);
   if (end == value || *end || *n < 0 || *n > 100000)
     return cli_error("%s: expected an integer in 0..100000, got '%s'", flag, value);
@@ -129,12 +130,12 @@ static int write_table(const lut_options_t *o, const advisor_space_t *s, const a
     advisor_lut_write_csv(s, lut, stdout);
     return SCHED_OK;
   }
-  FILE *f = fopen(o->out, "w");
-  if (!f)
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot write table", o->out);
-  advisor_lut_write_csv(s, lut, f);
-  return fclose(f) == 0 ? SCHED_OK
-                        : sched_diag_set(diag, SCHED_ERR_INPUT, "%s: cannot write table", o->out);
+  sched_out_t out;
+  int rc = sched_out_open(&out, o->out, diag);
+  if (rc != SCHED_OK)
+    return rc;
+  advisor_lut_write_csv(s, lut, out.f);
+  return sched_out_commit(&out, diag);
 }
 
 static int lut_run(const lut_options_t *o, const advisor_space_t *s, sched_diag_t *diag) {

@@ -226,12 +226,13 @@ static const memalloc_allocator_t *find_allocator(const char *name) {
 
 static int write_output(const char *path, const memalloc_problem_t *p,
                         const memalloc_solution_t *s) {
-  FILE *out = fopen(path, "w");
-  if (!out)
-    return cli_error("memalloc: cannot write '%s'", path);
-  memalloc_csv_write(out, p, s);
-  if (fclose(out) != 0)
-    return cli_error("memalloc: cannot write '%s'", path);
+  sched_out_t out;
+  sched_diag_t diag;
+  if (sched_out_open(&out, path, &diag) != SCHED_OK)
+    return cli_error("memalloc: %s", diag.msg);
+  memalloc_csv_write(out.f, p, s);
+  if (sched_out_commit(&out, &diag) != SCHED_OK)
+    return cli_error("memalloc: %s", diag.msg);
   return CLI_EXIT_OK;
 }
 

@@ -75,7 +75,7 @@ static int parse_plot_flag(int argc, char **argv, int *i, plot_options_t *o) {
   else if (slot && has_value)
     *slot = argv[++*i];
   else if (strcmp(a, "--xscale") == 0 && has_value)
-    o->plot.x_scale = atof(argv[++*i]);
+    return cli_double("plot: --xscale", argv[++*i], 1e-300, 1e300, &o->plot.x_scale);
   else if (strcmp(a, "--where") == 0 && has_value && o->plot.n_where < 8)
     o->plot.where[o->plot.n_where++] = argv[++*i];
   else
@@ -126,12 +126,15 @@ static int run_gnuplot(const char *script_path) {
 }
 
 static int write_script(const plot_options_t *o, const exp_table_t *t, const char *path) {
-  FILE *f = fopen(path, "w");
-  if (!f)
-    return cli_error("plot: cannot write '%s'", path);
+  sched_out_t out;
   sched_diag_t diag = {{0}};
-  int rc = exp_plot_script(t, &o->plot, o->out, f, &diag);
-  fclose(f);
+  int rc = sched_out_open(&out, path, &diag);
+  if (rc == SCHED_OK)
+    rc = exp_plot_script(t, &o->plot, o->out, out.f, &diag);
+  if (rc == SCHED_OK)
+    rc = sched_out_commit(&out, &diag);
+  else if (out.f)
+    sched_out_discard(&out);
   return rc == SCHED_OK ? CLI_EXIT_OK : cli_error("plot: %s", diag.msg);
 }
 

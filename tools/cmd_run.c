@@ -222,22 +222,27 @@ static int write_pictures(const run_options_t *o, const pipeline_t *p, sched_dia
   for (int k = 0; k < 2; k++) {
     if (!paths[k])
       continue;
-    FILE *f = fopen(paths[k], "w");
-    if (!f)
-      return sched_diag_set(diag, SCHED_ERR_INPUT, "cannot write '%s'", paths[k]);
+    sched_out_t out;
+    int rc = sched_out_open(&out, paths[k], diag);
+    if (rc != SCHED_OK)
+      return rc;
+    FILE *f = out.f;
     cJSON *meta = k == 0 ? report_provenance_json(o->command_line, &p->arch) : NULL;
-    int rc = k == 0 ? report_trace(&(report_trace_input_t){.g = &p->tasks[i],
-                                                           .s = &p->schedules[i],
-                                                           .b = &p->barriers[i],
-                                                           .alloc = pipeline_chosen(p)->alloc,
-                                                           .arch = &p->arch,
-                                                           .net = o->net,
-                                                           .metadata = meta},
-                                   f)
-                    : write_svg(o, p, i, f, diag);
+    rc = k == 0 ? report_trace(&(report_trace_input_t){.g = &p->tasks[i],
+                                                       .s = &p->schedules[i],
+                                                       .b = &p->barriers[i],
+                                                       .alloc = pipeline_chosen(p)->alloc,
+                                                       .arch = &p->arch,
+                                                       .net = o->net,
+                                                       .metadata = meta},
+                               f)
+                : write_svg(o, p, i, f, diag);
     cJSON_Delete(meta);
-    if (fclose(f) != 0 && rc == SCHED_OK)
-      rc = sched_diag_set(diag, SCHED_ERR_INPUT, "cannot write '%s'", paths[k]);
+    if (rc != SCHED_OK) {
+      sched_out_discard(&out);
+      return sched_diag_set(diag, rc, "cannot write '%s'", paths[k]);
+    }
+    rc = sched_out_commit(&out, diag);
     if (rc != SCHED_OK)
       return rc;
   }
@@ -249,13 +254,15 @@ static int write_memory_map(const run_options_t *o, const pipeline_t *p, sched_d
   const report_solver_run_t *run = pipeline_chosen(p);
   if (!o->memory_map_path || !run->alloc)
     return SCHED_OK;
-  FILE *f = fopen(o->memory_map_path, "w");
-  if (!f)
+  sched_out_t out;
+  int rc = sched_out_open(&out, o->memory_map_path, diag);
+  if (rc != SCHED_OK)
+    return rc;
+  if (report_memory_map(&p->problem, run->alloc, o->net, out.f) != SCHED_OK) {
+    sched_out_discard(&out);
     return sched_diag_set(diag, SCHED_ERR_INPUT, "cannot write '%s'", o->memory_map_path);
-  int rc = report_memory_map(&p->problem, run->alloc, o->net, f);
-  if (fclose(f) != 0 || rc != SCHED_OK)
-    return sched_diag_set(diag, SCHED_ERR_INPUT, "cannot write '%s'", o->memory_map_path);
-  return SCHED_OK;
+  }
+  return sched_out_commit(&out, diag);
 }
 
 /* One file of --output-dir. */

@@ -31,7 +31,7 @@ static void print_subcommands(FILE *out) {
   fprintf(out, "Run 'sched SUBCOMMAND --help' for its options.\n");
 }
 
-int main(int argc, char **argv) {
+static int dispatch(int argc, char **argv) {
   if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
     char *help_argv[] = {argv[0], "--help", NULL};
     int code = cmd_run(2, help_argv);
@@ -57,4 +57,13 @@ int main(int argc, char **argv) {
   if (guess)
     return cli_error("unknown subcommand '%s' (did you mean '%s'?)", argv[1], guess);
   return cli_error("unknown subcommand '%s' (see sched --help)", argv[1]);
+}
+
+/* Every subcommand's stdout is checked once here: a write error (a full disk)
+ * is an error even when the subcommand succeeded. */
+int main(int argc, char **argv) {
+  int code = dispatch(argc, argv);
+  if (!sched_stdout_ok() && code == CLI_EXIT_OK)
+    code = CLI_EXIT_NO;
+  return code;
 }
