@@ -76,6 +76,7 @@ typedef struct {
   double bound;  /* root LP bound (0, trivially, before it is solved) */
   double gap;    /* best relative gap seen */
   int64_t nodes; /* branch-and-bound nodes generated */
+  int64_t node_limit; /* stop after this many (0: none) */
 } ilp_search_t;
 
 static bool sliced(const strat_problem_t *p, int layer, int cand) {
@@ -750,6 +751,10 @@ static void clock_columns(const ilp_t *m, const strat_plan_t *plan, double *cols
 
 static void ilp_callback(glp_tree *tree, void *info) {
   ilp_search_t *s = info;
+  int generated;
+  glp_ios_tree_size(tree, NULL, NULL, &generated);
+  if (s->node_limit > 0 && generated >= s->node_limit)
+    glp_ios_terminate(tree); /* deterministic, unlike the time limit */
   if (glp_ios_reason(tree) == GLP_IHEUR && s->incumbent && !s->offered) {
     s->offered = true;
     glp_ios_heur_sol(tree, s->incumbent);
@@ -819,7 +824,7 @@ static int ilp_search(ilp_t *m, const strat_params_t *params, ilp_search_t *s, s
   int status = glp_mip_status(m->lp);
   if (status == GLP_OPT || status == GLP_FEAS)
     return SCHED_OK;
-  if (rc == GLP_ETMLIM)
+  if (rc == GLP_ETMLIM || rc == GLP_ESTOP)
     return SCHED_ERR_TIMEOUT;
   if (status == GLP_NOFEAS)
     return sched_diag_set(diag, SCHED_ERR_INFEASIBLE, "ilp: no plan fits the CMX budget");
@@ -886,7 +891,7 @@ static int ilp_glpk_part(void *ctx) {
   if (rc != SCHED_OK)
     return rc;
   c->cols = plan_columns(&c->m, &c->start);
-  ilp_search_t search = {.incumbent = c->cols, .gap = DBL_MAX};
+  ilp_search_t search = {.incumbent = c->cols, .gap = DBL_MAX, .node_limit = params->ilp_nodes};
   rc = ilp_search(&c->m, params, &search, diag);
   ilp_t m = c->m;
   strat_plan_t start = c->start;

@@ -82,7 +82,9 @@ typedef struct {
 } strat_plan_t;
 
 typedef struct {
-  double time_limit_s;           /* ILP and anneal wall-clock limit */
+  double time_limit_s;           /* ILP and anneal wall-clock limit (a safety net for the ILP) */
+  int64_t ilp_nodes;             /* ilp: branch-and-bound nodes before it stops with its gap; a
+                                    count, so results are the same on any machine (0: none) */
   uint64_t seed;                 /* anneal's random seed */
   int32_t anneal_iters;          /* anneal moves */
   const char *lp_path;           /* ilp: write the model (CPLEX LP) here, or NULL */

@@ -16,7 +16,7 @@
 /* ---- fixtures ---- */
 
 static strat_params_t params_default(void) {
-  return (strat_params_t){.time_limit_s = 120, .seed = 1, .anneal_iters = 4000};
+  return (strat_params_t){.time_limit_s = 120, .ilp_nodes = 100, .seed = 1, .anneal_iters = 4000};
 }
 
 /* Runs a solver; asserts success and a plan the checker accepts. */
@@ -60,7 +60,7 @@ static void check_zoo_net(const char *net) {
     strat_plan_t ilp = solve(&s.p, "ilp", &params, &st);
     /* the clock's big-M rows leave some nets unproven in the time limit:
      * the gap is reported, not asserted (see README, "One latency") */
-    cr_expect_lt(st.mip_gap, 0.05, "%s at %lld: ilp stopped with gap %g", net,
+    cr_expect_lt(st.mip_gap, 0.10, "%s at %lld: ilp stopped with gap %g", net,
                  (long long)zoo_cmx[i], st.mip_gap);
     for (const strat_solver_t *const *sv = strat_solvers(); *sv; sv++) {
       strat_plan_t plan = solve(&s.p, (*sv)->name, &params, NULL);

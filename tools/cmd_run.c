@@ -21,6 +21,7 @@ typedef struct {
   const char *solver;
   const char *objective;
   double time_limit_s;
+  int64_t ilp_nodes;
   int64_t seed;
   const char *lp_path;
   const char *strategy_file;
@@ -53,6 +54,7 @@ static const run_options_t run_defaults = {
     .solver = "ilp",
     .objective = "latency",
     .time_limit_s = 10,
+    .ilp_nodes = 100,
     .seed = 1,
     .prefetch = -1,
     .allocator = "search",
@@ -78,6 +80,10 @@ static const cli_option_t run_flags[] = {
             "latency (default) or bandwidth"),
     CLI_NUM("--time-limit", CLI_ARG_DOUBLE, RUN_FIELD(time_limit_s), "SEC",
             "solver wall-clock limit (default 10)", 1e-3, 1e6),
+    CLI_NUM("--ilp-nodes", CLI_ARG_INT, RUN_FIELD(ilp_nodes), "N",
+            "ilp: branch-and-bound nodes before it stops with its gap (default 100; 0 = no "
+            "limit); a count, so results are the same on any machine",
+            0, INT32_MAX),
     CLI_NUM("--seed", CLI_ARG_INT, RUN_FIELD(seed), "N", "random seed of anneal (default 1)", 0,
             1e15),
     CLI_OPT("--lp", CLI_ARG_STRING, RUN_FIELD(lp_path), "FILE",
@@ -329,6 +335,7 @@ static pipeline_options_t pipeline_options(const run_options_t *o) {
   po.objective =
       strcmp(o->objective, "bandwidth") == 0 ? STRAT_OBJECTIVE_BANDWIDTH : STRAT_OBJECTIVE_LATENCY;
   po.time_limit_s = o->time_limit_s;
+  po.ilp_nodes = o->ilp_nodes;
   po.seed = (uint64_t)o->seed;
   po.lp_path = o->lp_path;
   po.strategy_file = o->strategy_file;

@@ -10,6 +10,7 @@ pipeline_options_t pipeline_defaults(void) {
       .solver = "ilp",
       .objective = STRAT_OBJECTIVE_LATENCY,
       .time_limit_s = 10,
+      .ilp_nodes = 100,
       .seed = 1,
       .prefetch_cap = -1,
       .schedule = schedule_params_default(),
@@ -76,6 +77,7 @@ static const strat_plan_t *best_plan(const pipeline_t *p) {
 
 static int solve(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag) {
   strat_params_t params = {.time_limit_s = o->time_limit_s,
+                           .ilp_nodes = o->ilp_nodes,
                            .seed = o->seed,
                            .anneal_iters = 20000,
                            .lp_path = o->lp_path};

@@ -21,6 +21,7 @@ typedef struct {
   const char *solver;      /* a solver name, or "all" */
   strat_objective_t objective;
   double time_limit_s;
+  int64_t ilp_nodes; /* ilp: branch-and-bound nodes (deterministic limit); 0: none */
   uint64_t seed;
   const char *lp_path;       /* ilp: write the model here, or NULL */
   const char *strategy_file; /* force layers' strategies, or NULL */
