@@ -73,9 +73,9 @@ typedef struct {
 typedef struct {
   const double *incumbent; /* column values, 1-based, or NULL */
   bool offered;
-  double bound;  /* root LP bound (0, trivially, before it is solved) */
-  double gap;    /* best relative gap seen */
-  int64_t nodes; /* branch-and-bound nodes generated */
+  double bound;       /* root LP bound (0, trivially, before it is solved) */
+  double gap;         /* best relative gap seen */
+  int64_t nodes;      /* branch-and-bound nodes generated */
   int64_t node_limit; /* stop after this many (0: none) */
 } ilp_search_t;
 
@@ -641,9 +641,13 @@ static void ilp_init(ilp_t *m, const strat_problem_t *p, const int32_t *prefetch
   for (int t = 0; t < p->n_layers; t++)
     add_capacity_row(m, t);
   if (p->objective == STRAT_OBJECTIVE_LATENCY) {
-    for (int c = 1; c <= glp_get_num_cols(m->lp); c++) /* the clock replaces the sum */
-      glp_set_obj_coef(m->lp, c, 0);
     add_clock(m);
+    /* the clock replaces the sum, which stays as a tie-break below one
+     * cycle in total: among plans of equal latency, less serial work and
+     * DDR traffic (off the critical path, the makespan does not care) */
+    double tie = 0.25 / SCHED_MAX(m->big_m, 1.0);
+    for (int c = 1; c < m->ce0; c++)
+      glp_set_obj_coef(m->lp, c, tie * glp_get_obj_coef(m->lp, c));
   }
 }
 

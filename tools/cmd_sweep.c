@@ -245,8 +245,7 @@ static void collect_results(const sweep_options_t *o, const exp_sweep_t *s, exp_
     snprintf(path, sizeof path, "%s/%d.json", o->collect, i + 1);
     char *text = NULL;
     sched_diag_t why;
-    if (sched_file_read(path, "report", EXP_REPORT_MAX_FILE_BYTES, &text, NULL, &why) !=
-        SCHED_OK) {
+    if (sched_file_read(path, "report", EXP_REPORT_MAX_FILE_BYTES, &text, NULL, &why) != SCHED_OK) {
       results[i] = (exp_result_t){.status = EXP_STATUS_FAILED};
       collect_error(&results[i], "%s (did the point run?)", why.msg);
       continue;
