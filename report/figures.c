@@ -33,7 +33,14 @@ static void add_shares(const report_input_t *in, int layer, const strat_candidat
   out->util_pct = -1;
   if (c->cost.engine == COST_ENGINE_DPU && out->latency_cycles > 0)
     out->util_pct = 100.0 * (double)out->macs / ((double)out->latency_cycles * peak);
-  int64_t total = in->chosen->plan->latency_cycles;
+  /* the share of the layers' own latencies, which add up to 100 (the
+   * pipelined plan latency overlaps them) */
+  const strat_plan_t *plan = in->chosen->plan;
+  int64_t total = 0;
+  for (int l = 0; l < in->problem->n_layers; l++)
+    total +=
+        strat_layer_cycles(in->problem, l, plan->cand[l],
+                           strat_layer_inputs_from_ddr(in->problem, plan, l), plan->spilled[l]);
   out->network_pct = total > 0 ? 100.0 * (double)out->latency_cycles / (double)total : 0;
 }
 

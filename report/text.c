@@ -165,7 +165,7 @@ static const text_col_t text_cols[] = {
     {"util%", 5, GROUP_PLAN_MODEL, false, cell_util},
     {"net%", 5, GROUP_PLAN_MODEL, false, cell_network},
     {"bound", -7, GROUP_PLAN_MODEL, false, cell_bound},
-    {"end", 9, GROUP_PLAN_MODEL, false, cell_plan_end},
+    {"end", 9, GROUP_PLAN_MODEL, true, cell_plan_end},
     {"start", 9, GROUP_SCHEDULE, false, cell_start},
     {"end", 9, GROUP_SCHEDULE, false, cell_end},
     {"overlap", 9, GROUP_SCHEDULE, true, cell_overlap},

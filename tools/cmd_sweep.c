@@ -132,6 +132,8 @@ static int write_outputs(const sweep_options_t *o, const exp_sweep_t *s, const e
     exp_table_write_csv(t, stdout);
     return CLI_EXIT_OK;
   }
+  if (make_dirs(o->out_dir) != 0) /* --collect opens no journal there first */
+    return cli_error("sweep: cannot create '%s': %s", o->out_dir, strerror(errno));
   char path[4096];
   output_path(o, s, ".csv", path, sizeof path);
   int code = write_table_file(path, t, false);
