@@ -235,12 +235,14 @@ Test(json, text_after_the_value_is_an_error) {
 
 /* ---- the memalloc CSV: status and line are never confused ---- */
 
+/* The CSV module (libcsv) reads lines of any length: a field too long for
+ * its number is named, with its line. */
 Test(memalloc_csv, long_line_is_named_as_such) {
   char text[6000] = "id,lower,upper,size\n1,0,1,";
   memset(text + strlen(text), '1', 5000);
   strcat(text, "\n");
   run_t r = run_on("memalloc --capacity 100 --input %s", put_new("m.csv", text));
-  expect_error(r, 2, ":2: line longer than 4096 characters");
+  expect_error(r, 2, ":2: size is out of range");
 }
 
 Test(memalloc_csv, field_count_is_the_real_one) {
@@ -436,14 +438,14 @@ Test(memalloc_ilp, sizes_beyond_exact_range_are_refused) {
 
 Test(options, non_finite_and_malformed_numbers_are_refused) {
   const char *cases[][2] = {
-      {"--net conv --time-limit nan", "--time-limit: expected a finite number"},
-      {"--net conv --time-limit inf", "--time-limit: expected a finite number"},
-      {"--net conv --alloc-time-limit 1e999", "--alloc-time-limit: expected a finite number"},
+      {"--net conv --time-limit nan", "--time-limit: expected a number in"},
+      {"--net conv --time-limit inf", "--time-limit: expected a number in"},
+      {"--net conv --alloc-time-limit 1e999", "--alloc-time-limit: expected a number in"},
       {"--net conv --cmx 1e30", "exponent notation is not taken"},
-      {"sweep x.json -j 3x", "-j: expected an integer in 1..1024"},
-      {"sweep x.json --timeout nan", "--timeout: expected a finite number"},
-      {"regress -j 0", "-j: expected an integer in 1..1024"},
-      {"regress --timeout -inf", "--timeout: expected a finite number"},
+      {"sweep x.json -j 3x", "-j: expected an integer in [1, 1024]"},
+      {"sweep x.json --timeout nan", "--timeout: expected a number in"},
+      {"regress -j 0", "-j: expected an integer in [1, 1024]"},
+      {"regress --timeout -inf", "--timeout: expected a number in"},
       {"plot lines a.csv --xscale nan --x a --y b --out a.png", "--xscale: expected a finite"},
       {"lut --space x.json --time-limit nan", "--time-limit: expected a finite number"},
       {"advise --net conv --time-limit nan", "--time-limit: expected a finite number"},
