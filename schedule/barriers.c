@@ -165,6 +165,7 @@ typedef struct {
   int task;
   int *producers;
   int n;
+  int sibling_key[4]; /* layer, slice, role, kind of the task */
 } need_t;
 
 static int cmp_need(const void *a, const void *b) {
@@ -217,6 +218,65 @@ static int cmp_barrier(const void *a, const void *b) {
   return (x->consumers[0] > y->consumers[0]) - (x->consumers[0] < y->consumers[0]);
 }
 
+/* Sibling consumers (one layer's slice on every cluster) wait for one
+ * barrier when the union of their producers adds no ordering for any of
+ * them: a producer one sibling omits because its own FIFO implies it is
+ * already done for that sibling. One barrier per layer instead of one per
+ * cluster keeps long-lived waits (a prefetched weight DMA) to one id. */
+static int *ints_union(const int *a, int na, const int *b, int nb, int *n);
+
+static int cmp_sibling(const void *x, const void *y) {
+  const need_t *a = x, *b = y;
+  int c = memcmp(a->sibling_key, b->sibling_key, sizeof a->sibling_key);
+  if (c != 0)
+    return c;
+  return (a->task > b->task) - (a->task < b->task);
+}
+
+static bool union_adds_nothing(const order_t *o, const need_t *run, int n, const int *u, int nu) {
+  for (int i = 0; i < n; i++)
+    for (int k = 0, j = 0; k < nu; k++) {
+      while (j < run[i].n && run[i].producers[j] < u[k])
+        j++;
+      if (j < run[i].n && run[i].producers[j] == u[k])
+        continue;
+      if (u[k] == run[i].task || !schedule_clock_before(&o->clock, o->s, u[k], run[i].task))
+        return false;
+    }
+  return true;
+}
+
+static void siblings_share(const order_t *o, need_t *need, int n_need, int slots) {
+  if (n_need > 1)
+    qsort(need, (size_t)n_need, sizeof *need, cmp_sibling);
+  for (int i = 0, j; i < n_need; i = j) {
+    for (j = i + 1; j < n_need && memcmp(need[i].sibling_key, need[j].sibling_key,
+                                         sizeof need[i].sibling_key) == 0;
+         j++)
+      ;
+    if (j - i < 2)
+      continue;
+    int nu = need[i].n;
+    int *u = sched_xmalloc((size_t)nu * sizeof *u);
+    memcpy(u, need[i].producers, (size_t)nu * sizeof *u);
+    for (int k = i + 1; k < j; k++) {
+      int n2;
+      int *next = ints_union(u, nu, need[k].producers, need[k].n, &n2);
+      free(u);
+      u = next;
+      nu = n2;
+    }
+    if (nu <= slots && union_adds_nothing(o, need + i, j - i, u, nu))
+      for (int k = i; k < j; k++) {
+        free(need[k].producers);
+        need[k].producers = sched_xmalloc((size_t)nu * sizeof(int));
+        memcpy(need[k].producers, u, (size_t)nu * sizeof(int));
+        need[k].n = nu;
+      }
+    free(u);
+  }
+}
+
 static void program_build(const order_t *o, schedule_barriers_t *b) {
   const schedule_graph_t *g = o->g;
   int n = g->n_tasks, n_need = 0;
@@ -232,8 +292,13 @@ static void program_build(const order_t *o, schedule_barriers_t *b) {
       free(prod);
       continue;
     }
-    need[n_need++] = (need_t){.task = v, .producers = prod, .n = np};
+    const schedule_task_t *t = &g->tasks[v];
+    need[n_need++] = (need_t){.task = v,
+                              .producers = prod,
+                              .n = np,
+                              .sibling_key = {t->layer, t->slice, (int)t->role, (int)t->kind}};
   }
+  siblings_share(o, need, n_need, b->slots);
   if (n_need > 1) /* qsort(NULL, 0) is undefined */
     qsort(need, (size_t)n_need, sizeof *need, cmp_need);
   int groups = 0;

@@ -28,12 +28,15 @@ static void expect_barrier(const schedule_barrier_t *b, const int *prod, int np,
 
 /* By hand. 12 dependencies; 2 -> 5 and 3 -> 6 follow DPU FIFO order. The
  * rest need barriers, one per set of producers: A {w1, in1} -> {conv1 c0,
- * conv1 c1} (two consumers merged), B {conv1 c0, w2} -> conv2 c1, C
- * {conv1 c1, w2} -> conv2 c0, D {conv2 c0, conv2 c1} -> out2. In activation
- * order A (cycle 0), B and C (300, B first by producer), D (1700). Ids: A 0;
- * B 1 (conv1 c1, A's consumer, is not ordered before B's producer conv1
- * c0); C 2; D reuses 0 (A's consumers are ordered before D's producers). A,
- * B and C are live together over [300, 1700). */
+ * conv1 c1} (two consumers merged); conv2 c0 needs {conv1 c1, w2} and
+ * conv2 c1 needs {conv1 c0, w2}, and as siblings (one layer's slice on
+ * each cluster) they share B {conv1 c0, conv1 c1, w2} -> {conv2 c0, conv2
+ * c1}: the producer each one omits precedes it on its own DPU, so the
+ * union adds no ordering; D {conv2 c0, conv2 c1} -> out2. In activation
+ * order A (cycle 0), B (300: w2 shows from when DMA0 is free), D (1700).
+ * Ids: A 0; B 1 (A's consumers are B's producers); D reuses 0 (A's
+ * consumers are ordered before D's producers). A and B are live together
+ * over [300, 1700). */
 Test(barriers, two_layer_example_matches_the_hand_worked_program) {
   arch_t arch = small_arch();
   schedule_graph_t g;
@@ -46,14 +49,13 @@ Test(barriers, two_layer_example_matches_the_hand_worked_program) {
   cr_expect_eq(b.deps_total, 12);
   cr_expect_eq(b.deps_fifo, 2);
   cr_expect_eq(b.deps_transitive, 0);
-  cr_expect_eq(b.merged, 1);
-  cr_assert_eq(b.n_barriers, 4);
+  cr_expect_eq(b.merged, 2);
+  cr_assert_eq(b.n_barriers, 3);
   expect_barrier(&b.barriers[0], (int[]){0, 1}, 2, (int[]){2, 3}, 2, 0);
-  expect_barrier(&b.barriers[1], (int[]){2, 4}, 2, (int[]){6}, 1, 1);
-  expect_barrier(&b.barriers[2], (int[]){3, 4}, 2, (int[]){5}, 1, 2);
-  expect_barrier(&b.barriers[3], (int[]){5, 6}, 2, (int[]){7}, 1, 0);
-  cr_expect_eq(b.ids_used, 3);
-  cr_expect_eq(b.peak_live, 3);
+  expect_barrier(&b.barriers[1], (int[]){2, 3, 4}, 3, (int[]){5, 6}, 2, 1);
+  expect_barrier(&b.barriers[2], (int[]){5, 6}, 2, (int[]){7}, 1, 0);
+  cr_expect_eq(b.ids_used, 2);
+  cr_expect_eq(b.peak_live, 2);
   cr_expect_eq(b.n_serial, 0);
   cr_expect_eq(b.stall_cycles, 0);
   cr_expect_eq(schedule_barriers_verify(&g, &s, &b, &d), SCHED_OK, "%s", d.msg);
@@ -62,11 +64,10 @@ Test(barriers, two_layer_example_matches_the_hand_worked_program) {
   schedule_graph_free(&g);
 }
 
-/* With 2 ids, C finds none: neither A nor B can be waited for (C's
- * producer conv1 c1 is A's consumer and precedes B's consumer conv2 c1),
- * but C merges with B for free (every producer of either already precedes
- * every consumer of either) and takes id 1. */
-Test(barriers, two_ids_merge_the_parallel_barriers_of_the_example) {
+/* With 1 id, B finds none: A is live until conv1 has run, conv1 produces
+ * B (a task cannot hold both), and waiting for or merging with A would
+ * make conv1 wait for itself. One clear error, no loop. */
+Test(barriers, one_id_is_not_enough_for_the_example) {
   arch_t arch = small_arch();
   schedule_graph_t g;
   schedule_t s;
@@ -74,15 +75,10 @@ Test(barriers, two_ids_merge_the_parallel_barriers_of_the_example) {
   schedule_barriers_t b;
   sched_diag_t d = {{0}};
   schedule_params_t prm = schedule_params_default();
-  prm.barriers = 2;
-  cr_assert_eq(schedule_barriers_plan(&g, &arch, &prm, &s, &b, &d), SCHED_OK, "%s", d.msg);
-  cr_assert_eq(b.n_barriers, 3);
-  expect_barrier(&b.barriers[1], (int[]){2, 3, 4}, 3, (int[]){5, 6}, 2, 1);
-  expect_barrier(&b.barriers[2], (int[]){5, 6}, 2, (int[]){7}, 1, 0);
-  cr_expect_eq(b.merged, 2);
-  cr_expect_eq(b.ids_used, 2);
-  cr_expect_eq(schedule_barriers_verify(&g, &s, &b, &d), SCHED_OK, "%s", d.msg);
-  schedule_barriers_free(&b);
+  prm.barriers = 1;
+  cr_expect_eq(schedule_barriers_plan(&g, &arch, &prm, &s, &b, &d), SCHED_ERR_INFEASIBLE);
+  cr_expect_str_eq(d.msg, "barriers: 1 physical barriers do not suffice: the barrier after task 2 "
+                          "can neither wait for nor merge with a live one");
   schedule_free(&s);
   schedule_graph_free(&g);
 }
@@ -97,31 +93,31 @@ Test(barriers, the_checker_catches_a_missing_barrier_a_reused_id_and_a_deadlock)
   schedule_params_t prm = schedule_params_default();
   cr_assert_eq(schedule_barriers_plan(&g, &arch, &prm, &s, &b, &d), SCHED_OK);
 
-  b.barriers[2].n_consumers = 0; /* C no longer holds conv2 c0 back */
-  b.barriers[2].consumers[0] = 5;
+  b.barriers[1].n_consumers = 0; /* B no longer holds conv2 back */
   cr_expect_eq(schedule_barriers_verify(&g, &s, &b, &d), SCHED_ERR_INTERNAL);
-  cr_expect_str_eq(d.msg, "barrier 2: 2 producers and 0 consumers, limits 1..128");
-  b.barriers[2].n_consumers = 1;
-  b.barriers[2].consumers[0] = 7; /* waits at out2 instead of conv2 c0 */
+  cr_expect_str_eq(d.msg, "barrier 1: 3 producers and 0 consumers, limits 1..128");
+  b.barriers[1].n_consumers = 1;
+  b.barriers[1].consumers[0] = 6; /* only conv2 c1 waits */
   cr_expect_eq(schedule_barriers_verify(&g, &s, &b, &d), SCHED_ERR_INTERNAL);
   cr_expect_str_eq(d.msg, "data dependency 3 'conv1 dpu s0 c1' -> 5 'conv2 dpu s0 c0' is not "
                           "enforced: no barrier or FIFO order makes the consumer wait");
-  b.barriers[2].consumers[0] = 5;
+  b.barriers[1].n_consumers = 2;
+  b.barriers[1].consumers[0] = 5;
 
-  b.barriers[2].id = 1; /* C takes B's id while B is live */
+  b.barriers[2].id = 1; /* D takes B's id while B is live */
   cr_expect_eq(schedule_barriers_verify(&g, &s, &b, &d), SCHED_ERR_INTERNAL);
-  cr_expect_str_eq(d.msg, "barrier 2 reuses id 1 while barrier 1 is live: its consumer 6 'conv2 "
-                          "dpu s0 c1' is not ordered before producer 3 'conv1 dpu s0 c1'");
-  b.barriers[2].id = 2;
+  cr_expect_str_eq(d.msg, "barrier 2 reuses id 1 while barrier 1 is live: its consumer 5 'conv2 "
+                          "dpu s0 c0' is not ordered before producer 5 'conv2 dpu s0 c0'");
+  b.barriers[2].id = 0;
 
   b.barriers[0].producers[1] = 7; /* conv1 waits for out2, which comes after it */
   cr_expect_eq(schedule_barriers_verify(&g, &s, &b, &d), SCHED_ERR_INTERNAL);
   cr_expect_str_eq(d.msg, "deadlock: task 2 'conv1 dpu s0 c0' on DPU0 waits for barrier 0 (id 0) "
                           "whose producer 7 'conv2 out s0' never runs");
   b.barriers[0].producers[1] = 1;
-  b.barriers[3].id = 64;
+  b.barriers[2].id = 64;
   cr_expect_eq(schedule_barriers_verify(&g, &s, &b, &d), SCHED_ERR_INTERNAL);
-  cr_expect_str_eq(d.msg, "barrier 3: id 64 outside 0..63");
+  cr_expect_str_eq(d.msg, "barrier 2: id 64 outside 0..63");
   schedule_barriers_free(&b);
   schedule_free(&s);
   schedule_graph_free(&g);
