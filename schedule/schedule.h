@@ -117,10 +117,12 @@ typedef struct {
   schedule_engine_t *engines;
   int n_engines;
   int64_t latency_cycles;
-  int64_t dma_cycles;     /* union of all DMA intervals */
-  int64_t compute_cycles; /* union of all DPU / SHAVE intervals */
-  int64_t overlap_cycles; /* DMA and compute at the same time */
-  int *critical_path;     /* tasks that set the latency, first to last */
+  int64_t ddr_dma_latency_cycles; /* hidden behind earlier transfers: a DDR DMA's interval
+                                     may be that much shorter than its cycles */
+  int64_t dma_cycles;             /* union of all DMA intervals */
+  int64_t compute_cycles;         /* union of all DPU / SHAVE intervals */
+  int64_t overlap_cycles;         /* DMA and compute at the same time */
+  int *critical_path;             /* tasks that set the latency, first to last */
   int n_critical_path;
   schedule_layer_time_t *layers;
   int n_layers;

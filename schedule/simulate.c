@@ -9,8 +9,12 @@
  * visited in priority order (task id, which is layer order: prefetch is
  * expressed by dependencies, tasks.c) and each starts on the lowest free
  * engine of its kind - any DMA port, its cluster's DPU, a SHAVE of its
- * cluster. DDR is one shared channel: a DDR DMA's latency overlaps other
- * ports' work, its transfer waits for the channel. Each task records the
+ * cluster. DDR is one shared channel carrying one transfer at a time. A
+ * DMA engine keeps the reads of its queued descriptors outstanding, so a
+ * DDR DMA's latency runs from its release, overlapping the transfers ahead
+ * of it (on any port), and only its transfer waits for the channel; it
+ * queues on the port whose work ends first and shows there from when that
+ * port is free (the strategies' plan clock models the same). Each task records the
  * task whose end let it start (a producer, its engine's previous task, or
  * the DMA holding DDR); following those links back from the last task gives
  * the critical path of the schedule. */
@@ -164,15 +168,19 @@ int64_t schedule_dma_latency_cycles(const arch_t *arch) {
 }
 
 /* Starts `task` on engine `e` at cycle t. */
+static bool queued_dma(const schedule_task_t *k) {
+  return k->kind == SCHEDULE_TASK_DMA && k->ddr && k->cycles > 0;
+}
+
 static void task_start(sim_t *m, int task, int e, int64_t t) {
   schedule_t *s = m->s;
   const schedule_task_t *k = &m->g->tasks[task];
-  int64_t end = t + k->cycles;
+  int64_t end = t + k->cycles, shown = t;
   int rb = m->released_by[task];
   s->cause[task] = rb >= 0 && s->end_cycles[rb] == t ? rb : m->engine_last[e];
   if (t == 0 && rb < 0 && m->engine_last[e] < 0)
     s->cause[task] = -1;
-  if (k->kind == SCHEDULE_TASK_DMA && k->ddr && k->cycles > 0) {
+  if (queued_dma(k)) {
     int64_t lat = SCHED_MIN(m->latency_cycles, k->cycles);
     int64_t xfer = SCHED_MAX(t + lat, m->ddr_free);
     if (xfer > t + lat)
@@ -180,13 +188,14 @@ static void task_start(sim_t *m, int task, int e, int64_t t) {
     end = xfer + (k->cycles - lat);
     m->ddr_free = end;
     m->ddr_last = task;
+    shown = SCHED_MAX(t, m->engine_free[e]); /* its latency hidden behind the port's work */
   }
-  s->start_cycles[task] = t;
+  s->start_cycles[task] = shown;
   s->end_cycles[task] = end;
   s->engine[task] = e;
   s->queue_pos[task] = s->engines[e].n_tasks++;
   s->order[m->n_started++] = task;
-  s->engines[e].busy_cycles += end - t;
+  s->engines[e].busy_cycles += end - shown;
   m->engine_free[e] = end;
   m->engine_last[e] = task;
   heap_push(m, task);
@@ -212,6 +221,23 @@ static void rank_started(sim_t *m, int task) {
     m->open_rank++;
 }
 
+/* The engine `task` starts on at cycle t, or -1: the lowest free one of
+ * its kind; a queued DDR DMA with every port busy queues on the port whose
+ * work ends first. */
+static int free_engine(const sim_t *m, int task, int64_t t) {
+  int first = m->first_engine[task], e = -1;
+  for (int k = 0; k < m->n_engines[task] && e < 0; k++)
+    if (m->engine_free[first + k] <= t)
+      e = first + k;
+  if (e >= 0 || !queued_dma(&m->g->tasks[task]))
+    return e;
+  e = first;
+  for (int k = 1; k < m->n_engines[task]; k++)
+    if (m->engine_free[first + k] < m->engine_free[e])
+      e = first + k;
+  return e;
+}
+
 /* Starts the ready tasks that have a free engine, in priority order. DDR
  * DMAs keep the DMA program order: one starts only after every DMA of a
  * lower rank has started. `relaxed`: only no ready DMA of a lower rank may
@@ -225,9 +251,8 @@ static void dispatch(sim_t *m, int64_t t, bool relaxed) {
     for (int i = 0; i < m->n_ready; i++) {
       int task = m->ready[i], e = -1;
       int32_t rank = m->g->tasks[task].dma_rank;
-      for (int k = 0; k < m->n_engines[task] && e < 0 && (rank < 0 || rank <= low); k++)
-        if (m->engine_free[m->first_engine[task] + k] <= t)
-          e = m->first_engine[task] + k;
+      if (rank < 0 || rank <= low)
+        e = free_engine(m, task, t);
       if (e >= 0) {
         task_start(m, task, e, t);
         rank_started(m, task);
@@ -476,7 +501,7 @@ int schedule_simulate_extra(const schedule_graph_t *g, const arch_t *arch, const
                             const int *extra_dst, int n_extra, schedule_t *out,
                             sched_diag_t *diag) {
   int n = g->n_tasks, sz = SCHED_MAX(n, 1);
-  *out = (schedule_t){.n_tasks = n};
+  *out = (schedule_t){.n_tasks = n, .ddr_dma_latency_cycles = schedule_dma_latency_cycles(arch)};
   out->start_cycles = sched_xcalloc((size_t)sz, sizeof(int64_t));
   out->end_cycles = sched_xcalloc((size_t)sz, sizeof(int64_t));
   out->engine = sched_xcalloc((size_t)sz, sizeof(int));

@@ -29,7 +29,10 @@ static int check_task(const schedule_graph_t *g, const schedule_t *s, int t, sch
     return sched_diag_set(diag, SCHED_ERR_INTERNAL, "task %d '%s' (%s, cluster %d) runs on %s", t,
                           name_of(g, t, a, sizeof a), schedule_task_kind_name(k->kind), k->cluster,
                           en->name);
-  if (s->end_cycles[t] - s->start_cycles[t] < k->cycles || s->start_cycles[t] < 0)
+  int64_t least = k->cycles;
+  if (k->kind == SCHEDULE_TASK_DMA && k->ddr) /* its latency may overlap earlier transfers */
+    least -= SCHED_MIN(s->ddr_dma_latency_cycles, k->cycles);
+  if (s->end_cycles[t] - s->start_cycles[t] < least || s->start_cycles[t] < 0)
     return sched_diag_set(diag, SCHED_ERR_INTERNAL,
                           "task %d '%s' runs [%lld, %lld), shorter than its %lld cycles", t,
                           name_of(g, t, a, sizeof a), (long long)s->start_cycles[t],
