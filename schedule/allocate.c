@@ -225,27 +225,19 @@ static int smaller_candidate(const strat_problem_t *p, const strat_plan_t *plan,
   return best;
 }
 
-/* Layer l takes candidate c; spills, regions and prefetch follow. */
-static void retile(const strat_problem_t *p, strat_plan_t *plan, int l, int c) {
-  memset(plan->prefetch, 0, (size_t)p->n_layers * sizeof *plan->prefetch);
-  plan->cand[l] = c;
-  strat_plan_fix_regions(p, plan);
-  for (int v = 0; v < p->n_layers; v++)
-    plan->spilled[v] = strat_value_spill_forced(p, plan->cand, v) ||
-                       (plan->spilled[v] && !strat_value_in_region(p, plan->cand, v));
-  strat_plan_repair_capacity(p, plan);
-  strat_plan_set_prefetch(p, plan);
-}
-
 /* Drops the prefetch over `step` of the last layer whose weights are in CMX
  * there early: they load after that step instead (windows start in layer
  * order, so the last one keeps the order). */
 static bool drop_prefetch_at(const strat_problem_t *p, strat_plan_t *plan, int step,
                              schedule_repair_t *r) {
   int last = -1;
-  for (int l = step + 1; l < p->n_layers && l - plan->prefetch[l] <= step; l++)
-    if (strat_prefetch_bytes(p, l, plan->cand[l]) > 0)
-      last = l;
+  for (int l = step + 1; l < p->n_layers; l++) {
+    if (strat_prefetch_bytes(p, l, plan->cand[l]) == 0)
+      continue; /* holds nothing early */
+    if (l - plan->prefetch[l] > step)
+      break;
+    last = l;
+  }
   if (last < 0)
     return false;
   int64_t before = plan->latency_cycles;
@@ -278,7 +270,7 @@ static bool retile_at(const strat_problem_t *p, strat_plan_t *plan, const schedu
   if (cand < 0)
     return false;
   int64_t before = strat_plan_cost(p, plan);
-  retile(p, plan, layer, cand);
+  strat_plan_retile(p, plan, layer, cand);
   *r = (schedule_repair_t){.kind = SCHEDULE_REPAIR_RETILE,
                            .layer = layer,
                            .step = step,

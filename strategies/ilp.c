@@ -357,7 +357,12 @@ static void add_capacity_row(ilp_t *m, int t) {
     row_add(m, read_cols[i], 1);
     most += p->capacity_bytes + 1; /* bounded by the value's hold */
   }
-  for (int k = t + 1; m->prefetch && k < p->n_layers && k - m->prefetch[k] <= t; k++) {
+  /* windows that reach back start in layer order; zero windows skipped */
+  for (int k = t + 1; m->prefetch && k < p->n_layers; k++) {
+    if (m->prefetch[k] == 0)
+      continue;
+    if (k - m->prefetch[k] > t)
+      break;
     int64_t largest_w = 0; /* weights prefetched over step t */
     for (int c = 0; c < p->layers[k].n_cands; c++) {
       int64_t bytes = strat_prefetch_bytes(p, k, c);

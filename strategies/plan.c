@@ -89,13 +89,8 @@ int64_t strat_layer_cycles(const strat_problem_t *p, int layer, int cand, int in
   const strat_candidate_t *c = &p->layers[layer].cands[cand];
   const tiling_layer_cost_t *k = &c->cost;
   int64_t in = k->input_dma_cycles, out = k->output_dma_cycles;
-  if (c->choice.tiles > 1) {
-    int64_t moved = in + out + (weights_streamed(c) ? k->weight_dma_cycles : 0);
-    int64_t body = c->choice.pipelined
-                       ? SCHED_MAX(k->compute_cycles, moved) + moved / c->choice.tiles
-                       : k->compute_cycles + moved;
-    return strat_weight_item_cycles(p, layer, cand) + body;
-  }
+  if (c->choice.tiles > 1)
+    return strat_weight_item_cycles(p, layer, cand) + c->pipeline_cycles;
   int n_inputs = SCHED_MAX(p->g->ops[p->layers[layer].op].n_inputs, 1);
   /* per input exactly in / n, so the cost is linear in inputs_from_ddr */
   return k->weight_dma_cycles + k->compute_cycles + inputs_from_ddr * (in / n_inputs) +
@@ -170,10 +165,16 @@ static int64_t kept_value_bytes(const strat_problem_t *p, const strat_plan_t *pl
 
 int64_t strat_step_prefetch_bytes(const strat_problem_t *p, const strat_plan_t *plan, int step) {
   int64_t bytes = 0;
-  /* windows start in layer order (timeline.c), so the first later layer
-   * not live at `step` ends the scan */
-  for (int l = step + 1; l < p->n_layers && l - plan->prefetch[l] <= step; l++)
-    bytes += strat_prefetch_bytes(p, l, plan->cand[l]);
+  /* the windows of layers that hold weights early start in layer order
+   * (timeline.c), so the first of them not live at `step` ends the scan */
+  for (int l = step + 1; l < p->n_layers; l++) {
+    int64_t held = strat_prefetch_bytes(p, l, plan->cand[l]);
+    if (held == 0)
+      continue;
+    if (l - plan->prefetch[l] > step)
+      break;
+    bytes += held;
+  }
   return bytes;
 }
 
@@ -382,4 +383,15 @@ void strat_plan_repair_capacity(const strat_problem_t *p, strat_plan_t *plan) {
       plan->spilled[v] = true;
     }
   }
+}
+
+void strat_plan_retile(const strat_problem_t *p, strat_plan_t *plan, int layer, int cand) {
+  memset(plan->prefetch, 0, (size_t)p->n_layers * sizeof *plan->prefetch);
+  plan->cand[layer] = cand;
+  strat_plan_fix_regions(p, plan);
+  for (int v = 0; v < p->n_layers; v++)
+    plan->spilled[v] = strat_value_spill_forced(p, plan->cand, v) ||
+                       (plan->spilled[v] && !strat_value_in_region(p, plan->cand, v));
+  strat_plan_repair_capacity(p, plan);
+  strat_plan_set_prefetch(p, plan);
 }

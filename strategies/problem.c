@@ -37,6 +37,7 @@ static int add_candidate(const strat_problem_t *p, int layer, tiling_choice_t ch
   int rc = tiling_layer_cost(p->model, p->g, l->op, &choice, &cand.cost, diag);
   if (rc != SCHED_OK)
     return rc;
+  cand.pipeline_cycles = strat_slice_pipeline_cycles(p, layer, &cand);
   l->cands[l->n_cands++] = cand;
   return SCHED_OK;
 }
@@ -201,8 +202,9 @@ static int add_region(strat_problem_t *p, tiling_region_t r, int *cap, sched_dia
     strat_layer_t *l = &p->layers[r.first + i];
     tiling_choice_t choice = {
         .strategy = r.strategy, .axis = TILING_AXIS_H, .tiles = r.tiles, .pipelined = true};
-    l->cands[l->n_cands++] =
-        (strat_candidate_t){.choice = choice, .cost = costs[i], .region = p->n_regions};
+    strat_candidate_t cand = {.choice = choice, .cost = costs[i], .region = p->n_regions};
+    cand.pipeline_cycles = strat_slice_pipeline_cycles(p, r.first + i, &cand);
+    l->cands[l->n_cands++] = cand;
   }
   p->regions[p->n_regions++] = r;
   return SCHED_OK;

@@ -24,7 +24,8 @@
 typedef struct {
   tiling_choice_t choice;
   tiling_layer_cost_t cost;
-  int32_t region; /* streaming region this candidate belongs to, or -1 */
+  int32_t region;          /* streaming region this candidate belongs to, or -1 */
+  int64_t pipeline_cycles; /* sliced: its slice pipeline's span (strat_slice_pipeline_cycles) */
 } strat_candidate_t;
 
 typedef struct {
@@ -180,6 +181,9 @@ int strat_plan_broken_regions(const strat_problem_t *p, const strat_plan_t *plan
 /* Makes a plan fit by spilling the long-lived tensors that cross over-full
  * steps, largest first. Used by heuristics that ignore capacity. */
 void strat_plan_repair_capacity(const strat_problem_t *p, strat_plan_t *plan);
+/* Layer `layer` takes candidate `cand`; regions, spills, CMX fit and
+ * prefetch windows follow (the plan is not evaluated). */
+void strat_plan_retile(const strat_problem_t *p, strat_plan_t *plan, int layer, int cand);
 
 /* ---- timeline.c: the plan model's clock ---- */
 
@@ -208,6 +212,11 @@ typedef struct {
  * slices' DMA and compute, the weights it streams included). */
 int64_t strat_weight_item_cycles(const strat_problem_t *p, int layer, int cand);
 int64_t strat_body_cycles(const strat_problem_t *p, int layer, int cand);
+/* A sliced candidate's slices run as the schedule lowers them (slice
+ * DMAs on the channel in task order, compute slice by slice, slice buffers
+ * reused `depth` slices later), from its first transfer to its last end. */
+int64_t strat_slice_pipeline_cycles(const strat_problem_t *p, int layer,
+                                    const strat_candidate_t *c);
 /* DDR DMA latency in DPU cycles (overlaps the channel's other transfers). */
 int64_t strat_dma_latency_cycles(const strat_problem_t *p);
 void strat_layer_terms(const strat_problem_t *p, const strat_plan_t *plan, int layer,

@@ -10,8 +10,8 @@
  *         (prefetch[l] steps of CMX hold them early);
  *   I[l]  its inputs from DDR, released when layer l - 1 has computed; for a
  *         layer cut into slices, its whole body (slice DMAs and compute
- *         interleaved, strat_layer_cycles' formula), which holds the channel
- *         and the compute until it ends;
+ *         interleaved as the tasks run them: strat_slice_pipeline_cycles),
+ *         which holds the channel and the compute until it ends;
  *   S[l]  its output to DDR when spilled, released when it has computed.
  * The channel is a FIFO in program order, the order the items are released
  * in: by the index of the layer whose compute releases them, then layer,
@@ -62,6 +62,84 @@ void strat_layer_terms(const strat_problem_t *p, const strat_plan_t *plan, int l
     t->output_xfer_cycles = xfer_of(k->output_dma_cycles, lat);
     t->has_output = k->output_dma_cycles > 0;
   }
+}
+
+/* ---- a sliced layer's body ---- */
+
+typedef struct {
+  const cost_model_t *model;
+  int64_t latency, channel_free;
+} slice_channel_t;
+
+/* A DDR DMA of `bytes` dispatched at cycle t; returns its end. */
+static int64_t slice_dma(slice_channel_t *ch, int64_t t, int64_t bytes, cost_dma_path_t path) {
+  int64_t cycles = cost_dma_cycles(ch->model, bytes, path);
+  if (cycles == 0)
+    return t;
+  int64_t lat = SCHED_MIN(ch->latency, cycles);
+  ch->channel_free = SCHED_MAX(t + lat, ch->channel_free) + cycles - lat;
+  return ch->channel_free;
+}
+
+static int64_t part(int64_t total, int parts, int index) {
+  int64_t base = total / parts;
+  return index == parts - 1 ? total - base * (parts - 1) : base;
+}
+
+/* The inputs of slice s (one DMA per input), dispatched at t. */
+static int64_t slice_inputs(slice_channel_t *ch, const tiling_layer_cost_t *k, int n_inputs,
+                            int tiles, int s, int64_t t) {
+  int64_t end = t;
+  for (int i = 0; i < n_inputs; i++) {
+    int64_t one =
+        slice_dma(ch, t, part(k->input_dma_bytes / n_inputs, tiles, s), COST_DMA_DDR_TO_CMX);
+    end = SCHED_MAX(end, one); /* not inside SCHED_MAX: it would run twice */
+  }
+  return end;
+}
+
+/* schedule/tasks.c's lowering of a sliced layer, with the whole channel
+ * and compute to itself: slice s's inputs (and its K slice of weights)
+ * load once slice s - depth has computed (their buffers), it computes
+ * after its loads, slice s - 1 and the output DMA of slice s - depth, and
+ * its output DMA follows it. DMAs released together go in task order
+ * (weights, then by slice). */
+int64_t strat_slice_pipeline_cycles(const strat_problem_t *p, int layer,
+                                    const strat_candidate_t *c) {
+  int tiles = c->choice.tiles, depth = c->choice.pipelined ? 2 : 1;
+  if (tiles < 2)
+    return 0;
+  const tiling_layer_cost_t *k = &c->cost;
+  int n_inputs = p->g->ops[p->layers[layer].op].n_inputs;
+  bool streamed = c->choice.axis == TILING_AXIS_K;
+  slice_channel_t ch = {.model = p->model, .latency = strat_dma_latency_cycles(p)};
+  int64_t *weights_end = sched_xcalloc((size_t)tiles, sizeof *weights_end);
+  int64_t *inputs_end = sched_xcalloc((size_t)tiles, sizeof *inputs_end);
+  int64_t *output_end = sched_xcalloc((size_t)tiles, sizeof *output_end);
+  for (int s = 0; s < SCHED_MIN(depth, tiles) && streamed; s++)
+    weights_end[s] = slice_dma(&ch, 0, part(k->weight_dma_bytes, tiles, s), COST_DMA_DDR_TO_CMX);
+  for (int s = 0; s < SCHED_MIN(depth, tiles); s++)
+    inputs_end[s] = slice_inputs(&ch, k, n_inputs, tiles, s, 0);
+  int64_t compute_end = 0, end = 0;
+  for (int s = 0; s < tiles; s++) {
+    int64_t start = SCHED_MAX(compute_end, SCHED_MAX(inputs_end[s], weights_end[s]));
+    if (s >= depth)
+      start = SCHED_MAX(start, output_end[s - depth]);
+    compute_end = start + part(k->compute_cycles, tiles, s);
+    int next = s + depth;
+    if (next < tiles && streamed)
+      weights_end[next] =
+          slice_dma(&ch, compute_end, part(k->weight_dma_bytes, tiles, next), COST_DMA_DDR_TO_CMX);
+    output_end[s] =
+        slice_dma(&ch, compute_end, part(k->output_dma_bytes, tiles, s), COST_DMA_CMX_TO_DDR);
+    if (next < tiles)
+      inputs_end[next] = slice_inputs(&ch, k, n_inputs, tiles, next, compute_end);
+    end = SCHED_MAX(end, SCHED_MAX(compute_end, output_end[s]));
+  }
+  free(weights_end);
+  free(inputs_end);
+  free(output_end);
+  return SCHED_MAX(end - ch.latency, 0); /* the clock adds the first latency */
 }
 
 /* ---- the DMA items in channel order ---- */
@@ -191,7 +269,7 @@ void strat_plan_set_prefetch(const strat_problem_t *p, strat_plan_t *plan) {
              used[first - 1] + bytes <= p->capacity_bytes)
         first--;
     else
-      first = gate + 1; /* nothing to hold: released with the layer before */
+      first = l; /* nothing held early (no weights, streamed, in a region's buffer) */
     for (int t = first; t < l; t++)
       used[t] += bytes;
     plan->prefetch[l] = l - first;
