@@ -269,7 +269,7 @@ static void record_print(const record_t *r, const char *format, FILE *out) {
       cJSON_AddItemToObject(j, r->f[i].key,
                             r->f[i].text ? cJSON_CreateString(r->f[i].value)
                                          : cJSON_CreateRaw(r->f[i].value));
-    char *text = cJSON_Print(j);
+    char *text = sched_json_print(j, true);
     fprintf(out, "%s\n", text);
     free(text);
     cJSON_Delete(j);
