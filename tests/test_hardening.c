@@ -401,13 +401,20 @@ Test(glpk, failure_comes_back_as_an_error) {
   cr_expect_str_eq(name, "a_b_");
 }
 
+/* A JSON IR net of one 3x3 conv with these names (JSON string bodies). */
+static char *one_conv_net(const char *net, const char *input, const char *conv) {
+  char text[1024];
+  snprintf(text, sizeof text,
+           "{\"format\": \"sched-ir\", \"version\": 1, \"name\": \"%s\", \"inputs\": [{\"name\": "
+           "\"%s\", \"shape\": [1, 8, 8, 8], \"dtype\": \"u8\"}], \"ops\": [{\"name\": \"%s\", "
+           "\"kind\": \"conv\", \"inputs\": [\"%s\"], \"shape\": [1, 8, 8, 8], \"kernel\": [3, "
+           "3], \"pads\": [1, 1, 1, 1], \"out_channels\": 8}], \"outputs\": [\"%s\"]}",
+           net, input, conv, input, conv);
+  return put_new("n.json", text);
+}
+
 Test(glpk, net_name_with_a_newline_plans_with_ilp) {
-  char *path = put_new(
-      "n.json", "{\"format\": \"sched-ir\", \"version\": 1, \"name\": \"two\\nlines\", "
-                "\"inputs\": [{\"name\": \"x\", \"shape\": [1, 8, 8, 8], \"dtype\": \"u8\"}], "
-                "\"ops\": [{\"name\": \"c\", \"kind\": \"conv\", \"inputs\": [\"x\"], "
-                "\"shape\": [1, 8, 8, 8], \"kernel\": [3, 3], \"pads\": [1, 1, 1, 1], "
-                "\"out_channels\": 8}], \"outputs\": [\"c\"]}");
+  char *path = one_conv_net("two\\nlines", "x", "c");
   run_t r = run_on("--net %s --solver ilp", path);
   cr_expect_eq(r.code, 0, "%s", r.err);
 }
@@ -530,12 +537,19 @@ static char *ir_net(const char *in, const char *ops, const char *outputs) {
   return put_new("n.json", text);
 }
 
-/* "schedule: N tasks" and the barrier line's "dependencies D". */
-static void tasks_and_deps(const char *report, int *tasks, int *deps) {
-  const char *s = strstr(report, "\nschedule: "), *b = strstr(report, "; dependencies ");
-  cr_assert(s && b, "%s", report);
-  cr_assert_eq(sscanf(s, "\nschedule: %d tasks", tasks), 1);
-  cr_assert_eq(sscanf(b, "; dependencies %d", deps), 1);
+/* Plans the net at path: more than min_tasks tasks (the case of many
+ * slices) and at most per_task dependencies per task ("schedule: N tasks"
+ * and the barrier line's "dependencies D"); returns the report. */
+static char *expect_linear(const char *path, int min_tasks, int per_task) {
+  run_t r = run_on("--net %s --solver greedy", path);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  const char *s = strstr(r.out, "\nschedule: "), *b = strstr(r.out, "; dependencies ");
+  int tasks, deps;
+  cr_assert(s && sscanf(s, "\nschedule: %d tasks", &tasks) == 1, "%s", r.out);
+  cr_assert(b && sscanf(b, "; dependencies %d", &deps) == 1, "%s", r.out);
+  cr_expect_gt(tasks, min_tasks, "the case of many slices");
+  cr_expect_leq(deps, per_task * tasks, "%d dependencies for %d tasks", deps, tasks);
+  return r.out;
 }
 
 /* 16M outputs sliced over K: one weight DMA per slice, each slice's compute
@@ -545,13 +559,8 @@ Test(quadratic, fully_connected_with_16m_outputs_plans) {
                       "{\"name\": \"fc\", \"kind\": \"fully_connected\", \"inputs\": [\"x\"], "
                       "\"shape\": [1, 16777216, 1, 1], \"out_channels\": 16777216}",
                       "\"fc\"");
-  run_t r = run_on("--net %s --solver greedy", path);
-  cr_assert_eq(r.code, 0, "%s", r.err);
-  cr_expect(strstr(r.out, " SOK "), "%s", r.out);
-  int tasks, deps;
-  tasks_and_deps(r.out, &tasks, &deps);
-  cr_expect_gt(tasks, 50000, "the case of many slices");
-  cr_expect_leq(deps, 3 * tasks, "%d dependencies for %d tasks", deps, tasks);
+  char *report = expect_linear(path, 50000, 3);
+  cr_expect(strstr(report, " SOK "), "%s", report);
 }
 
 /* A free op's slices stream through one buffer: its output DMAs chain, so
@@ -563,12 +572,7 @@ Test(quadratic, sliced_free_op_feeding_sliced_layer_has_linear_dependencies) {
                       "3, 8192, 8192]}, {\"name\": \"s\", \"kind\": \"sigmoid\", \"inputs\": "
                       "[\"r\"], \"shape\": [1, 3, 8192, 8192]}",
                       "\"s\"");
-  run_t r = run_on("--net %s --solver greedy", path);
-  cr_assert_eq(r.code, 0, "%s", r.err);
-  int tasks, deps;
-  tasks_and_deps(r.out, &tasks, &deps);
-  cr_expect_gt(tasks, 2000, "the case of many slices");
-  cr_expect_leq(deps, 4 * tasks, "%d dependencies for %d tasks", deps, tasks);
+  expect_linear(path, 2000, 4);
 }
 
 /* A fused ReLU alone is a free op: 2731 slices of load then store. Each
@@ -665,12 +669,7 @@ Test(utf8, bad_bytes_become_replacement_characters) {
 }
 
 Test(utf8, names_that_are_not_utf8_give_a_valid_json_report) {
-  char *path = put_new(
-      "n.json", "{\"format\": \"sched-ir\", \"version\": 1, \"name\": \"net\xff\", \"inputs\": "
-                "[{\"name\": \"x\xe9\", \"shape\": [1, 8, 8, 8], \"dtype\": \"u8\"}], \"ops\": "
-                "[{\"name\": \"c\xed\xa0\x80\", \"kind\": \"conv\", \"inputs\": [\"x\xe9\"], "
-                "\"shape\": [1, 8, 8, 8], \"kernel\": [3, 3], \"pads\": [1, 1, 1, 1], "
-                "\"out_channels\": 8}], \"outputs\": [\"c\xed\xa0\x80\"]}");
+  char *path = one_conv_net("net\xff", "x\xe9", "c\xed\xa0\x80");
   run_t r = run_on("--net %s --solver greedy --format json", path);
   cr_assert_eq(r.code, 0, "%s", r.err);
   char *valid = sched_utf8_repair(r.out);
