@@ -80,7 +80,7 @@ int advisor_report_json(const advisor_report_t *r, const char *net, FILE *out) {
   cJSON *findings = cJSON_AddArrayToObject(root, "findings");
   for (int i = 0; i < r->n_findings; i++)
     cJSON_AddItemToArray(findings, finding_json(&r->findings[i], i + 1));
-  char *text = cJSON_Print(root);
+  char *text = sched_json_print(root, true);
   cJSON_Delete(root);
   if (!text)
     return SCHED_ERR_NOMEM;

@@ -25,6 +25,11 @@
 
 #define SPACE_MAX_LIST 16
 #define SPACE_MAX_FILE_BYTES (16 << 20)
+/* Counts capped before anything is built: every candidate is planned at
+ * every position (`sched lut`), and real spaces have tens of each
+ * (ProxylessNAS: 21 positions, 7 candidates). */
+#define SPACE_MAX_POSITIONS 256
+#define SPACE_MAX_CANDS 64
 
 static const char *const type_names[ADVISOR_OP_COUNT] = {
     [ADVISOR_OP_SKIP] = "skip",     [ADVISOR_OP_CONV] = "conv", [ADVISOR_OP_DWSEP] = "dwsep",
@@ -92,6 +97,14 @@ static int get_list(const parse_ctx_t *c, const cJSON *obj, const char *key, int
   return *n > 0 ? SCHED_OK : bad(c, what, key);
 }
 
+/* An error when `have` + `add` passes `limit` (counted in 64 bits). */
+static int count_check(const parse_ctx_t *c, const char *what, int have, int64_t add, int limit) {
+  if (have + add <= limit)
+    return SCHED_OK;
+  return sched_diag_set(c->diag, SCHED_ERR_INPUT, "%s: %s: %lld in all, more than the limit of %d",
+                        c->where, what, (long long)(have + add), limit);
+}
+
 static int get_type(const parse_ctx_t *c, const cJSON *obj, const char *what,
                     advisor_op_type_t *out) {
   const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, "type");
@@ -128,6 +141,9 @@ static int parse_candidates(const parse_ctx_t *c, const cJSON *arr, advisor_spac
     if (type == ADVISOR_OP_GAP || type == ADVISOR_OP_FC)
       return sched_diag_set(c->diag, SCHED_ERR_INPUT,
                             "%s: candidates: gap and fc only go in stem or head", c->where);
+    rc = count_check(c, "candidates", s->n_cands, (int64_t)nk * ne, SPACE_MAX_CANDS);
+    if (rc != SCHED_OK)
+      return rc;
     for (int k = 0; k < nk; k++)
       for (int x = 0; x < ne; x++)
         cand_push(s, &cap,
@@ -165,7 +181,10 @@ static int parse_fixed(const parse_ctx_t *c, const cJSON *arr, const char *prefi
   const cJSON *e;
   cJSON_ArrayForEach(e, arr) {
     advisor_position_t pos = {.fixed = true, .stride = 1};
-    int rc = get_type(c, e, prefix, &pos.op.type);
+    int rc = count_check(c, "positions (blocks, stem and head ops)", s->n_positions, 1,
+                         SPACE_MAX_POSITIONS);
+    if (rc == SCHED_OK)
+      rc = get_type(c, e, prefix, &pos.op.type);
     bool keeps_c = pos.op.type == ADVISOR_OP_GAP || pos.op.type == ADVISOR_OP_SKIP;
     pos.c_out = st->c;
     if (rc == SCHED_OK && !keeps_c)
@@ -195,6 +214,9 @@ static int parse_stages(const parse_ctx_t *c, const cJSON *arr, advisor_space_t 
       rc = get_int(c, e, "blocks", 1, "stages", &blocks);
     if (rc == SCHED_OK)
       rc = get_int(c, e, "stride", 1, "stages", &stride);
+    if (rc == SCHED_OK)
+      rc = count_check(c, "positions (blocks, stem and head ops)", s->n_positions, blocks,
+                       SPACE_MAX_POSITIONS);
     if (rc != SCHED_OK)
       return rc;
     for (int b = 0; b < blocks; b++) {

@@ -81,6 +81,14 @@ bool sched_parse_int(const char *text, long long lo, long long hi, long long *ou
  * "<where>:LINE:COL: JSON syntax error" or "...: text after the JSON
  * value". The caller frees the result with cJSON_Delete. */
 struct cJSON *sched_json_parse(const char *text, size_t len, const char *where, sched_diag_t *diag);
+/* The one way a writer prints JSON (cJSON_Print or, not pretty, unformatted):
+ * bytes that are not UTF-8 (names from ONNX or JSON files, paths on the
+ * command line: cJSON copies them verbatim) become U+FFFD, so the text is
+ * valid JSON. NULL when out of memory; the caller frees the text. */
+char *sched_json_print(const struct cJSON *root, bool pretty);
+/* A copy of s with every byte that is not part of a well-formed UTF-8
+ * sequence replaced by U+FFFD (the caller frees it). */
+char *sched_utf8_repair(const char *s);
 
 /* The one way a reader opens a file: regular files only (a directory is
  * named as such; FIFOs and devices are refused without blocking: the open is

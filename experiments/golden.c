@@ -109,7 +109,7 @@ int exp_golden_write(const char *path, const exp_sweep_t *points, const exp_resu
   for (int i = 0; i < points->n_points; i++)
     cJSON_AddItemToArray(list, point_json(&points->points[i], &results[i], dir));
   free(dir);
-  char *text = cJSON_Print(root);
+  char *text = sched_json_print(root, true);
   cJSON_Delete(root);
   sched_out_t out;
   int rc = text ? sched_out_open(&out, path, diag)

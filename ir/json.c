@@ -138,17 +138,17 @@ static cJSON *input_item(const ir_graph_t *g, int t) {
 
 /* Appends one compact line "    <item>,\n" (no comma after the last). */
 static void put_item(FILE *f, cJSON *item, bool last) {
-  char *s = cJSON_PrintUnformatted(item);
+  char *s = sched_json_print(item, false);
   fprintf(f, "    %s%s\n", s, last ? "" : ",");
-  cJSON_free(s);
+  free(s);
   cJSON_Delete(item);
 }
 
 static void put_string_field(FILE *f, const char *key, const char *value) {
   cJSON *s = cJSON_CreateString(value);
-  char *text = cJSON_PrintUnformatted(s);
+  char *text = sched_json_print(s, false);
   fprintf(f, "  \"%s\": %s,\n", key, text);
-  cJSON_free(text);
+  free(text);
   cJSON_Delete(s);
 }
 

@@ -10,7 +10,7 @@
 int memalloc_greedy_size_run(const memalloc_problem_t *p, memalloc_solution_t *s,
                              const memalloc_params_t *params, memalloc_stats_t *stats,
                              sched_diag_t *diag) {
-  (void)params;
   (void)stats;
-  return memalloc_i_place_ordered(p, s, "greedy-size", true, diag);
+  return memalloc_i_place_ordered(p, s, "greedy-size", true,
+                                  memalloc_i_now_ms() + params->time_limit_s * 1e3, diag);
 }

@@ -78,8 +78,8 @@ static int64_t gap_from_scan(const memalloc_problem_t *p, memalloc_solution_t *s
  * placed buffers. The gap depends only on the set of blocks, so both give
  * the same layout. Shared with greedy_size.c through
  * memalloc_i_place_ordered. */
-static void place_ordered(const memalloc_problem_t *p, memalloc_solution_t *s, order_key_t *keys,
-                          bool best_fit) {
+static bool place_ordered(const memalloc_problem_t *p, memalloc_solution_t *s, order_key_t *keys,
+                          bool best_fit, double deadline_ms) {
   int n = p->n_buffers;
   qsort(keys, (size_t)n, sizeof *keys, key_cmp);
   int64_t *lower = sched_xmalloc((size_t)(n + 1) * sizeof *lower);
@@ -95,7 +95,11 @@ static void place_ordered(const memalloc_problem_t *p, memalloc_solution_t *s, o
   memalloc_i_block_t *blocks = sched_xmalloc((size_t)(n + 1) * sizeof *blocks);
   int *by_offset = lists ? NULL : sched_xmalloc((size_t)(n + 1) * sizeof *by_offset);
   bool *placed = sched_xcalloc((size_t)n + 1, sizeof *placed);
-  for (int k = 0; k < n; k++) {
+  bool done = true;
+  for (int k = 0; k < n && done; k++) {
+    /* dense instances are quadratic: the clock is read every 256 buffers */
+    if ((k & 255) == 255 && deadline_ms > 0 && memalloc_i_now_ms() > deadline_ms)
+      done = false;
     int b = keys[k].index;
     s->offsets_bytes[b] = lists ? gap_from_lists(p, s, placed, start, adj, b, blocks, best_fit)
                                 : gap_from_scan(p, s, by_offset, k, b, blocks, best_fit);
@@ -106,10 +110,44 @@ static void place_ordered(const memalloc_problem_t *p, memalloc_solution_t *s, o
   free(blocks);
   free(start);
   free(adj);
+  return done;
+}
+
+/* First fit in start order needs no overlap lists: the buffers placed
+ * before b (started no later) that overlap it in time are exactly those
+ * live at b's first step. They are kept in `live` sorted by offset (no two
+ * share one: they overlap in time), those that have ended dropped as the
+ * sweep passes them. O(n log n + n x live): linear on sparse instances,
+ * quadratic only when most buffers are live at once. Same layout as
+ * place_ordered (the gap depends only on the set of blocks). */
+static bool place_by_start(const memalloc_problem_t *p, memalloc_solution_t *s, order_key_t *keys,
+                           double deadline_ms) {
+  int n = p->n_buffers, n_live = 0;
+  qsort(keys, (size_t)n, sizeof *keys, key_cmp);
+  int *live = sched_xmalloc((size_t)(n + 1) * sizeof *live);
+  memalloc_i_block_t *blocks = sched_xmalloc((size_t)(n + 1) * sizeof *blocks);
+  bool done = true;
+  for (int k = 0; k < n && done; k++) {
+    if ((k & 255) == 255 && deadline_ms > 0 && memalloc_i_now_ms() > deadline_ms)
+      done = false;
+    int b = keys[k].index, kept = 0;
+    for (int j = 0; j < n_live; j++)
+      if (p->buffers[live[j]].upper > p->buffers[b].lower)
+        live[kept++] = live[j];
+    n_live = kept;
+    for (int j = 0; j < n_live; j++)
+      blocks[j] = (memalloc_i_block_t){s->offsets_bytes[live[j]], p->buffers[live[j]].size_bytes};
+    s->offsets_bytes[b] = memalloc_i_gap_pick_sorted(blocks, n_live, p->buffers[b].size_bytes,
+                                                     p->buffers[b].align_bytes, false);
+    insert_by_offset(live, n_live++, b, s);
+  }
+  free(live);
+  free(blocks);
+  return done;
 }
 
 int memalloc_i_place_ordered(const memalloc_problem_t *p, memalloc_solution_t *s, const char *name,
-                             bool by_size, sched_diag_t *diag) {
+                             bool by_size, double deadline_ms, sched_diag_t *diag) {
   int n = p->n_buffers;
   order_key_t *keys = sched_xmalloc((size_t)n * sizeof *keys);
   for (int i = 0; i < n; i++) {
@@ -117,8 +155,12 @@ int memalloc_i_place_ordered(const memalloc_problem_t *p, memalloc_solution_t *s
     keys[i] = by_size ? (order_key_t){-b->size_bytes, b->lower, i} : (order_key_t){b->lower, 0, i};
   }
   memalloc_solution_resize(s, n);
-  place_ordered(p, s, keys, by_size);
+  bool done = by_size ? place_ordered(p, s, keys, true, deadline_ms)
+                      : place_by_start(p, s, keys, deadline_ms);
   free(keys);
+  if (!done)
+    return sched_diag_set(diag, SCHED_ERR_TIMEOUT,
+                          "%s: time limit reached without a layout (%d buffers)", name, n);
   memalloc_solution_update_peak(p, s);
   if (s->peak_bytes > p->capacity_bytes)
     return sched_diag_set(diag, SCHED_ERR_NOT_FOUND,
@@ -131,7 +173,7 @@ int memalloc_i_place_ordered(const memalloc_problem_t *p, memalloc_solution_t *s
 int memalloc_linear_run(const memalloc_problem_t *p, memalloc_solution_t *s,
                         const memalloc_params_t *params, memalloc_stats_t *stats,
                         sched_diag_t *diag) {
-  (void)params;
   (void)stats;
-  return memalloc_i_place_ordered(p, s, "linear", false, diag);
+  return memalloc_i_place_ordered(p, s, "linear", false,
+                                  memalloc_i_now_ms() + params->time_limit_s * 1e3, diag);
 }

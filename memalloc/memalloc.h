@@ -79,7 +79,7 @@ typedef enum {
  * The search's techniques are each a switch so experiments can measure what
  * each one buys; turning any off keeps the search complete, only slower. */
 typedef struct {
-  double time_limit_s; /* search, ilp: stop without an answer after this (10) */
+  double time_limit_s; /* every allocator: stop without an answer after this (10) */
   int64_t node_limit;  /* search: stop after this many nodes; 0 = no limit (0) */
   /* search: reach each layout by one path only. Offset engine: place
    * buffers in non-decreasing (offset, index) order, which also lifts every

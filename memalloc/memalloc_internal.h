@@ -45,8 +45,9 @@ bool memalloc_i_overlap_lists(int n, const int64_t *lower, const int64_t *upper,
 
 /* The two greedy allocators (linear.c): buffers in start order with first
  * fit (by_size false) or largest first with best fit (by_size true). Fills s;
- * SCHED_ERR_NOT_FOUND when the layout exceeds the capacity. */
+ * SCHED_ERR_NOT_FOUND when the layout exceeds the capacity, SCHED_ERR_TIMEOUT
+ * past deadline_ms (memalloc_i_now_ms's clock; 0: none). */
 int memalloc_i_place_ordered(const memalloc_problem_t *p, memalloc_solution_t *s, const char *name,
-                             bool by_size, sched_diag_t *diag);
+                             bool by_size, double deadline_ms, sched_diag_t *diag);
 
 #endif

@@ -50,7 +50,8 @@ static void search_sort_layout(const memalloc_solution_t *g, placed_t *order, in
 
 /* Pushes every buffer down onto the time-overlapping buffers below it, in
  * offset order, until nothing moves. O(passes x (n log n + pairs)). */
-static void search_compact(const memalloc_problem_t *p, memalloc_solution_t *g, int *rank) {
+static void search_compact(const memalloc_problem_t *p, memalloc_solution_t *g, int *rank,
+                           double deadline_ms) {
   int n = p->n_buffers, *start = NULL, *adj = NULL;
   int64_t *lower = sched_xmalloc((size_t)(n + 1) * sizeof *lower);
   int64_t *upper = sched_xmalloc((size_t)(n + 1) * sizeof *upper);
@@ -62,7 +63,7 @@ static void search_compact(const memalloc_problem_t *p, memalloc_solution_t *g, 
   free(lower);
   free(upper);
   placed_t *order = sched_xmalloc((size_t)SCHED_MAX(n, 1) * sizeof *order);
-  for (bool moved = lists; moved;) {
+  for (bool moved = lists; moved && memalloc_i_now_ms() <= deadline_ms;) {
     moved = false;
     search_sort_layout(g, order, rank);
     for (int k = 0; k < n; k++) {
@@ -83,10 +84,12 @@ static void search_compact(const memalloc_problem_t *p, memalloc_solution_t *g, 
 
 /* Warm start: greedy-size's layout pushed down; SCHED_OK (and s filled)
  * when it fits the capacity. */
-static int search_warm_start(const memalloc_problem_t *p, memalloc_solution_t *s) {
-  memalloc_i_place_ordered(p, s, "greedy-size", true, NULL);
+static int search_warm_start(const memalloc_problem_t *p, memalloc_solution_t *s,
+                             double deadline_ms) {
+  if (memalloc_i_place_ordered(p, s, "greedy-size", true, deadline_ms, NULL) == SCHED_ERR_TIMEOUT)
+    return SCHED_ERR_TIMEOUT;
   int *rank = sched_xmalloc((size_t)SCHED_MAX(p->n_buffers, 1) * sizeof *rank);
-  search_compact(p, s, rank);
+  search_compact(p, s, rank, deadline_ms); /* a compaction cut short is still a layout */
   free(rank);
   memalloc_solution_update_peak(p, s);
   return s->peak_bytes <= p->capacity_bytes ? SCHED_OK : SCHED_ERR_NOT_FOUND;
@@ -350,8 +353,13 @@ static void search_groups_list(const int *group_of, int n, int groups, int *firs
 int memalloc_search_run(const memalloc_problem_t *p, memalloc_solution_t *s,
                         const memalloc_params_t *params, memalloc_stats_t *stats,
                         sched_diag_t *diag) {
-  if (params->warm_start && search_warm_start(p, s) == SCHED_OK)
+  /* the clock starts before the warm start: quadratic on dense instances */
+  double deadline_ms = memalloc_i_now_ms() + params->time_limit_s * 1e3;
+  int warm = params->warm_start ? search_warm_start(p, s, deadline_ms) : SCHED_ERR_NOT_FOUND;
+  if (warm == SCHED_OK)
     return SCHED_OK;
+  if (warm == SCHED_ERR_TIMEOUT)
+    return search_report(warm, 0, 1, params, diag);
   int n = p->n_buffers;
   memalloc_solution_resize(s, n);
   int *group_of = sched_xmalloc((size_t)n * sizeof *group_of);
@@ -359,7 +367,6 @@ int memalloc_search_run(const memalloc_problem_t *p, memalloc_solution_t *s,
   int groups = search_partition(p, params->static_partition, group_of);
   int *first = sched_xmalloc((size_t)(groups + 1) * sizeof *first);
   search_groups_list(group_of, n, groups, first, ids);
-  double deadline_ms = memalloc_i_now_ms() + params->time_limit_s * 1e3;
   int64_t nodes = 0, bytes = 0;
   /* the paired portfolio's layouts per side, shared by the groups */
   memalloc_solution_t scratch[2];

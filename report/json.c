@@ -201,7 +201,7 @@ int report_json(const report_input_t *in, FILE *out) {
 }
 
 int report_json_emit(cJSON *root, bool pretty, FILE *out) {
-  char *text = pretty ? cJSON_Print(root) : cJSON_PrintUnformatted(root);
+  char *text = sched_json_print(root, pretty);
   cJSON_Delete(root);
   if (!text)
     return SCHED_ERR_NOMEM;

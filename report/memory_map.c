@@ -26,8 +26,10 @@ typedef struct {
   FILE *out;
 } map_t;
 
-static void map_escape(const char *s, FILE *out) {
-  for (; *s; s++) {
+/* XML text is UTF-8: bytes that are not become U+FFFD. */
+static void map_escape(const char *text, FILE *out) {
+  char *valid = sched_utf8_repair(text);
+  for (const char *s = valid ? valid : ""; *s; s++) {
     switch (*s) {
     case '&': fputs("&amp;", out); break;
     case '<': fputs("&lt;", out); break;
@@ -36,6 +38,7 @@ static void map_escape(const char *s, FILE *out) {
     default: fputc(*s, out);
     }
   }
+  free(valid);
 }
 
 static double map_x(const map_t *m, double step) {

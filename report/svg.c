@@ -23,8 +23,10 @@ enum {
   SVG_LEGEND_ROW = 17,
 };
 
-static void svg_escape(const char *s, FILE *out) {
-  for (; *s; s++) {
+/* XML text is UTF-8: bytes that are not become U+FFFD. */
+static void svg_escape(const char *text, FILE *out) {
+  char *valid = sched_utf8_repair(text);
+  for (const char *s = valid ? valid : ""; *s; s++) {
     switch (*s) {
     case '&': fputs("&amp;", out); break;
     case '<': fputs("&lt;", out); break;
@@ -33,6 +35,7 @@ static void svg_escape(const char *s, FILE *out) {
     default: fputc(*s, out);
     }
   }
+  free(valid);
 }
 
 /* Task categories: the legend has one entry each. */

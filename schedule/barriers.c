@@ -556,15 +556,20 @@ int schedule_barriers_plan(const schedule_graph_t *g, const arch_t *arch,
                           "got %d barriers and %d slots",
                           out->barriers_max, out->slots);
   int *holder = sched_xmalloc(2 * (size_t)out->barriers_max * sizeof *holder);
-  int status = SCHED_OK, max_rounds = SCHED_MAX(params->max_serial_rounds, 1);
+  /* each round re-simulates every task: the work cap bounds the time */
+  int64_t by_work =
+      params->max_serial_work > 0 ? params->max_serial_work / SCHED_MAX(g->n_tasks, 1) : INT32_MAX;
+  int status = SCHED_OK,
+      max_rounds = (int)SCHED_MAX(SCHED_MIN(params->max_serial_rounds, by_work), 1);
   for (out->rounds = 1;; out->rounds++) {
     if (plan_round(g, sched, out, holder, diag, &status) || status != SCHED_OK)
       break;
     if (out->rounds >= max_rounds) {
       status = sched_diag_set(diag, SCHED_ERR_INFEASIBLE,
                               "barriers: %d physical barriers still short after %d "
-                              "serialisation rounds",
-                              out->barriers_max, out->rounds);
+                              "serialisation rounds over %d tasks (too many tasks in flight "
+                              "for the barriers)",
+                              out->barriers_max, out->rounds, g->n_tasks);
       break;
     }
     schedule_t next;

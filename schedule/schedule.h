@@ -82,6 +82,8 @@ typedef struct {
   int32_t barriers;          /* physical barriers available; 0 = the arch's count (0) */
   int32_t barrier_slots;     /* producer / consumer slots per barrier; 0 = the arch's (0) */
   int32_t max_serial_rounds; /* barrier serialisation: re-simulations before giving up (1000) */
+  int64_t max_serial_work;   /* and tasks x re-simulations before giving up (2^23: a few
+                                seconds, whatever the task count) */
 } schedule_params_t;
 
 /* Engines: DMA ports first, then one DPU queue per cluster, then SHAVEs
@@ -212,8 +214,9 @@ void schedule_barriers_free(schedule_barriers_t *b); /* safe on zeroed / freed *
  * ids in activation order, an id reused only once its previous use is
  * ordered before. When no id is free, adds dependencies (serialisation),
  * re-simulates into *sched and starts over; the latency this costs is
- * b->stall_cycles. SCHED_ERR_INFEASIBLE when params->max_serial_rounds do
- * not suffice or fewer than 2 ids exist. */
+ * b->stall_cycles. SCHED_ERR_INFEASIBLE when params->max_serial_rounds (or
+ * params->max_serial_work tasks x rounds) do not suffice or fewer than 2
+ * ids exist. */
 int schedule_barriers_plan(const schedule_graph_t *g, const arch_t *arch,
                            const schedule_params_t *params, schedule_t *sched,
                            schedule_barriers_t *out, sched_diag_t *diag);

@@ -23,7 +23,7 @@
 #include <string.h>
 
 schedule_params_t schedule_params_default(void) {
-  return (schedule_params_t){.max_serial_rounds = 1000};
+  return (schedule_params_t){.max_serial_rounds = 1000, .max_serial_work = INT64_C(1) << 23};
 }
 
 void schedule_graph_init(schedule_graph_t *g, int n_layers, const char *const *layer_names) {
@@ -238,13 +238,6 @@ static void id_list_push(id_list_t *l, int id) {
   l->ids[l->n++] = id;
 }
 
-static bool id_list_has(const id_list_t *l, int id) {
-  for (int i = 0; i < l->n; i++)
-    if (l->ids[i] == id)
-      return true;
-  return false;
-}
-
 /* What a lowered layer exposes to its neighbours and to prefetch. */
 typedef struct {
   id_list_t ready;   /* tasks after which its output is in CMX (kept values) */
@@ -292,10 +285,12 @@ static const strat_candidate_t *cand_of(const lower_t *lw, int layer) {
 
 /* `to` waits for a producer's output in DDR. A computing layer's output
  * DMAs form chains through its slice buffers (out s precedes compute s + 1
- * or s + 2, which precedes out s + 1 or s + 2), so its last two imply all. */
+ * or s + 2, which precedes out s + 1 or s + 2), and so do a free op's with
+ * input DMAs (out s precedes in s + 1 or s + 2), so its last two imply all. */
 static void deps_on_output(lower_t *lw, int producer, int to) {
   const id_list_t *outs = &lw->lt[producer].in_ddr;
-  int first = lw->lt[producer].compute.n > 0 ? SCHED_MAX(outs->n - 2, 0) : 0;
+  bool chained = lw->lt[producer].compute.n > 0 || lw->lt[producer].inputs.n > 0;
+  int first = chained ? SCHED_MAX(outs->n - 2, 0) : 0;
   for (int i = first; i < outs->n; i++)
     schedule_graph_add_dep(lw->g, outs->ids[i], to);
 }
@@ -379,18 +374,24 @@ static void slice_tasks_free(slice_tasks_t *s) {
   free(s->out.ids);
 }
 
-/* Buffer reuse between slices: slice s waits for slice s - depth. */
+/* Buffer reuse between slices: slice s waits for slice s - depth. A free
+ * op's slice buffer is its input and its output: it is free once the
+ * output DMA has read it (else the loads run ahead of the stores with
+ * every slice's buffer live at once). */
 static void slice_buffer_deps(lower_t *lw, const slice_tasks_t *prev, const slice_tasks_t *cur) {
+  const id_list_t *freed = prev->work.n ? &prev->work : prev->out.n ? &prev->out : &prev->in;
   for (int i = 0; i < cur->in.n; i++)
-    deps_all(lw->g, prev->work.n ? &prev->work : &prev->in, cur->in.ids[i]);
+    deps_all(lw->g, freed, cur->in.ids[i]);
   for (int i = 0; i < cur->work.n; i++)
     deps_all(lw->g, &prev->out, cur->work.ids[i]);
 }
 
 /* Outputs of one slice: output DMA when spilled, broadcast when kept and
- * multicast; the slice's producers of data are `from`. */
+ * multicast; the slice's producers of data are `from`, of which `own` are
+ * the slice's own tasks (the rest, a free op's kept inputs, are ready
+ * already). */
 static void lower_outputs(lower_t *lw, int layer, int slice, const id_list_t *from,
-                          id_list_t *out) {
+                          const id_list_t *own, id_list_t *out) {
   const strat_candidate_t *c = cand_of(lw, layer);
   layer_tasks_t *lt = &lw->lt[layer];
   int tiles = c->choice.tiles;
@@ -402,9 +403,8 @@ static void lower_outputs(lower_t *lw, int layer, int slice, const id_list_t *fr
     id_list_push(&lt->in_ddr, id);
     id_list_push(out, id);
   } else { /* kept; a broadcast output is written to every tile by the DPU (tiling) */
-    for (int i = 0; i < from->n; i++)
-      if (!id_list_has(&lt->ready, from->ids[i]))
-        id_list_push(&lt->ready, from->ids[i]);
+    for (int i = 0; i < own->n; i++) /* new ids: no search for duplicates (linear) */
+      id_list_push(&lt->ready, own->ids[i]);
   }
 }
 
@@ -434,9 +434,8 @@ static void lower_layer(lower_t *lw, int layer) {
     kept_input_deps(lw, layer, &sl[s].work);
     for (int k = 0; k < sl[s].work.n; k++) {
       deps_all(lw->g, &sl[s].in, sl[s].work.ids[k]);
-      for (int w = 0; w < w_count; w++)
-        if (w_count == 1 || w == s)
-          schedule_graph_add_dep(lw->g, w_first + w, sl[s].work.ids[k]);
+      if (w_count > 0) /* one weight DMA, or slice s's own */
+        schedule_graph_add_dep(lw->g, w_first + (w_count == 1 ? 0 : s), sl[s].work.ids[k]);
       id_list_push(&lw->lt[layer].compute, sl[s].work.ids[k]);
     }
     id_list_t from = {0}; /* what the slice's output waits for */
@@ -445,7 +444,7 @@ static void lower_layer(lower_t *lw, int layer) {
       id_list_push(&from, src->ids[i]);
     for (int i = 0; sl[s].work.n == 0 && i < lw->lt[layer].ready.n; i++)
       id_list_push(&from, lw->lt[layer].ready.ids[i]); /* free op: its kept inputs */
-    lower_outputs(lw, layer, s, &from, &sl[s].out);
+    lower_outputs(lw, layer, s, &from, src, &sl[s].out);
     free(from.ids);
     if (s >= depth) {
       slice_buffer_deps(lw, &sl[s - depth], &sl[s]);

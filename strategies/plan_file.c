@@ -24,7 +24,7 @@ int strat_plan_write_json(const strat_problem_t *p, const strat_plan_t *plan, co
     cJSON_AddBoolToObject(j, "spilled", plan->spilled[l]);
     cJSON_AddItemToArray(layers, j);
   }
-  char *text = cJSON_Print(root);
+  char *text = sched_json_print(root, true);
   cJSON_Delete(root);
   sched_out_t out;
   int rc = text ? sched_out_open(&out, path, diag)

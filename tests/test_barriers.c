@@ -216,3 +216,37 @@ Test(barriers, five_barriers_serialise_and_still_validate) {
   }
   cr_expect_gt(serialised, 0);
 }
+
+/* Every round re-simulates every task, so the rounds are capped by tasks x
+ * rounds too: with room for one round, a net that needs serialisation at 5
+ * ids is one error naming the rounds and the task count. */
+Test(barriers, work_cap_ends_serialisation_with_an_error_naming_the_tasks) {
+  int capped = 0;
+  for (int i = 0; i < SCHED_ARRAY_LEN(zoo); i++) {
+    pipeline_t x = {0};
+    pipeline_run(&x, zoo[i], "2MB", 5);
+    int rounds = x.b.rounds;
+    schedule_barriers_free(&x.b);
+    schedule_free(&x.s);
+    sched_diag_t d = {{0}};
+    cr_assert_eq(schedule_simulate(&x.tasks, &x.arch, &x.s, &d), SCHED_OK, "%s", d.msg);
+    schedule_params_t prm = schedule_params_default();
+    prm.barriers = 5;
+    prm.max_serial_work = x.tasks.n_tasks; /* one round */
+    int rc = schedule_barriers_plan(&x.tasks, &x.arch, &prm, &x.s, &x.b, &d);
+    if (rounds > 1) {
+      char want[200];
+      snprintf(want, sizeof want,
+               "barriers: 5 physical barriers still short after 1 serialisation rounds over %d "
+               "tasks (too many tasks in flight for the barriers)",
+               x.tasks.n_tasks);
+      cr_expect_eq(rc, SCHED_ERR_INFEASIBLE, "%s", zoo[i]);
+      cr_expect_str_eq(d.msg, want);
+      capped++;
+    } else {
+      cr_expect_eq(rc, SCHED_OK, "%s: %s", zoo[i], d.msg);
+    }
+    pipeline_free(&x);
+  }
+  cr_expect_gt(capped, 0);
+}

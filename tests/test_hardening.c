@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <glpk.h>
 
 #include "common/common.h"
@@ -400,13 +401,20 @@ Test(glpk, failure_comes_back_as_an_error) {
   cr_expect_str_eq(name, "a_b_");
 }
 
+/* A JSON IR net of one 3x3 conv with these names (JSON string bodies). */
+static char *one_conv_net(const char *net, const char *input, const char *conv) {
+  char text[1024];
+  snprintf(text, sizeof text,
+           "{\"format\": \"sched-ir\", \"version\": 1, \"name\": \"%s\", \"inputs\": [{\"name\": "
+           "\"%s\", \"shape\": [1, 8, 8, 8], \"dtype\": \"u8\"}], \"ops\": [{\"name\": \"%s\", "
+           "\"kind\": \"conv\", \"inputs\": [\"%s\"], \"shape\": [1, 8, 8, 8], \"kernel\": [3, "
+           "3], \"pads\": [1, 1, 1, 1], \"out_channels\": 8}], \"outputs\": [\"%s\"]}",
+           net, input, conv, input, conv);
+  return put_new("n.json", text);
+}
+
 Test(glpk, net_name_with_a_newline_plans_with_ilp) {
-  char *path = put_new(
-      "n.json", "{\"format\": \"sched-ir\", \"version\": 1, \"name\": \"two\\nlines\", "
-                "\"inputs\": [{\"name\": \"x\", \"shape\": [1, 8, 8, 8], \"dtype\": \"u8\"}], "
-                "\"ops\": [{\"name\": \"c\", \"kind\": \"conv\", \"inputs\": [\"x\"], "
-                "\"shape\": [1, 8, 8, 8], \"kernel\": [3, 3], \"pads\": [1, 1, 1, 1], "
-                "\"out_channels\": 8}], \"outputs\": [\"c\"]}");
+  char *path = one_conv_net("two\\nlines", "x", "c");
   run_t r = run_on("--net %s --solver ilp", path);
   cr_expect_eq(r.code, 0, "%s", r.err);
 }
@@ -515,4 +523,163 @@ Test(quadratic, consumer_index_matches_the_scan) {
   }
   ir_consumers_free(&idx);
   ir_graph_free(&g);
+}
+
+/* ---- many slices: linear lowering, barriers that plan ---- */
+
+/* A JSON IR net of one input x (shape in) and the ops given. */
+static char *ir_net(const char *in, const char *ops, const char *outputs) {
+  char *text = malloc(4096);
+  snprintf(text, 4096,
+           "{\"format\": \"sched-ir\", \"version\": 1, \"name\": \"big\", \"inputs\": [{\"name\": "
+           "\"x\", \"shape\": %s, \"dtype\": \"u8\"}], \"ops\": [%s], \"outputs\": [%s]}",
+           in, ops, outputs);
+  return put_new("n.json", text);
+}
+
+/* Plans the net at path: more than min_tasks tasks (the case of many
+ * slices) and at most per_task dependencies per task ("schedule: N tasks"
+ * and the barrier line's "dependencies D"); returns the report. */
+static char *expect_linear(const char *path, int min_tasks, int per_task) {
+  run_t r = run_on("--net %s --solver greedy", path);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  const char *s = strstr(r.out, "\nschedule: "), *b = strstr(r.out, "; dependencies ");
+  int tasks, deps;
+  cr_assert(s && sscanf(s, "\nschedule: %d tasks", &tasks) == 1, "%s", r.out);
+  cr_assert(b && sscanf(b, "; dependencies %d", &deps) == 1, "%s", r.out);
+  cr_expect_gt(tasks, min_tasks, "the case of many slices");
+  cr_expect_leq(deps, per_task * tasks, "%d dependencies for %d tasks", deps, tasks);
+  return r.out;
+}
+
+/* 16M outputs sliced over K: one weight DMA per slice, each slice's compute
+ * waits for its own (once a scan over all of them per slice: quadratic). */
+Test(quadratic, fully_connected_with_16m_outputs_plans) {
+  char *path = ir_net("[1, 4096, 1, 1]",
+                      "{\"name\": \"fc\", \"kind\": \"fully_connected\", \"inputs\": [\"x\"], "
+                      "\"shape\": [1, 16777216, 1, 1], \"out_channels\": 16777216}",
+                      "\"fc\"");
+  char *report = expect_linear(path, 50000, 3);
+  cr_expect(strstr(report, " SOK "), "%s", report);
+}
+
+/* A free op's slices stream through one buffer: its output DMAs chain, so
+ * a sliced consumer waits for the last two, not for every one (27
+ * dependencies per task before, quadratic in the slices). */
+Test(quadratic, sliced_free_op_feeding_sliced_layer_has_linear_dependencies) {
+  char *path = ir_net("[1, 3, 8192, 8192]",
+                      "{\"name\": \"r\", \"kind\": \"relu\", \"inputs\": [\"x\"], \"shape\": [1, "
+                      "3, 8192, 8192]}, {\"name\": \"s\", \"kind\": \"sigmoid\", \"inputs\": "
+                      "[\"r\"], \"shape\": [1, 3, 8192, 8192]}",
+                      "\"s\"");
+  expect_linear(path, 2000, 4);
+}
+
+/* A fused ReLU alone is a free op: 2731 slices of load then store. Each
+ * slice's buffer is reused once the store has read it, so the loads no
+ * longer run ahead with every slice live: the DMAs follow each other in
+ * FIFO order and need no barrier (before: 64 ids short after 1000 rounds). */
+Test(barriers, relu_on_3x32768x32768_plans) {
+  char *path = ir_net("[1, 3, 32768, 32768]",
+                      "{\"name\": \"r\", \"kind\": \"relu\", \"inputs\": [\"x\"], \"shape\": [1, "
+                      "3, 32768, 32768]}",
+                      "\"r\"");
+  run_t r = run_on("--net %s --solver greedy", path);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  cr_expect(strstr(r.out, "\nschedule: 5462 tasks"), "%s", r.out);
+  cr_expect(strstr(r.out, "\nbarriers: 0 virtual, 0 of 64 physical ids used, peak 0 live"), "%s",
+            r.out);
+}
+
+/* ---- counts capped with an error naming count and limit ---- */
+
+Test(space, block_and_candidate_counts_are_capped) {
+  const char *head = "{\"name\": \"s\", \"input\": {\"channels\": 3, \"height\": 32, \"width\": "
+                     "32}, \"candidates\": [";
+  char text[1024];
+  snprintf(text, sizeof text,
+           "%s{\"type\": \"skip\"}], \"stages\": [{\"channels\": 16, "
+           "\"blocks\": 1000000}]}",
+           head);
+  expect_error(run_on("lut --space %s", put_new("s.json", text)), 2,
+               "s.json: positions (blocks, stem and head ops): 1000000 in all, more than the "
+               "limit of 256");
+  snprintf(text, sizeof text,
+           "%s{\"type\": \"skip\"}], \"stages\": [{\"channels\": 16, "
+           "\"blocks\": 200}, {\"channels\": 16, \"blocks\": 57}]}",
+           head);
+  expect_error(run_on("lut --space %s", put_new("s.json", text)), 2,
+               "257 in all, more than the limit of 256");
+  snprintf(text, sizeof text,
+           "%s{\"type\": \"mbconv\", \"kernel\": [1, 3, 5, 7, 9, 11, 13, 15, "
+           "17], \"expand\": [1, 2, 3, 4, 5, 6, 7, 8]}], \"stages\": [{\"channels\": 16}]}",
+           head);
+  expect_error(run_on("lut --space %s", put_new("s.json", text)), 2,
+               "candidates: 72 in all, more than the limit of 64");
+}
+
+/* ---- memalloc: the time limit holds for every allocator ---- */
+
+/* 50000 buffers all live at once: placement is quadratic (1.25e9 pairs), far
+ * beyond 0.2 s on any machine, so every allocator must stop at the limit. */
+Test(memalloc, time_limit_stops_every_allocator_on_a_dense_instance) {
+  int n = 50000;
+  char *csv = malloc((size_t)n * 32 + 64), *p = csv;
+  p += sprintf(p, "id,lower,upper,size\n");
+  for (int i = 0; i < n; i++)
+    p += sprintf(p, "%d,0,10,64\n", i);
+  char *path = put_new("m.csv", csv);
+  const char *why[] = {"linear: time limit reached without a layout (50000 buffers)",
+                       "greedy-size: time limit reached without a layout (50000 buffers)",
+                       "search: time limit of 0.2 s reached without a layout"};
+  const char *allocators[] = {"linear", "greedy-size", "search"};
+  for (int i = 0; i < 3; i++) {
+    char args[1024];
+    snprintf(args, sizeof args,
+             "memalloc --capacity 1GB --time-limit 0.2 --allocator %s --input %s", allocators[i],
+             path);
+    run_t r = run(args);
+    cr_expect_eq(r.code, 1, "%s: exit %d, %s", allocators[i], r.code, r.err);
+    cr_expect(strstr(r.out, "result:      stopped by the time or node limit without a layout"),
+              "%s: %s", allocators[i], r.out);
+    cr_expect(strstr(r.out, why[i]), "%s: %s", allocators[i], r.out);
+  }
+}
+
+/* ---- names that are not UTF-8: the JSON stays valid ---- */
+
+Test(utf8, bad_bytes_become_replacement_characters) {
+  const char *cases[][2] = {
+      {"plain", "plain"},
+      {"caf\xc3\xa9 \xf0\x9f\x98\x80", "caf\xc3\xa9 \xf0\x9f\x98\x80"}, /* valid: kept */
+      {"a\xff"
+       "b",
+       "a\xef\xbf\xbd"
+       "b"},                                                                    /* never in UTF-8 */
+      {"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},                                 /* overlong '/' */
+      {"\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},                 /* a surrogate */
+      {"\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* > U+10FFFF */
+      {"end\xe2\x82", "end\xef\xbf\xbd\xef\xbf\xbd"},                           /* cut short */
+  };
+  for (int i = 0; i < SCHED_ARRAY_LEN(cases); i++) {
+    char *got = sched_utf8_repair(cases[i][0]);
+    cr_expect_str_eq(got, cases[i][1], "case %d", i);
+    free(got);
+  }
+}
+
+Test(utf8, names_that_are_not_utf8_give_a_valid_json_report) {
+  char *path = one_conv_net("net\xff", "x\xe9", "c\xed\xa0\x80");
+  run_t r = run_on("--net %s --solver greedy --format json", path);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  char *valid = sched_utf8_repair(r.out);
+  cr_expect_str_eq(valid, r.out, "the report is UTF-8 as printed");
+  free(valid);
+  cJSON *root = cJSON_Parse(r.out);
+  cr_assert_not_null(root, "%s", r.out);
+  const cJSON *layers = cJSON_GetObjectItemCaseSensitive(root, "layers");
+  cr_assert_eq(cJSON_GetArraySize(layers), 1);
+  const cJSON *name = cJSON_GetObjectItemCaseSensitive(layers->child, "name");
+  cr_expect_str_eq(cJSON_GetStringValue(name), "c\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+  cJSON_Delete(root);
 }

@@ -242,7 +242,7 @@ static int print_json(const check_args_t *args, const arch_t *a, const ir_graph_
       cJSON_AddItemToArray(unchecked, cJSON_CreateString(a->rules.rules[r].id));
   cJSON_AddItemToObject(root, "unchecked", unchecked);
   cJSON_AddItemToObject(root, "summary", summary_json(c));
-  char *text = cJSON_Print(root);
+  char *text = sched_json_print(root, true);
   cJSON_Delete(root);
   if (!text)
     return cli_error("out of memory");

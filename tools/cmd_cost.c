@@ -216,9 +216,9 @@ static int print_json(const cost_workload_t *wl, const cost_dpu_estimate_t *e, d
   cJSON_AddStringToObject(o, "provider", e->provider);
   cJSON_AddNumberToObject(o, "output_write_tiles", SCHED_MAX(wl->output_write_tiles, 1));
   cJSON_AddNumberToObject(o, "output_write_cycles", (double)e->output_write_cycles);
-  char *text = cJSON_PrintUnformatted(o);
+  char *text = sched_json_print(o, false);
   printf("%s\n", text);
-  cJSON_free(text);
+  free(text);
   cJSON_Delete(o);
   return CLI_EXIT_OK;
 }

@@ -36,7 +36,8 @@ static const char memalloc_usage[] =
     "                      valid within the capacity, else 1 naming the first violation\n"
     "  --allocator NAME    linear | greedy-size | search | ilp (default search)\n"
     "  --output FILE       write id,lower,upper,size[,alignment],offset (with a layout)\n"
-    "  --time-limit SEC    search and ilp: give up after SEC seconds (default 10)\n"
+    "  --time-limit SEC    give up after SEC seconds (default 10; the heuristics too:\n"
+    "                      dense instances are quadratic for them)\n"
     "  --node-limit N      search: give up after N nodes (default 0: no limit)\n"
     "  --engine NAME       search: offset | skyline | portfolio (default: rounds\n"
     "                      alternate the two)\n"
@@ -268,7 +269,7 @@ static void record_print(const record_t *r, const char *format, FILE *out) {
       cJSON_AddItemToObject(j, r->f[i].key,
                             r->f[i].text ? cJSON_CreateString(r->f[i].value)
                                          : cJSON_CreateRaw(r->f[i].value));
-    char *text = cJSON_Print(j);
+    char *text = sched_json_print(j, true);
     fprintf(out, "%s\n", text);
     free(text);
     cJSON_Delete(j);

@@ -179,7 +179,7 @@ static void journal_append(void *ctx, int point, const exp_result_t *r) {
   cJSON_AddItemToObject(line, "totals", cJSON_Duplicate(r->totals, true));
   cJSON_AddNumberToObject(line, "cmx_bytes", r->cmx_bytes);
   cJSON_AddNumberToObject(line, "wall_ms", r->wall_ms);
-  char *text = cJSON_PrintUnformatted(line);
+  char *text = sched_json_print(line, false);
   if (!text || fprintf(j->f, "%s\n", text) < 0 || fflush(j->f) != 0)
     j->failed = true;
   free(text);

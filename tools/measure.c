@@ -52,7 +52,7 @@ static int write_forces(const advisor_force_t *forces, int n, char *path, size_t
     cJSON_AddStringToObject(j, "strategy", tiling_strategy_name(forces[i].strategy));
     cJSON_AddItemToArray(layers, j);
   }
-  char *text = cJSON_PrintUnformatted(root);
+  char *text = sched_json_print(root, false);
   cJSON_Delete(root);
   int fd = text ? mkstemp(path) : -1;
   FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
