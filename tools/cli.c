@@ -232,7 +232,10 @@ void cli_print_options(const cli_spec_t *spec, FILE *out) {
     char left[48];
     snprintf(left, sizeof left, "%s%s%s", o->flag, o->metavar ? " " : "",
              o->metavar ? o->metavar : "");
-    fprintf(out, "  %-24s ", left);
+    if (strlen(left) > 24) /* the help goes under its column */
+      fprintf(out, "  %s\n%27s", left, "");
+    else
+      fprintf(out, "  %-24s ", left);
     for (const char *c = o->help; *c; c++)
       if (*c == '\n')
         fprintf(out, "\n%27s", ""); /* under the help column */
