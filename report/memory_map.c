@@ -132,8 +132,8 @@ static void draw_part(const map_t *m, const char *region, const tiling_region_pa
   buffer_label(m, label, x, y, w, h);
 }
 
-/* The parts of region r stacked from the buffer's offset; returns false
- * (nothing drawn) when they do not add up to the buffer. */
+/* The parts of b's region stacked from its offset; false (nothing drawn)
+ * when no region of the problem has b's steps and size. */
 static bool draw_region_parts(const map_t *m, const schedule_buffer_t *b, int64_t offset,
                               const char *label, double x, double w) {
   const tiling_region_t *r = buffer_region(m, b);
