@@ -155,7 +155,8 @@ typedef struct {
 
 /* Chrome trace event JSON for Perfetto and chrome://tracing: layer tracks,
  * a track per DMA port, DPU and SHAVE, barrier instants and flows bound to
- * their slices, counters of CMX bytes per tile and DDR bandwidth; times in
+ * their slices, counters of CMX bytes per tile and of DDR GB/s averaged over
+ * fixed windows (a 1-2-5 step of at least 100 ns, at most 500 of them); times in
  * whole nanoseconds. SCHED_ERR_NOMEM when cJSON fails. */
 int report_trace(const report_trace_input_t *in, FILE *out);
 /* A time window of a schedule, in microseconds. */

@@ -12,7 +12,8 @@
  *   last producer to each consumer whose ends sit inside those slices (the
  *   middle of each), which is what binds a flow to a slice in both viewers;
  * - counter tracks: CMX bytes in use per tile (from the allocation, per
- *   layer step) and DDR bandwidth in use (the DDR transfers in flight). */
+ *   layer step) and the DDR bandwidth achieved, averaged over fixed
+ *   windows (the window is in the counter's name). */
 #include "report/report.h"
 
 #include <cjson/cJSON.h>
@@ -168,49 +169,75 @@ static void add_cmx_counter(trace_t *t) {
     add_counter(t, "CMX bytes in use per tile", "bytes", to_ns(t->in->arch, s->latency_cycles), 0);
 }
 
-typedef struct {
-  int64_t ns;
-  double gbps; /* + at a transfer's start, - at its end */
-} rate_step_t;
-
-static int rate_step_cmp(const void *a, const void *b) {
-  const rate_step_t *x = a, *y = b;
-  if (x->ns != y->ns)
-    return x->ns < y->ns ? -1 : 1;
-  return (x->gbps > y->gbps) - (x->gbps < y->gbps); /* ends first */
+/* The DDR counter's window: the smallest 1-2-5 step of at least 100 ns
+ * that cuts the schedule into at most 500 windows (a counter Perfetto draws
+ * at any zoom, fine enough to show a layer's traffic). */
+static int64_t ddr_window_ns(int64_t latency_ns) {
+  const int64_t steps[] = {1, 2, 5};
+  for (int64_t decade = 100;; decade *= 10)
+    for (int i = 0; i < 3; i++)
+      if (steps[i] * decade * 500 >= latency_ns)
+        return steps[i] * decade;
 }
 
-/* DDR bandwidth in use: a DDR transfer moves its bytes in the last part
- * of its slice, after the fixed latency (bytes per ns = GB/s); the counter
- * is the sum over transfers at every change. */
+static double cycles_ns(const arch_t *arch, int64_t cycles) {
+  return arch_cycles_to_us(arch, cycles) * 1e3;
+}
+
+/* Spreads a DDR transfer's bytes evenly over the part of its slice after
+ * the fixed latency, window by window. */
+static void spread_transfer(const trace_t *t, int task, int64_t window_ns, int n_windows,
+                            double *bytes) {
+  const schedule_task_t *k = &t->in->g->tasks[task];
+  int64_t lat = SCHED_MIN(schedule_dma_latency_cycles(t->in->arch), k->cycles);
+  int64_t end_cycles = t->in->s->end_cycles[task];
+  double a = cycles_ns(t->in->arch, end_cycles - (k->cycles - lat));
+  double b = cycles_ns(t->in->arch, end_cycles);
+  int first = SCHED_MIN((int)(a / (double)window_ns), n_windows - 1);
+  if (b <= a) { /* no transfer time: the bytes land where it ends */
+    bytes[first] += (double)k->bytes;
+    return;
+  }
+  for (int w = first; w < n_windows && (double)w * (double)window_ns < b; w++) {
+    double lo = fmax(a, (double)w * (double)window_ns);
+    double hi = fmin(b, (double)(w + 1) * (double)window_ns);
+    if (w == n_windows - 1)
+      hi = b; /* the last window ends with the schedule */
+    if (hi > lo)
+      bytes[w] += (double)k->bytes * (hi - lo) / (b - a);
+  }
+}
+
+/* Achieved DDR bandwidth, the mean over fixed windows: the simulator gives
+ * the DDR channel to one transfer at a time, so the bandwidth in use at an
+ * instant is only ever 0 or the channel's peak; bytes moved per window
+ * show how busy DDR is. The last window is cut at the schedule's end and
+ * averaged over what is left of it. */
 static void add_ddr_counter(trace_t *t) {
   const schedule_t *s = t->in->s;
-  rate_step_t *steps = sched_xcalloc((size_t)SCHED_MAX(2 * s->n_tasks, 1), sizeof *steps);
-  int n = 0;
-  for (int k = 0; k < s->n_tasks; k++) {
-    const schedule_task_t *task = &t->in->g->tasks[k];
-    int64_t lat = SCHED_MIN(schedule_dma_latency_cycles(t->in->arch), task->cycles);
-    int64_t start = to_ns(t->in->arch, s->end_cycles[k] - (task->cycles - lat));
-    int64_t end = to_ns(t->in->arch, s->end_cycles[k]);
-    if (task->kind != SCHEDULE_TASK_DMA || !task->ddr || end <= start)
-      continue;
-    /* from cycles, not the rounded nanoseconds: a short transfer's rate
-     * would be off by the rounding */
-    double gbps = (double)task->bytes * t->in->arch->dpu_clock_mhz /
-                  ((double)(task->cycles - lat) * 1e3);
-    steps[n++] = (rate_step_t){start, gbps};
-    steps[n++] = (rate_step_t){end, -gbps};
+  int64_t latency_ns = to_ns(t->in->arch, s->latency_cycles);
+  int64_t window_ns = ddr_window_ns(latency_ns);
+  int n_windows = (int)SCHED_MAX((latency_ns + window_ns - 1) / window_ns, 1);
+  double *bytes = sched_xcalloc((size_t)n_windows, sizeof *bytes);
+  for (int k = 0; k < s->n_tasks; k++)
+    if (t->in->g->tasks[k].kind == SCHEDULE_TASK_DMA && t->in->g->tasks[k].ddr)
+      spread_transfer(t, k, window_ns, n_windows, bytes);
+  char name[64];
+  if (window_ns % 1000 == 0)
+    snprintf(name, sizeof name, "DDR GB/s, mean per %lld us window", (long long)(window_ns / 1000));
+  else
+    snprintf(name, sizeof name, "DDR GB/s, mean per %lld ns window", (long long)window_ns);
+  double last = -1;
+  for (int w = 0; w < n_windows; w++) {
+    int64_t from = w * window_ns, to = SCHED_MIN(from + window_ns, latency_ns);
+    /* rounded to 1 MB/s: equal windows merge into one step */
+    double gbps = to > from ? round(bytes[w] / (double)(to - from) * 1e3) / 1e3 : 0;
+    if (gbps != last)
+      add_counter(t, name, "GB/s", from, gbps);
+    last = gbps;
   }
-  qsort(steps, (size_t)n, sizeof *steps, rate_step_cmp);
-  double in_use = 0;
-  for (int i = 0; i < n; i++) {
-    in_use += steps[i].gbps;
-    if (i + 1 < n && steps[i + 1].ns == steps[i].ns)
-      continue;
-    /* rounded to 1 MB/s so that summing and subtracting leaves no -0.000001 */
-    add_counter(t, "DDR bandwidth in use", "GB/s", steps[i].ns, round(fmax(in_use, 0) * 1e3) / 1e3);
-  }
-  free(steps);
+  add_counter(t, name, "GB/s", latency_ns, 0);
+  free(bytes);
 }
 
 static void add_track_names(trace_t *t, int n_layer_tracks) {

@@ -177,11 +177,63 @@ Test(alloc_plan, the_memory_map_has_one_rect_per_buffer_and_both_lines) {
   pipeline_t *p = sched_xcalloc(1, sizeof *p);
   char *svg = run_to_string("fsrcnn", false, p);
   const schedule_alloc_t *a = pipeline_chosen(p)->alloc;
-  cr_expect_eq(count(svg, "<rect class=\"buf\""), a->buffers.n_buffers);
+  cr_expect_eq(count(svg, "<rect class=\"buf"), a->buffers.n_buffers); /* region: "buf region" */
   cr_expect_eq(count(svg, "class=\"cap\""), 1);
   cr_expect_eq(count(svg, "class=\"lb\""), 1);
   cr_expect(strstr(svg, "region") != NULL);
   cr_expect(strncmp(svg, "<svg", 4) == 0);
+  free(svg);
+  pipeline_free(p);
+  free(p);
+}
+
+/* In a tooltip "... 2352 bytes at 40 ...": the size and the address. */
+static void bytes_at(const char *line, long long *bytes, long long *at) {
+  const char *key = strstr(line, " bytes at ");
+  cr_assert_not_null(key, "no size and address in %s", line);
+  *at = atoll(key + strlen(" bytes at "));
+  while (key > line && key[-1] >= '0' && key[-1] <= '9')
+    key--;
+  *bytes = atoll(key);
+}
+
+/* fsrcnn at 1MB streams in regions: each region's box holds its parts,
+ * stacked from the region's offset without a gap to its end (the parts'
+ * bytes add up to the region), the input and output slices twice (first
+ * and second buffer), some slices with halo rows. */
+Test(alloc_plan, the_memory_map_shows_what_a_region_holds) {
+  pipeline_t *p = sched_xcalloc(1, sizeof *p);
+  char *svg = run_to_string("fsrcnn", false, p);
+  int regions = 0, halos = count(svg, "<rect class=\"halo\"");
+  for (int i = 0; i < pipeline_chosen(p)->alloc->buffers.n_buffers; i++)
+    regions += pipeline_chosen(p)->alloc->buffers.buffers[i].kind == SCHEDULE_BUFFER_REGION;
+  cr_assert_gt(regions, 0, "fsrcnn at 1MB streams");
+  cr_expect_eq(count(svg, "<rect class=\"buf region\""), regions);
+  cr_expect_eq(count(svg, "in slice' "), regions);
+  cr_expect_eq(count(svg, "out slice' "), regions);
+  cr_expect_eq(count(svg, "(second buffer)"), 2 * regions);
+  cr_expect_gt(halos, 0);
+  int parts = 0, outlines = 0;
+  long long next = -1, first = -1;
+  for (char *line = strtok(svg, "\n"); line; line = strtok(NULL, "\n")) {
+    if (strncmp(line, "<rect class=\"part\"", 18) == 0) {
+      long long at, bytes;
+      bytes_at(line, &bytes, &at);
+      cr_expect(next < 0 || at == next, "part at %lld, expected %lld: %s", at, next, line);
+      first = first < 0 ? at : first;
+      next = at + bytes;
+      parts++;
+    } else if (strncmp(line, "<rect class=\"buf region\"", 24) == 0) {
+      long long offset, size;
+      bytes_at(line, &size, &offset);
+      cr_expect_eq(first, offset, "the parts start at the region's offset: %s", line);
+      cr_expect_eq(next, offset + size, "the parts fill the region: %s", line);
+      next = first = -1;
+      outlines++;
+    }
+  }
+  cr_expect_eq(outlines, regions);
+  cr_expect_geq(parts, 5 * regions, "weights, two input and two output buffers at least");
   free(svg);
   pipeline_free(p);
   free(p);

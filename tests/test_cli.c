@@ -141,6 +141,28 @@ Test(cli, a_dumped_plan_replays_to_the_same_report) {
   done(&b);
 }
 
+/* --lp names a file the user will read: a solver that builds no LP model
+ * is an error (nothing written), the ilp and `all` write it. */
+Test(cli, lp_file_needs_a_solver_that_builds_one) {
+  const char *path = "/tmp/sched_test_model.lp";
+  remove(path);
+  expect_error("--net conv --solver greedy --lp /tmp/sched_test_model.lp", 2,
+               "--lp /tmp/sched_test_model.lp: only the ilp solver builds an LP model, not greedy");
+  cr_expect(fopen(path, "r") == NULL, "greedy wrote %s", path);
+  const char *writers[] = {"--solver ilp", "--solver all", "-O2"};
+  for (int i = 0; i < 3; i++) {
+    char args[256];
+    snprintf(args, sizeof args, "--net conv %s --lp %s", writers[i], path);
+    cli_result_t r = run(args);
+    cr_expect_eq(r.code, 0, "%s: %s", args, r.err);
+    char *lp = slurp(path);
+    cr_expect(strstr(lp, "Minimize") != NULL, "%s: no LP model in %s", args, path);
+    free(lp);
+    remove(path);
+    done(&r);
+  }
+}
+
 Test(cli, list_nets_and_help_succeed) {
   cli_result_t r = run("--list-nets");
   cr_expect_eq(r.code, 0);

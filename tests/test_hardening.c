@@ -454,12 +454,66 @@ Test(options, non_finite_and_malformed_numbers_are_refused) {
       {"sweep x.json --timeout nan", "--timeout: expected a number in"},
       {"regress -j 0", "-j: expected an integer in [1, 1024]"},
       {"regress --timeout -inf", "--timeout: expected a number in"},
-      {"plot lines a.csv --xscale nan --x a --y b --out a.png", "--xscale: expected a finite"},
-      {"lut --space x.json --time-limit nan", "--time-limit: expected a finite number"},
-      {"advise --net conv --time-limit nan", "--time-limit: expected a finite number"},
+      {"plot lines a.csv --xscale nan --x a --y b --out a.png",
+       "plot: --xscale: expected a number"},
+      {"lut --space x.json --time-limit nan", "lut: --time-limit: expected a number in"},
+      {"advise --net conv --time-limit nan", "advise: --time-limit: expected a number in"},
+      {"lut --space x.json --samples 2x", "lut: --samples: expected an integer in [0, 100000]"},
+      {"cost --op conv --in 8x8x8 --out 8x8x8 --output-write-tiles 0",
+       "cost: --output-write-tiles: expected an integer in [1, 1000000], got '0'"},
+      {"memalloc --input a.csv --capacity 1KB --time-limit inf",
+       "memalloc: --time-limit: expected a number in [0.001, 1000000], got 'inf'"},
+      {"memalloc --input a.csv --capacity 1KB --node-limit -1",
+       "memalloc: --node-limit: expected an integer in [0, 1e+15], got '-1'"},
   };
   for (int i = 0; i < SCHED_ARRAY_LEN(cases); i++)
     expect_error(run(cases[i][0]), 2, cases[i][1]);
+}
+
+/* Every subcommand parses from its option table: --opt=value and `--`
+ * work, a misspelt option gets the table's suggestion, its help lists it. */
+Test(options, every_subcommand_takes_the_table_conventions) {
+  const char *ok[] = {
+      "check --net=conv:c=16,k=16,h=32,w=32 --arch=cv25",
+      "cost --op=conv --in=16x8x8 --out=16x8x8 --kernel=3 --pad=1",
+      "memalloc --input=tests/data/memalloc/small.csv --capacity=1KB --no-time",
+  };
+  for (int i = 0; i < SCHED_ARRAY_LEN(ok); i++) {
+    run_t r = run(ok[i]);
+    cr_expect_eq(r.code, 0, "%s: %s", ok[i], r.err);
+    free(r.out);
+    free(r.err);
+  }
+  const char *bad[][2] = {
+      {"check --nett conv", "check: unknown option '--nett' (did you mean '--net'?)"},
+      {"cost --kernal 3", "cost: unknown option '--kernal' (did you mean '--kernel'?)"},
+      {"memalloc --no-restart", "memalloc: unknown option '--no-restart' (did you mean"},
+      {"advise --solvr dp", "advise: unknown option '--solvr' (did you mean '--solver'?)"},
+      {"lut --spcae x.json", "lut: unknown option '--spcae' (did you mean '--space'?)"},
+      {"plot lines a.csv --wher a=1", "plot: unknown option '--wher' (did you mean '--where'?)"},
+      {"plot lines a.csv b.csv", "plot: unexpected argument 'b.csv' (after KIND FILE)"},
+      {"plot lines a.csv --x a --y b --out p.png --where a=1 --where a=1 --where a=1 --where a=1 "
+       "--where a=1 --where a=1 --where a=1 --where a=1 --where a=2",
+       "plot: --where: at most 8, got 'a=2' as one more"},
+      {"lut -- --space", "lut: unexpected argument '--space'"},
+  };
+  for (int i = 0; i < SCHED_ARRAY_LEN(bad); i++)
+    expect_error(run(bad[i][0]), 2, bad[i][1]);
+  const char *help[][2] = {{"check", "--format text|json"},
+                           {"cost", "--output-write-tiles N"},
+                           {"memalloc", "--no-warm-start"},
+                           {"advise", "--time-limit SEC"},
+                           {"lut", "--stack N"},
+                           {"plot", "--where COL=VALUE"}};
+  for (int i = 0; i < SCHED_ARRAY_LEN(help); i++) {
+    char args[64];
+    snprintf(args, sizeof args, "%s --help", help[i][0]);
+    run_t r = run(args);
+    cr_expect_eq(r.code, 0, "%s", args);
+    cr_expect(strstr(r.out, help[i][1]) != NULL, "%s lacks %s", args, help[i][1]);
+    free(r.out);
+    free(r.err);
+  }
 }
 
 /* ---- strategy files: replayed plans stay in range, tiles are whole ---- */

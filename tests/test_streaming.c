@@ -45,6 +45,32 @@ Test(streaming, region_footprint_matches_the_hand_count) {
   ir_graph_free(&g);
 }
 
+/* The same region part by part: a slice of 16 rows over 64 advances 16
+ * rows, 8 per cluster; the input's 9 rows per cluster hold 1 halo row (the
+ * 3x3 kernel's extra rows, split over the two clusters), dw and pw none. */
+Test(streaming, region_parts_name_the_slices_halos_and_double_buffers) {
+  ir_graph_t g;
+  build_dw_pw(&g);
+  arch_t arch = vpu27();
+  tiling_region_t r = {.first = 0, .n_ops = 2, .strategy = STRAT_SOH, .tiles = 4};
+  tiling_region_part_t parts[TILING_REGION_PARTS];
+  cr_assert_eq(tiling_region_parts(&arch, &g, &r, parts), 5);
+  int64_t row = 32 * 64;
+  const tiling_region_part_t want[] = {
+      {TILING_PART_WEIGHTS, 0, 1, 288 + 512, 0}, {TILING_PART_WEIGHTS, 1, 1, 1024 + 512, 0},
+      {TILING_PART_INPUT, 0, 2, 9 * row, row},   {TILING_PART_INTERMEDIATE, 0, 1, 8 * row, 0},
+      {TILING_PART_OUTPUT, 1, 2, 8 * row, 0},
+  };
+  for (int i = 0; i < 5; i++) {
+    cr_expect_eq(parts[i].kind, want[i].kind, "part %d", i);
+    cr_expect_eq(parts[i].op, want[i].op, "part %d", i);
+    cr_expect_eq(parts[i].copies, want[i].copies, "part %d", i);
+    cr_expect_eq(parts[i].slice_bytes, want[i].slice_bytes, "part %d", i);
+    cr_expect_eq(parts[i].halo_bytes, want[i].halo_bytes, "part %d", i);
+  }
+  ir_graph_free(&g);
+}
+
 Test(streaming, only_the_ends_of_a_region_pay_ddr_traffic) {
   ir_graph_t g;
   build_dw_pw(&g);

@@ -11,6 +11,9 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "report/report.h"
+#include "schedule_fixture.h"
+
 #define MAX_FLOWS 100000
 
 typedef struct {
@@ -92,6 +95,8 @@ static void check_trace(const char *net) {
     } else if (strcmp(ph, "C") == 0) {
       const cJSON *args = cJSON_GetObjectItem(e, "args");
       bool is_cmx = strcmp(str(e, "name"), "CMX bytes in use per tile") == 0;
+      cr_expect(is_cmx || strncmp(str(e, "name"), "DDR GB/s, mean per ", 19) == 0, "counter %s",
+                str(e, "name"));
       double v = cJSON_GetArrayItem(args, 0)->valuedouble;
       cr_expect_geq(v, 0, "%s counter negative", str(e, "name"));
       if (is_cmx)
@@ -140,6 +145,61 @@ static void check_trace(const char *net) {
 
 Test(trace, fsrcnn_follows_the_format_rules) { check_trace("fsrcnn"); }
 Test(trace, mobilenetv2_follows_the_format_rules) { check_trace("mobilenetv2"); }
+
+/* ---- the DDR counter on the hand-worked two-layer schedule ---- */
+
+/* The fixture's DDR transfers, with the DMA latency of 100 cycles before
+ * each: w1 cycles 100-300, in1 300-700, w2 700-1200, out2 2600-2900
+ * (one at a time on the channel). At 400 MHz (2.5 ns a cycle; the
+ * latency is 250 ns, still 100 cycles) that is 250-750, 750-1750,
+ * 1750-3000 and 6500-7250 ns; with 2000, 8000, 2500 and 1200 bytes they
+ * move 4, 8, 2 and 1.6 bytes per ns. The schedule's 7250 ns make 100 ns
+ * windows (at most 500 of them); a window shared by two transfers gets
+ * both: 200-300 holds 50 ns of w1 (2 GB/s), 700-800 50 ns of w1 and 50
+ * of in1 (6), 1700-1800 50 of in1 and 50 of w2 (5); the last window is
+ * 7200-7250, 1.6 GB/s over its 50 ns. */
+Test(trace, ddr_counter_is_the_mean_per_window_of_a_hand_worked_schedule) {
+  schedule_graph_t g;
+  two_layers_graph(&g);
+  const int64_t bytes[][2] = {{0, 2000}, {1, 8000}, {4, 2500}, {7, 1200}};
+  for (int i = 0; i < 4; i++)
+    g.tasks[bytes[i][0]].bytes = bytes[i][1];
+  arch_t arch = small_arch();
+  arch.dpu_clock_mhz = 400;
+  arch.dma_latency_ns = 250;
+  schedule_t s;
+  sched_diag_t d = {{0}};
+  cr_assert_eq(schedule_simulate(&g, &arch, &s, &d), SCHED_OK, "%s", d.msg);
+  cr_assert_eq(s.latency_cycles, 2900);
+  char *text = NULL;
+  size_t size = 0;
+  FILE *f = open_memstream(&text, &size);
+  report_trace_input_t in = {.g = &g, .s = &s, .arch = &arch, .net = "two"};
+  cr_assert_eq(report_trace(&in, f), SCHED_OK);
+  fclose(f);
+  cJSON *root = cJSON_Parse(text);
+  cr_assert_not_null(root);
+  const double want[][2] = {{0, 0},    {200, 2},  {300, 4},  {700, 6},    {800, 8},
+                            {1700, 5}, {1800, 2}, {3000, 0}, {6500, 1.6}, {7250, 0}};
+  int n = 0;
+  const cJSON *e;
+  cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "traceEvents")) {
+    if (strcmp(str(e, "ph"), "C") != 0)
+      continue;
+    cr_assert_str_eq(str(e, "name"), "DDR GB/s, mean per 100 ns window");
+    cr_assert_lt(n, 10, "more than 10 steps");
+    cr_expect_eq(ns_of(e, "ts"), (int64_t)want[n][0], "step %d at %lld ns", n,
+                 (long long)ns_of(e, "ts"));
+    double v = cJSON_GetObjectItem(cJSON_GetObjectItem(e, "args"), "GB/s")->valuedouble;
+    cr_expect(fabs(v - want[n][1]) < 1e-9, "step %d: %.6f GB/s, expected %g", n, v, want[n][1]);
+    n++;
+  }
+  cr_expect_eq(n, 10);
+  cJSON_Delete(root);
+  free(text);
+  schedule_free(&s);
+  schedule_graph_free(&g);
+}
 
 /* ---- the SVG Gantt chart ---- */
 

@@ -43,22 +43,56 @@ static int64_t row_bytes(const ir_graph_t *g, int tensor) {
   return s.n * s.c * s.w * ir_dtype_bytes(g->tensors[tensor].dtype);
 }
 
-int64_t tiling_region_footprint(const arch_t *arch, const ir_graph_t *g, const tiling_region_t *r) {
+/* One slice buffer of `rows` rows of tensor (of height h, cut in `tiles`
+ * slices), one cluster's share: the halo is what it holds beyond its share
+ * of the rows the slice advances (rows the neighbouring slice reads too). */
+static tiling_region_part_t slice_part(const ir_graph_t *g, int tensor, int64_t rows, int32_t tiles,
+                                       int32_t clusters) {
+  int64_t h = g->tensors[tensor].shape.h;
+  int64_t bytes = SCHED_CEIL_DIV(rows, clusters) * row_bytes(g, tensor);
+  int64_t fresh = SCHED_CEIL_DIV(SCHED_CEIL_DIV(h, tiles), clusters) * row_bytes(g, tensor);
+  return (tiling_region_part_t){
+      .copies = 1, .slice_bytes = bytes, .halo_bytes = SCHED_MAX(bytes - fresh, 0)};
+}
+
+int tiling_region_parts(const arch_t *arch, const ir_graph_t *g, const tiling_region_t *r,
+                        tiling_region_part_t parts[TILING_REGION_PARTS]) {
   int32_t rows[TILING_REGION_MAX];
   region_rows(arch, g, r, rows);
   int32_t clusters = r->strategy == STRAT_SOH ? arch->tiles : 1;
+  int n = 0;
+  for (int i = 0; i < r->n_ops; i++) {
+    tiling_geom_t geom;
+    tiling_geom_init(arch, g, r->first + i, &geom);
+    parts[n++] = (tiling_region_part_t){.kind = TILING_PART_WEIGHTS,
+                                        .op = r->first + i,
+                                        .copies = 1,
+                                        .slice_bytes = geom.weight_bytes};
+  }
   tiling_geom_t first;
   tiling_geom_init(arch, g, r->first, &first);
-  int64_t in_rows = tiling_input_rows(&first, rows[0]);
-  int64_t bytes = 2 * SCHED_CEIL_DIV(in_rows, clusters) * row_bytes(g, g->ops[r->first].inputs[0]);
+  parts[n] = slice_part(g, g->ops[r->first].inputs[0], tiling_input_rows(&first, rows[0]), r->tiles,
+                        clusters);
+  parts[n].kind = TILING_PART_INPUT; /* the next slice loads while this one computes */
+  parts[n].op = r->first;
+  parts[n++].copies = 2;
   for (int i = 0; i < r->n_ops; i++) {
     int op = r->first + i;
-    int64_t out = SCHED_CEIL_DIV(rows[i], clusters) * row_bytes(g, g->ops[op].output);
-    bytes += (i == r->n_ops - 1 ? 2 : 1) * out;
-    tiling_geom_t geom;
-    tiling_geom_init(arch, g, op, &geom);
-    bytes += geom.weight_bytes;
+    bool last = i == r->n_ops - 1;
+    parts[n] = slice_part(g, g->ops[op].output, rows[i], r->tiles, clusters);
+    parts[n].kind = last ? TILING_PART_OUTPUT : TILING_PART_INTERMEDIATE;
+    parts[n].op = op;
+    parts[n++].copies = last ? 2 : 1; /* the last slice drains while the next computes */
   }
+  return n;
+}
+
+int64_t tiling_region_footprint(const arch_t *arch, const ir_graph_t *g, const tiling_region_t *r) {
+  tiling_region_part_t parts[TILING_REGION_PARTS];
+  int n = tiling_region_parts(arch, g, r, parts);
+  int64_t bytes = 0;
+  for (int i = 0; i < n; i++)
+    bytes += parts[i].copies * parts[i].slice_bytes;
   return bytes;
 }
 

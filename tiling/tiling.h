@@ -130,8 +130,31 @@ typedef struct {
 /* A layer that can be a member of a region: one spatial input, DPU or SHAVE,
  * computable row slice by row slice. */
 bool tiling_op_streamable(const arch_t *arch, const ir_graph_t *g, int op);
-/* Per-cluster CMX of the region: all weights, the (double-buffered) input
- * and output slices, and one slice of each intermediate. */
+/* What a region holds in CMX, one cluster's share: every member's weights,
+ * the first member's input slice and the last's output slice (two copies
+ * each: double-buffered), one slice of each intermediate. */
+typedef enum {
+  TILING_PART_WEIGHTS,
+  TILING_PART_INPUT,
+  TILING_PART_INTERMEDIATE,
+  TILING_PART_OUTPUT
+} tiling_part_kind_t;
+
+typedef struct {
+  tiling_part_kind_t kind;
+  int op;              /* the member: its weights, its input (first), its output slice */
+  int32_t copies;      /* 2: double-buffered */
+  int64_t slice_bytes; /* one copy (weights: all of them) */
+  int64_t halo_bytes;  /* of slice_bytes: rows beyond the rows the slice advances, which the
+                          neighbouring slice holds too (0 for weights) */
+} tiling_region_part_t;
+
+#define TILING_REGION_PARTS (2 * TILING_REGION_MAX + 1)
+/* The parts: each member's weights, the input, then each member's output
+ * slice (the order the memory map stacks them in). Returns how many. */
+int tiling_region_parts(const arch_t *arch, const ir_graph_t *g, const tiling_region_t *r,
+                        tiling_region_part_t parts[TILING_REGION_PARTS]);
+/* Per-cluster CMX of the region: the sum of its parts' copies. */
 int64_t tiling_region_footprint(const arch_t *arch, const ir_graph_t *g, const tiling_region_t *r);
 /* The fewest slices (>= 2) for which the region fits the pipelined margin;
  * SCHED_ERR_INFEASIBLE when none does. */

@@ -164,6 +164,14 @@ static int set_option(const cli_spec_t *spec, const cli_option_t *o, const char 
   case CLI_ARG_STRING: *(const char **)field = value; return CLI_EXIT_OK;
   case CLI_ARG_DOUBLE:
   case CLI_ARG_INT: return set_number(spec, o, value, field);
+  case CLI_ARG_LIST: {
+    cli_list_t *list = field;
+    if (list->n == CLI_LIST_MAX)
+      return cli_error("%s%s%s: at most %d, got '%s' as one more", prefix(spec), colon(spec),
+                       o->flag, CLI_LIST_MAX, value);
+    list->items[list->n++] = value;
+    return CLI_EXIT_OK;
+  }
   }
   return CLI_EXIT_INPUT;
 }
@@ -175,6 +183,9 @@ static int add_positional(cli_spec_t *spec, const char *arg) {
     if (spec->max_positional == 0)
       return cli_error("%s%sunexpected argument '%s' (see %s --help)", prefix(spec), colon(spec),
                        arg, help);
+    if (spec->max_positional > 1)
+      return cli_error("%s%sunexpected argument '%s' (after %s)", prefix(spec), colon(spec), arg,
+                       spec->positional_name);
     return cli_error("%s%sone %s only, got '%s' and '%s'", prefix(spec), colon(spec),
                      spec->positional_name, spec->positional[0], arg);
   }
@@ -221,6 +232,15 @@ void cli_print_options(const cli_spec_t *spec, FILE *out) {
     char left[48];
     snprintf(left, sizeof left, "%s%s%s", o->flag, o->metavar ? " " : "",
              o->metavar ? o->metavar : "");
-    fprintf(out, "  %-24s %s\n", left, o->help);
+    if (strlen(left) > 24) /* the help goes under its column */
+      fprintf(out, "  %s\n%27s", left, "");
+    else
+      fprintf(out, "  %-24s ", left);
+    for (const char *c = o->help; *c; c++)
+      if (*c == '\n')
+        fprintf(out, "\n%27s", ""); /* under the help column */
+      else
+        fputc(*c, out);
+    fputc('\n', out);
   }
 }

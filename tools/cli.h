@@ -41,8 +41,16 @@ typedef enum {
   CLI_ARG_STRING, /* const char * */
   CLI_ARG_DOUBLE, /* double in [min, max] */
   CLI_ARG_INT,    /* int64_t in [min, max] */
-  CLI_ARG_CONST   /* const char *: set to `value`, no argument (e.g. -O2 = ilp) */
+  CLI_ARG_CONST,  /* const char *: set to `value`, no argument (e.g. -O2 = ilp) */
+  CLI_ARG_LIST    /* cli_list_t: a value each time the option is given */
 } cli_arg_kind_t;
+
+/* A repeatable option's values, in order (plot --where A --where B). */
+#define CLI_LIST_MAX 8
+typedef struct {
+  const char *items[CLI_LIST_MAX];
+  int n;
+} cli_list_t;
 
 typedef struct {
   const char *flag; /* "--net", "-j" */
@@ -83,7 +91,8 @@ typedef struct {
  * spec->positional. On bad input prints one error line and returns
  * CLI_EXIT_INPUT. */
 int cli_parse(cli_spec_t *spec, int argc, char **argv, void *opts);
-/* The options of spec, one line each: "  --flag VALUE   help". */
+/* The options of spec, one line each: "  --flag VALUE   help"; a '\n' in
+ * help continues under the help column. */
 void cli_print_options(const cli_spec_t *spec, FILE *out);
 
 /* The command line as a shell would retype it: "sched" then argv[1..],

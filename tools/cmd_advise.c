@@ -2,6 +2,7 @@
  * designer should change. Plans the network, runs the advisor's detectors
  * on the plan, measures each rewrite on a copy planned the same way, and
  * prints the findings ranked by measured saving (advisor/advisor.h). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,20 +15,30 @@ typedef struct {
   bool help;
 } advise_options_t;
 
-typedef struct {
-  const char *flag, *metavar, *help;
-} advise_flag_t;
+#define ADVISE_FIELD(f) offsetof(advise_options_t, f)
 
-static const advise_flag_t advise_flags[] = {
-    {"--net", "NET", "zoo name (name:key=value,...), FILE.onnx or FILE.json (required)"},
-    {"--cmx", "SIZE", "CMX budget per tile (default: the arch's workspace)"},
-    {"--arch", "NAME|FILE", "vpu20, vpu27 (default), vpu40, or an arch JSON file"},
-    {"--cost", "SPEC", "analytic (default) or lut:FILE.csv"},
-    {"--solver", "NAME", "the solver every variant is planned with (default ilp)"},
-    {"--format", "FMT", "text (default) or json"},
-    {"--time-limit", "SEC", "solver wall-clock limit per plan (default 10)"},
-    {"--help", NULL, "this help"},
+static const cli_option_t advise_flags[] = {
+    CLI_OPT("--net", CLI_ARG_STRING, ADVISE_FIELD(net), "NET",
+            "zoo name (name:key=value,...), FILE.onnx or FILE.json (required)"),
+    CLI_OPT("--cmx", CLI_ARG_STRING, ADVISE_FIELD(cmx), "SIZE",
+            "CMX budget per tile (default: the arch's workspace)"),
+    CLI_OPT("--arch", CLI_ARG_STRING, ADVISE_FIELD(arch), "NAME|FILE",
+            "vpu20, vpu27 (default), vpu40, or an arch JSON file"),
+    CLI_OPT("--cost", CLI_ARG_STRING, ADVISE_FIELD(cost), "SPEC",
+            "analytic (default) or lut:FILE.csv"),
+    CLI_OPT("--solver", CLI_ARG_STRING, ADVISE_FIELD(solver), "NAME",
+            "the solver every variant is planned with (default ilp)"),
+    CLI_OPT("--format", CLI_ARG_STRING, ADVISE_FIELD(format), "FMT", "text (default) or json"),
+    CLI_NUM("--time-limit", CLI_ARG_DOUBLE, ADVISE_FIELD(time_limit_s), "SEC",
+            "solver wall-clock limit per plan (default 10)", 1e-3, CLI_MAX_SECONDS),
+    CLI_OPT("--help", CLI_ARG_FLAG, ADVISE_FIELD(help), NULL, "this help"),
+    CLI_OPT("-h", CLI_ARG_FLAG, ADVISE_FIELD(help), NULL, "this help"),
 };
+
+static cli_spec_t advise_spec(void) {
+  return (cli_spec_t){
+      .command = "advise", .options = advise_flags, .n_options = SCHED_ARRAY_LEN(advise_flags)};
+}
 
 static void print_usage(FILE *out) {
   fprintf(out,
@@ -36,61 +47,20 @@ static void print_usage(FILE *out) {
           "upsampling, DW+PW chains at high resolution, distribution spills, tiny channels),\n"
           "applies each rewrite to a copy of the network, re-plans it with the same solver and\n"
           "prints the measured saving, ranked, with a one-line accuracy caveat.\n\noptions:\n");
-  for (int i = 0; i < SCHED_ARRAY_LEN(advise_flags); i++) {
-    char left[40];
-    snprintf(left, sizeof left, "%s %s", advise_flags[i].flag,
-             advise_flags[i].metavar ? advise_flags[i].metavar : "");
-    fprintf(out, "  %-24s %s\n", left, advise_flags[i].help);
-  }
-}
-
-static const char **string_field(advise_options_t *o, const char *flag) {
-  const char *names[] = {"--net", "--cmx", "--arch", "--cost", "--solver", "--format"};
-  const char **fields[] = {&o->net, &o->cmx, &o->arch, &o->cost, &o->solver, &o->format};
-  for (int i = 0; i < SCHED_ARRAY_LEN(names); i++)
-    if (strcmp(flag, names[i]) == 0)
-      return fields[i];
-  return NULL;
-}
-
-static int unknown_flag(const char *arg) {
-  const char *names[SCHED_ARRAY_LEN(advise_flags) + 1];
-  for (int i = 0; i < SCHED_ARRAY_LEN(advise_flags); i++)
-    names[i] = advise_flags[i].flag;
-  names[SCHED_ARRAY_LEN(advise_flags)] = NULL;
-  const char *guess = cli_suggest(arg, names);
-  if (guess)
-    return cli_error("unknown option '%s' (did you mean '%s'?)", arg, guess);
-  return cli_error("unknown option '%s' (see sched advise --help)", arg);
+  cli_spec_t spec = advise_spec();
+  cli_print_options(&spec, out);
 }
 
 static int parse_options(int argc, char **argv, advise_options_t *o) {
   *o = (advise_options_t){
       .arch = "vpu27", .cost = "analytic", .solver = "ilp", .format = "text", .time_limit_s = 10};
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-      o->help = true;
-      continue;
-    }
-    const char **field = string_field(o, argv[i]);
-    bool is_limit = strcmp(argv[i], "--time-limit") == 0;
-    if (!field && !is_limit)
-      return unknown_flag(argv[i]);
-    if (i + 1 >= argc)
-      return cli_error("%s needs a value", argv[i]);
-    if (field) {
-      *field = argv[++i];
-      continue;
-    }
-    if (cli_double("--time-limit", argv[++i], 0, CLI_MAX_SECONDS, &o->time_limit_s) != CLI_EXIT_OK)
-      return CLI_EXIT_INPUT;
-    if (o->time_limit_s <= 0)
-      return cli_error("--time-limit: expected a positive number, got '%s'", argv[i]);
-  }
+  cli_spec_t spec = advise_spec();
+  if (cli_parse(&spec, argc, argv, o) != CLI_EXIT_OK)
+    return CLI_EXIT_INPUT;
   if (!o->help && !o->net)
-    return cli_error("--net is required (see sched advise --help)");
+    return cli_error("advise: --net is required (see sched advise --help)");
   if (strcmp(o->format, "text") != 0 && strcmp(o->format, "json") != 0)
-    return cli_error("--format: unknown format '%s' (text or json)", o->format);
+    return cli_error("advise: --format: unknown format '%s' (text or json)", o->format);
   return CLI_EXIT_OK;
 }
 

@@ -8,6 +8,7 @@
  * tip an op misses, the rules the IR cannot check, and where ops and MACs
  * run. Exit 0 when every op runs on the NPU (tips do not fail), 1 when any
  * falls back, 2 on bad input. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,43 +17,49 @@
 #include "arch/arch.h"
 #include "tools/cli.h"
 
-static const char check_usage[] =
-    "usage: sched check --net NET --arch TARGET [--format text|json]\n"
-    "\n"
-    "Checks every op of a network against a target's operator rules: restrictions\n"
-    "(broken: the op falls back to the CPU) and performance tips (missed: slower).\n"
-    "\n"
-    "  --net NET           zoo name (name:key=value,...), FILE.onnx or FILE.json\n"
-    "  --arch TARGET       artpec7, artpec8, artpec9, cv25 (arch/targets/), a preset\n"
-    "                      or an arch JSON file\n"
-    "  --format text|json  output format (default text)\n"
-    "  -h, --help          this help\n"
-    "\n"
-    "Exit status: 0 all ops run on the NPU, 1 some fall back to the CPU, 2 bad input.\n";
-
 typedef struct {
   const char *net, *arch, *format;
+  bool help;
 } check_args_t;
 
+#define CHECK_FIELD(f) offsetof(check_args_t, f)
+
+static const cli_option_t check_flags[] = {
+    CLI_OPT("--net", CLI_ARG_STRING, CHECK_FIELD(net), "NET",
+            "zoo name (name:key=value,...), FILE.onnx or FILE.json"),
+    CLI_OPT("--arch", CLI_ARG_STRING, CHECK_FIELD(arch), "TARGET",
+            "artpec7, artpec8, artpec9, cv25 (arch/targets/), a preset\nor an arch JSON file"),
+    CLI_OPT("--format", CLI_ARG_STRING, CHECK_FIELD(format), "text|json",
+            "output format (default text)"),
+    CLI_OPT("--help", CLI_ARG_FLAG, CHECK_FIELD(help), NULL, "this help"),
+    CLI_OPT("-h", CLI_ARG_FLAG, CHECK_FIELD(help), NULL, "this help"),
+};
+
+static cli_spec_t check_spec(void) {
+  return (cli_spec_t){
+      .command = "check", .options = check_flags, .n_options = SCHED_ARRAY_LEN(check_flags)};
+}
+
+static void check_usage(FILE *out) {
+  fputs("usage: sched check --net NET --arch TARGET [--format text|json]\n"
+        "\n"
+        "Checks every op of a network against a target's operator rules: restrictions\n"
+        "(broken: the op falls back to the CPU) and performance tips (missed: slower).\n"
+        "\n",
+        out);
+  cli_spec_t spec = check_spec();
+  cli_print_options(&spec, out);
+  fputs("\nExit status: 0 all ops run on the NPU, 1 some fall back to the CPU, 2 bad input.\n",
+        out);
+}
+
 static int parse_args(int argc, char **argv, check_args_t *a) {
-  static const char *const flags[] = {"--net", "--arch", "--format", "--help", NULL};
   *a = (check_args_t){.format = "text"};
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-      return -1;
-    const char **slot = strcmp(argv[i], "--net") == 0      ? &a->net
-                        : strcmp(argv[i], "--arch") == 0   ? &a->arch
-                        : strcmp(argv[i], "--format") == 0 ? &a->format
-                                                           : NULL;
-    if (!slot) {
-      const char *guess = cli_suggest(argv[i], flags);
-      return guess ? cli_error("check: unknown option '%s' (did you mean '%s'?)", argv[i], guess)
-                   : cli_error("check: unknown option '%s' (see sched check --help)", argv[i]);
-    }
-    if (i + 1 >= argc)
-      return cli_error("check: %s needs a value", argv[i]);
-    *slot = argv[++i];
-  }
+  cli_spec_t spec = check_spec();
+  if (cli_parse(&spec, argc, argv, a) != CLI_EXIT_OK)
+    return CLI_EXIT_INPUT;
+  if (a->help)
+    return CLI_EXIT_OK;
   if (!a->net || !a->arch)
     return cli_error("check: --net and --arch are required (see sched check --help)");
   if (strcmp(a->format, "text") != 0 && strcmp(a->format, "json") != 0)
@@ -253,13 +260,12 @@ static int print_json(const check_args_t *args, const arch_t *a, const ir_graph_
 
 int cmd_check(int argc, char **argv) {
   check_args_t args;
-  int rc = parse_args(argc, argv, &args);
-  if (rc < 0) {
-    fputs(check_usage, stdout);
+  if (parse_args(argc, argv, &args) != CLI_EXIT_OK)
+    return CLI_EXIT_INPUT;
+  if (args.help) {
+    check_usage(stdout);
     return CLI_EXIT_OK;
   }
-  if (rc != CLI_EXIT_OK)
-    return rc;
   arch_t *a = sched_xcalloc(1, sizeof *a);
   ir_graph_t g = {0};
   sched_diag_t diag = {{0}};

@@ -3,6 +3,7 @@
  * and a cost provider; prints cycles, microseconds and the MPE mode. */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,93 +13,82 @@
 #include "cost/cost.h"
 #include "tools/cli.h"
 
-static const char cost_usage[] =
-    "usage: sched cost --op OP --in CxHxW --out KxHxW [options]\n"
-    "\n"
-    "Costs one DPU workload (one cluster's share of a layer) with the cost model.\n"
-    "\n"
-    "  --op conv|dwconv|maxpool|avgpool|eltwise   the DPU operation (required)\n"
-    "  --in CxHxW          input channels x height x width (required)\n"
-    "  --out KxHxW         output channels x height x width (required); must match\n"
-    "                      the input, kernel, stride and padding\n"
-    "  --kernel KHxKW      kernel size (default 1x1; a single number means square)\n"
-    "  --stride SH[xSW]    stride (default 1)\n"
-    "  --pad T,B,L,R       padding top, bottom, left, right (default 0,0,0,0; a single\n"
-    "                      number pads all four sides)\n"
-    "  --dtype u8|i8|fp16  activation data type (default u8)\n"
-    "  --output-write-tiles N\n"
-    "                      tiles the whole output is written to (default 1; more is a\n"
-    "                      SOK/HKSwitch broadcast, costed as a DPU write)\n"
-    "  --mode 16x16|8x16|4x16|vector|matrix|auto\n"
-    "                      MPE execution mode (default auto: the fastest the arch has)\n"
-    "  --arch NAME|FILE    preset (vpu20, vpu27, vpu40) or JSON arch file (default vpu27)\n"
-    "  --cost analytic|lut:FILE.csv\n"
-    "                      cost provider (default analytic; lut falls back to analytic)\n"
-    "  --format text|json  output format (default text); json prints\n"
-    "                      {\"cycles\": N, \"us\": X, \"mode\": \"M\", \"workloads\": K,\n"
-    "                      \"provider\": \"P\", \"output_write_tiles\": T,\n"
-    "                      \"output_write_cycles\": W}; under auto a workload may split in\n"
-    "                      two by columns (mode \"8x16+4x16\", K = 2); W is what the\n"
-    "                      multi-tile write adds to the cycles (0 for one tile)\n"
-    "  -h, --help          this help\n";
-
-static const char *const cost_flags[] = {"--op",     "--in",   "--out",    "--kernel",
-                                         "--stride", "--pad",  "--dtype",  "--output-write-tiles",
-                                         "--mode",   "--arch", "--format", "--cost",
-                                         "--help",   NULL};
-
 typedef struct {
-  const char *op, *in, *out, *kernel, *stride, *pad, *dtype, *owt, *mode, *arch, *cost, *format;
+  const char *op, *in, *out, *kernel, *stride, *pad, *dtype, *mode, *arch, *cost, *format;
+  int64_t output_write_tiles;
+  bool help;
 } cost_args_t;
 
-static const char **arg_slot(cost_args_t *a, const char *flag) {
-  const char *const names[] = {"--op",     "--in",   "--out",   "--kernel",
-                               "--stride", "--pad",  "--dtype", "--output-write-tiles",
-                               "--mode",   "--arch", "--cost",  "--format"};
-  const char **slots[] = {&a->op,    &a->in,  &a->out,  &a->kernel, &a->stride, &a->pad,
-                          &a->dtype, &a->owt, &a->mode, &a->arch,   &a->cost,   &a->format};
-  for (int i = 0; i < SCHED_ARRAY_LEN(names); i++)
-    if (strcmp(flag, names[i]) == 0)
-      return slots[i];
-  return NULL;
+#define COST_FIELD(f) offsetof(cost_args_t, f)
+
+static const cli_option_t cost_flags[] = {
+    CLI_OPT("--op", CLI_ARG_STRING, COST_FIELD(op), "OP",
+            "conv|dwconv|maxpool|avgpool|eltwise: the DPU operation (required)"),
+    CLI_OPT("--in", CLI_ARG_STRING, COST_FIELD(in), "CxHxW",
+            "input channels x height x width (required)"),
+    CLI_OPT("--out", CLI_ARG_STRING, COST_FIELD(out), "KxHxW",
+            "output channels x height x width (required); must match\n"
+            "the input, kernel, stride and padding"),
+    CLI_OPT("--kernel", CLI_ARG_STRING, COST_FIELD(kernel), "KHxKW",
+            "kernel size (default 1x1; a single number means square)"),
+    CLI_OPT("--stride", CLI_ARG_STRING, COST_FIELD(stride), "SH[xSW]", "stride (default 1)"),
+    CLI_OPT("--pad", CLI_ARG_STRING, COST_FIELD(pad), "T,B,L,R",
+            "padding top, bottom, left, right (default 0,0,0,0; a\n"
+            "single number pads all four sides)"),
+    CLI_OPT("--dtype", CLI_ARG_STRING, COST_FIELD(dtype), "u8|i8|fp16",
+            "activation data type (default u8)"),
+    CLI_NUM("--output-write-tiles", CLI_ARG_INT, COST_FIELD(output_write_tiles), "N",
+            "tiles the whole output is written to (default 1; more is\n"
+            "a SOK/HKSwitch broadcast, costed as a DPU write)",
+            1, 1000000),
+    CLI_OPT("--mode", CLI_ARG_STRING, COST_FIELD(mode), "MODE",
+            "16x16|8x16|4x16|vector|matrix|auto: MPE execution mode\n"
+            "(default auto: the fastest the arch has)"),
+    CLI_OPT("--arch", CLI_ARG_STRING, COST_FIELD(arch), "NAME|FILE",
+            "preset (vpu20, vpu27, vpu40) or JSON arch file (default vpu27)"),
+    CLI_OPT("--cost", CLI_ARG_STRING, COST_FIELD(cost), "SPEC",
+            "analytic|lut:FILE.csv: cost provider (default analytic;\n"
+            "lut falls back to analytic)"),
+    CLI_OPT("--format", CLI_ARG_STRING, COST_FIELD(format), "text|json",
+            "output format (default text); json prints\n"
+            "{\"cycles\": N, \"us\": X, \"mode\": \"M\", \"workloads\": K,\n"
+            "\"provider\": \"P\", \"output_write_tiles\": T,\n"
+            "\"output_write_cycles\": W}; under auto a workload may split\n"
+            "in two by columns (mode \"8x16+4x16\", K = 2); W is what\n"
+            "the multi-tile write adds to the cycles (0 for one tile)"),
+    CLI_OPT("--help", CLI_ARG_FLAG, COST_FIELD(help), NULL, "this help"),
+    CLI_OPT("-h", CLI_ARG_FLAG, COST_FIELD(help), NULL, "this help"),
+};
+
+static cli_spec_t cost_spec(void) {
+  return (cli_spec_t){
+      .command = "cost", .options = cost_flags, .n_options = SCHED_ARRAY_LEN(cost_flags)};
 }
 
-static int unknown_flag(const char *flag) {
-  const char *guess = cli_suggest(flag, cost_flags);
-  if (guess)
-    return cli_error("cost: unknown option '%s' (did you mean '%s'?)", flag, guess);
-  return cli_error("cost: unknown option '%s' (see sched cost --help)", flag);
+static void cost_usage(FILE *out) {
+  fputs("usage: sched cost --op OP --in CxHxW --out KxHxW [options]\n"
+        "\n"
+        "Costs one DPU workload (one cluster's share of a layer) with the cost model.\n"
+        "\n",
+        out);
+  cli_spec_t spec = cost_spec();
+  cli_print_options(&spec, out);
 }
 
-/* Fills args from argv; returns -1 when --help was asked, else an exit code. */
 static int parse_args(int argc, char **argv, cost_args_t *args) {
   *args = (cost_args_t){.kernel = "1x1",
                         .stride = "1",
                         .pad = "0,0,0,0",
                         .dtype = "u8",
-                        .owt = "1",
+                        .output_write_tiles = 1,
                         .mode = "auto",
                         .arch = "vpu27",
                         .cost = "analytic",
                         .format = "text"};
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-      return -1;
-    char flag[64];
-    const char *eq = strchr(argv[i], '=');
-    size_t len = eq ? (size_t)(eq - argv[i]) : strlen(argv[i]);
-    snprintf(flag, sizeof flag, "%.*s", (int)SCHED_MIN(len, sizeof flag - 1), argv[i]);
-    const char **slot = arg_slot(args, flag);
-    if (!slot)
-      return unknown_flag(flag);
-    if (eq)
-      *slot = eq + 1;
-    else if (i + 1 < argc)
-      *slot = argv[++i];
-    else
-      return cli_error("cost: option '%s' needs a value", flag);
-  }
-  if (!args->op || !args->in || !args->out)
+  cli_spec_t spec = cost_spec();
+  if (cli_parse(&spec, argc, argv, args) != CLI_EXIT_OK)
+    return CLI_EXIT_INPUT;
+  if (!args->help && (!args->op || !args->in || !args->out))
     return cli_error("cost: --op, --in and --out are required (see sched cost --help)");
   return CLI_EXIT_OK;
 }
@@ -154,9 +144,6 @@ static int parse_shapes(const cost_args_t *a, cost_workload_t *wl) {
                      a->stride);
   if (!parse_pad(a->pad, pad))
     return cli_error("cost: bad --pad '%s' (expected T,B,L,R, non-negative integers)", a->pad);
-  int32_t owt;
-  if (!parse_ints(a->owt, ',', 1, 1, &owt))
-    return cli_error("cost: bad --output-write-tiles '%s' (expected a positive integer)", a->owt);
   *wl = (cost_workload_t){.in_c = in[0],
                           .in_h = in[1],
                           .in_w = in[2],
@@ -171,7 +158,7 @@ static int parse_shapes(const cost_args_t *a, cost_workload_t *wl) {
                           .pad_bottom = pad[1],
                           .pad_left = pad[2],
                           .pad_right = pad[3],
-                          .output_write_tiles = owt};
+                          .output_write_tiles = (int32_t)a->output_write_tiles};
   return CLI_EXIT_OK;
 }
 
@@ -260,13 +247,13 @@ static int run_cost(const cost_args_t *a, const cost_workload_t *wl) {
 
 int cmd_cost(int argc, char **argv) {
   cost_args_t args;
-  int rc = parse_args(argc, argv, &args);
-  if (rc < 0) {
-    fputs(cost_usage, stdout);
+  if (parse_args(argc, argv, &args) != CLI_EXIT_OK)
+    return CLI_EXIT_INPUT;
+  if (args.help) {
+    cost_usage(stdout);
     return CLI_EXIT_OK;
   }
-  if (rc != CLI_EXIT_OK)
-    return rc;
+  int rc;
   cost_workload_t wl;
   if ((rc = parse_shapes(&args, &wl)) != CLI_EXIT_OK || (rc = parse_enums(&args, &wl)) != 0 ||
       (rc = check_output_size(&wl)) != CLI_EXIT_OK)

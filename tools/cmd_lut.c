@@ -5,6 +5,7 @@
  * estimate per entry (advisor/advisor.h). The table goes to --out (or
  * stdout); the additivity report to stdout (stderr when the table is on
  * stdout); the wall time to stderr, so stdout stays byte-identical. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,63 +20,47 @@ typedef struct {
   bool help;
 } lut_options_t;
 
+#define LUT_FIELD(f) offsetof(lut_options_t, f)
+
+static const cli_option_t lut_flags[] = {
+    CLI_OPT("--space", CLI_ARG_STRING, LUT_FIELD(space), "FILE.json",
+            "the search space (see README.md, experiments/spaces/)"),
+    CLI_OPT("--out", CLI_ARG_STRING, LUT_FIELD(out), "FILE",
+            "write the table here (default: stdout)"),
+    CLI_OPT("--cmx", CLI_ARG_STRING, LUT_FIELD(cmx), "SIZE",
+            "CMX budget per tile (default: the arch's workspace)"),
+    CLI_OPT("--arch", CLI_ARG_STRING, LUT_FIELD(arch), "NAME|FILE",
+            "vpu20, vpu27 (default), vpu40, or an arch JSON file"),
+    CLI_OPT("--cost", CLI_ARG_STRING, LUT_FIELD(cost), "SPEC",
+            "analytic (default) or lut:FILE.csv"),
+    CLI_OPT("--solver", CLI_ARG_STRING, LUT_FIELD(solver), "NAME",
+            "solver for every plan (default ilp)"),
+    CLI_NUM("--time-limit", CLI_ARG_DOUBLE, LUT_FIELD(time_limit_s), "SEC",
+            "solver wall-clock limit per plan (default 10)", 1e-3, CLI_MAX_SECONDS),
+    CLI_NUM("--samples", CLI_ARG_INT, LUT_FIELD(samples), "N",
+            "random networks in the additivity check (default 50; 0: skip)", 0, 100000),
+    CLI_NUM("--seed", CLI_ARG_INT, LUT_FIELD(seed), "N", "their random seed (default 1)", 0,
+            100000),
+    CLI_NUM("--stack", CLI_ARG_INT, LUT_FIELD(stack), "N",
+            "add the stacking estimate (N copies) per entry", 0, 100000),
+    CLI_OPT("--help", CLI_ARG_FLAG, LUT_FIELD(help), NULL, "this help"),
+    CLI_OPT("-h", CLI_ARG_FLAG, LUT_FIELD(help), NULL, "this help"),
+};
+
+static cli_spec_t lut_spec(void) {
+  return (cli_spec_t){
+      .command = "lut", .options = lut_flags, .n_options = SCHED_ARRAY_LEN(lut_flags)};
+}
+
 static void print_usage(FILE *out) {
-  fprintf(
-      out,
-      "usage: sched lut --space FILE.json [--out table.csv] [options]\n\n"
-      "Writes a CSV latency table of every candidate op at every position of a NAS search\n"
-      "space, each planned alone (input from DDR, output to DDR, its own strategy), then\n"
-      "compares the sum of LUT entries with whole planned networks sampled from the space.\n\n"
-      "options:\n"
-      "  --space FILE.json        the search space (see README.md, experiments/spaces/)\n"
-      "  --out FILE               write the table here (default: stdout)\n"
-      "  --cmx SIZE               CMX budget per tile (default: the arch's workspace)\n"
-      "  --arch NAME|FILE         vpu20, vpu27 (default), vpu40, or an arch JSON file\n"
-      "  --cost SPEC              analytic (default) or lut:FILE.csv\n"
-      "  --solver NAME            solver for every plan (default ilp)\n"
-      "  --time-limit SEC         solver wall-clock limit per plan (default 10)\n"
-      "  --samples N              random networks in the additivity check (default 50; 0: skip)\n"
-      "  --seed N                 their random seed (default 1)\n"
-      "  --stack N                add the stacking estimate (N copies) per entry\n"
-      "  --help                   this help\n");
-}
-
-static const char **string_field(lut_options_t *o, const char *flag) {
-  const char *names[] = {"--space", "--out", "--arch", "--cmx", "--cost", "--solver"};
-  const char **fields[] = {&o->space, &o->out, &o->arch, &o->cmx, &o->cost, &o->solver};
-  for (int i = 0; i < SCHED_ARRAY_LEN(names); i++)
-    if (strcmp(flag, names[i]) == 0)
-      return fields[i];
-  return NULL;
-}
-
-static int64_t *int_field(lut_options_t *o, const char *flag) {
-  if (strcmp(flag, "--samples") == 0)
-    return &o->samples;
-  if (strcmp(flag, "--seed") == 0)
-    return &o->seed;
-  return strcmp(flag, "--stack") == 0 ? &o->stack : NULL;
-}
-
-static int set_value(lut_options_t *o, const char *flag, const char *value) {
-  const char **s = string_field(o, flag);
-  if (s) {
-    *s = value;
-    return CLI_EXIT_OK;
-  }
-  if (strcmp(flag, "--time-limit") == 0) {
-    if (cli_double(flag, value, 0, CLI_MAX_SECONDS, &o->time_limit_s) != CLI_EXIT_OK)
-      return CLI_EXIT_INPUT;
-    return o->time_limit_s > 0
-               ? CLI_EXIT_OK
-               : cli_error("--time-limit: expected a positive number, got '%s'", value);
-  }
-  int64_t *n = int_field(o, flag);
-  char *end = NULL;
-  *n = strtoll(value, &end, 10);
-  if (end == value || *end || *n < 0 || *n > 100000)
-    return cli_error("%s: expected an integer in 0..100000, got '%s'", flag, value);
-  return CLI_EXIT_OK;
+  fprintf(out,
+          "usage: sched lut --space FILE.json [--out table.csv] [options]\n\n"
+          "Writes a CSV latency table of every candidate op at every position of a NAS search\n"
+          "space, each planned alone (input from DDR, output to DDR, its own strategy), then\n"
+          "compares the sum of LUT entries with whole planned networks sampled from the space.\n\n"
+          "options:\n");
+  cli_spec_t spec = lut_spec();
+  cli_print_options(&spec, out);
 }
 
 static int parse_options(int argc, char **argv, lut_options_t *o) {
@@ -85,21 +70,11 @@ static int parse_options(int argc, char **argv, lut_options_t *o) {
                        .time_limit_s = 10,
                        .samples = 50,
                        .seed = 1};
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-      o->help = true;
-      continue;
-    }
-    if (!string_field(o, argv[i]) && !int_field(o, argv[i]) && strcmp(argv[i], "--time-limit") != 0)
-      return cli_error("unknown option '%s' (see sched lut --help)", argv[i]);
-    if (i + 1 >= argc)
-      return cli_error("%s needs a value", argv[i]);
-    if (set_value(o, argv[i], argv[i + 1]) != CLI_EXIT_OK)
-      return CLI_EXIT_INPUT;
-    i++;
-  }
+  cli_spec_t spec = lut_spec();
+  if (cli_parse(&spec, argc, argv, o) != CLI_EXIT_OK)
+    return CLI_EXIT_INPUT;
   if (!o->help && !o->space)
-    return cli_error("--space is required (see sched lut --help)");
+    return cli_error("lut: --space is required (see sched lut --help)");
   return CLI_EXIT_OK;
 }
 

@@ -4,6 +4,7 @@
  * (proved infeasible, time limit, or a heuristic's layout too high: the
  * result line says which), 2 on bad input. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,198 +15,140 @@
 #include "memalloc/memalloc.h"
 #include "tools/cli.h"
 
-static const char memalloc_usage[] =
-    "usage: sched memalloc --input BUFFERS.csv --capacity SIZE [options]\n"
-    "       sched memalloc --input BUFFERS.csv --minimize [--capacity SIZE] [options]\n"
-    "\n"
-    "Gives every buffer an offset so that no two buffers live at the same step\n"
-    "share a byte, within the capacity; prints the max-live lower bound, the peak\n"
-    "address used and the overhead above the bound.\n"
-    "\n"
-    "  --input FILE        CSV with a header row id,lower,upper,size (any order; an\n"
-    "                      optional alignment column; an offset column is ignored);\n"
-    "                      one buffer per row, live during steps lower .. upper-1\n"
-    "  --capacity SIZE     bytes available: 1MB, 1936KB, 1.5MiB, 2097152 (KB/MB binary)\n"
-    "  --minimize          find the smallest capacity (at most --capacity, if given) at\n"
-    "                      which a layout exists: bisection from the max-live bound,\n"
-    "                      each capacity under the limits below; says whether the\n"
-    "                      result is proved or the best found with its proved bound\n"
-    "  --format FMT        text (default), json or csv: one record of the result\n"
-    "  --check             check the layout in the input's offset column instead of\n"
-    "                      allocating (e.g. another allocator's output): exit 0 when\n"
-    "                      valid within the capacity, else 1 naming the first violation\n"
-    "  --allocator NAME    linear | greedy-size | search | ilp (default search)\n"
-    "  --output FILE       write id,lower,upper,size[,alignment],offset (with a layout)\n"
-    "  --time-limit SEC    give up after SEC seconds (default 10; the heuristics too:\n"
-    "                      dense instances are quadratic for them)\n"
-    "  --node-limit N      search: give up after N nodes (default 0: no limit)\n"
-    "  --engine NAME       search: offset | skyline | portfolio (default: rounds\n"
-    "                      alternate the two)\n"
-    "  --no-time           leave the wall time out of the summary (byte-identical runs)\n"
-    "  search techniques, all on by default (turning one off keeps the search complete):\n"
-    "  --no-canonical-order       explore every placement order, not only by offset\n"
-    "  --no-section-bound         skip the per-step lower-bound cut\n"
-    "  --no-forced-placement      skip the dominance that places a buffer alone\n"
-    "  --no-identical-order       let identical buffers go in any order\n"
-    "  --no-hole-dominance        keep partial layouts that leave a usable hole\n"
-    "  --no-static-partition      do not split at steps no buffer spans\n"
-    "  --no-dynamic-decomposition do not split the remaining buffers during search\n"
-    "  --no-dynamic-ordering      try candidates in static preorder only\n"
-    "  --no-deadend-memo          search again states already proved to fail\n"
-    "  --no-backjumping           (skyline) try every branch of a node whose failure lies "
-    "elsewhere\n"
-    "  --no-load-bound            (skyline) check each section at its floor only\n"
-    "  --no-warm-start            do not try greedy-size's layout first\n"
-    "  --no-restarts              one search, no budgeted restarts\n"
-    "  -h, --help          this help\n"
-    "\n"
-    "Exit status: 0 a layout fits, 1 none found (proved, time limit, or heuristic),\n"
-    "2 bad input.\n";
+/* The search techniques --no-* turns off, in switch_slot's order. */
+enum { N_SWITCHES = 13 };
 
 typedef struct {
-  const char *input, *capacity, *allocator, *output, *time_limit, *node_limit, *engine, *format;
-  bool no_time, minimize, check;
+  const char *input, *capacity, *allocator, *output, *engine, *format;
+  double time_limit_s;
+  int64_t node_limit;
+  bool no_time, minimize, check, help;
+  bool off[N_SWITCHES]; /* --no-<technique> */
 } memalloc_args_t;
 
-static const char *const value_flags[] = {"--input",  "--capacity",   "--allocator",
-                                          "--output", "--time-limit", "--node-limit",
-                                          "--engine", "--format"};
+#define MA_FIELD(f) offsetof(memalloc_args_t, f)
+#define MA_SWITCH(flag, k, help) CLI_OPT(flag, CLI_ARG_FLAG, MA_FIELD(off[k]), NULL, help)
 
-static const char *const switch_flags[] = {"--no-canonical-order",
-                                           "--no-section-bound",
-                                           "--no-forced-placement",
-                                           "--no-identical-order",
-                                           "--no-hole-dominance",
-                                           "--no-static-partition",
-                                           "--no-dynamic-decomposition",
-                                           "--no-dynamic-ordering",
-                                           "--no-deadend-memo",
-                                           "--no-backjumping",
-                                           "--no-load-bound",
-                                           "--no-warm-start",
-                                           "--no-restarts"};
+/* The options, then the N_SWITCHES search techniques last; --help prints
+ * the two groups apart. */
+static const cli_option_t memalloc_flags[] = {
+    CLI_OPT("--input", CLI_ARG_STRING, MA_FIELD(input), "FILE",
+            "CSV with a header row id,lower,upper,size (any order; an\n"
+            "optional alignment column; an offset column is ignored);\n"
+            "one buffer per row, live during steps lower .. upper-1"),
+    CLI_OPT("--capacity", CLI_ARG_STRING, MA_FIELD(capacity), "SIZE",
+            "bytes available: 1MB, 1936KB, 1.5MiB, 2097152 (KB/MB binary)"),
+    CLI_OPT("--minimize", CLI_ARG_FLAG, MA_FIELD(minimize), NULL,
+            "find the smallest capacity (at most --capacity, if given) at\n"
+            "which a layout exists: bisection from the max-live bound,\n"
+            "each capacity under the limits below; says whether the\n"
+            "result is proved or the best found with its proved bound"),
+    CLI_OPT("--format", CLI_ARG_STRING, MA_FIELD(format), "FMT",
+            "text (default), json or csv: one record of the result"),
+    CLI_OPT("--check", CLI_ARG_FLAG, MA_FIELD(check), NULL,
+            "check the layout in the input's offset column instead of\n"
+            "allocating (e.g. another allocator's output): exit 0 when\n"
+            "valid within the capacity, else 1 naming the first violation"),
+    CLI_OPT("--allocator", CLI_ARG_STRING, MA_FIELD(allocator), "NAME",
+            "linear | greedy-size | search | ilp (default search)"),
+    CLI_OPT("--output", CLI_ARG_STRING, MA_FIELD(output), "FILE",
+            "write id,lower,upper,size[,alignment],offset (with a layout)"),
+    CLI_NUM("--time-limit", CLI_ARG_DOUBLE, MA_FIELD(time_limit_s), "SEC",
+            "give up after SEC seconds (default 10; the heuristics\n"
+            "too: dense instances are quadratic for them)",
+            0.001, 1e6),
+    CLI_NUM("--node-limit", CLI_ARG_INT, MA_FIELD(node_limit), "N",
+            "search: give up after N nodes (default 0: no limit)", 0, 1e15),
+    CLI_OPT("--engine", CLI_ARG_STRING, MA_FIELD(engine), "NAME",
+            "search: offset | skyline | portfolio (default: rounds\n"
+            "alternate the two)"),
+    CLI_OPT("--no-time", CLI_ARG_FLAG, MA_FIELD(no_time), NULL,
+            "leave the wall time out of the summary (byte-identical runs)"),
+    CLI_OPT("--help", CLI_ARG_FLAG, MA_FIELD(help), NULL, "this help"),
+    CLI_OPT("-h", CLI_ARG_FLAG, MA_FIELD(help), NULL, "this help"),
+    MA_SWITCH("--no-canonical-order", 0, "explore every placement order, not only by offset"),
+    MA_SWITCH("--no-section-bound", 1, "skip the per-step lower-bound cut"),
+    MA_SWITCH("--no-forced-placement", 2, "skip the dominance that places a buffer alone"),
+    MA_SWITCH("--no-identical-order", 3, "let identical buffers go in any order"),
+    MA_SWITCH("--no-hole-dominance", 4, "keep partial layouts that leave a usable hole"),
+    MA_SWITCH("--no-static-partition", 5, "do not split at steps no buffer spans"),
+    MA_SWITCH("--no-dynamic-decomposition", 6, "do not split the remaining buffers during search"),
+    MA_SWITCH("--no-dynamic-ordering", 7, "try candidates in static preorder only"),
+    MA_SWITCH("--no-deadend-memo", 8, "search again states already proved to fail"),
+    MA_SWITCH("--no-backjumping", 9,
+              "(skyline) try every branch of a node whose failure lies\nelsewhere"),
+    MA_SWITCH("--no-load-bound", 10, "(skyline) check each section at its floor only"),
+    MA_SWITCH("--no-warm-start", 11, "do not try greedy-size's layout first"),
+    MA_SWITCH("--no-restarts", 12, "one search, no budgeted restarts"),
+};
+
+static cli_spec_t memalloc_spec(int first, int n) {
+  return (cli_spec_t){.command = "memalloc", .options = memalloc_flags + first, .n_options = n};
+}
+
+static void memalloc_usage(FILE *out) {
+  const int first_switch = SCHED_ARRAY_LEN(memalloc_flags) - N_SWITCHES;
+  fputs("usage: sched memalloc --input BUFFERS.csv --capacity SIZE [options]\n"
+        "       sched memalloc --input BUFFERS.csv --minimize [--capacity SIZE] [options]\n"
+        "\n"
+        "Gives every buffer an offset so that no two buffers live at the same step\n"
+        "share a byte, within the capacity; prints the max-live lower bound, the peak\n"
+        "address used and the overhead above the bound.\n"
+        "\n",
+        out);
+  cli_spec_t options = memalloc_spec(0, first_switch);
+  cli_print_options(&options, out);
+  fputs("search techniques, all on by default (turning one off keeps the search complete):\n", out);
+  cli_spec_t techniques = memalloc_spec(first_switch, N_SWITCHES);
+  cli_print_options(&techniques, out);
+  fputs("\nExit status: 0 a layout fits, 1 none found (proved, time limit, or heuristic),\n"
+        "2 bad input.\n",
+        out);
+}
 
 static bool *switch_slot(memalloc_params_t *p, int k) {
-  bool *slots[] = {&p->canonical_order,
-                   &p->section_bound,
-                   &p->forced_placement,
-                   &p->identical_order,
-                   &p->hole_dominance,
-                   &p->static_partition,
-                   &p->dynamic_decomposition,
-                   &p->dynamic_ordering,
-                   &p->deadend_memo,
-                   &p->backjumping,
-                   &p->load_bound,
-                   &p->warm_start,
-                   &p->restarts};
+  bool *slots[N_SWITCHES] = {&p->canonical_order,
+                             &p->section_bound,
+                             &p->forced_placement,
+                             &p->identical_order,
+                             &p->hole_dominance,
+                             &p->static_partition,
+                             &p->dynamic_decomposition,
+                             &p->dynamic_ordering,
+                             &p->deadend_memo,
+                             &p->backjumping,
+                             &p->load_bound,
+                             &p->warm_start,
+                             &p->restarts};
   return slots[k];
 }
 
-static const char **value_slot(memalloc_args_t *a, const char *flag) {
-  const char **slots[] = {&a->input,      &a->capacity,   &a->allocator, &a->output,
-                          &a->time_limit, &a->node_limit, &a->engine,    &a->format};
-  for (int i = 0; i < SCHED_ARRAY_LEN(value_flags); i++)
-    if (strcmp(flag, value_flags[i]) == 0)
-      return slots[i];
-  return NULL;
-}
-
-static int unknown_flag(const char *flag) {
-  const char *all[SCHED_ARRAY_LEN(value_flags) + SCHED_ARRAY_LEN(switch_flags) + 5];
-  int n = 0;
-  for (int i = 0; i < SCHED_ARRAY_LEN(value_flags); i++)
-    all[n++] = value_flags[i];
-  for (int i = 0; i < SCHED_ARRAY_LEN(switch_flags); i++)
-    all[n++] = switch_flags[i];
-  all[n++] = "--no-time";
-  all[n++] = "--minimize";
-  all[n++] = "--check";
-  all[n++] = "--help";
-  all[n] = NULL;
-  const char *guess = cli_suggest(flag, all);
-  if (guess)
-    return cli_error("memalloc: unknown option '%s' (did you mean '%s'?)", flag, guess);
-  return cli_error("memalloc: unknown option '%s' (see sched memalloc --help)", flag);
-}
-
-/* A switch flag sets its param off; returns false when flag is none. */
-static bool parse_switch(const char *flag, memalloc_args_t *a, memalloc_params_t *prm) {
-  if (strcmp(flag, "--no-time") == 0) {
-    a->no_time = true;
-    return true;
-  }
-  if (strcmp(flag, "--minimize") == 0 || strcmp(flag, "--check") == 0) {
-    *(strcmp(flag, "--check") == 0 ? &a->check : &a->minimize) = true;
-    return true;
-  }
-  for (int k = 0; k < SCHED_ARRAY_LEN(switch_flags); k++)
-    if (strcmp(flag, switch_flags[k]) == 0) {
-      *switch_slot(prm, k) = false;
-      return true;
-    }
-  return false;
-}
-
-/* Fills args and params from argv; returns -1 when --help was asked, else
- * an exit code. Accepts "--flag value" and "--flag=value". */
+/* Fills args and params from argv; an exit code. */
 static int parse_args(int argc, char **argv, memalloc_args_t *a, memalloc_params_t *prm) {
-  *a = (memalloc_args_t){.allocator = "search"};
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-      return -1;
-    if (parse_switch(argv[i], a, prm))
-      continue;
-    char flag[64];
-    const char *eq = strchr(argv[i], '=');
-    size_t len = eq ? (size_t)(eq - argv[i]) : strlen(argv[i]);
-    snprintf(flag, sizeof flag, "%.*s", (int)SCHED_MIN(len, sizeof flag - 1), argv[i]);
-    const char **slot = value_slot(a, flag);
-    if (!slot)
-      return unknown_flag(flag);
-    if (!eq && i + 1 >= argc)
-      return cli_error("memalloc: %s needs a value", flag);
-    *slot = eq ? eq + 1 : argv[++i];
-  }
+  *a = (memalloc_args_t){.allocator = "search",
+                         .format = "text",
+                         .time_limit_s = prm->time_limit_s,
+                         .node_limit = prm->node_limit};
+  cli_spec_t spec = memalloc_spec(0, SCHED_ARRAY_LEN(memalloc_flags));
+  if (cli_parse(&spec, argc, argv, a) != CLI_EXIT_OK)
+    return CLI_EXIT_INPUT;
+  if (a->help)
+    return CLI_EXIT_OK;
+  prm->time_limit_s = a->time_limit_s;
+  prm->node_limit = a->node_limit;
+  for (int k = 0; k < N_SWITCHES; k++)
+    if (a->off[k])
+      *switch_slot(prm, k) = false;
+  if (a->engine && !memalloc_engine_find(a->engine, &prm->engine))
+    return cli_error("memalloc: unknown engine '%s' (offset, skyline or portfolio)", a->engine);
   if (!a->input)
     return cli_error("memalloc: --input is required (see sched memalloc --help)");
   if (!a->capacity && !a->minimize)
     return cli_error("memalloc: --capacity is required (see sched memalloc --help)");
-  if (a->format && strcmp(a->format, "text") != 0 && strcmp(a->format, "json") != 0 &&
+  if (strcmp(a->format, "text") != 0 && strcmp(a->format, "json") != 0 &&
       strcmp(a->format, "csv") != 0)
     return cli_error("memalloc: --format must be text, json or csv, got '%s'", a->format);
   return CLI_EXIT_OK;
-}
-
-/* A number in [lo, hi] from text, or an error naming the flag. */
-static int parse_number(const char *flag, const char *text, double lo, double hi, double *out) {
-  char *end;
-  double v = strtod(text, &end);
-  if (*text == '\0' || *end != '\0' || !(v >= lo && v <= hi))
-    return cli_error("memalloc: %s must be a number in [%g, %g], got '%s'", flag, lo, hi, text);
-  *out = v;
-  return CLI_EXIT_OK;
-}
-
-static int parse_engine(const char *name, memalloc_params_t *prm) {
-  if (memalloc_engine_find(name, &prm->engine))
-    return CLI_EXIT_OK;
-  return cli_error("memalloc: unknown engine '%s' (offset, skyline or portfolio)", name);
-}
-
-static int parse_limits(const memalloc_args_t *a, memalloc_params_t *prm) {
-  double v = 0;
-  if (a->time_limit) {
-    if (parse_number("--time-limit", a->time_limit, 0.001, 1e6, &v) != CLI_EXIT_OK)
-      return CLI_EXIT_INPUT;
-    prm->time_limit_s = v;
-  }
-  if (a->node_limit) {
-    if (parse_number("--node-limit", a->node_limit, 0, 1e15, &v) != CLI_EXIT_OK)
-      return CLI_EXIT_INPUT;
-    prm->node_limit = (int64_t)v;
-  }
-  return a->engine ? parse_engine(a->engine, prm) : CLI_EXIT_OK;
 }
 
 static const memalloc_allocator_t *find_allocator(const char *name) {
@@ -321,7 +264,7 @@ static int finish(const memalloc_args_t *a, const memalloc_problem_t *p,
     fprintf(stderr, "sched: internal error: %s\n", diag->msg);
     return CLI_EXIT_NO;
   }
-  bool text = !a->format || strcmp(a->format, "text") == 0;
+  bool text = strcmp(a->format, "text") == 0;
   if (text && st)
     memalloc_stats_print(st, !a->no_time, stdout);
   else
@@ -396,12 +339,12 @@ int cmd_memalloc(int argc, char **argv) {
   memalloc_args_t a;
   memalloc_params_t prm = memalloc_params_default();
   int code = parse_args(argc, argv, &a, &prm);
-  if (code == -1) {
-    fputs(memalloc_usage, stdout);
+  if (code != CLI_EXIT_OK)
+    return code;
+  if (a.help) {
+    memalloc_usage(stdout);
     return CLI_EXIT_OK;
   }
-  if (code != CLI_EXIT_OK || parse_limits(&a, &prm) != CLI_EXIT_OK)
-    return CLI_EXIT_INPUT;
   const memalloc_allocator_t *alloc = find_allocator(a.allocator);
   if (!alloc)
     return CLI_EXIT_INPUT;

@@ -2,6 +2,7 @@
  * a JSON report -> a gnuplot script -> PNG or SVG (gnuplot from Debian's
  * gnuplot-nox, run as a child process). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -13,14 +14,45 @@
 typedef struct {
   exp_plot_params_t plot;
   const char *input, *out, *script;
+  cli_list_t where;
   bool help;
 } plot_options_t;
 
+#define PLOT_FIELD(f) offsetof(plot_options_t, f)
+
+static const cli_option_t plot_flags[] = {
+    CLI_OPT("--x", CLI_ARG_STRING, PLOT_FIELD(plot.x), "COL", "the x column"),
+    CLI_OPT("--y", CLI_ARG_STRING, PLOT_FIELD(plot.y), "COL", "the y column"),
+    CLI_OPT("--series", CLI_ARG_STRING, PLOT_FIELD(plot.series), "COL",
+            "a line (bar colour) per value of COL"),
+    CLI_OPT("--panel", CLI_ARG_STRING, PLOT_FIELD(plot.panel), "COL", "a panel per value of COL"),
+    CLI_OPT("--where", CLI_ARG_LIST, PLOT_FIELD(where), "COL=VALUE",
+            "only rows where COL is VALUE (repeatable, up to 8)"),
+    CLI_OPT("--logx", CLI_ARG_FLAG, PLOT_FIELD(plot.log_x), NULL, "logarithmic x axis"),
+    CLI_OPT("--logy", CLI_ARG_FLAG, PLOT_FIELD(plot.log_y), NULL, "logarithmic y axis"),
+    CLI_NUM("--xscale", CLI_ARG_DOUBLE, PLOT_FIELD(plot.x_scale), "N",
+            "divide x by N (1048576: bytes to MiB; the axis label says so)", 1e-300, 1e300),
+    CLI_OPT("--title", CLI_ARG_STRING, PLOT_FIELD(plot.title), "T", "the title"),
+    CLI_OPT("--xlabel", CLI_ARG_STRING, PLOT_FIELD(plot.x_label), "T", "the x axis label"),
+    CLI_OPT("--ylabel", CLI_ARG_STRING, PLOT_FIELD(plot.y_label), "T", "the y axis label"),
+    CLI_OPT("--out", CLI_ARG_STRING, PLOT_FIELD(out), "FILE.png|FILE.svg",
+            "the picture (required)"),
+    CLI_OPT("--script", CLI_ARG_STRING, PLOT_FIELD(script), "FILE.gp",
+            "keep the gnuplot script here"),
+    CLI_OPT("--help", CLI_ARG_FLAG, PLOT_FIELD(help), NULL, "this help"),
+    CLI_OPT("-h", CLI_ARG_FLAG, PLOT_FIELD(help), NULL, "this help"),
+};
+
+static cli_spec_t plot_spec(void) {
+  return (cli_spec_t){.command = "plot",
+                      .options = plot_flags,
+                      .n_options = SCHED_ARRAY_LEN(plot_flags),
+                      .max_positional = 2,
+                      .positional_name = "KIND FILE"};
+}
+
 static void plot_usage(FILE *out) {
-  fprintf(out, "usage: sched plot lines|bars|gap RESULTS.csv --x COL --y COL [--series COL]\n"
-               "                  [--panel COL] [--where COL=VALUE]... [--logx] [--logy]\n"
-               "                  [--xscale N] [--title T] [--xlabel T] [--ylabel T]\n"
-               "                  --out FILE.png|FILE.svg [--script FILE.gp]\n"
+  fprintf(out, "usage: sched plot lines|bars|gap RESULTS.csv --x COL --y COL [options]\n"
                "       sched plot layers REPORT.json --out FILE.png|FILE.svg\n\n"
                "  lines   y against numeric x, a line per series, a panel per panel value\n"
                "          (latency vs CMX per solver: --x cmx_bytes --xscale 1048576\n"
@@ -30,7 +62,10 @@ static void plot_usage(FILE *out) {
                "          (solver gap to the best per net: --x net --series solver --panel cmx)\n"
                "  layers  stacked compute and DMA time per layer of one `sched --format json`\n"
                "          report\n"
-               "Rows whose status is not ok are left out. Needs gnuplot (gnuplot-nox).\n");
+               "Rows whose status is not ok are left out. Needs gnuplot (gnuplot-nox).\n\n"
+               "options:\n");
+  cli_spec_t spec = plot_spec();
+  cli_print_options(&spec, out);
 }
 
 static int parse_kind(const char *name, exp_plot_kind_t *kind) {
@@ -43,66 +78,25 @@ static int parse_kind(const char *name, exp_plot_kind_t *kind) {
   return cli_error("plot: unknown kind '%s' (lines, bars, gap or layers)", name);
 }
 
-/* Flags that take a value: where each one goes. */
-static const char **value_slot(plot_options_t *o, const char *flag) {
-  exp_plot_params_t *p = &o->plot;
-  const struct {
-    const char *flag;
-    const char **slot;
-  } slots[] = {{"--x", &p->x},
-               {"--y", &p->y},
-               {"--series", &p->series},
-               {"--panel", &p->panel},
-               {"--title", &p->title},
-               {"--xlabel", &p->x_label},
-               {"--ylabel", &p->y_label},
-               {"--out", &o->out},
-               {"--script", &o->script}};
-  for (int i = 0; i < SCHED_ARRAY_LEN(slots); i++)
-    if (strcmp(flag, slots[i].flag) == 0)
-      return slots[i].slot;
-  return NULL;
-}
-
-static int parse_plot_flag(int argc, char **argv, int *i, plot_options_t *o) {
-  const char *a = argv[*i];
-  const char **slot = value_slot(o, a);
-  bool has_value = *i + 1 < argc;
-  if (strcmp(a, "--logx") == 0)
-    o->plot.log_x = true;
-  else if (strcmp(a, "--logy") == 0)
-    o->plot.log_y = true;
-  else if (slot && has_value)
-    *slot = argv[++*i];
-  else if (strcmp(a, "--xscale") == 0 && has_value)
-    return cli_double("plot: --xscale", argv[++*i], 1e-300, 1e300, &o->plot.x_scale);
-  else if (strcmp(a, "--where") == 0 && has_value && o->plot.n_where < 8)
-    o->plot.where[o->plot.n_where++] = argv[++*i];
-  else
-    return cli_error("plot: unknown option or missing value '%s' (see sched plot --help)", a);
-  return CLI_EXIT_OK;
-}
-
 static int parse_plot_options(int argc, char **argv, plot_options_t *o) {
   *o = (plot_options_t){0};
-  if (argc < 2)
-    return cli_error("plot: which plot? (lines, bars, gap or layers; see sched plot --help)");
-  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-    o->help = true;
-    return CLI_EXIT_OK;
-  }
-  if (parse_kind(argv[1], &o->plot.kind) != CLI_EXIT_OK)
+  cli_spec_t spec = plot_spec();
+  if (cli_parse(&spec, argc, argv, o) != CLI_EXIT_OK)
     return CLI_EXIT_INPUT;
-  for (int i = 2; i < argc; i++) {
-    if (argv[i][0] != '-' && !o->input)
-      o->input = argv[i];
-    else if (parse_plot_flag(argc, argv, &i, o) != CLI_EXIT_OK)
-      return CLI_EXIT_INPUT;
-  }
+  if (o->help)
+    return CLI_EXIT_OK;
+  if (spec.n_positional == 0)
+    return cli_error("plot: which plot? (lines, bars, gap or layers; see sched plot --help)");
+  if (parse_kind(spec.positional[0], &o->plot.kind) != CLI_EXIT_OK)
+    return CLI_EXIT_INPUT;
+  o->input = spec.n_positional > 1 ? spec.positional[1] : NULL;
+  for (int i = 0; i < o->where.n; i++)
+    o->plot.where[i] = o->where.items[i];
+  o->plot.n_where = o->where.n;
   if (!o->input || !o->out)
     return cli_error("plot: needs an input file and --out FILE.png|FILE.svg");
   if (o->plot.kind != EXP_PLOT_LAYERS && (!o->plot.x || !o->plot.y))
-    return cli_error("plot: %s needs --x COL and --y COL", argv[1]);
+    return cli_error("plot: %s needs --x COL and --y COL", spec.positional[0]);
   return CLI_EXIT_OK;
 }
 

@@ -94,6 +94,13 @@ static int solve(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag)
   if (!solver)
     return sched_diag_set(diag, SCHED_ERR_INPUT, "unknown solver '%s' (see sched --help)",
                           o->solver);
+  /* An error, not a warning: the user asked for a file, and a script that
+   * goes on to read it should stop here rather than at a missing file. */
+  if (o->lp_path && strcmp(solver->name, "ilp") != 0)
+    return sched_diag_set(diag, SCHED_ERR_INPUT,
+                          "--lp %s: only the ilp solver builds an LP model, not %s (use --solver "
+                          "ilp or all)",
+                          o->lp_path, solver->name);
   if (strcmp(solver->name, "ilp") == 0) { /* seed the MIP with the better of two quick plans */
     solve_one(p, strat_solver_find("greedy"), &params);
     solve_one(p, strat_solver_find("dp"), &params);
