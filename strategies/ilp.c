@@ -37,8 +37,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-extern const strat_solver_t strat_solver_dp;
-
 /* The continuous column of kept value v's excess at its reader t. */
 typedef struct {
   int t, v, col;
@@ -854,15 +852,32 @@ static void ilp_extract(const ilp_t *m, strat_plan_t *out) {
   strat_plan_evaluate(p, out);
 }
 
-/* The incumbent: the caller's plan (checked), else dp's. */
+/* The incumbent: the caller's plan (checked), else the best on the clock
+ * of the quick heuristics' (the model's prefetch windows are its). */
 static int ilp_incumbent(const strat_problem_t *p, const strat_params_t *params, strat_plan_t *plan,
                          sched_diag_t *diag) {
   if (!params->incumbent) {
-    strat_stats_t st = {0};
-    int rc = strat_solver_dp.solve(p, params, plan, &st, diag);
-    if (rc == SCHED_OK) {
-      strat_plan_fix_regions(p, plan);
-      strat_plan_best_prefetch(p, plan);
+    static const char *const quick[] = {"greedy", "rollback", "dp"};
+    int rc = SCHED_ERR_INFEASIBLE;
+    *plan = (strat_plan_t){0};
+    for (int i = 0; i < SCHED_ARRAY_LEN(quick); i++) {
+      strat_stats_t st = {0};
+      strat_plan_t one = {0};
+      sched_diag_t why = {{0}};
+      int one_rc = strat_solver_find(quick[i])->solve(p, params, &one, &st, &why);
+      if (one_rc == SCHED_OK) {
+        strat_plan_fix_regions(p, &one);
+        strat_plan_best_prefetch(p, &one);
+      }
+      if (one_rc == SCHED_OK && (rc != SCHED_OK || one.objective < plan->objective)) {
+        strat_plan_free(plan);
+        *plan = one;
+        rc = SCHED_OK;
+      } else {
+        if (rc != SCHED_OK && one_rc != SCHED_OK)
+          rc = sched_diag_set(diag, one_rc, "%s", why.msg);
+        strat_plan_free(&one);
+      }
     }
     return rc;
   }

@@ -107,12 +107,12 @@ Test(timeline, prefetch_windows_fit_and_start_in_layer_order) {
     strat_plan_t plan;
     strat_stats_t st;
     sched_diag_t d = {{0}};
-    cr_assert_eq(strat_solve(strat_solver_find("greedy"), &s.p, &params, &plan, &st, &d),
-                 SCHED_OK, "%s", d.msg);
+    cr_assert_eq(strat_solve(strat_solver_find("greedy"), &s.p, &params, &plan, &st, &d), SCHED_OK,
+                 "%s", d.msg);
     int prefetched = 0, last_first = -1;
     for (int l = 0; l < s.p.n_layers; l++) {
-      cr_expect_leq(strat_step_cmx_bytes(&s.p, &plan, l), s.p.capacity_bytes, "%s step %d",
-                    nets[i], l);
+      cr_expect_leq(strat_step_cmx_bytes(&s.p, &plan, l), s.p.capacity_bytes, "%s step %d", nets[i],
+                    l);
       if (strat_prefetch_bytes(&s.p, l, plan.cand[l]) == 0)
         continue;
       prefetched += plan.prefetch[l] > 0;
@@ -125,15 +125,17 @@ Test(timeline, prefetch_windows_fit_and_start_in_layer_order) {
   }
 }
 
-/* On zoo nets the schedule follows the plan model: within 3% at the
- * budgets the README's table reports as agreeing (the rest is listed
- * there with its cause). */
+/* On zoo nets the schedule follows the plan model within 3%: grid points
+ * of the README's table, among them those where sliced layers, spills and
+ * deep prefetch dominate (512KB). */
 Test(timeline, plan_and_schedule_agree_within_3_percent_on_zoo_nets) {
   static const struct {
     const char *net;
     int64_t cmx;
-  } grid[] = {{"mobilenetv2", 1 << 20}, {"resnet18", 1 << 20}, {"resnet50", 1536 << 10},
-              {"resnet18", 1936 << 10}, {"fsrcnn", 1936 << 10}};
+  } grid[] = {{"mobilenetv2", 1 << 20},   {"resnet18", 1 << 20},   {"resnet50", 1536 << 10},
+              {"resnet18", 1936 << 10},   {"fsrcnn", 1936 << 10},  {"fsrcnn", 512 << 10},
+              {"yolov3-tiny", 512 << 10}, {"resnet50", 512 << 10}, {"mobilenetv2", 512 << 10},
+              {"mobilenetv2", 1936 << 10}};
   for (int i = 0; i < SCHED_ARRAY_LEN(grid); i++) {
     setup_t s = {0};
     setup_zoo(&s, grid[i].net, grid[i].cmx);
@@ -148,8 +150,7 @@ Test(timeline, plan_and_schedule_agree_within_3_percent_on_zoo_nets) {
       schedule_params_t prm = schedule_params_default();
       schedule_alloc_params_t ap = schedule_alloc_params_default();
       schedule_alloc_t alloc;
-      cr_assert_eq(schedule_alloc_plan(&s.p, &plan, &prm, &ap, &alloc, &d), SCHED_OK, "%s",
-                   d.msg);
+      cr_assert_eq(schedule_alloc_plan(&s.p, &plan, &prm, &ap, &alloc, &d), SCHED_OK, "%s", d.msg);
       schedule_graph_t g;
       schedule_t sc;
       cr_assert_eq(schedule_graph_build(&s.p, &plan, &prm, &g, &d), SCHED_OK, "%s", d.msg);
