@@ -22,6 +22,11 @@ int strat_plan_write_json(const strat_problem_t *p, const strat_plan_t *plan, co
     cJSON_AddStringToObject(j, "tile_axis", tiling_axis_name(c->axis));
     cJSON_AddBoolToObject(j, "pipelined", c->pipelined);
     cJSON_AddBoolToObject(j, "spilled", plan->spilled[l]);
+    int region = p->layers[l].cands[plan->cand[l]].region;
+    if (region >= 0) /* which region: its first layer (a layer may be in several) */
+      cJSON_AddStringToObject(j, "stream", p->g->ops[p->layers[p->regions[region].first].op].name);
+    else
+      cJSON_AddNullToObject(j, "stream");
     cJSON_AddItemToArray(layers, j);
   }
   char *text = sched_json_print(root, true);
@@ -63,6 +68,17 @@ static void list_candidates(const strat_layer_t *l, char *buf, size_t len) {
   }
 }
 
+/* A candidate in `region` (-1: none) matches "stream" when it is absent,
+ * null outside regions, or names the region's first layer. */
+static bool stream_matches(const strat_problem_t *p, int region, const cJSON *stream) {
+  if (!stream)
+    return true;
+  if (cJSON_IsNull(stream))
+    return region < 0;
+  return region >= 0 &&
+         strcmp(p->g->ops[p->layers[p->regions[region].first].op].name, stream->valuestring) == 0;
+}
+
 /* Keeps the candidates of layer l that match one forced entry. */
 static int force_layer(strat_problem_t *p, int l, const cJSON *entry, const char *path,
                        sched_diag_t *diag) {
@@ -85,12 +101,19 @@ static int force_layer(strat_problem_t *p, int l, const cJSON *entry, const char
     return sched_diag_set(diag, SCHED_ERR_INPUT,
                           "%s: layer '%s': \"tiles\" must be a whole number >= 1, got %g", path,
                           name, tiles->valuedouble);
+  const cJSON *stream = cJSON_GetObjectItemCaseSensitive(entry, "stream");
+  if (stream && !cJSON_IsString(stream) && !cJSON_IsNull(stream))
+    return sched_diag_set(diag, SCHED_ERR_INPUT,
+                          "%s: layer '%s': \"stream\" must be the name of a region's first layer "
+                          "or null",
+                          path, name);
   strat_layer_t *layer = &p->layers[l];
   int kept = 0;
   for (int c = 0; c < layer->n_cands; c++) {
     const tiling_choice_t *ch = &layer->cands[c].choice;
     bool match = ch->strategy == s && (!tiles || ch->tiles == tiles->valueint) &&
-                 (!pipelined || ch->pipelined == cJSON_IsTrue(pipelined));
+                 (!pipelined || ch->pipelined == cJSON_IsTrue(pipelined)) &&
+                 stream_matches(p, layer->cands[c].region, stream);
     if (match)
       layer->cands[kept++] = layer->cands[c];
   }

@@ -65,6 +65,7 @@ int strat_solve(const strat_solver_t *solver, const strat_problem_t *p,
   if (rc != SCHED_OK)
     return rc;
   strat_plan_fix_regions(p, out); /* for solvers that ignore streaming regions */
+  strat_plan_fix_regions(p, out); /* a region chosen by some members only (restricted spaces) */
   strat_plan_best_prefetch(p, out);
   sched_diag_t why = {{0}}; /* not diag itself: it cannot be formatted into its own buffer */
   rc = strat_plan_verify(p, out, &why);
