@@ -800,8 +800,9 @@ static int write_lp(glp_prob *lp, const char *path, sched_diag_t *diag) {
   return rc;
 }
 
-static int ilp_search(ilp_t *m, const strat_params_t *params, ilp_search_t *s, sched_diag_t *diag) {
-  double start = glp_time();
+/* start: when the solve began (glp_time), so the limit covers the model's build */
+static int ilp_search(ilp_t *m, const strat_params_t *params, double start, ilp_search_t *s,
+                      sched_diag_t *diag) {
   glp_smcp smcp;
   glp_init_smcp(&smcp);
   smcp.msg_lev = GLP_MSG_OFF;
@@ -849,9 +850,8 @@ static void ilp_extract(const ilp_t *m, strat_plan_t *out) {
   strat_plan_evaluate(p, out);
 }
 
-/* The incumbent: the caller's plan (checked), else dp's. */
-static int ilp_incumbent(const strat_problem_t *p, const strat_params_t *params, strat_plan_t *plan,
-                         sched_diag_t *diag) {
+int strat_ilp_incumbent(const strat_problem_t *p, const strat_params_t *params, strat_plan_t *plan,
+                        sched_diag_t *diag) {
   if (!params->incumbent) {
     strat_stats_t st = {0};
     int rc = strat_solver_dp.solve(p, params, plan, &st, diag);
@@ -880,7 +880,20 @@ typedef struct {
   sched_diag_t *diag;
   ilp_t m;
   double *cols;
+  double start_time; /* glp_time at the solve's start */
 } ilp_call_t;
+
+/* Holds the layers params->fixed names at the start plan's candidate and
+ * spill: the rolling horizon's boundary (ilp_horizon.c). */
+static void fix_layers(const ilp_t *m, const strat_plan_t *start, const bool *fixed) {
+  for (int l = 0; l < m->p->n_layers; l++) {
+    if (!fixed[l])
+      continue;
+    for (int c = 0; c < m->p->layers[l].n_cands; c++)
+      glp_set_col_bnds(m->lp, m->x0[l] + c, GLP_FX, c == start->cand[l], c == start->cand[l]);
+    glp_set_col_bnds(m->lp, m->s0 + l, GLP_FX, start->spilled[l], start->spilled[l]);
+  }
+}
 
 static int ilp_glpk_part(void *ctx) {
   ilp_call_t *c = ctx;
@@ -894,15 +907,20 @@ static int ilp_glpk_part(void *ctx) {
   int rc = params->lp_path ? write_lp(c->m.lp, params->lp_path, diag) : SCHED_OK;
   if (rc != SCHED_OK)
     return rc;
+  if (params->fixed)
+    fix_layers(&c->m, &c->start, params->fixed);
   c->cols = plan_columns(&c->m, &c->start);
   ilp_search_t search = {.incumbent = c->cols, .gap = DBL_MAX, .node_limit = params->ilp_nodes};
-  rc = ilp_search(&c->m, params, &search, diag);
+  rc = ilp_search(&c->m, params, c->start_time, &search, diag);
   ilp_t m = c->m;
   strat_plan_t start = c->start;
   if (rc == SCHED_OK) {
     ilp_extract(&m, out);
     stats->optimal = glp_mip_status(m.lp) == GLP_OPT;
   }
+  if (rc == SCHED_ERR_TIMEOUT) /* no MIP solution within the limits: say whose plan this is */
+    stats->fallback =
+        params->incumbent ? (params->incumbent_of ? params->incumbent_of : "incumbent") : "dp";
   if (rc == SCHED_ERR_TIMEOUT || (rc == SCHED_OK && out->objective > start.objective)) {
     /* stopped before beating the start (or GLPK's tolerances cost a little) */
     strat_plan_free(out);
@@ -925,8 +943,11 @@ static int ilp_solve(const strat_problem_t *p, const strat_params_t *params, str
     stats->optimal = true;
     return SCHED_OK;
   }
-  ilp_call_t c = {.p = p, .params = params, .out = out, .stats = stats, .diag = diag};
-  int rc = ilp_incumbent(p, params, &c.start, diag);
+  if (p->n_layers > STRAT_ILP_FULL_MAX_LAYERS && !params->fixed)
+    return strat_ilp_horizon(p, params, STRAT_HORIZON_WINDOW, STRAT_HORIZON_STEP, out, stats, diag);
+  ilp_call_t c = {
+      .p = p, .params = params, .out = out, .stats = stats, .diag = diag, .start_time = glp_time()};
+  int rc = strat_ilp_incumbent(p, params, &c.start, diag);
   if (rc == SCHED_OK) {
     bool glpk_failed;
     rc = sched_glpk_call(ilp_glpk_part, &c, "ilp", &glpk_failed, diag);
