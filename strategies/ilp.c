@@ -805,10 +805,21 @@ static int ilp_search(ilp_t *m, const strat_params_t *params, double start, ilp_
                       sched_diag_t *diag) {
   glp_smcp smcp;
   glp_init_smcp(&smcp);
+  if (params->time_limit_s > 0 && glp_difftime(glp_time(), start) >= params->time_limit_s)
+    return SCHED_ERR_TIMEOUT; /* the model's build used it all */
   smcp.msg_lev = GLP_MSG_OFF;
   smcp.tm_lim = glpk_time_left_ms(params->time_limit_s, start);
   glp_scale_prob(m->lp, GLP_SF_AUTO);
+  /* the primal simplex can stall on the clock's degenerate rows (a rolling
+   * horizon window did): past this many iterations the dual one goes on */
+  smcp.it_lim = 20 * (glp_get_num_rows(m->lp) + glp_get_num_cols(m->lp));
   int rc = glp_simplex(m->lp, &smcp);
+  if (rc == GLP_EITLIM) {
+    smcp.meth = GLP_DUALP;
+    smcp.it_lim = INT_MAX;
+    smcp.tm_lim = glpk_time_left_ms(params->time_limit_s, start);
+    rc = glp_simplex(m->lp, &smcp);
+  }
   if (rc == GLP_ETMLIM)
     return SCHED_ERR_TIMEOUT;
   if (rc != 0 || glp_get_status(m->lp) != GLP_OPT)
