@@ -6,6 +6,7 @@
  * the network only one (Horizon's advice, seeds/003). The places come from
  * arch_check_graph on the planned (fused) graph; bytes and times from the
  * plan's candidate of the layer. */
+#include <stdio.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -62,6 +63,45 @@ void report_fallback_text(const report_input_t *in, FILE *out) {
   arch_check_free(&c);
 }
 
+/* The solver fell back on another's plan: its limits struck first. */
+static void solver_reason(const report_solver_run_t *run, const strat_problem_t *p, char *buf,
+                          size_t len) {
+  if (run->stats->fallback_layer > 0)
+    snprintf(buf, len, "the time limit stopped its rolling horizon at layer %d of %d",
+             (int)run->stats->fallback_layer, p->n_layers);
+  else
+    snprintf(buf, len, "no plan of its own within its limits (time or nodes)");
+}
+
+void report_solver_fallback_warning(const report_solver_run_t *run, const strat_problem_t *p,
+                                    FILE *out) {
+  if (run->status != SCHED_OK || !run->stats->fallback)
+    return;
+  char why[128];
+  solver_reason(run, p, why, sizeof why);
+  fprintf(out, "sched: warning: %s: %s; %s %s's plan\n", run->solver, why,
+          run->stats->fallback_layer > 0 ? "from there on it is" : "reporting",
+          run->stats->fallback);
+}
+
+/* {"solver", "plan", "from_layer", "reason"} per run that fell back. */
+static void add_solver_fallbacks(const report_input_t *in, cJSON *arr) {
+  int n = in->comparison ? in->n_comparison : 1;
+  for (int i = 0; arr && i < n; i++) {
+    const report_solver_run_t *run = in->comparison ? &in->comparison[i] : in->chosen;
+    if (run->status != SCHED_OK || !run->stats->fallback)
+      continue;
+    char why[128];
+    solver_reason(run, in->problem, why, sizeof why);
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "solver", run->solver);
+    cJSON_AddStringToObject(j, "plan", run->stats->fallback);
+    cJSON_AddNumberToObject(j, "from_layer", run->stats->fallback_layer);
+    cJSON_AddStringToObject(j, "reason", why);
+    cJSON_AddItemToArray(arr, j);
+  }
+}
+
 cJSON *report_fallback_json(const report_input_t *in) {
   arch_check_t c;
   arch_check_graph(in->arch, in->g, &c);
@@ -82,5 +122,6 @@ cJSON *report_fallback_json(const report_input_t *in) {
     cJSON_AddItemToArray(arr, j);
   }
   arch_check_free(&c);
+  add_solver_fallbacks(in, arr);
   return arr;
 }

@@ -84,8 +84,14 @@ void report_totals(const report_input_t *in, report_totals_t *out);
 /* The fallback table (nothing when every layer runs on the NPU): place in
  * the network, NPU/CPU transfers through DDR, bytes, CPU and DDR time. */
 void report_fallback_text(const report_input_t *in, FILE *out);
-/* The same as a JSON array (empty when none); NULL when cJSON fails. */
+/* The same as a JSON array (empty when none), then one entry {"solver",
+ * "plan", "from_layer", "reason"} per solver run that returned another
+ * solver's plan because its limits struck first (the ILP at scale);
+ * NULL when cJSON fails. */
 struct cJSON *report_fallback_json(const report_input_t *in);
+/* That solver fallback as one `sched: warning:` line (nothing without one). */
+void report_solver_fallback_warning(const report_solver_run_t *run, const strat_problem_t *p,
+                                    FILE *out);
 
 struct cJSON;
 /* Prints a cJSON document (pretty or on one line) and a newline to out, and

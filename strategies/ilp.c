@@ -803,14 +803,26 @@ static int write_lp(glp_prob *lp, const char *path, sched_diag_t *diag) {
   return rc;
 }
 
-static int ilp_search(ilp_t *m, const strat_params_t *params, ilp_search_t *s, sched_diag_t *diag) {
-  double start = glp_time();
+/* start: when the solve began (glp_time), so the limit covers the model's build */
+static int ilp_search(ilp_t *m, const strat_params_t *params, double start, ilp_search_t *s,
+                      sched_diag_t *diag) {
   glp_smcp smcp;
   glp_init_smcp(&smcp);
+  if (params->time_limit_s > 0 && glp_difftime(glp_time(), start) >= params->time_limit_s)
+    return SCHED_ERR_TIMEOUT; /* the model's build used it all */
   smcp.msg_lev = GLP_MSG_OFF;
   smcp.tm_lim = glpk_time_left_ms(params->time_limit_s, start);
   glp_scale_prob(m->lp, GLP_SF_AUTO);
+  /* the primal simplex can stall on the clock's degenerate rows (a rolling
+   * horizon window did): past this many iterations the dual one goes on */
+  smcp.it_lim = 20 * (glp_get_num_rows(m->lp) + glp_get_num_cols(m->lp));
   int rc = glp_simplex(m->lp, &smcp);
+  if (rc == GLP_EITLIM) {
+    smcp.meth = GLP_DUALP;
+    smcp.it_lim = INT_MAX;
+    smcp.tm_lim = glpk_time_left_ms(params->time_limit_s, start);
+    rc = glp_simplex(m->lp, &smcp);
+  }
   if (rc == GLP_ETMLIM)
     return SCHED_ERR_TIMEOUT;
   if (rc != 0 || glp_get_status(m->lp) != GLP_OPT)
@@ -852,10 +864,16 @@ static void ilp_extract(const ilp_t *m, strat_plan_t *out) {
   strat_plan_evaluate(p, out);
 }
 
+const char *strat_ilp_incumbent_name(const strat_params_t *params) {
+  if (!params->incumbent)
+    return "greedy, rollback or dp (the best)";
+  return params->incumbent_of ? params->incumbent_of : "incumbent";
+}
+
 /* The incumbent: the caller's plan (checked), else the best on the clock
  * of the quick heuristics' (the model's prefetch windows are its). */
-static int ilp_incumbent(const strat_problem_t *p, const strat_params_t *params, strat_plan_t *plan,
-                         sched_diag_t *diag) {
+int strat_ilp_incumbent(const strat_problem_t *p, const strat_params_t *params, strat_plan_t *plan,
+                        sched_diag_t *diag) {
   if (!params->incumbent) {
     static const char *const quick[] = {"greedy", "rollback", "dp"};
     int rc = SCHED_ERR_INFEASIBLE;
@@ -900,7 +918,20 @@ typedef struct {
   sched_diag_t *diag;
   ilp_t m;
   double *cols;
+  double start_time; /* glp_time at the solve's start */
 } ilp_call_t;
+
+/* Holds the layers params->fixed names at the start plan's candidate and
+ * spill: the rolling horizon's boundary (ilp_horizon.c). */
+static void fix_layers(const ilp_t *m, const strat_plan_t *start, const bool *fixed) {
+  for (int l = 0; l < m->p->n_layers; l++) {
+    if (!fixed[l])
+      continue;
+    for (int c = 0; c < m->p->layers[l].n_cands; c++)
+      glp_set_col_bnds(m->lp, m->x0[l] + c, GLP_FX, c == start->cand[l], c == start->cand[l]);
+    glp_set_col_bnds(m->lp, m->s0 + l, GLP_FX, start->spilled[l], start->spilled[l]);
+  }
+}
 
 static int ilp_glpk_part(void *ctx) {
   ilp_call_t *c = ctx;
@@ -914,15 +945,19 @@ static int ilp_glpk_part(void *ctx) {
   int rc = params->lp_path ? write_lp(c->m.lp, params->lp_path, diag) : SCHED_OK;
   if (rc != SCHED_OK)
     return rc;
+  if (params->fixed)
+    fix_layers(&c->m, &c->start, params->fixed);
   c->cols = plan_columns(&c->m, &c->start);
   ilp_search_t search = {.incumbent = c->cols, .gap = DBL_MAX, .node_limit = params->ilp_nodes};
-  rc = ilp_search(&c->m, params, &search, diag);
+  rc = ilp_search(&c->m, params, c->start_time, &search, diag);
   ilp_t m = c->m;
   strat_plan_t start = c->start;
   if (rc == SCHED_OK) {
     ilp_extract(&m, out);
     stats->optimal = glp_mip_status(m.lp) == GLP_OPT;
   }
+  if (rc == SCHED_ERR_TIMEOUT) /* no MIP solution within the limits: say whose plan this is */
+    stats->fallback = strat_ilp_incumbent_name(params);
   if (rc == SCHED_ERR_TIMEOUT || (rc == SCHED_OK && out->objective > start.objective)) {
     /* stopped before beating the start (or GLPK's tolerances cost a little) */
     strat_plan_free(out);
@@ -945,8 +980,11 @@ static int ilp_solve(const strat_problem_t *p, const strat_params_t *params, str
     stats->optimal = true;
     return SCHED_OK;
   }
-  ilp_call_t c = {.p = p, .params = params, .out = out, .stats = stats, .diag = diag};
-  int rc = ilp_incumbent(p, params, &c.start, diag);
+  if (p->n_layers > STRAT_ILP_FULL_MAX_LAYERS && !params->fixed)
+    return strat_ilp_horizon(p, params, STRAT_HORIZON_WINDOW, STRAT_HORIZON_STEP, out, stats, diag);
+  ilp_call_t c = {
+      .p = p, .params = params, .out = out, .stats = stats, .diag = diag, .start_time = glp_time()};
+  int rc = strat_ilp_incumbent(p, params, &c.start, diag);
   if (rc == SCHED_OK) {
     bool glpk_failed;
     rc = sched_glpk_call(ilp_glpk_part, &c, "ilp", &glpk_failed, diag);

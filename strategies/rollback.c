@@ -25,11 +25,24 @@ typedef struct {
   int n;
 } rollback_rewrite_t;
 
+/* What a rewrite can change: the spills of the changed layers' outputs
+ * and inputs (a value's forced spill follows its producer and readers),
+ * and the cost of those values' producers and readers. */
+#define ROLLBACK_MAX_VALUES (ROLLBACK_MAX_CHANGES * (IR_MAX_INPUTS + 1))
+
+typedef struct {
+  int values[ROLLBACK_MAX_VALUES];
+  int n_values;
+  int *layers; /* distinct, grown as needed */
+  int n_layers, cap_layers;
+} rollback_reach_t;
+
 typedef struct {
   const strat_problem_t *p;
   strat_plan_t plan;  /* current: forced spills only */
-  strat_plan_t trial; /* scratch */
-  int64_t cost;       /* strat_plan_cost of plan */
+  strat_plan_t trial; /* the plan with one rewrite applied, restored after scoring */
+  rollback_reach_t reach;
+  int64_t cost; /* strat_plan_cost of plan */
   rollback_rewrite_t best;
   int64_t best_cost;
 } rollback_t;
@@ -74,24 +87,85 @@ static int initial_choice(const strat_problem_t *p, int layer) {
   return clustering >= 0 ? clustering : cheapest(p, layer, STRAT_COUNT);
 }
 
-/* Scores a rewrite on the trial plan; remembers it when it is the best so
- * far and every changed layer still fits at its step. */
+static void reach_layer(rollback_reach_t *r, int layer) {
+  for (int i = 0; i < r->n_layers; i++)
+    if (r->layers[i] == layer)
+      return;
+  sched_grow((void **)&r->layers, &r->cap_layers, r->n_layers + 1, sizeof *r->layers);
+  r->layers[r->n_layers++] = layer;
+}
+
+static void reach_value(rollback_reach_t *r, int v) {
+  for (int i = 0; i < r->n_values; i++)
+    if (r->values[i] == v)
+      return;
+  r->values[r->n_values++] = v;
+}
+
+/* The values and layers a rewrite reaches (see rollback_reach_t). */
+static void reach_of(const strat_problem_t *p, const rollback_rewrite_t *rw, rollback_reach_t *r) {
+  r->n_values = r->n_layers = 0;
+  for (int i = 0; i < rw->n; i++) {
+    const ir_op_t *op = &p->g->ops[p->layers[rw->layer[i]].op];
+    reach_value(r, rw->layer[i]);
+    for (int k = 0; k < op->n_inputs; k++)
+      if (p->g->tensors[op->inputs[k]].producer >= 0)
+        reach_value(r, p->g->tensors[op->inputs[k]].producer);
+  }
+  for (int i = 0; i < r->n_values; i++) {
+    const strat_value_t *val = &p->values[r->values[i]];
+    reach_layer(r, r->values[i]);
+    for (int k = 0; k < val->n_consumers; k++)
+      reach_layer(r, val->consumers[k]);
+  }
+}
+
+static int64_t reach_cost(const strat_problem_t *p, const strat_plan_t *plan,
+                          const rollback_reach_t *r) {
+  int64_t cost = 0;
+  for (int i = 0; i < r->n_layers; i++) {
+    int l = r->layers[i];
+    cost += strat_layer_objective(p, l, plan->cand[l], strat_layer_inputs_from_ddr(p, plan, l),
+                                  plan->spilled[l]);
+  }
+  return cost;
+}
+
+/* Scores a rewrite on the trial plan (strat_plan_cost of the plan with it
+ * and its forced spills, counted over the layers it reaches: O(reach), not
+ * O(layers)); remembers it when it is the best so far and every changed
+ * layer still fits at its step. The trial is the plan again afterwards. */
 static void try_rewrite(rollback_t *rb, const rollback_rewrite_t *rw) {
   const strat_problem_t *p = rb->p;
-  memcpy(rb->trial.cand, rb->plan.cand, (size_t)p->n_layers * sizeof *rb->trial.cand);
+  rollback_reach_t *r = &rb->reach;
+  reach_of(p, rw, r);
+  int64_t before = reach_cost(p, &rb->plan, r);
   for (int i = 0; i < rw->n; i++)
     rb->trial.cand[rw->layer[i]] = rw->cand[i];
-  strat_plan_set_forced_spills(p, &rb->trial);
-  int64_t cost = strat_plan_cost(p, &rb->trial);
-  if (cost >= rb->best_cost)
-    return;
-  for (int i = 0; i < rw->n; i++) {
+  for (int i = 0; i < r->n_values; i++)
+    rb->trial.spilled[r->values[i]] = strat_value_spill_forced(p, rb->trial.cand, r->values[i]);
+  int64_t cost = rb->cost + reach_cost(p, &rb->trial, r) - before;
+  bool fits = cost < rb->best_cost;
+  for (int i = 0; i < rw->n && fits; i++) {
     int64_t bytes = strat_step_cmx_bytes(p, &rb->trial, rw->layer[i]);
-    if (bytes > p->capacity_bytes && bytes > strat_step_cmx_bytes(p, &rb->plan, rw->layer[i]))
-      return;
+    fits = bytes <= p->capacity_bytes || bytes <= strat_step_cmx_bytes(p, &rb->plan, rw->layer[i]);
   }
-  rb->best = *rw;
-  rb->best_cost = cost;
+  if (fits) {
+    rb->best = *rw;
+    rb->best_cost = cost;
+  }
+  for (int i = 0; i < rw->n; i++)
+    rb->trial.cand[rw->layer[i]] = rb->plan.cand[rw->layer[i]];
+  for (int i = 0; i < r->n_values; i++)
+    rb->trial.spilled[r->values[i]] = rb->plan.spilled[r->values[i]];
+}
+
+/* The trial follows the plan. */
+static void sync_trial(rollback_t *rb) {
+  size_t n = (size_t)rb->p->n_layers;
+  memcpy(rb->trial.cand, rb->plan.cand, n * sizeof *rb->trial.cand);
+  memcpy(rb->trial.spilled, rb->plan.spilled, n * sizeof *rb->trial.spilled);
+  memcpy(rb->trial.prefetch, rb->plan.prefetch, n * sizeof *rb->trial.prefetch);
 }
 
 /* Producer v becomes HKSwitch; with pull_in, v's producers become SOH too. */
@@ -150,6 +224,7 @@ static int rollback_pass(rollback_t *rb) {
     for (int i = 0; i < rb->best.n; i++)
       rb->plan.cand[rb->best.layer[i]] = rb->best.cand[i];
     strat_plan_set_forced_spills(p, &rb->plan);
+    sync_trial(rb);
     rb->cost = rb->best_cost;
     applied++;
   }
@@ -167,6 +242,7 @@ static int rollback_solve(const strat_problem_t *p, const strat_params_t *params
     rb.plan.cand[l] = initial_choice(p, l);
   strat_plan_set_forced_spills(p, &rb.plan);
   rb.cost = strat_plan_cost(p, &rb.plan);
+  sync_trial(&rb);
   /* each applied rewrite lowers the cost, so this ends; the cap is a guard */
   for (int pass = 0; pass < 4 * p->n_layers + 4; pass++) {
     int applied = rollback_pass(&rb);
@@ -175,6 +251,7 @@ static int rollback_solve(const strat_problem_t *p, const strat_params_t *params
       break;
   }
   strat_plan_free(&rb.trial);
+  free(rb.reach.layers);
   strat_plan_repair_capacity(p, &rb.plan);
   strat_plan_evaluate(p, &rb.plan);
   *out = rb.plan;

@@ -90,6 +90,9 @@ typedef struct {
   int32_t anneal_iters;          /* anneal moves */
   const char *lp_path;           /* ilp: write the model (CPLEX LP) here, or NULL */
   const strat_plan_t *incumbent; /* ilp: a feasible plan to start from, or NULL */
+  const char *incumbent_of;      /* ilp: the solver that made it, named when the ILP falls back */
+  const bool *fixed; /* ilp: per layer, hold the incumbent's candidate and spill (the rolling
+                        horizon's boundary); NULL: every layer free */
 } strat_params_t;
 
 typedef struct {
@@ -97,6 +100,11 @@ typedef struct {
   double mip_gap; /* ilp: relative gap when stopped early; 0 when proved optimal */
   bool optimal;   /* proved optimal for the plan model */
   int64_t nodes;  /* search nodes / iterations / rewrites, solver-specific */
+  /* ilp: the solver whose plan it returned because its limits struck before
+   * it found one of its own ("dp", "greedy", ...), else NULL; with the rolling
+   * horizon, the layers from fallback_layer on keep that plan */
+  const char *fallback;
+  int32_t fallback_layer;
 } strat_stats_t;
 
 /* A solver: adding one is one file plus one row in solvers.c's table. */
@@ -239,6 +247,40 @@ void strat_plan_set_prefetch(const strat_problem_t *p, strat_plan_t *plan);
 void strat_plan_best_prefetch(const strat_problem_t *p, strat_plan_t *plan);
 /* Bytes of later layers' prefetched weights in CMX at `step`. */
 int64_t strat_step_prefetch_bytes(const strat_problem_t *p, const strat_plan_t *plan, int step);
+
+/* ---- ilp.c and ilp_horizon.c: the ILP, and its decomposition for large nets ---- */
+
+/* Above this many layers the ilp solver plans by rolling horizon: the whole
+ * net's model (its rows grow with layers x prefetch window) would not even
+ * be built within a time limit of seconds. Above every zoo net. */
+#define STRAT_ILP_FULL_MAX_LAYERS 1000
+/* The horizon's windows: free layers per window, and how far each moves on
+ * (the rest of a window is looked ahead at and planned again by the next). */
+#define STRAT_HORIZON_WINDOW 24
+#define STRAT_HORIZON_STEP 16
+
+/* The ILP's incumbent: params->incumbent (checked), else dp's plan. */
+int strat_ilp_incumbent(const strat_problem_t *p, const strat_params_t *params, strat_plan_t *plan,
+                        sched_diag_t *diag);
+/* Whose plan the ILP falls back on: the caller's incumbent, else the best
+ * quick heuristic's. */
+const char *strat_ilp_incumbent_name(const strat_params_t *params);
+/* Rolling horizon: windows of `window` free layers, moving on by `step`;
+ * each is the exact ILP on the plan clock of its sub-net (from the lowest
+ * value live at its first layer, so every CMX row is whole), the layers
+ * before it held at the plan so far, the layers after it at the incumbent's.
+ * A window's plan is kept only when the whole plan still verifies and its
+ * latency is no worse, so the result is never worse than the incumbent.
+ * stats->mip_gap is against strat_objective_lower_bound; the time limit
+ * (from the call) stops it between or inside windows (stats->fallback says
+ * from which layer the incumbent's plan was kept). */
+int strat_ilp_horizon(const strat_problem_t *p, const strat_params_t *params, int32_t window,
+                      int32_t step, strat_plan_t *out, strat_stats_t *stats, sched_diag_t *diag);
+/* A lower bound on any plan's objective: for latency, the larger of the
+ * compute resource's and the DMA channel's least busy time (each layer's
+ * cheapest candidate, mandatory transfers only); for bandwidth, each
+ * layer's fewest DDR bytes. */
+int64_t strat_objective_lower_bound(const strat_problem_t *p);
 
 /* ---- solvers.c: the table ---- */
 

@@ -369,6 +369,8 @@ static int run(const run_options_t *opts) {
   sched_diag_t diag = {{0}};
   pipeline_options_t po = pipeline_options(&o);
   int rc = pipeline_run(&po, p, &diag);
+  for (int i = 0; rc == SCHED_OK && i < p->n_runs; i++)
+    report_solver_fallback_warning(&p->runs[i], &p->problem, stderr);
   if (rc == SCHED_OK && o.dump_plan)
     rc = strat_plan_write_json(&p->problem, pipeline_chosen(p)->plan, o.net, o.dump_plan, &diag);
   if (rc == SCHED_OK)

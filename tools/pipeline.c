@@ -75,6 +75,13 @@ static const strat_plan_t *best_plan(const pipeline_t *p) {
   return best;
 }
 
+static const char *incumbent_name(const pipeline_t *p, const strat_plan_t *plan) {
+  for (int i = 0; i < p->n_runs; i++)
+    if (plan == &p->plans[i])
+      return p->runs[i].solver;
+  return NULL;
+}
+
 static int solve(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag) {
   strat_params_t params = {.time_limit_s = o->time_limit_s,
                            .ilp_nodes = o->ilp_nodes,
@@ -84,6 +91,7 @@ static int solve(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag)
   if (p->all_solvers) {
     for (const strat_solver_t *const *sv = strat_solvers(); *sv; sv++) {
       params.incumbent = best_plan(p);
+      params.incumbent_of = incumbent_name(p, params.incumbent);
       solve_one(p, *sv, &params);
     }
     return best_plan(p) ? SCHED_OK
@@ -107,6 +115,7 @@ static int solve(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag)
     solve_one(p, strat_solver_find("dp"), &params);
   }
   params.incumbent = best_plan(p);
+  params.incumbent_of = incumbent_name(p, params.incumbent); /* named if the ILP falls back */
   solve_one(p, solver, &params);
   const report_solver_run_t *last = &p->runs[p->n_runs - 1];
   return last->status == SCHED_OK ? SCHED_OK
