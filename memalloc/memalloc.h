@@ -68,7 +68,8 @@ typedef struct {
 /* The search's engines (memalloc/search_internal.h): placements in order of
  * offset, or filling the skyline's valleys; the portfolio alternates them
  * from round to round (needs restarts; without, it is the offset engine),
- * and without a node limit runs each pair of rounds on two threads. */
+ * and without a node limit runs each pair of rounds on two threads, a race
+ * counted in nodes (the answer does not depend on timing). */
 typedef enum {
   MEMALLOC_ENGINE_PORTFOLIO,
   MEMALLOC_ENGINE_OFFSET,
@@ -107,7 +108,8 @@ typedef struct {
   bool dynamic_decomposition;
   /* search (offset), needs canonical_order: drop a partial layout that left a hole
    * below the last offset where some unplaced buffer fits clear of all
-   * buffers still to come (dominance cut) (true) */
+   * buffers still to come, and try no candidate at or above the lowest top
+   * an unplaced buffer can reach (dominance cut) (true) */
   bool hole_dominance;
   /* search heuristic (no pruning). Offset engine: try candidates lowest
    * offset first, ties in a static preorder (most crowded section, longest,
@@ -132,7 +134,7 @@ typedef struct {
    * fits, so the search fits whatever greedy-size fits (true) */
   bool warm_start;
   /* search: restart under node budgets that grow (doubling every six
-   * rounds), alternating the engines and rotating three static preorders;
+   * rounds), alternating the engines and rotating six static preorders;
    * still complete (true) */
   bool restarts;
 } memalloc_params_t;

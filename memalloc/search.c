@@ -6,12 +6,13 @@
  *    is solved on its own (a failed group proves the whole infeasible);
  *  - per group, rounds of complete depth-first search, each by one engine
  *    (search_offset.c, search_skyline.c; see search_internal.h) under one
- *    static preorder (crowded section / width / area first, as MiniMalloc
- *    tries several preorderings);
+ *    static preorder (the six orders of crowded section / width / area, as
+ *    MiniMalloc tries several preorderings);
  *  - restarts: the rounds run under node budgets that grow, alternating the
  *    engines of the portfolio and rotating the preorders, and share one
  *    dead-end memo; without a node limit the portfolio runs each pair of
- *    rounds side by side on two threads, with the same outcome. Neither engine dominates
+ *    rounds side by side on two threads as a race counted in nodes (see
+ *    search_group_paired), its outcome independent of timing. Neither engine dominates
  * (bench_memalloc --engine): the offset engine alone fits every zoo plan, the skyline engine alone
  * is several times faster on random and network-like instances but stops on resnet50 and resnet101
  * at 1MB. Requires a checked problem. Node = one partial layout visited. */
@@ -119,9 +120,13 @@ static int search_partition(const memalloc_problem_t *p, bool split, int *group_
 }
 
 /* Static preorder keys: the most crowded section the buffer spans (total
- * live bytes there), its width in steps, its area; `rule` says in which
- * order they count (0: total, width, area; 1: width, area, total; 2: total,
- * area, width), all descending. */
+ * live bytes there), its width in steps, its area, all descending; `rule`
+ * picks one of the six orders in which they count (0: total, width, area,
+ * MiniMalloc's; then the other five permutations). Runs that differ only in
+ * preorder differ widely in length (one finds a layout in 10^4 nodes where
+ * another has none after 10^6), so the restarts rotate all six. */
+#define PREORDER_RULES 6
+
 typedef struct {
   int64_t key[3];
   int id;
@@ -136,7 +141,9 @@ static int preorder_cmp(const void *a, const void *b) {
 }
 
 static void preorder_key(preorder_t *out, int64_t total, int64_t width, int64_t area, int rule) {
-  int64_t orders[3][3] = {{total, width, area}, {width, area, total}, {total, area, width}};
+  int64_t orders[PREORDER_RULES][3] = {{total, width, area}, {width, area, total},
+                                       {total, area, width}, {width, total, area},
+                                       {area, total, width}, {area, width, total}};
   for (int k = 0; k < 3; k++)
     out->key[k] = orders[rule][k];
 }
@@ -182,12 +189,14 @@ static int search_round(const memalloc_problem_t *p, const int *group_ids, int n
   S.nodes = tmpl->nodes;
   S.round_budget = budget;
   S.deadends = tmpl->deadends;
+  S.rival_nodes = tmpl->rival_nodes;
   int rc = engine == MEMALLOC_ENGINE_SKYLINE ? search_skyline_run(&S) : search_offset_run(&S);
   if (rc == SEARCH_FOUND)
     for (int i = 0; i < n; i++)
       s->offsets_bytes[ids[i]] = S.offset[i];
-  *by_budget = S.stopped_by_budget;
+  *by_budget = S.stopped_by_budget || S.stopped_by_rival;
   tmpl->stopped_by_time = S.stopped_by_time;
+  tmpl->round_nodes = S.round_nodes;
   tmpl->state_bytes = SCHED_MAX(tmpl->state_bytes, search_bytes(&S));
   search_free(&S);
   free(ids);
@@ -210,8 +219,9 @@ static memalloc_search_engine_t search_round_engine(const memalloc_params_t *prm
 #define PAIRED_MIN_BUFFERS 64
 
 /* One engine's side of the paired rounds: its own memo, node counter and
- * layout, so the two threads share nothing but the read-only problem. */
-typedef struct {
+ * layout, so the two threads share only the read-only problem and the
+ * other side's stop mark. */
+typedef struct engine_side {
   const memalloc_problem_t *p;
   const int *ids;
   int n;
@@ -219,27 +229,47 @@ typedef struct {
   int rule, rc;
   int64_t budget, nodes;
   bool by_budget;
+  _Atomic int64_t stop_at; /* this side's rival_nodes */
+  struct engine_side *other;
   search_deadends_t deadends;
   search_t tmpl;
   memalloc_solution_t s;
 } engine_side_t;
 
+/* Runs this side's round; when it concludes, the other side need not go
+ * past as many nodes as it took (it can only win with fewer). */
 static int engine_side_round(void *arg) {
   engine_side_t *e = arg;
   e->rc = search_round(e->p, e->ids, e->n, e->engine, e->rule, e->budget, &e->tmpl, &e->s,
                        &e->by_budget);
+  if (e->rc != SEARCH_STOPPED) {
+    int64_t mine = e->tmpl.round_nodes, seen = atomic_load(&e->other->stop_at);
+    while (mine < seen && !atomic_compare_exchange_weak(&e->other->stop_at, &seen, mine)) {
+    }
+  }
   return 0;
 }
 
-/* The portfolio's rounds in pairs: round 2k (offset) and 2k + 1 (skyline)
- * of search_group's sequence run side by side on two threads, and the pair
- * concludes with the offset round's answer when it has one, else the
- * skyline round's: the layout, proof and node count (the skyline round's
- * nodes count only when the sequence would have run it) are those of the
- * sequence, on any machine; the wall time is the slower round of each pair
- * instead of their sum. Memos are per engine, as keys never match across
- * engines. Only without a node limit, whose running total the sequence
- * checks node by node. */
+/* The side that concluded with fewer nodes (the offset side on a tie), or
+ * -1 when neither concluded. */
+static int engine_pair_winner(const engine_side_t side[2]) {
+  bool done0 = side[0].rc != SEARCH_STOPPED, done1 = side[1].rc != SEARCH_STOPPED;
+  if (done0 && done1)
+    return side[1].tmpl.round_nodes < side[0].tmpl.round_nodes;
+  return done0 ? 0 : done1 ? 1 : -1;
+}
+
+/* The portfolio's rounds in pairs: pair k runs the offset and the skyline
+ * engine under preorder rule k mod 6 and the same node budget side by side
+ * on two threads, as a race counted in nodes: the pair concludes with the
+ * answer of the side that concluded after fewer nodes (offset on a tie),
+ * and a side stops as soon as it has visited more nodes than the other
+ * took to conclude, so the pair costs about twice its winner's nodes, not
+ * both budgets. The winner, layout, proof and node count (both sides'
+ * nodes, the loser's counted up to where it is stopped) depend on node
+ * counts only: the same on any machine and load (short of the time limit).
+ * Memos are per engine, as keys never match across engines. Only without
+ * a node limit, whose running total the sequence checks node by node. */
 static int search_group_paired(const memalloc_problem_t *p, const int *group_ids, int n,
                                const memalloc_params_t *prm, double deadline_ms, int64_t *nodes,
                                int64_t *bytes, memalloc_solution_t *s,
@@ -248,16 +278,20 @@ static int search_group_paired(const memalloc_problem_t *p, const int *group_ids
   for (int e = 0; e < 2; e++) {
     side[e] = (engine_side_t){.p = p, .ids = group_ids, .n = n, .s = scratch[e]};
     side[e].engine = e ? MEMALLOC_ENGINE_SKYLINE : MEMALLOC_ENGINE_OFFSET;
+    side[e].other = &side[1 - e];
     side[e].tmpl = (search_t){.prm = prm, .deadline_ms = deadline_ms, .nodes = &side[e].nodes};
     side[e].tmpl.deadends = prm->deadend_memo ? &side[e].deadends : NULL;
+    side[e].tmpl.rival_nodes = &side[e].stop_at;
   }
   int win = -1;
   bool timed_out = false;
+  int64_t spent = 0; /* both sides' nodes before the last pair */
   for (int k = 0; win < 0 && !timed_out; k++) {
-    int64_t before[2] = {side[0].nodes, side[1].nodes};
+    spent = side[0].nodes + side[1].nodes;
     for (int e = 0; e < 2; e++) {
-      side[e].rule = k % 3;
+      side[e].rule = k % PREORDER_RULES;
       side[e].budget = (int64_t)(4 * n + 64) << SCHED_MIN(k / 3, 40);
+      atomic_init(&side[e].stop_at, INT64_MAX);
     }
     /* starting a thread costs more than a small group's whole search */
     thrd_t t;
@@ -268,9 +302,16 @@ static int search_group_paired(const memalloc_problem_t *p, const int *group_ids
       thrd_join(t, NULL);
     else
       engine_side_round(&side[1]);
-    win = side[0].rc != SEARCH_STOPPED ? 0 : side[1].rc != SEARCH_STOPPED ? 1 : -1;
-    *nodes += side[0].nodes - before[0] + (win != 0 ? side[1].nodes - before[1] : 0);
-    timed_out = !side[0].by_budget || (win != 0 && !side[1].by_budget);
+    win = engine_pair_winner(side);
+    timed_out = win < 0 && (!side[0].by_budget || !side[1].by_budget);
+  }
+  /* the loser may run past the winner's count before it learns of it:
+   * charge it what it takes to be stopped, so the count is reproducible */
+  if (win >= 0) {
+    int64_t won = side[win].tmpl.round_nodes, lost = side[1 - win].tmpl.round_nodes;
+    *nodes += spent + won + SCHED_MIN(lost, won + 1);
+  } else {
+    *nodes += side[0].nodes + side[1].nodes;
   }
   int rc = win < 0 ? SEARCH_STOPPED : side[win].rc;
   if (rc == SEARCH_FOUND)
@@ -286,7 +327,7 @@ static int search_group_paired(const memalloc_problem_t *p, const int *group_ids
 }
 
 /* Searches one group; copies its offsets into s on success. With restarts,
- * rounds rotate the engines of the portfolio and the three preorder rules
+ * rounds rotate the engines of the portfolio and the six preorder rules
  * under node budgets that double every six rounds (a round that ends within
  * its budget is conclusive), so one unlucky early choice cannot stall the
  * search; it stays complete because the budgets grow without bound. */
@@ -310,8 +351,8 @@ static int search_group(const memalloc_problem_t *p, const int *group_ids, int n
   bool by_budget = true;
   for (int round = 0; rc == SEARCH_STOPPED && by_budget; round++) {
     int64_t budget = prm->restarts ? (int64_t)(4 * n + 64) << SCHED_MIN(round / 6, 40) : 0;
-    rc = search_round(p, group_ids, n, search_round_engine(prm, round), (round / 2) % 3, budget,
-                      &tmpl, s, &by_budget);
+    rc = search_round(p, group_ids, n, search_round_engine(prm, round),
+                      (round / 2) % PREORDER_RULES, budget, &tmpl, s, &by_budget);
   }
   free(deadends.keys);
   *bytes = SCHED_MAX(*bytes, tmpl.state_bytes);

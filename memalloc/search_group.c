@@ -339,6 +339,11 @@ bool search_out_of_budget(search_t *S) {
     S->stopped_by_budget = true;
     return true;
   }
+  if (S->rival_nodes &&
+      S->round_nodes > atomic_load_explicit(S->rival_nodes, memory_order_relaxed)) {
+    S->stopped_by_rival = true;
+    return true;
+  }
   if ((nodes & 255) == 0 && memalloc_i_now_ms() > S->deadline_ms) {
     S->stopped_by_time = true;
     return true;

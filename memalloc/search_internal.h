@@ -16,6 +16,8 @@
 
 #include "memalloc/memalloc_internal.h"
 
+#include <stdatomic.h>
+
 enum { SEARCH_FOUND = 1, SEARCH_FAIL = 0, SEARCH_STOPPED = -1 };
 
 /* A saved floor, to restore on backtracking. */
@@ -91,6 +93,10 @@ typedef struct {
   int64_t round_budget; /* nodes this round may visit (0 = no limit) */
   int64_t round_nodes;
   bool stopped_by_budget;
+  /* the paired portfolio: the round stops once it has visited more nodes
+   * than this (lowered by the other engine when it concludes); NULL: none */
+  _Atomic int64_t *rival_nodes;
+  bool stopped_by_rival;
   search_deadends_t *deadends; /* NULL: no memo */
   /* memory, for memalloc_stats_t.search_bytes: the arrays above (set by
    * search_init; nodes keep no lists, only their frame's few words) */

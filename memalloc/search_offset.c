@@ -94,6 +94,15 @@ static bool search_is_alone(const search_t *S, int b) {
   return true;
 }
 
+/* Hole dominance at the node: when some unplaced buffer b can go at o_b,
+ * a move at or above o_b + size_b leaves b's room [o_b, o_b + size_b)
+ * empty for good (the placed buffers lie below o_b, all later ones at or
+ * above that move), so every layout below it can move b down into that
+ * room: the candidates stop below the lowest such top (the cutoff). */
+static bool search_hole_cuts(const search_t *S) {
+  return S->prm->hole_dominance && S->prm->canonical_order;
+}
+
 /* Hole dominance: b waits below the last offset (it can go no lower than
  * o_b). When every unplaced buffer live with b must end up at or above
  * b's top there, b could have been placed there earlier: this partial
@@ -110,16 +119,36 @@ static bool search_hole_fits(const search_t *S, int b, int64_t o_b) {
   return true;
 }
 
+/* The candidate tried after prev: the first, in cand_before's order, of
+ * those that come after it. The node's state is as when prev was picked,
+ * so the candidates are the same; rescanning costs O(n + spans) per branch
+ * but keeps no list per node. False when prev was the last. */
+static bool search_next_candidate(const search_t *S, const int *set, int n, int64_t cutoff,
+                                  cand_t prev, cand_t *next) {
+  next->index = -1;
+  for (int k = 0; k < n; k++) {
+    int b = set[k];
+    cand_t c = {SCHED_ALIGN_UP(search_max_floor(S, b), S->align[b]), b};
+    if (c.offset >= cutoff || search_twin_waits(S, b) || search_before_last(S, b, c.offset) ||
+        (prev.index >= 0 && !cand_before(S, prev, c)))
+      continue;
+    if (next->index < 0 || cand_before(S, c, *next))
+      *next = c;
+  }
+  return next->index >= 0;
+}
+
 /* Scans the unplaced buffers set[0..n): fills max_floor and sec_min and
  * puts the first candidate to try in *first and the lowest (offset, then
  * index) in *lowest (index -1 when none). Returns
  * false when one of them can never be placed below this node, or (hole
  * dominance) when the node is dominated. O(n + spans), no allocation. */
 static bool search_candidates(search_t *S, const int *set, int n, int lo, int hi, cand_t *first,
-                              cand_t *lowest) {
+                              cand_t *lowest, int64_t *cutoff) {
   const memalloc_params_t *prm = S->prm;
   int n_waiting = 0;
   *first = *lowest = (cand_t){0, -1};
+  *cutoff = INT64_MAX;
   for (int s = lo; s < hi; s++)
     S->sec_min[s] = INT64_MAX;
   for (int k = 0; k < n; k++) {
@@ -131,6 +160,8 @@ static bool search_candidates(search_t *S, const int *set, int n, int lo, int hi
       return false; /* floors only rise */
     for (int s = S->span_lo[b]; s < S->span_hi[b]; s++)
       S->sec_min[s] = SCHED_MIN(S->sec_min[s], off);
+    if (search_hole_cuts(S))
+      *cutoff = SCHED_MIN(*cutoff, off + S->size[b]);
     if (search_twin_waits(S, b))
       continue;
     if (search_before_last(S, b, off)) {
@@ -145,30 +176,14 @@ static bool search_candidates(search_t *S, const int *set, int n, int lo, int hi
     if (lowest->index < 0 || off < lowest->offset || (off == lowest->offset && b < lowest->index))
       *lowest = c;
   }
+  if (first->index >= 0 && first->offset >= *cutoff)
+    search_next_candidate(S, set, n, *cutoff, (cand_t){0, -1}, first);
   for (int k = 0; prm->hole_dominance && k < n_waiting; k++) {
     int b = S->waiting[k];
     if (search_hole_fits(S, b, SCHED_ALIGN_UP(S->max_floor[b], S->align[b])))
       return false;
   }
   return true;
-}
-
-/* The candidate tried after prev: the first, in cand_before's order, of
- * those that come after it. The node's state is as when prev was picked,
- * so the candidates are the same; rescanning costs O(n + spans) per branch
- * but keeps no list per node. False when prev was the last. */
-static bool search_next_candidate(const search_t *S, const int *set, int n, cand_t prev,
-                                  cand_t *next) {
-  next->index = -1;
-  for (int k = 0; k < n; k++) {
-    int b = set[k];
-    cand_t c = {SCHED_ALIGN_UP(search_max_floor(S, b), S->align[b]), b};
-    if (search_twin_waits(S, b) || search_before_last(S, b, c.offset) || !cand_before(S, prev, c))
-      continue;
-    if (next->index < 0 || cand_before(S, c, *next))
-      *next = c;
-  }
-  return next->index >= 0;
 }
 
 /* Dominance: the lowest candidate (lowest index among equals) goes alone
@@ -262,7 +277,7 @@ static int search_child(search_t *S, int *set, int n, cand_t c) {
 
 /* Tries the candidates from `first` in order (only `first` when forced);
  * returns SEARCH_FOUND with them placed, or undoes. */
-static int search_branch(search_t *S, int *set, int n, cand_t first, bool forced) {
+static int search_branch(search_t *S, int *set, int n, cand_t first, bool forced, int64_t cutoff) {
   int64_t saved_offset = S->last_offset;
   int saved_index = S->last_index, rc = SEARCH_FAIL;
   int stack_mark = S->stack_top, trail_mark = S->trail_top;
@@ -272,7 +287,7 @@ static int search_branch(search_t *S, int *set, int n, cand_t first, bool forced
       search_undo_to(S, stack_mark, trail_mark);
     S->last_offset = saved_offset;
     S->last_index = saved_index;
-    if (forced || !search_next_candidate(S, set, n, c, &c))
+    if (forced || !search_next_candidate(S, set, n, cutoff, c, &c))
       break;
   }
   return rc;
@@ -313,11 +328,12 @@ static int search_node(search_t *S, int *set, int n, int lo, int hi) {
       return rc;
   }
   cand_t first, lowest;
-  if (!search_candidates(S, set, n, lo, hi, &first, &lowest) || first.index < 0 ||
+  int64_t cutoff;
+  if (!search_candidates(S, set, n, lo, hi, &first, &lowest, &cutoff) || first.index < 0 ||
       (S->prm->section_bound && !search_bound_holds(S, lo, hi)))
     return SEARCH_FAIL;
   bool forced = S->prm->forced_placement && S->prm->canonical_order && search_forced(S, lowest);
-  return search_branch(S, set, n, forced ? lowest : first, forced);
+  return search_branch(S, set, n, forced ? lowest : first, forced, cutoff);
 }
 
 int search_offset_run(search_t *S) {
