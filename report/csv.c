@@ -55,13 +55,14 @@ static void header(sched_csv_writer_t *w, bool scheduled) {
   sched_csv_end_row(w);
 }
 
-static void layer_row(const report_input_t *in, int l, sched_csv_writer_t *w, layer_sums_t *sum) {
+static void layer_row(const report_input_t *in, int l, int64_t layers_cycles, sched_csv_writer_t *w,
+                      layer_sums_t *sum) {
   int opi = in->problem->layers[l].op;
   const ir_op_t *op = &in->g->ops[opi];
   const strat_candidate_t *c = &in->problem->layers[l].cands[in->chosen->plan->cand[l]];
   ir_shape_t s = in->g->tensors[op->output].shape;
   report_layer_t f;
-  report_layer_figures(in, l, &f);
+  report_layer_figures(in, l, layers_cycles, &f);
   sched_csv_field(w, op->name);
   sched_csv_field(w, report_op_name(in->g, op));
   sched_csv_field(w, op->fused_act ? ir_op_kind_name(op->fused_act) : "");
@@ -152,8 +153,9 @@ void report_csv_layers(const report_input_t *in, FILE *out) {
   sched_csv_writer_t w = {.out = out};
   header(&w, in->chosen->schedule != NULL);
   layer_sums_t sum = {0};
+  int64_t layers_cycles = report_layers_cycles(in);
   for (int l = 0; l < in->problem->n_layers; l++)
-    layer_row(in, l, &w, &sum);
+    layer_row(in, l, layers_cycles, &w, &sum);
   total_row(in, &sum, &w);
 }
 

@@ -24,8 +24,19 @@ double report_cluster_peak_macs_per_cycle(const arch_t *arch, ir_dtype_t dt) {
 }
 
 /* Util% and Network% of a layer whose other figures are filled. */
+int64_t report_layers_cycles(const report_input_t *in) {
+  const strat_plan_t *plan = in->chosen->plan;
+  int64_t total = 0;
+  for (int l = 0; l < in->problem->n_layers; l++)
+    total +=
+        strat_layer_cycles(in->problem, l, plan->cand[l],
+                           strat_layer_inputs_from_ddr(in->problem, plan, l), plan->spilled[l]);
+  return total;
+}
+
+/* Util% and Network% of a layer whose other figures are filled. */
 static void add_shares(const report_input_t *in, int layer, const strat_candidate_t *c,
-                       report_layer_t *out) {
+                       int64_t layers_cycles, report_layer_t *out) {
   const ir_graph_t *g = in->g;
   const ir_op_t *op = &g->ops[in->problem->layers[layer].op];
   double peak = report_cluster_peak_macs_per_cycle(in->arch, g->tensors[op->inputs[0]].dtype) *
@@ -35,16 +46,12 @@ static void add_shares(const report_input_t *in, int layer, const strat_candidat
     out->util_pct = 100.0 * (double)out->macs / ((double)out->latency_cycles * peak);
   /* the share of the layers' own latencies, which add up to 100 (the
    * pipelined plan latency overlaps them) */
-  const strat_plan_t *plan = in->chosen->plan;
-  int64_t total = 0;
-  for (int l = 0; l < in->problem->n_layers; l++)
-    total +=
-        strat_layer_cycles(in->problem, l, plan->cand[l],
-                           strat_layer_inputs_from_ddr(in->problem, plan, l), plan->spilled[l]);
-  out->network_pct = total > 0 ? 100.0 * (double)out->latency_cycles / (double)total : 0;
+  out->network_pct =
+      layers_cycles > 0 ? 100.0 * (double)out->latency_cycles / (double)layers_cycles : 0;
 }
 
-void report_layer_figures(const report_input_t *in, int layer, report_layer_t *out) {
+void report_layer_figures(const report_input_t *in, int layer, int64_t layers_cycles,
+                          report_layer_t *out) {
   const strat_problem_t *p = in->problem;
   const strat_plan_t *plan = in->chosen->plan;
   const strat_candidate_t *c = chosen_cand(in, layer);
@@ -71,7 +78,7 @@ void report_layer_figures(const report_input_t *in, int layer, report_layer_t *o
   case COST_ENGINE_NONE: out->bound = out->dma_cycles > 0 ? "dma" : "-"; break;
   default: out->bound = out->compute_cycles >= out->dma_cycles ? "compute" : "dma"; break;
   }
-  add_shares(in, layer, c, out);
+  add_shares(in, layer, c, layers_cycles, out);
 }
 
 /* Peak MACs per cycle of the whole NPU for a dtype. */
@@ -88,9 +95,10 @@ void report_totals(const report_input_t *in, report_totals_t *out) {
   const arch_t *arch = in->arch;
   *out = (report_totals_t){0};
   double compute_floor = 0;
+  int64_t layers_cycles = report_layers_cycles(in);
   for (int l = 0; l < in->problem->n_layers; l++) {
     report_layer_t f;
-    report_layer_figures(in, l, &f);
+    report_layer_figures(in, l, layers_cycles, &f);
     int op = in->problem->layers[l].op;
     int64_t macs = ir_op_macs(g, op);
     out->macs += macs;

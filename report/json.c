@@ -15,11 +15,11 @@ static cJSON *shape_json(ir_shape_t s) {
   return cJSON_CreateDoubleArray(dims, 4);
 }
 
-static cJSON *layer_json(const report_input_t *in, int l) {
+static cJSON *layer_json(const report_input_t *in, int l, int64_t layers_cycles) {
   const ir_op_t *op = &in->g->ops[in->problem->layers[l].op];
   const strat_candidate_t *c = &in->problem->layers[l].cands[in->chosen->plan->cand[l]];
   report_layer_t f;
-  report_layer_figures(in, l, &f);
+  report_layer_figures(in, l, layers_cycles, &f);
   cJSON *j = cJSON_CreateObject();
   cJSON_AddStringToObject(j, "name", op->name);
   cJSON_AddStringToObject(j, "op", report_op_name(in->g, op));
@@ -188,8 +188,9 @@ int report_json(const report_input_t *in, FILE *out) {
   cJSON_Delete(head);
   cJSON_AddItemToObject(root, "totals", report_totals_json(in));
   cJSON *layers = cJSON_AddArrayToObject(root, "layers");
+  int64_t layers_cycles = report_layers_cycles(in);
   for (int l = 0; l < in->problem->n_layers; l++)
-    cJSON_AddItemToArray(layers, layer_json(in, l));
+    cJSON_AddItemToArray(layers, layer_json(in, l, layers_cycles));
   cJSON_AddItemToObject(root, "fallback", report_fallback_json(in));
   if (in->chosen->schedule) {
     cJSON_AddItemToObject(root, "timeline", timeline_json(in, in->chosen->schedule));

@@ -76,7 +76,12 @@ double report_cluster_peak_macs_per_cycle(const arch_t *arch, ir_dtype_t dt);
 
 /* "none", "in", "out" or "in+out": which of a layer's tensors cross DDR. */
 const char *report_spill_name(const report_layer_t *f);
-void report_layer_figures(const report_input_t *in, int layer, report_layer_t *out);
+/* The layers' own latencies summed: what network_pct shares out. */
+int64_t report_layers_cycles(const report_input_t *in);
+/* A layer's figures; layers_cycles is report_layers_cycles(in), computed
+ * once per table (per layer, the table would cost O(n^2)). */
+void report_layer_figures(const report_input_t *in, int layer, int64_t layers_cycles,
+                          report_layer_t *out);
 void report_totals(const report_input_t *in, report_totals_t *out);
 
 /* ---- fallback.c: layers that run on the host CPU ---- */

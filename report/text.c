@@ -238,13 +238,14 @@ static void print_layers(const report_input_t *in, FILE *out) {
   print_row(in, NULL, nw, out);
   int64_t *plan_end = sched_xmalloc((size_t)SCHED_MAX(in->problem->n_layers, 1) * sizeof *plan_end);
   strat_plan_latency_cycles(in->problem, in->chosen->plan, plan_end);
+  int64_t layers_cycles = report_layers_cycles(in);
   for (int l = 0; l < in->problem->n_layers; l++) {
     cell_src_t src = {.in = in,
                       .op = &in->g->ops[in->problem->layers[l].op],
                       .c = &in->problem->layers[l].cands[in->chosen->plan->cand[l]],
                       .lt = in->chosen->schedule ? &in->chosen->schedule->layers[l] : NULL,
                       .plan_end_cycles = plan_end[l]};
-    report_layer_figures(in, l, &src.f);
+    report_layer_figures(in, l, layers_cycles, &src.f);
     print_row(in, &src, nw, out);
   }
   free(plan_end);
