@@ -47,14 +47,15 @@ static void insert_by_offset(int *by_offset, int n, int b, const memalloc_soluti
 /* The gap for buffer b among the placed buffers in its overlap list. */
 static int64_t gap_from_lists(const memalloc_problem_t *p, const memalloc_solution_t *s,
                               const bool *placed, const int *start, const int *adj, int b,
-                              memalloc_i_block_t *blocks, bool best_fit) {
+                              memalloc_i_block_t *blocks, memalloc_i_block_t *scratch,
+                              bool best_fit) {
   int n_blocks = 0;
   for (int e = start[b]; e < start[b + 1]; e++)
     if (placed[adj[e]])
       blocks[n_blocks++] =
           (memalloc_i_block_t){s->offsets_bytes[adj[e]], p->buffers[adj[e]].size_bytes};
-  return memalloc_i_gap_pick(blocks, n_blocks, p->buffers[b].size_bytes, p->buffers[b].align_bytes,
-                             best_fit);
+  return memalloc_i_gap_pick(blocks, scratch, n_blocks, p->buffers[b].size_bytes,
+                             p->buffers[b].align_bytes, best_fit);
 }
 
 /* The gap for buffer b among the k placed buffers kept sorted by offset in
@@ -93,6 +94,7 @@ static bool place_ordered(const memalloc_problem_t *p, memalloc_solution_t *s, o
   free(lower);
   free(upper);
   memalloc_i_block_t *blocks = sched_xmalloc((size_t)(n + 1) * sizeof *blocks);
+  memalloc_i_block_t *scratch = lists ? sched_xmalloc((size_t)(n + 1) * sizeof *scratch) : NULL;
   int *by_offset = lists ? NULL : sched_xmalloc((size_t)(n + 1) * sizeof *by_offset);
   bool *placed = sched_xcalloc((size_t)n + 1, sizeof *placed);
   bool done = true;
@@ -101,12 +103,14 @@ static bool place_ordered(const memalloc_problem_t *p, memalloc_solution_t *s, o
     if ((k & 255) == 255 && deadline_ms > 0 && memalloc_i_now_ms() > deadline_ms)
       done = false;
     int b = keys[k].index;
-    s->offsets_bytes[b] = lists ? gap_from_lists(p, s, placed, start, adj, b, blocks, best_fit)
-                                : gap_from_scan(p, s, by_offset, k, b, blocks, best_fit);
+    s->offsets_bytes[b] =
+        lists ? gap_from_lists(p, s, placed, start, adj, b, blocks, scratch, best_fit)
+              : gap_from_scan(p, s, by_offset, k, b, blocks, best_fit);
     placed[b] = true;
   }
   free(placed);
   free(by_offset);
+  free(scratch);
   free(blocks);
   free(start);
   free(adj);

@@ -20,11 +20,12 @@ typedef struct {
 } memalloc_i_block_t;
 
 /* Picks an aligned offset for a buffer of size_bytes among the blocks
- * (which it sorts by offset): best_fit false takes the lowest gap that fits,
+ * (which it sorts by offset, through scratch of n_blocks entries or, when
+ * NULL, in place): best_fit false takes the lowest gap that fits,
  * true the gap that leaves the least room (ties: the lower); with no gap
  * that fits, the first aligned offset above every block. */
-int64_t memalloc_i_gap_pick(memalloc_i_block_t *blocks, int n_blocks, int64_t size_bytes,
-                            int64_t align_bytes, bool best_fit);
+int64_t memalloc_i_gap_pick(memalloc_i_block_t *blocks, memalloc_i_block_t *scratch, int n_blocks,
+                            int64_t size_bytes, int64_t align_bytes, bool best_fit);
 /* The same over blocks already sorted by offset (no sort, O(n_blocks)). */
 int64_t memalloc_i_gap_pick_sorted(const memalloc_i_block_t *blocks, int n_blocks,
                                    int64_t size_bytes, int64_t align_bytes, bool best_fit);

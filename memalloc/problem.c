@@ -12,16 +12,51 @@ double memalloc_i_now_ms(void) {
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static int block_cmp(const void *a, const void *b) {
-  const memalloc_i_block_t *x = a, *y = b;
-  if (x->offset_bytes != y->offset_bytes)
-    return x->offset_bytes < y->offset_bytes ? -1 : 1;
-  return (x->size_bytes > y->size_bytes) - (x->size_bytes < y->size_bytes);
+/* Insertion sort by offset, for short lists. */
+static void blocks_insertion_sort(memalloc_i_block_t *blocks, int n) {
+  for (int i = 1; i < n; i++) {
+    memalloc_i_block_t x = blocks[i];
+    int j = i;
+    for (; j > 0 && blocks[j - 1].offset_bytes > x.offset_bytes; j--)
+      blocks[j] = blocks[j - 1];
+    blocks[j] = x;
+  }
 }
 
-int64_t memalloc_i_gap_pick(memalloc_i_block_t *blocks, int n_blocks, int64_t size_bytes,
-                            int64_t align_bytes, bool best_fit) {
-  qsort(blocks, (size_t)n_blocks, sizeof *blocks, block_cmp);
+/* Sorts by offset (the order among equal offsets does not change the gap
+ * picked): a byte-wise radix sort through scratch (n entries), as many
+ * passes as the largest offset has bytes. Greedy placement sorts each
+ * buffer's placed neighbours, and dense instances have thousands: this is
+ * linear in them where a comparison sort costs a log factor and a call per
+ * comparison. */
+static void blocks_sort(memalloc_i_block_t *blocks, memalloc_i_block_t *scratch, int n) {
+  if (n < 64 || !scratch) {
+    blocks_insertion_sort(blocks, n);
+    return;
+  }
+  int64_t most = 0;
+  for (int i = 0; i < n; i++)
+    most = SCHED_MAX(most, blocks[i].offset_bytes);
+  memalloc_i_block_t *from = blocks, *to = scratch;
+  for (int shift = 0; shift < 64 && (most >> shift) > 0; shift += 8) {
+    int count[257] = {0};
+    for (int i = 0; i < n; i++)
+      count[((from[i].offset_bytes >> shift) & 255) + 1]++;
+    for (int d = 0; d < 256; d++)
+      count[d + 1] += count[d];
+    for (int i = 0; i < n; i++)
+      to[count[(from[i].offset_bytes >> shift) & 255]++] = from[i];
+    memalloc_i_block_t *t = from;
+    from = to;
+    to = t;
+  }
+  if (from != blocks)
+    memcpy(blocks, from, (size_t)n * sizeof *blocks);
+}
+
+int64_t memalloc_i_gap_pick(memalloc_i_block_t *blocks, memalloc_i_block_t *scratch, int n_blocks,
+                            int64_t size_bytes, int64_t align_bytes, bool best_fit) {
+  blocks_sort(blocks, scratch, n_blocks);
   return memalloc_i_gap_pick_sorted(blocks, n_blocks, size_bytes, align_bytes, best_fit);
 }
 

@@ -193,6 +193,32 @@ Test(memalloc, greedy_size_places_largest_first_at_the_best_gap) {
   memalloc_problem_free(&p);
 }
 
+/* 300 buffers live together, sizes 300 down to 1 (ids shuffled against
+ * the sizes): greedy-size stacks them largest first, so a buffer of size k
+ * sits at the sum of the larger sizes, 300 + 299 + ... + (k + 1). Each
+ * buffer's placed neighbours are all the larger ones, hundreds of them,
+ * with offsets past one byte: the gap pick's radix sort must order them
+ * exactly, or it sees a gap between blocks that is not there. */
+Test(memalloc, greedy_size_stacks_hundreds_of_live_buffers_by_size) {
+  const int n = 300;
+  memalloc_problem_t p;
+  memalloc_problem_init(&p, INT64_MAX);
+  for (int i = 0; i < n; i++)
+    add(&p, i, 0, 1, 1 + (i * 7) % n, 1); /* 7 and 300 are coprime: sizes 1..300 */
+  memalloc_solution_t s;
+  memalloc_solution_init(&s);
+  memalloc_stats_t st;
+  cr_assert_eq(run("greedy-size", &p, NULL, &s, &st), SCHED_OK);
+  for (int i = 0; i < n; i++) {
+    int64_t k = p.buffers[i].size_bytes, want = (int64_t)n * (n + 1) / 2 - k * (k + 1) / 2;
+    cr_assert_eq(s.offsets_bytes[i], want, "size %lld at %lld", (long long)k,
+                 (long long)s.offsets_bytes[i]);
+  }
+  cr_assert_eq(st.peak_bytes, (int64_t)n * (n + 1) / 2);
+  memalloc_solution_free(&s);
+  memalloc_problem_free(&p);
+}
+
 Test(memalloc, overhead_is_percent_above_the_lower_bound) {
   memalloc_problem_t p;
   memalloc_problem_init(&p, 1000);
