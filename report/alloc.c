@@ -53,7 +53,14 @@ void report_alloc_text(const report_input_t *in, FILE *out) {
 static cJSON *repair_json(const report_input_t *in, const schedule_repair_t *r) {
   char text[256];
   cJSON *j = cJSON_CreateObject();
-  cJSON_AddStringToObject(j, "kind", r->kind == SCHEDULE_REPAIR_SPILL ? "spill" : "retile");
+  static const char *const kinds[] = {[SCHEDULE_REPAIR_PREFETCH] = "prefetch",
+                                      [SCHEDULE_REPAIR_SPILL] = "spill",
+                                      [SCHEDULE_REPAIR_RETILE] = "retile"};
+  cJSON_AddStringToObject(j, "kind", kinds[r->kind]);
+  if (r->kind == SCHEDULE_REPAIR_PREFETCH) {
+    cJSON_AddNumberToObject(j, "windows", r->n_layers);
+    cJSON_AddNumberToObject(j, "steps", r->n_steps);
+  }
   cJSON_AddStringToObject(j, "layer", in->g->ops[in->problem->layers[r->layer].op].name);
   cJSON_AddNumberToObject(j, "step", r->step);
   cJSON_AddStringToObject(j, "reason", r->fragmentation ? "fragmentation" : "over capacity");

@@ -20,8 +20,10 @@
  * the layer at that step (else another owner of a buffer live there) takes
  * its next candidate with a smaller footprint. Then allocate again, up to
  * max_repairs rounds. The search allocator is complete but gets a node
- * budget shared by all rounds (deterministic, unlike a time limit); when it
- * runs out, greedy-size's layout is used if it fits. A layout
+ * budget shared by all rounds (deterministic, unlike a time limit), and
+ * per attempt no more nodes than its work budget affords on this problem
+ * (a node scans up to every buffer's steps); when it runs out, or cannot
+ * afford a node per buffer, greedy-size's layout is used if it fits. A layout
  * above the lower bound is tightened: the allocator tries the bound itself
  * within a node budget, so the overhead reported is the allocator's best
  * effort, not merely the first layout under the budget. */
@@ -33,6 +35,7 @@
 schedule_alloc_params_t schedule_alloc_params_default(void) {
   return (schedule_alloc_params_t){.allocator = "search",
                                    .search_nodes = 400000,
+                                   .search_work = 1000000000,
                                    .time_limit_s = 10,
                                    .tighten_nodes = 20000,
                                    .max_repairs = 32,
@@ -60,17 +63,28 @@ static int run_allocator(const char *name, const memalloc_params_t *prm, schedul
   return rc;
 }
 
+/* The most nodes one search attempt gets: search_work over the problem's
+ * buffer-steps (what a node scans at most). */
+static int64_t attempt_nodes(const schedule_alloc_params_t *ap, const memalloc_problem_t *mp) {
+  int64_t buffer_steps = 1;
+  for (int i = 0; i < mp->n_buffers; i++)
+    buffer_steps += mp->buffers[i].upper - mp->buffers[i].lower;
+  return ap->search_work / buffer_steps;
+}
+
 /* After a fit above the lower bound: the allocator again at the bound
- * itself, within a node budget (deterministic); kept when it fits. */
+ * itself, within a node budget (deterministic); kept when it fits. A
+ * layout needs a node per buffer, so a budget below that skips it. */
 static void tighten(const schedule_alloc_params_t *ap, memalloc_params_t prm, schedule_alloc_t *a) {
-  if (ap->tighten_nodes <= 0 || a->stats.peak_bytes <= a->stats.lower_bound_bytes)
+  int64_t nodes = SCHED_MIN(ap->tighten_nodes, attempt_nodes(ap, &a->problem));
+  if (nodes < a->problem.n_buffers || a->stats.peak_bytes <= a->stats.lower_bound_bytes)
     return;
   const memalloc_allocator_t *alloc = memalloc_allocator_find(ap->allocator);
   int64_t capacity_bytes = a->problem.capacity_bytes;
   memalloc_solution_t s;
   memalloc_solution_init(&s);
   memalloc_stats_t st;
-  prm.node_limit = ap->tighten_nodes;
+  prm.node_limit = nodes;
   a->problem.capacity_bytes = a->stats.lower_bound_bytes;
   int rc = memalloc_run(alloc, &a->problem, &s, &prm, &st, NULL);
   a->problem.capacity_bytes = capacity_bytes;
@@ -105,10 +119,14 @@ static int allocate_once(const schedule_alloc_params_t *ap, schedule_alloc_t *a,
                                   .lower_bound_bytes = memalloc_problem_lower_bound(&a->problem)};
     return SCHED_ERR_NOT_FOUND;
   }
-  int64_t nodes_left = ap->search_nodes - a->search_nodes_used;
+  int64_t nodes_left =
+      SCHED_MIN(ap->search_nodes - a->search_nodes_used, attempt_nodes(ap, &a->problem));
   prm.node_limit = SCHED_MAX(nodes_left, 1);
-  int rc = nodes_left > 0 ? run_allocator(ap->allocator, &prm, a, diag) : SCHED_ERR_TIMEOUT;
-  if (nodes_left > 0)
+  /* a layout takes a node per buffer: with fewer, greedy-size's at once */
+  const memalloc_allocator_t *alloc = memalloc_allocator_find(ap->allocator);
+  bool affordable = !alloc || !alloc->complete || nodes_left >= a->problem.n_buffers;
+  int rc = affordable ? run_allocator(ap->allocator, &prm, a, diag) : SCHED_ERR_TIMEOUT;
+  if (affordable)
     a->search_nodes_used += a->stats.nodes;
   if (rc == SCHED_ERR_TIMEOUT || rc == SCHED_ERR_INFEASIBLE || rc == SCHED_ERR_NOT_FOUND)
     rc = run_allocator("greedy-size", &prm, a, diag);
@@ -119,44 +137,47 @@ static int allocate_once(const schedule_alloc_params_t *ap, schedule_alloc_t *a,
   return rc == SCHED_ERR_NOT_FOUND || rc == SCHED_ERR_INFEASIBLE ? SCHED_ERR_NOT_FOUND : rc;
 }
 
-/* Bytes live at a step (prefetch included). */
-static int64_t step_live_bytes(const memalloc_problem_t *mp, int64_t step) {
-  int64_t bytes = 0;
-  for (int i = 0; i < mp->n_buffers; i++)
-    if (mp->buffers[i].lower <= step && step < mp->buffers[i].upper)
-      bytes += mp->buffers[i].size_bytes;
-  return bytes;
+/* Bytes live at every step (prefetch included), by a difference array;
+ * the caller frees. */
+static int64_t *live_bytes_per_step(const memalloc_problem_t *mp, int n_steps) {
+  int64_t *live = sched_xcalloc((size_t)n_steps + 1, sizeof *live);
+  for (int i = 0; i < mp->n_buffers; i++) {
+    live[mp->buffers[i].lower] += mp->buffers[i].size_bytes;
+    live[mp->buffers[i].upper] -= mp->buffers[i].size_bytes;
+  }
+  for (int t = 1; t < n_steps; t++)
+    live[t] += live[t - 1];
+  return live;
 }
 
 /* The step with the most bytes live within [lower, upper), first on ties. */
-static int busiest_step(const memalloc_problem_t *mp, int64_t lower, int64_t upper) {
+static int busiest_step(const int64_t *live, int64_t lower, int64_t upper) {
   int best = (int)lower;
-  int64_t best_bytes = -1;
-  for (int64_t t = lower; t < upper; t++) {
-    int64_t bytes = step_live_bytes(mp, t);
-    if (bytes > best_bytes) {
+  for (int64_t t = lower; t < upper; t++)
+    if (live[t] > live[best])
       best = (int)t;
-      best_bytes = bytes;
-    }
-  }
   return best;
 }
 
-/* Where the layout failed; *fragmentation tells whether the bytes fit. */
-static int failing_step(const schedule_alloc_t *a, bool *fragmentation) {
+/* True when the kept layout holds every buffer: the bytes fitted, the
+ * layout did not (fragmentation); else the bytes alone exceed CMX. */
+static bool layout_failed_by_fragmentation(const schedule_alloc_t *a) {
+  return a->solution.n_buffers == a->problem.n_buffers && a->problem.n_buffers > 0;
+}
+
+/* Where the layout failed: the busiest step under the earliest buffer
+ * greedy-size put above the capacity, or the busiest step of all. */
+static int failing_step(const schedule_alloc_t *a, const int64_t *live) {
   const memalloc_problem_t *mp = &a->problem;
-  *fragmentation = a->solution.n_buffers == mp->n_buffers && mp->n_buffers > 0;
-  if (!*fragmentation)
-    return busiest_step(mp, 0, a->buffers.n_steps);
   int worst = -1;
-  for (int i = 0; i < mp->n_buffers; i++) {
+  for (int i = 0; layout_failed_by_fragmentation(a) && i < mp->n_buffers; i++) {
     int64_t top = a->solution.offsets_bytes[i] + mp->buffers[i].size_bytes;
     if (top > mp->capacity_bytes && (worst < 0 || mp->buffers[i].lower < mp->buffers[worst].lower))
       worst = i;
   }
   if (worst < 0)
-    return busiest_step(mp, 0, a->buffers.n_steps);
-  return busiest_step(mp, mp->buffers[worst].lower, mp->buffers[worst].upper);
+    return busiest_step(live, 0, a->buffers.n_steps);
+  return busiest_step(live, mp->buffers[worst].lower, mp->buffers[worst].upper);
 }
 
 static void add_repair(schedule_alloc_t *a, schedule_repair_t r) {
@@ -225,11 +246,11 @@ static int smaller_candidate(const strat_problem_t *p, const strat_plan_t *plan,
   return best;
 }
 
-/* Drops the prefetch over `step` of the last layer whose weights are in CMX
- * there early: they load after that step instead (windows start in layer
- * order, so the last one keeps the order). */
-static bool drop_prefetch_at(const strat_problem_t *p, strat_plan_t *plan, int step,
-                             schedule_repair_t *r) {
+/* The latest layer whose weights are in CMX early over `step`, or -1. The
+ * windows start in layer order, so the first layer holding weights whose
+ * window starts after the step ends the scan, and every layer holding
+ * weights between the step and the one returned has a window over it. */
+static int latest_window_over(const strat_problem_t *p, const strat_plan_t *plan, int step) {
   int last = -1;
   for (int l = step + 1; l < p->n_layers; l++) {
     if (strat_prefetch_bytes(p, l, plan->cand[l]) == 0)
@@ -238,16 +259,96 @@ static bool drop_prefetch_at(const strat_problem_t *p, strat_plan_t *plan, int s
       break;
     last = l;
   }
-  if (last < 0)
+  return last;
+}
+
+/* Drops the windows over `step`, latest first (the order of the windows
+ * stays), until the bytes live there fall to target_bytes: those weights
+ * load after the step instead. Keeps live[] current and marks dropped[];
+ * returns how many windows were cut that no earlier step of the round had
+ * cut, the latest in *latest. */
+static int drop_windows_at(const strat_problem_t *p, strat_plan_t *plan, int step,
+                           int64_t target_bytes, int64_t *live, bool *dropped, int *latest) {
+  *latest = live[step] > target_bytes ? latest_window_over(p, plan, step) : -1;
+  int n = 0;
+  for (int l = *latest; l > step && live[step] > target_bytes; l--) {
+    int64_t held = strat_prefetch_bytes(p, l, plan->cand[l]);
+    if (held == 0)
+      continue;
+    for (int t = l - plan->prefetch[l]; t <= step; t++)
+      live[t] -= held;
+    plan->prefetch[l] = l - step - 1;
+    n += !dropped[l];
+    dropped[l] = true;
+  }
+  return n;
+}
+
+/* The highest top of the kept layout's buffers. */
+static int64_t layout_peak_bytes(const schedule_alloc_t *a) {
+  int64_t peak = 0;
+  for (int i = 0; i < a->solution.n_buffers; i++)
+    peak = SCHED_MAX(peak, a->solution.offsets_bytes[i] + a->problem.buffers[i].size_bytes);
+  return peak;
+}
+
+/* The bytes each step should come down to in a round of dropped windows
+ * (INT64_MAX: none). Over capacity: the capacity, everywhere. By
+ * fragmentation, locally: under every buffer greedy-size put above the
+ * capacity, at its busiest step, the bytes less the buffer's overshoot.
+ * By fragmentation, everywhere (when local rounds stop gaining): the most
+ * bytes live at a step (at most the capacity) less greedy-size's
+ * overshoot, at every step; the plan's windows may fill CMX to the brim at
+ * many steps, and freeing room only where the layout broke then moves the
+ * break to the next such step, a round (an allocation) each. */
+static int64_t *drop_targets(const schedule_alloc_t *a, const int64_t *live, bool everywhere) {
+  const memalloc_problem_t *mp = &a->problem;
+  int n_steps = a->buffers.n_steps;
+  int64_t *target = sched_xmalloc((size_t)(n_steps + 1) * sizeof *target);
+  int64_t overshoot = layout_peak_bytes(a) - mp->capacity_bytes, level = mp->capacity_bytes;
+  bool fragmentation = layout_failed_by_fragmentation(a);
+  if (fragmentation && everywhere)
+    level = SCHED_MIN(live[busiest_step(live, 0, n_steps)], mp->capacity_bytes) - overshoot;
+  for (int t = 0; t <= n_steps; t++)
+    target[t] = !fragmentation || everywhere ? level : INT64_MAX;
+  for (int i = 0; fragmentation && !everywhere && i < mp->n_buffers; i++) {
+    int64_t over = a->solution.offsets_bytes[i] + mp->buffers[i].size_bytes - mp->capacity_bytes;
+    if (over <= 0)
+      continue;
+    int step = busiest_step(live, mp->buffers[i].lower, mp->buffers[i].upper);
+    target[step] = SCHED_MIN(target[step], live[step] - over);
+  }
+  return target;
+}
+
+/* One round of dropped prefetch windows (drop_targets), one repair costed
+ * by evaluating the plan once. False when no window was left to drop. */
+static bool drop_prefetch_round(const strat_problem_t *p, strat_plan_t *plan, schedule_alloc_t *a,
+                                bool everywhere) {
+  int64_t *live = live_bytes_per_step(&a->problem, a->buffers.n_steps);
+  int64_t *target = drop_targets(a, live, everywhere);
+  schedule_repair_t r = {.kind = SCHEDULE_REPAIR_PREFETCH,
+                         .step = -1,
+                         .fragmentation = layout_failed_by_fragmentation(a)};
+  bool *dropped = sched_xcalloc((size_t)p->n_layers + 1, sizeof *dropped);
+  for (int t = 0; t < a->buffers.n_steps; t++) {
+    int latest, n = drop_windows_at(p, plan, t, target[t], live, dropped, &latest);
+    if (latest >= 0 && r.step < 0) {
+      r.step = t;
+      r.layer = latest;
+    }
+    r.n_layers += n;
+    r.n_steps += latest >= 0;
+  }
+  free(dropped);
+  free(target);
+  free(live);
+  if (r.n_layers == 0)
     return false;
   int64_t before = plan->latency_cycles;
-  plan->prefetch[last] = last - step - 1;
   strat_plan_evaluate(p, plan);
-  *r = (schedule_repair_t){.kind = SCHEDULE_REPAIR_PREFETCH,
-                           .layer = last,
-                           .step = step,
-                           .fragmentation = r->fragmentation,
-                           .cost = plan->latency_cycles - before};
+  r.cost = plan->latency_cycles - before;
+  add_repair(a, r);
   return true;
 }
 
@@ -278,19 +379,25 @@ static bool retile_at(const strat_problem_t *p, strat_plan_t *plan, const schedu
   return true;
 }
 
-/* One repair at the failing step; false when nothing can change. */
-static bool repair(const strat_problem_t *p, strat_plan_t *plan, schedule_alloc_t *a) {
-  schedule_repair_t r = {0};
-  int step = failing_step(a, &r.fragmentation);
-  int64_t cost = 0;
-  int v = -1;
-  if (drop_prefetch_at(p, plan, step, &r)) { /* every prefetch over the step, latest first */
-    do
-      add_repair(a, r);
-    while (drop_prefetch_at(p, plan, step, &r));
+/* One repair round; false when nothing can change. Prefetch windows go
+ * first (they cost no DDR traffic): where the layout broke, or everywhere
+ * after a round of local drops that left greedy-size's overshoot no
+ * smaller (*overshoot_bytes carries it to the next round; local drops
+ * first cost less latency on the zoo nets than dropping everywhere from
+ * then on); then a spill, then a re-tiling at the failing step. */
+static bool repair(const strat_problem_t *p, strat_plan_t *plan, schedule_alloc_t *a,
+                   int64_t *overshoot_bytes) {
+  int64_t overshoot = layout_peak_bytes(a) - a->problem.capacity_bytes;
+  bool everywhere = overshoot >= *overshoot_bytes;
+  *overshoot_bytes = everywhere ? INT64_MAX : overshoot;
+  if (drop_prefetch_round(p, plan, a, everywhere))
     return true;
-  }
-  v = cheapest_spill(p, plan, a, step, &cost);
+  int64_t *live = live_bytes_per_step(&a->problem, a->buffers.n_steps);
+  int step = failing_step(a, live);
+  free(live);
+  schedule_repair_t r = {.fragmentation = layout_failed_by_fragmentation(a)};
+  int64_t cost = 0;
+  int v = cheapest_spill(p, plan, a, step, &cost);
   if (v >= 0) {
     plan->spilled[v] = true;
     r.kind = SCHEDULE_REPAIR_SPILL;
@@ -331,6 +438,7 @@ int schedule_alloc_plan(const strat_problem_t *p, strat_plan_t *plan, const sche
                         sched_diag_t *diag) {
   *out = (schedule_alloc_t){0};
   memalloc_solution_init(&out->solution);
+  int64_t overshoot_bytes = INT64_MAX; /* greedy-size's, after the last local round */
   for (;;) {
     (void)sp;
     rebuild(p, plan, ap, out);
@@ -339,11 +447,13 @@ int schedule_alloc_plan(const strat_problem_t *p, strat_plan_t *plan, const sche
       return strat_plan_verify(p, plan, diag);
     if (rc != SCHED_ERR_NOT_FOUND)
       return rc;
-    if (plan_repairs(out) >= ap->max_repairs || !repair(p, plan, out))
+    if (plan_repairs(out) >= ap->max_repairs || !repair(p, plan, out, &overshoot_bytes))
       break;
   }
-  bool fragmentation;
-  int step = failing_step(out, &fragmentation);
+  bool fragmentation = layout_failed_by_fragmentation(out);
+  int64_t *live = live_bytes_per_step(&out->problem, out->buffers.n_steps);
+  int step = failing_step(out, live);
+  free(live);
   return sched_diag_set(diag, SCHED_ERR_INFEASIBLE,
                         "CMX allocation: no layout of %d buffers within %lld bytes after %d "
                         "repairs (%s at step %d, layer '%s')",
@@ -357,7 +467,11 @@ const char *schedule_repair_describe(const strat_problem_t *p, const schedule_re
   const char *name = p->g->ops[p->layers[r->layer].op].name;
   const char *why = r->fragmentation ? "fragmentation" : "over capacity";
   const char *at = p->g->ops[p->layers[r->step].op].name;
-  if (r->kind == SCHEDULE_REPAIR_PREFETCH)
+  if (r->kind == SCHEDULE_REPAIR_PREFETCH && r->n_layers > 1)
+    snprintf(buf, len,
+             "dropped %d prefetch windows over %d steps, the first over step %d ('%s', %s)",
+             r->n_layers, r->n_steps, r->step, at, why);
+  else if (r->kind == SCHEDULE_REPAIR_PREFETCH)
     snprintf(buf, len, "dropped the prefetch of '%s' over step %d ('%s', %s)", name, r->step, at,
              why);
   else if (r->kind == SCHEDULE_REPAIR_SPILL)

@@ -572,15 +572,17 @@ int schedule_barriers_plan(const schedule_graph_t *g, const arch_t *arch,
                               out->barriers_max, out->rounds, g->n_tasks);
       break;
     }
-    schedule_t next;
-    status = schedule_simulate_extra(g, arch, out->serial_src, out->serial_dst, out->n_serial,
-                                     &next, diag);
+    schedule_t next; /* its figures once the rounds end: they cost as much again */
+    status = schedule_simulate_timeline(g, arch, out->serial_src, out->serial_dst, out->n_serial,
+                                        &next, diag);
     if (status != SCHED_OK)
       break;
     schedule_free(sched);
     *sched = next;
   }
   free(holder);
+  if (status == SCHED_OK && out->rounds > 1)
+    schedule_fill_figures(g, sched);
   if (status != SCHED_OK) {
     schedule_barriers_free(out);
     return status;

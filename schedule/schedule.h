@@ -293,6 +293,13 @@ typedef struct {
   int64_t search_nodes;  /* search nodes for all rounds of one plan together: when they run
                             out, greedy-size's layout if it fits; a node count, unlike a time
                             limit, gives the same layout on any machine (400000) */
+  /* a search node scans the buffers still to place over the steps they
+     span, so on long nets a node costs up to the problem's buffer-steps
+     (sum over buffers of upper - lower): no attempt gets more nodes than
+     this over the buffer-steps, which keeps the search's work per plan
+     bounded however long the net (1e9; zoo nets have under 10^4
+     buffer-steps, 10^5 nodes or more) */
+  int64_t search_work;
   double time_limit_s;   /* wall-clock safety net per round (10) */
   int64_t tighten_nodes; /* after a fit above the lower bound, search nodes to try the
                             bound itself; 0 = keep the first layout (20000) */
@@ -309,8 +316,12 @@ typedef enum {
 /* One change made to the plan so that its buffers fit. */
 typedef struct {
   schedule_repair_kind_t kind;
-  int layer;          /* spilled value's producer, or the re-tiled layer */
-  int step;           /* the step where the layout failed */
+  int layer;          /* spilled value's producer, the re-tiled layer, or the latest
+                         layer whose prefetch was dropped over `step` */
+  int step;           /* the step where the layout failed (prefetch: the first
+                         step where windows were dropped) */
+  int n_layers;       /* prefetch: windows dropped in this round */
+  int n_steps;        /* prefetch: steps they were dropped over */
   bool fragmentation; /* the bytes fitted but no layout did (else: over capacity) */
   int64_t cost;       /* objective added (cycles or DDR bytes) */
 } schedule_repair_t;

@@ -18,6 +18,13 @@ void schedule_adj_free(schedule_adj_t *a);
 /* schedule_simulate with extra dependencies (barrier serialisation). */
 int schedule_simulate_extra(const schedule_graph_t *g, const arch_t *arch, const int *extra_src,
                             const int *extra_dst, int n_extra, schedule_t *out, sched_diag_t *diag);
+/* Its two halves: the timeline alone (start, end, engine, order, latency),
+ * as the barrier rounds need it, and then the per-layer times, busy and
+ * overlap figures and the critical path the report reads. */
+int schedule_simulate_timeline(const schedule_graph_t *g, const arch_t *arch, const int *extra_src,
+                               const int *extra_dst, int n_extra, schedule_t *out,
+                               sched_diag_t *diag);
+void schedule_fill_figures(const schedule_graph_t *g, schedule_t *s);
 
 /* Engine index of a task's kind and cluster in the layout of schedule.h:
  * the first engine that may run it and how many may. */

@@ -497,9 +497,9 @@ static void critical_path_fill(schedule_t *s) {
     s->critical_path[--k] = t;
 }
 
-int schedule_simulate_extra(const schedule_graph_t *g, const arch_t *arch, const int *extra_src,
-                            const int *extra_dst, int n_extra, schedule_t *out,
-                            sched_diag_t *diag) {
+int schedule_simulate_timeline(const schedule_graph_t *g, const arch_t *arch, const int *extra_src,
+                               const int *extra_dst, int n_extra, schedule_t *out,
+                               sched_diag_t *diag) {
   int n = g->n_tasks, sz = SCHED_MAX(n, 1);
   *out = (schedule_t){.n_tasks = n, .ddr_dma_latency_cycles = schedule_dma_latency_cycles(arch)};
   out->start_cycles = sched_xcalloc((size_t)sz, sizeof(int64_t));
@@ -519,9 +519,21 @@ int schedule_simulate_extra(const schedule_graph_t *g, const arch_t *arch, const
   }
   for (int t = 0; t < n; t++)
     out->latency_cycles = SCHED_MAX(out->latency_cycles, out->end_cycles[t]);
-  layers_fill(out, g);
-  critical_path_fill(out);
   return SCHED_OK;
+}
+
+void schedule_fill_figures(const schedule_graph_t *g, schedule_t *s) {
+  layers_fill(s, g);
+  critical_path_fill(s);
+}
+
+int schedule_simulate_extra(const schedule_graph_t *g, const arch_t *arch, const int *extra_src,
+                            const int *extra_dst, int n_extra, schedule_t *out,
+                            sched_diag_t *diag) {
+  int rc = schedule_simulate_timeline(g, arch, extra_src, extra_dst, n_extra, out, diag);
+  if (rc == SCHED_OK)
+    schedule_fill_figures(g, out);
+  return rc;
 }
 
 int schedule_simulate(const schedule_graph_t *g, const arch_t *arch, schedule_t *out,

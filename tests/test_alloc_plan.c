@@ -43,6 +43,10 @@ static void check_net(const char *net, const char *cmx) {
   cr_expect_geq(a->stats.overhead_pct, 0.0, "%s %s", net, cmx);
   cr_expect_eq(strat_plan_verify(&p->problem, run->plan, &d), SCHED_OK, "%s %s: %s", net, cmx,
                d.msg);
+  int64_t peak = 0; /* strat_plan_evaluate sums the windows by a difference array */
+  for (int t = 0; t < p->problem.n_layers; t++)
+    peak = SCHED_MAX(peak, strat_step_cmx_bytes(&p->problem, run->plan, t));
+  cr_expect_eq(run->plan->peak_cmx_bytes, peak, "%s %s", net, cmx);
   pipeline_free(p);
   free(p);
 }
@@ -116,6 +120,55 @@ Test(alloc_plan, a_plan_that_fits_by_bytes_but_not_by_layout_is_repaired) {
   fclose(f);
   cr_expect(strstr(buf, text) != NULL, "report lacks '%s'", text);
   free(buf);
+  pipeline_free(p);
+  free(p);
+}
+
+/* MobileNetV2 at 768KB: the plan's prefetch windows fill CMX to the brim
+ * at many steps and no layout fits them; the repair rounds drop windows
+ * (no spill, no re-tiling) until one does. Each round is one repair that
+ * names how many windows it cut over how many steps; afterwards the
+ * windows still start in layer order (what the plan model and the task
+ * graph assume), the plan still verifies and its bytes still match the
+ * buffers', and the JSON calls the repairs "prefetch". */
+Test(alloc_plan, windows_filling_cmx_are_dropped_in_rounds_until_a_layout_fits) {
+  check_net("mobilenetv2", "768KB");
+  pipeline_options_t o = options("mobilenetv2", "768KB");
+  o.solver = "greedy";
+  pipeline_t *p = sched_xcalloc(1, sizeof *p);
+  sched_diag_t d = {{0}};
+  cr_assert_eq(pipeline_run(&o, p, &d), SCHED_OK, "%s", d.msg);
+  const report_solver_run_t *run = pipeline_chosen(p);
+  const schedule_alloc_t *a = run->alloc;
+  cr_assert(a->fits);
+  cr_assert_geq(a->n_repairs, 1);
+  for (int i = 0; i < a->n_repairs; i++) {
+    const schedule_repair_t *r = &a->repairs[i];
+    cr_expect_eq(r->kind, SCHEDULE_REPAIR_PREFETCH, "repair %d", i);
+    cr_expect_geq(r->n_layers, 1, "repair %d", i);
+    cr_expect_geq(r->n_steps, 1, "repair %d", i);
+    cr_expect(r->step >= 0 && r->step < r->layer, "repair %d: step %d, layer %d", i, r->step,
+              r->layer);
+  }
+  const strat_plan_t *plan = run->plan;
+  for (int l = 0, start = 0; l < p->problem.n_layers; l++) {
+    if (strat_prefetch_bytes(&p->problem, l, plan->cand[l]) == 0)
+      continue;
+    cr_expect_geq(l - plan->prefetch[l], start, "layer %d's window starts before an earlier one's",
+                  l);
+    start = l - plan->prefetch[l];
+  }
+  report_input_t in = {.net_spec = "mobilenetv2",
+                       .cost_spec = "analytic",
+                       .g = &p->graph,
+                       .arch = &p->arch,
+                       .problem = &p->problem,
+                       .chosen = run};
+  cJSON *alloc = report_alloc_json(&in);
+  cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(alloc, "repairs"), 0);
+  cr_expect_str_eq(cJSON_GetObjectItem(first, "kind")->valuestring, "prefetch");
+  cr_expect_eq(cJSON_GetObjectItem(first, "windows")->valueint, a->repairs[0].n_layers);
+  cJSON_Delete(alloc);
   pipeline_free(p);
   free(p);
 }
