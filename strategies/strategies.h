@@ -251,9 +251,11 @@ int64_t strat_step_prefetch_bytes(const strat_problem_t *p, const strat_plan_t *
 /* ---- ilp.c and ilp_horizon.c: the ILP, and its decomposition for large nets ---- */
 
 /* Above this many layers the ilp solver plans by rolling horizon: the whole
- * net's model (its rows grow with layers x prefetch window) would not even
- * be built within a time limit of seconds. Above every zoo net. */
-#define STRAT_ILP_FULL_MAX_LAYERS 1000
+ * net's model (its rows grow with layers x prefetch window) is too large
+ * for GLPK within a time limit of seconds: at 707 layers (llm) no root LP
+ * in 10 s, at 1,000 generated layers a 1.1 GB model whose simplex overran
+ * a 30 s limit by 44%. Above the zoo's CNNs and encoders (vit 221 layers). */
+#define STRAT_ILP_FULL_MAX_LAYERS 256
 /* The horizon's windows: free layers per window, and how far each moves on
  * (the rest of a window is looked ahead at and planned again by the next). */
 #define STRAT_HORIZON_WINDOW 24
