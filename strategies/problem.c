@@ -14,10 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Room for every strategy's isolated + ladder candidates and the regions a
- * layer can belong to. */
-#define STRAT_MAX_CANDS 64
-
 static const int32_t slice_ladder[] = {2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64};
 
 static bool same_choice(const tiling_choice_t *a, const tiling_choice_t *b) {
@@ -31,13 +27,12 @@ static int add_candidate(const strat_problem_t *p, int layer, tiling_choice_t ch
   for (int i = 0; i < l->n_cands; i++)
     if (l->cands[i].region < 0 && same_choice(&l->cands[i].choice, &choice))
       return SCHED_OK;
-  if (l->n_cands == STRAT_MAX_CANDS)
-    return SCHED_OK;
   strat_candidate_t cand = {.choice = choice, .region = -1};
   int rc = tiling_layer_cost(p->model, p->g, l->op, &choice, &cand.cost, diag);
   if (rc != SCHED_OK)
     return rc;
   cand.pipeline_cycles = strat_slice_pipeline_cycles(p, layer, &cand);
+  sched_grow((void **)&l->cands, &l->cap_cands, l->n_cands + 1, sizeof *l->cands);
   l->cands[l->n_cands++] = cand;
   return SCHED_OK;
 }
@@ -49,10 +44,10 @@ static int32_t slice_limit(const ir_graph_t *g, int op, tiling_axis_t axis) {
 }
 
 /* Pipelined variants of a strategy: every ladder count from the fewest
- * pipelined slices that fit up to the axis' limit. */
-static int add_pipelined(const strat_problem_t *p, int layer, tiling_strategy_t s,
-                         sched_diag_t *diag) {
-  const arch_t *arch = p->model->arch;
+ * pipelined slices that fit (under `arch`'s budget, at most the real one)
+ * up to the axis' limit. */
+static int add_pipelined(const strat_problem_t *p, const arch_t *arch, int layer,
+                         tiling_strategy_t s, sched_diag_t *diag) {
   int op = p->layers[layer].op;
   tiling_choice_t base = {.strategy = s, .pipelined = true};
   if (tiling_choose_tiles(arch, p->g, op, &base, NULL) != SCHED_OK)
@@ -97,7 +92,7 @@ static bool dominates(const strat_problem_t *p, int layer, int b, int a) {
 
 static void drop_dominated(strat_problem_t *p, int layer) {
   strat_layer_t *l = &p->layers[layer];
-  bool dropped[STRAT_MAX_CANDS] = {false};
+  bool *dropped = sched_xcalloc((size_t)l->n_cands + 1, sizeof *dropped);
   for (int a = 0; a < l->n_cands; a++)
     for (int b = 0; b < l->n_cands && !dropped[a]; b++)
       dropped[a] = b != a && !dropped[b] && dominates(p, layer, b, a);
@@ -106,6 +101,7 @@ static void drop_dominated(strat_problem_t *p, int layer) {
     if (!dropped[a])
       l->cands[kept++] = l->cands[a];
   l->n_cands = kept;
+  free(dropped);
 }
 
 /* No strategy fits: name the layer, the budget and the smallest footprint
@@ -146,20 +142,42 @@ static bool is_view(const ir_graph_t *g, int op) {
   return k == IR_OP_RESHAPE || k == IR_OP_SLICE || k == IR_OP_GATHER;
 }
 
+/* A strategy's sliced candidates as the budget of `arch` gives them: the
+ * fewest isolated slices that fit, and the pipelined ladder. */
+static int add_strategy(strat_problem_t *p, const arch_t *arch, int layer, tiling_strategy_t s,
+                        sched_diag_t *first_error, sched_diag_t *diag) {
+  int op = p->layers[layer].op;
+  tiling_choice_t c = {.strategy = s};
+  int rc = tiling_choose_tiles(arch, p->g, op, &c, first_error->msg[0] ? NULL : first_error);
+  if (rc == SCHED_OK)
+    rc = add_candidate(p, layer, c, diag);
+  if (rc == SCHED_OK && !is_view(p->g, op))
+    rc = add_pipelined(p, arch, layer, s, diag);
+  return rc;
+}
+
 static int layer_candidates(strat_problem_t *p, int layer, sched_diag_t *diag) {
   const arch_t *arch = p->model->arch;
   strat_layer_t *l = &p->layers[layer];
-  l->cands = sched_xcalloc(STRAT_MAX_CANDS, sizeof *l->cands);
   sched_diag_t first_error = {{0}};
   for (int s = 0; s < STRAT_COUNT; s++) {
     if (!tiling_strategy_legal(arch, p->g, l->op, (tiling_strategy_t)s, NULL))
       continue;
-    tiling_choice_t c = {.strategy = (tiling_strategy_t)s};
-    int rc = tiling_choose_tiles(arch, p->g, l->op, &c, first_error.msg[0] ? NULL : &first_error);
-    if (rc == SCHED_OK)
-      rc = add_candidate(p, layer, c, diag);
-    if (rc == SCHED_OK && !is_view(p->g, l->op))
-      rc = add_pipelined(p, layer, (tiling_strategy_t)s, diag);
+    int rc = add_strategy(p, arch, layer, (tiling_strategy_t)s, &first_error, diag);
+    /* the fewest slices that fit depend on the budget (45 at 512KB, 26 at
+     * 768KB for FSRCNN's first conv): the counts every smaller rung of a
+     * 256KB ladder would choose are offered too, so a plan that fits a
+     * smaller rung stays a choice at a larger budget (more CMX never
+     * takes a plan away) */
+    arch_t rung = *arch;
+    for (rung.cmx_workspace_bytes = STRAT_CMX_RUNG_BYTES;
+         rung.cmx_workspace_bytes < arch->cmx_workspace_bytes && rc == SCHED_OK &&
+         !is_view(p->g, l->op);
+         rung.cmx_workspace_bytes += STRAT_CMX_RUNG_BYTES) {
+      sched_diag_t ignored = {{0}};
+      rc = add_strategy(p, &rung, layer, (tiling_strategy_t)s, &ignored, diag);
+      rc = rc == SCHED_ERR_INFEASIBLE ? SCHED_OK : rc;
+    }
     if (rc != SCHED_OK && rc != SCHED_ERR_INFEASIBLE)
       return rc;
   }
@@ -194,9 +212,6 @@ static int add_region(strat_problem_t *p, tiling_region_t r, int *cap, sched_dia
   int rc = tiling_region_cost(p->model, p->g, &r, costs, diag);
   if (rc != SCHED_OK)
     return rc;
-  for (int i = 0; i < r.n_ops; i++)
-    if (p->layers[r.first + i].n_cands == STRAT_MAX_CANDS)
-      return SCHED_OK;
   sched_grow((void **)&p->regions, cap, p->n_regions + 1, sizeof *p->regions);
   for (int i = 0; i < r.n_ops; i++) {
     strat_layer_t *l = &p->layers[r.first + i];
@@ -204,6 +219,7 @@ static int add_region(strat_problem_t *p, tiling_region_t r, int *cap, sched_dia
         .strategy = r.strategy, .axis = TILING_AXIS_H, .tiles = r.tiles, .pipelined = true};
     strat_candidate_t cand = {.choice = choice, .cost = costs[i], .region = p->n_regions};
     cand.pipeline_cycles = strat_slice_pipeline_cycles(p, r.first + i, &cand);
+    sched_grow((void **)&l->cands, &l->cap_cands, l->n_cands + 1, sizeof *l->cands);
     l->cands[l->n_cands++] = cand;
   }
   p->regions[p->n_regions++] = r;

@@ -31,7 +31,7 @@ typedef struct {
 typedef struct {
   int op; /* op index in the graph (layers are ops, in order) */
   strat_candidate_t *cands;
-  int n_cands;
+  int n_cands, cap_cands;
   int32_t n_inputs_from_graph; /* inputs that are graph inputs (always read from DDR) */
 } strat_layer_t;
 
@@ -247,6 +247,10 @@ void strat_plan_set_prefetch(const strat_problem_t *p, strat_plan_t *plan);
 void strat_plan_best_prefetch(const strat_problem_t *p, strat_plan_t *plan);
 /* Bytes of later layers' prefetched weights in CMX at `step`. */
 int64_t strat_step_prefetch_bytes(const strat_problem_t *p, const strat_plan_t *plan, int step);
+
+/* The ladder of CMX budgets whose sliced candidates every larger budget
+ * offers too (problem.c). */
+#define STRAT_CMX_RUNG_BYTES (INT64_C(256) << 10)
 
 /* ---- ilp.c and ilp_horizon.c: the ILP, and its decomposition for large nets ---- */
 

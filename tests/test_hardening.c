@@ -629,10 +629,12 @@ Test(quadratic, sliced_free_op_feeding_sliced_layer_has_linear_dependencies) {
   expect_linear(path, 2000, 4);
 }
 
-/* A fused ReLU alone is a free op: 2731 slices of load then store. Each
- * slice's buffer is reused once the store has read it, so the loads no
- * longer run ahead with every slice live: the DMAs follow each other in
- * FIFO order and need no barrier (before: 64 ids short after 1000 rounds). */
+/* A fused ReLU alone is a free op: 8192 pipelined slices of load then
+ * store (the fewest a 256KB budget fits, offered at every larger one; the
+ * 2731 isolated slices of the full budget are 1.4% slower). Each slice's
+ * buffer is reused once the store has read it, so the loads no longer run
+ * ahead with every slice live: the DMAs follow each other in FIFO order
+ * and need no barrier (before: 64 ids short after 1000 rounds). */
 Test(barriers, relu_on_3x32768x32768_plans) {
   char *path = ir_net("[1, 3, 32768, 32768]",
                       "{\"name\": \"r\", \"kind\": \"relu\", \"inputs\": [\"x\"], \"shape\": [1, "
@@ -640,7 +642,7 @@ Test(barriers, relu_on_3x32768x32768_plans) {
                       "\"r\"");
   run_t r = run_on("--net %s --solver greedy", path);
   cr_assert_eq(r.code, 0, "%s", r.err);
-  cr_expect(strstr(r.out, "\nschedule: 5462 tasks"), "%s", r.out);
+  cr_expect(strstr(r.out, "\nschedule: 16384 tasks"), "%s", r.out);
   cr_expect(strstr(r.out, "\nbarriers: 0 virtual, 0 of 64 physical ids used, peak 0 live"), "%s",
             r.out);
 }

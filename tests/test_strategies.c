@@ -230,3 +230,70 @@ Test(strategies, an_impossible_budget_is_an_error_naming_the_layer) {
   cr_expect(strstr(d.msg, "layer '") != NULL, "%s", d.msg);
   teardown(&s);
 }
+
+/* A sliced candidate of `small` (at a smaller budget) that `large` offers
+ * too: the same choice, or one of its strategy no worse in footprint,
+ * cycles and DDR bytes (problem.c drops candidates dominated so). */
+static bool offered(const strat_problem_t *small, const strat_problem_t *large, int l, int c) {
+  const strat_candidate_t *a = &small->layers[l].cands[c];
+  for (int k = 0; k < large->layers[l].n_cands; k++) {
+    const strat_candidate_t *b = &large->layers[l].cands[k];
+    if (b->region >= 0 || b->choice.strategy != a->choice.strategy)
+      continue;
+    if (b->choice.tiles == a->choice.tiles && b->choice.pipelined == a->choice.pipelined &&
+        b->choice.axis == a->choice.axis)
+      return true;
+    int64_t ddr_a = a->cost.weight_dma_bytes + a->cost.input_dma_bytes + a->cost.output_dma_bytes;
+    int64_t ddr_b = b->cost.weight_dma_bytes + b->cost.input_dma_bytes + b->cost.output_dma_bytes;
+    if (b->choice.tiles > 1 && b->cost.footprint.total_bytes <= a->cost.footprint.total_bytes &&
+        strat_layer_cycles(large, l, k, 0, false) <= strat_layer_cycles(small, l, c, 0, false) &&
+        ddr_b <= ddr_a)
+      return true;
+  }
+  return false;
+}
+
+/* The fewest slices that fit depend on the budget (FSRCNN's first conv:
+ * 45 at 512KB, 26 at 768KB), so a larger budget also offers the counts of
+ * every smaller rung of the 256KB ladder: whatever fits a rung stays a
+ * choice above it. */
+Test(strategies, every_sliced_candidate_of_a_cmx_rung_is_offered_at_larger_budgets) {
+  const char *nets[] = {"fsrcnn", "mobilenetv2", "resnet18", "yolov3-tiny"};
+  const int64_t rungs[] = {512 << 10, 768 << 10, 1536 << 10, 1936 << 10};
+  for (int n = 0; n < SCHED_ARRAY_LEN(nets); n++)
+    for (int i = 0; i + 1 < SCHED_ARRAY_LEN(rungs); i++) {
+      setup_t small = {0}, large = {0};
+      setup_zoo(&small, nets[n], rungs[i]);
+      setup_zoo(&large, nets[n], rungs[i + 1]);
+      for (int l = 0; l < small.p.n_layers; l++)
+        for (int c = 0; c < small.p.layers[l].n_cands; c++)
+          if (small.p.layers[l].cands[c].region < 0)
+            cr_expect(offered(&small.p, &large.p, l, c), "%s layer %d: %s x%d at %lld bytes only",
+                      nets[n], l, tiling_strategy_name(small.p.layers[l].cands[c].choice.strategy),
+                      small.p.layers[l].cands[c].choice.tiles, (long long)rungs[i]);
+      teardown(&small);
+      teardown(&large);
+    }
+}
+
+/* On a chain dp is exact for the plan model, so with nested candidates
+ * its plan latency cannot rise with the budget: FSRCNN and EDSR on the
+ * ladder from 512KB to the usable 1936KB. */
+Test(strategies, dp_plan_latency_never_rises_with_cmx_on_chains) {
+  const char *nets[] = {"fsrcnn", "edsr"};
+  for (int n = 0; n < SCHED_ARRAY_LEN(nets); n++) {
+    int64_t prev = INT64_MAX;
+    const int64_t rungs_kb[] = {512, 768, 1024, 1280, 1536, 1792, 1936};
+    for (int i = 0; i < SCHED_ARRAY_LEN(rungs_kb); i++) {
+      int64_t cmx = rungs_kb[i] << 10;
+      setup_t s = {0};
+      setup_zoo(&s, nets[n], cmx);
+      strat_plan_t plan = solve(&s.p, "dp");
+      cr_expect_leq(plan.latency_cycles, prev, "%s at %lld bytes: %lld cycles, %lld below", nets[n],
+                    (long long)cmx, (long long)plan.latency_cycles, (long long)prev);
+      prev = plan.latency_cycles;
+      strat_plan_free(&plan);
+      teardown(&s);
+    }
+  }
+}
