@@ -433,14 +433,13 @@ static int plan_repairs(const schedule_alloc_t *a) {
   return n;
 }
 
-int schedule_alloc_plan(const strat_problem_t *p, strat_plan_t *plan, const schedule_params_t *sp,
+int schedule_alloc_plan(const strat_problem_t *p, strat_plan_t *plan,
                         const schedule_alloc_params_t *ap, schedule_alloc_t *out,
                         sched_diag_t *diag) {
   *out = (schedule_alloc_t){0};
   memalloc_solution_init(&out->solution);
   int64_t overshoot_bytes = INT64_MAX; /* greedy-size's, after the last local round */
   for (;;) {
-    (void)sp;
     rebuild(p, plan, ap, out);
     int rc = allocate_once(ap, out, diag);
     if (rc == SCHED_OK)

@@ -347,7 +347,7 @@ void schedule_alloc_free(schedule_alloc_t *a); /* safe on zeroed / freed */
  * allocate.c) and tries again. The plan stays verified and evaluated.
  * SCHED_ERR_INFEASIBLE naming the failing step after ap->max_repairs or
  * when nothing is left to change; *out then holds the last attempt. */
-int schedule_alloc_plan(const strat_problem_t *p, strat_plan_t *plan, const schedule_params_t *sp,
+int schedule_alloc_plan(const strat_problem_t *p, strat_plan_t *plan,
                         const schedule_alloc_params_t *ap, schedule_alloc_t *out,
                         sched_diag_t *diag);
 /* "spilled 'layer3' (fragmentation at step 17, 'conv5')" */

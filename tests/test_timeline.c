@@ -150,7 +150,7 @@ Test(timeline, plan_and_schedule_agree_within_3_percent_on_zoo_nets) {
       schedule_params_t prm = schedule_params_default();
       schedule_alloc_params_t ap = schedule_alloc_params_default();
       schedule_alloc_t alloc;
-      cr_assert_eq(schedule_alloc_plan(&s.p, &plan, &prm, &ap, &alloc, &d), SCHED_OK, "%s", d.msg);
+      cr_assert_eq(schedule_alloc_plan(&s.p, &plan, &ap, &alloc, &d), SCHED_OK, "%s", d.msg);
       schedule_graph_t g;
       schedule_t sc;
       cr_assert_eq(schedule_graph_build(&s.p, &plan, &prm, &g, &d), SCHED_OK, "%s", d.msg);

@@ -147,8 +147,7 @@ static int allocate_runs(const pipeline_options_t *o, pipeline_t *p, sched_diag_
   for (int i = 0; i < p->n_runs; i++) {
     if (p->runs[i].status != SCHED_OK)
       continue;
-    int rc = schedule_alloc_plan(&p->problem, &p->plans[i], &o->schedule, &o->alloc, &p->allocs[i],
-                                 diag);
+    int rc = schedule_alloc_plan(&p->problem, &p->plans[i], &o->alloc, &p->allocs[i], diag);
     if (rc != SCHED_OK)
       return rc;
     p->runs[i].alloc = &p->allocs[i];
@@ -178,8 +177,7 @@ static int schedule_runs(const pipeline_options_t *o, pipeline_t *p, sched_diag_
 /* Allocates and schedules run i's plan into its slot. */
 static int allocate_and_schedule(const pipeline_options_t *o, pipeline_t *p, int i,
                                  sched_diag_t *diag) {
-  int rc =
-      schedule_alloc_plan(&p->problem, &p->plans[i], &o->schedule, &o->alloc, &p->allocs[i], diag);
+  int rc = schedule_alloc_plan(&p->problem, &p->plans[i], &o->alloc, &p->allocs[i], diag);
   if (rc == SCHED_OK)
     rc = schedule_graph_build(&p->problem, &p->plans[i], &o->schedule, &p->tasks[i], diag);
   if (rc == SCHED_OK)
