@@ -23,7 +23,6 @@ double report_cluster_peak_macs_per_cycle(const arch_t *arch, ir_dtype_t dt) {
   return dt == IR_DTYPE_FP16 ? rate / 2 : rate;
 }
 
-/* Util% and Network% of a layer whose other figures are filled. */
 int64_t report_layers_cycles(const report_input_t *in) {
   const strat_plan_t *plan = in->chosen->plan;
   int64_t total = 0;

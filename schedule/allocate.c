@@ -284,14 +284,6 @@ static int drop_windows_at(const strat_problem_t *p, strat_plan_t *plan, int ste
   return n;
 }
 
-/* The highest top of the kept layout's buffers. */
-static int64_t layout_peak_bytes(const schedule_alloc_t *a) {
-  int64_t peak = 0;
-  for (int i = 0; i < a->solution.n_buffers; i++)
-    peak = SCHED_MAX(peak, a->solution.offsets_bytes[i] + a->problem.buffers[i].size_bytes);
-  return peak;
-}
-
 /* The bytes each step should come down to in a round of dropped windows
  * (INT64_MAX: none). Over capacity: the capacity, everywhere. By
  * fragmentation, locally: under every buffer greedy-size put above the
@@ -305,7 +297,7 @@ static int64_t *drop_targets(const schedule_alloc_t *a, const int64_t *live, boo
   const memalloc_problem_t *mp = &a->problem;
   int n_steps = a->buffers.n_steps;
   int64_t *target = sched_xmalloc((size_t)(n_steps + 1) * sizeof *target);
-  int64_t overshoot = layout_peak_bytes(a) - mp->capacity_bytes, level = mp->capacity_bytes;
+  int64_t overshoot = a->solution.peak_bytes - mp->capacity_bytes, level = mp->capacity_bytes;
   bool fragmentation = layout_failed_by_fragmentation(a);
   if (fragmentation && everywhere)
     level = SCHED_MIN(live[busiest_step(live, 0, n_steps)], mp->capacity_bytes) - overshoot;
@@ -387,7 +379,7 @@ static bool retile_at(const strat_problem_t *p, strat_plan_t *plan, const schedu
  * then on); then a spill, then a re-tiling at the failing step. */
 static bool repair(const strat_problem_t *p, strat_plan_t *plan, schedule_alloc_t *a,
                    int64_t *overshoot_bytes) {
-  int64_t overshoot = layout_peak_bytes(a) - a->problem.capacity_bytes;
+  int64_t overshoot = a->solution.peak_bytes - a->problem.capacity_bytes;
   bool everywhere = overshoot >= *overshoot_bytes;
   *overshoot_bytes = everywhere ? INT64_MAX : overshoot;
   if (drop_prefetch_round(p, plan, a, everywhere))
