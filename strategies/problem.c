@@ -6,8 +6,9 @@
  * over a fixed ladder of slice counts (more slices hide more DMA under
  * compute but pay per-slice overheads and halos). Sliced candidates that
  * another of the same strategy beats on footprint, cycles and DDR bytes at
- * once are dropped. The ladder does not depend on the budget, so a larger
- * CMX never loses a candidate a smaller one had. Chains of layers that need
+ * once are dropped. The fewest slices that fit depend on the budget, so a
+ * budget also offers those of every smaller rung of a 256KB ladder: a
+ * larger CMX never loses a candidate a smaller rung had. Chains of layers that need
  * slicing also get region candidates: the chain streamed as one region. */
 #include "strategies/strategies.h"
 
