@@ -23,8 +23,10 @@
  * the end forced spills are set and over-full steps spill long-lived values.
  * Streaming regions are pairwise constraints between neighbouring layers
  * (members are chosen together), which the state holds, so they stay exact.
- * O(layers x candidates^2 x inputs) time plus O(layers^2 x candidates) for
- * the paths. */
+ * O(layers x candidates^2 x inputs) time. A path is copied only over the
+ * layers a later step can still read (from the oldest value live there),
+ * and the plan is read back from per-state back pointers, so the paths cost
+ * O(layers x candidates x longest lifetime), not layers^2. */
 #include "strategies/strategies.h"
 
 #include <stdlib.h>
@@ -43,7 +45,12 @@ typedef struct {
   dp_path_t *prev, *cur; /* max_states each */
   bool *scratch;         /* per layer: spilled by the layer being extended */
   int *live, *live0;     /* values v < l with last use >= l: live[live0[l] ..] */
+  int *oldest;           /* per layer: the first layer whose choice it can read */
+  int *back;             /* [l * max_states + state]: the state of l - 1 it extends */
+  uint32_t *newly;       /* [l * max_states + state]: input slots it spills */
 } dp_t;
+
+_Static_assert(IR_MAX_INPUTS <= 32, "dp_t.newly holds a bit per input slot");
 
 static int64_t read_cost(const strat_problem_t *p, int layer, int cand) {
   return strat_layer_objective(p, layer, cand, 1, false) -
@@ -157,7 +164,7 @@ static int64_t step_bytes(const dp_t *dp, const dp_path_t *path, int l, int c, b
 /* Cost of extending `path` by layer l with candidate c, keeping its output
  * in CMX or not; with `apply`, also records the choice and the spills it
  * causes in the path. `scratch` is a per-layer flag array. */
-static int64_t extend(const dp_t *dp, dp_path_t *path, int l, int c, bool keep, bool apply,
+static int64_t extend(const dp_t *dp, dp_path_t *path, int l, int c, bool keep, uint32_t *apply,
                       bool *scratch) {
   const strat_problem_t *p = dp->p;
   const ir_op_t *op = &p->g->ops[p->layers[l].op];
@@ -200,9 +207,12 @@ static int64_t extend(const dp_t *dp, dp_path_t *path, int l, int c, bool keep, 
       scratch[u] = false;
   }
   if (apply) {
+    *apply = 0;
     for (int s = 0; s < op->n_inputs; s++)
-      if (newly[s])
+      if (newly[s]) {
         path->spilled[p->g->tensors[op->inputs[s]].producer] = true;
+        *apply |= UINT32_C(1) << s;
+      }
     path->cand[l] = c;
     path->spilled[l] = !keep;
     path->cost += cost;
@@ -210,13 +220,14 @@ static int64_t extend(const dp_t *dp, dp_path_t *path, int l, int c, bool keep, 
   return cost;
 }
 
-static void path_copy(const strat_problem_t *p, const dp_path_t *src, dp_path_t *dst) {
+/* Copies the layers [from, to) of a path: the rest is never read again. */
+static void path_copy(const dp_path_t *src, dp_path_t *dst, int from, int to) {
   dst->cost = src->cost;
-  memcpy(dst->cand, src->cand, (size_t)p->n_layers * sizeof *dst->cand);
-  memcpy(dst->spilled, src->spilled, (size_t)p->n_layers * sizeof *dst->spilled);
+  size_t n = (size_t)SCHED_MAX(to - from, 0);
+  memcpy(dst->cand + from, src->cand + from, n * sizeof *dst->cand);
+  memcpy(dst->spilled + from, src->spilled + from, n * sizeof *dst->spilled);
 }
 
-/* Fills dp->cur for layer l from dp->prev (n_prev states). */
 /* Fills dp->cur for layer l from dp->prev (n_prev states). State 2c + k:
  * candidate c, its output kept in CMX (k = 1) or sent to DDR (k = 0). */
 static void dp_layer(dp_t *dp, int l, int n_prev, int64_t *nodes) {
@@ -226,37 +237,44 @@ static void dp_layer(dp_t *dp, int l, int n_prev, int64_t *nodes) {
     bool keep = state % 2;
     int64_t best_cost = INT64_MAX;
     for (int a = 0; a < n_prev; a++) {
-      int64_t cost = dp->prev[a].cost + extend(dp, &dp->prev[a], l, c, keep, false, dp->scratch);
+      int64_t cost = dp->prev[a].cost + extend(dp, &dp->prev[a], l, c, keep, NULL, dp->scratch);
       if (cost < best_cost) {
         best_cost = cost;
         best = a;
       }
     }
     *nodes += n_prev;
-    path_copy(p, &dp->prev[best], &dp->cur[state]);
-    extend(dp, &dp->cur[state], l, c, keep, true, dp->scratch);
+    path_copy(&dp->prev[best], &dp->cur[state], dp->oldest[l], l);
+    size_t at = (size_t)l * (size_t)dp->max_states + (size_t)state;
+    dp->back[at] = best;
+    extend(dp, &dp->cur[state], l, c, keep, &dp->newly[at], dp->scratch);
   }
 }
 
-/* For each step l, the values produced before it and still live there. */
+/* For each step l, the values produced before it and still live there
+ * (ascending), and the oldest layer a step can read: the oldest live
+ * value, or the layer before. */
 static void live_init(dp_t *dp) {
   const strat_problem_t *p = dp->p;
-  int n = p->n_layers, total = 0;
+  int n = p->n_layers;
   dp->live0 = sched_xcalloc((size_t)n + 1, sizeof *dp->live0);
-  for (int pass = 0; pass < 2; pass++) {
-    total = 0;
-    for (int l = 0; l < n; l++) {
-      dp->live0[l] = total;
-      for (int v = 0; v < l; v++)
-        if (p->values[v].last_use >= l) {
-          if (pass == 1)
-            dp->live[total] = v;
-          total++;
-        }
-    }
-    dp->live0[n] = total;
-    if (pass == 0)
-      dp->live = sched_xcalloc((size_t)SCHED_MAX(total, 1), sizeof *dp->live);
+  for (int v = 0; v < n; v++) /* v is live over (v, last_use] */
+    for (int l = v + 1; l <= p->values[v].last_use && l < n; l++)
+      dp->live0[l + 1]++;
+  for (int l = 0; l < n; l++)
+    dp->live0[l + 1] += dp->live0[l];
+  dp->live = sched_xcalloc((size_t)SCHED_MAX(dp->live0[n], 1), sizeof *dp->live);
+  int *fill = sched_xmalloc((size_t)SCHED_MAX(n, 1) * sizeof *fill);
+  memcpy(fill, dp->live0, (size_t)n * sizeof *fill);
+  for (int v = 0; v < n; v++)
+    for (int l = v + 1; l <= p->values[v].last_use && l < n; l++)
+      dp->live[fill[l]++] = v;
+  free(fill);
+  dp->oldest = sched_xmalloc((size_t)SCHED_MAX(n, 1) * sizeof *dp->oldest);
+  for (int l = 0; l < n; l++) {
+    dp->oldest[l] = SCHED_MAX(l - 1, 0);
+    if (dp->live0[l + 1] > dp->live0[l])
+      dp->oldest[l] = SCHED_MIN(dp->oldest[l], dp->live[dp->live0[l]]);
   }
 }
 
@@ -277,6 +295,27 @@ static void paths_free(dp_path_t *paths, int n) {
   free(paths);
 }
 
+/* The plan of the best path, from the last layer's state `best` back: a
+ * layer's candidate and kept flag from its state, and the spills of its
+ * inputs recorded where the path made them (voluntary ones included). */
+static void path_read_back(const dp_t *dp, int best, strat_plan_t *out) {
+  const strat_problem_t *p = dp->p;
+  for (int v = 0; v < p->n_layers; v++)
+    out->spilled[v] = false;
+  for (int l = p->n_layers - 1, state = best; l >= 0; l--) {
+    size_t at = (size_t)l * (size_t)dp->max_states + (size_t)state;
+    const ir_op_t *op = &p->g->ops[p->layers[l].op];
+    out->cand[l] = state / 2;
+    out->spilled[l] |= state % 2 == 0;
+    for (int s = 0; s < op->n_inputs; s++)
+      if (dp->newly[at] & (UINT32_C(1) << s))
+        out->spilled[p->g->tensors[op->inputs[s]].producer] = true;
+    state = dp->back[at];
+  }
+  for (int v = 0; v < p->n_layers; v++)
+    out->spilled[v] = out->spilled[v] || strat_value_spill_forced(p, out->cand, v);
+}
+
 static int dp_solve(const strat_problem_t *p, const strat_params_t *params, strat_plan_t *out,
                     strat_stats_t *stats, sched_diag_t *diag) {
   (void)params;
@@ -287,6 +326,9 @@ static int dp_solve(const strat_problem_t *p, const strat_params_t *params, stra
   dp.prev = paths_new(p, dp.max_states);
   dp.cur = paths_new(p, dp.max_states);
   dp.scratch = sched_xcalloc((size_t)SCHED_MAX(p->n_layers, 1), sizeof *dp.scratch);
+  size_t n_states = (size_t)SCHED_MAX(p->n_layers, 1) * (size_t)dp.max_states;
+  dp.back = sched_xmalloc(n_states * sizeof *dp.back);
+  dp.newly = sched_xmalloc(n_states * sizeof *dp.newly);
   live_init(&dp);
   int n_prev = 1; /* before layer 0: one empty path */
   for (int l = 0; l < p->n_layers; l++) {
@@ -301,14 +343,15 @@ static int dp_solve(const strat_problem_t *p, const strat_params_t *params, stra
     if (dp.prev[c].cost < dp.prev[best].cost)
       best = c;
   strat_plan_init(out, p->n_layers);
-  memcpy(out->cand, dp.prev[best].cand, (size_t)p->n_layers * sizeof *out->cand);
-  for (int v = 0; v < p->n_layers; v++) /* the path's spills, voluntary ones included */
-    out->spilled[v] = dp.prev[best].spilled[v] || strat_value_spill_forced(p, out->cand, v);
+  path_read_back(&dp, best, out);
   paths_free(dp.prev, dp.max_states);
   paths_free(dp.cur, dp.max_states);
   free(dp.scratch);
   free(dp.live);
   free(dp.live0);
+  free(dp.oldest);
+  free(dp.back);
+  free(dp.newly);
   strat_plan_repair_capacity(p, out);
   strat_plan_evaluate(p, out);
   return SCHED_OK;
