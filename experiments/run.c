@@ -59,10 +59,11 @@ static void add_to(cJSON *obj, const char *key, double value_us) {
   cJSON_SetNumberValue(v, round((v->valuedouble + value_us) * 1e3) / 1e3);
 }
 
-/* Appends one layer's "STRATEGY" or "STRATEGY/slices" to *text. */
+/* Appends one layer's "STRATEGY" or "STRATEGY/slices" to *text (the
+ * report's "slices": time slices of a pipelined or tiled layer). */
 static void append_strategy(const cJSON *layer, char **text, size_t *len) {
   const cJSON *strategy = cJSON_GetObjectItemCaseSensitive(layer, "strategy");
-  const cJSON *tiles = cJSON_GetObjectItemCaseSensitive(layer, "tiles");
+  const cJSON *tiles = cJSON_GetObjectItemCaseSensitive(layer, "slices");
   char item[80];
   int n = snprintf(item, sizeof item, "%s%s", *len ? " " : "",
                    cJSON_IsString(strategy) ? strategy->valuestring : "?");
