@@ -803,6 +803,31 @@ static int write_lp(glp_prob *lp, const char *path, sched_diag_t *diag) {
   return rc;
 }
 
+/* The root LP. The primal simplex can stall on the clock's degenerate rows
+ * (a rolling horizon window did): past an iteration limit the dual one goes
+ * on. Either can fail numerically on one set of prefetch windows and not on
+ * another (edsr at 1280KB, GLP_EFAIL): once, the other method then starts
+ * again from an advanced basis. */
+static int ilp_root_lp(ilp_t *m, const strat_params_t *params, double start, glp_smcp *smcp) {
+  glp_scale_prob(m->lp, GLP_SF_AUTO);
+  smcp->it_lim = 20 * (glp_get_num_rows(m->lp) + glp_get_num_cols(m->lp));
+  int rc = glp_simplex(m->lp, smcp);
+  if (rc == GLP_EITLIM) {
+    smcp->meth = GLP_DUALP;
+    smcp->it_lim = INT_MAX;
+    smcp->tm_lim = glpk_time_left_ms(params->time_limit_s, start);
+    rc = glp_simplex(m->lp, smcp);
+  }
+  if (rc != 0 && rc != GLP_ETMLIM) {
+    glp_adv_basis(m->lp, 0);
+    smcp->meth = smcp->meth == GLP_DUALP ? GLP_PRIMAL : GLP_DUALP;
+    smcp->it_lim = INT_MAX;
+    smcp->tm_lim = glpk_time_left_ms(params->time_limit_s, start);
+    rc = glp_simplex(m->lp, smcp);
+  }
+  return rc;
+}
+
 /* start: when the solve began (glp_time), so the limit covers the model's build */
 static int ilp_search(ilp_t *m, const strat_params_t *params, double start, ilp_search_t *s,
                       sched_diag_t *diag) {
@@ -812,17 +837,7 @@ static int ilp_search(ilp_t *m, const strat_params_t *params, double start, ilp_
     return SCHED_ERR_TIMEOUT; /* the model's build used it all */
   smcp.msg_lev = GLP_MSG_OFF;
   smcp.tm_lim = glpk_time_left_ms(params->time_limit_s, start);
-  glp_scale_prob(m->lp, GLP_SF_AUTO);
-  /* the primal simplex can stall on the clock's degenerate rows (a rolling
-   * horizon window did): past this many iterations the dual one goes on */
-  smcp.it_lim = 20 * (glp_get_num_rows(m->lp) + glp_get_num_cols(m->lp));
-  int rc = glp_simplex(m->lp, &smcp);
-  if (rc == GLP_EITLIM) {
-    smcp.meth = GLP_DUALP;
-    smcp.it_lim = INT_MAX;
-    smcp.tm_lim = glpk_time_left_ms(params->time_limit_s, start);
-    rc = glp_simplex(m->lp, &smcp);
-  }
+  int rc = ilp_root_lp(m, params, start, &smcp);
   if (rc == GLP_ETMLIM)
     return SCHED_ERR_TIMEOUT;
   if (rc != 0 || glp_get_status(m->lp) != GLP_OPT)

@@ -254,6 +254,11 @@ int64_t strat_prefetch_bytes(const strat_problem_t *p, int layer, int cand) {
 }
 
 void strat_plan_set_prefetch(const strat_problem_t *p, strat_plan_t *plan) {
+  strat_plan_set_prefetch_within(p, plan, p->capacity_bytes);
+}
+
+void strat_plan_set_prefetch_within(const strat_problem_t *p, strat_plan_t *plan,
+                                    int64_t room_bytes) {
   int n = p->n_layers;
   int64_t *used = sched_xmalloc((size_t)SCHED_MAX(n, 1) * sizeof *used);
   memset(plan->prefetch, 0, (size_t)SCHED_MAX(n, 1) * sizeof *plan->prefetch);
@@ -265,8 +270,7 @@ void strat_plan_set_prefetch(const strat_problem_t *p, strat_plan_t *plan) {
     int64_t bytes = strat_prefetch_bytes(p, l, plan->cand[l]);
     int first = l; /* earliest step the weights are live */
     if (bytes > 0)
-      while (first - 1 > gate && l - (first - 1) <= cap &&
-             used[first - 1] + bytes <= p->capacity_bytes)
+      while (first - 1 > gate && l - (first - 1) <= cap && used[first - 1] + bytes <= room_bytes)
         first--;
     else
       first = l; /* nothing held early (no weights, streamed, in a region's buffer) */
