@@ -881,16 +881,19 @@ static void ilp_extract(const ilp_t *m, strat_plan_t *out) {
 
 const char *strat_ilp_incumbent_name(const strat_params_t *params) {
   if (!params->incumbent)
-    return "greedy, rollback or dp (the best)";
+    return "greedy, rollback, dp or anneal (the best)";
   return params->incumbent_of ? params->incumbent_of : "incumbent";
 }
 
 /* The incumbent: the caller's plan (checked), else the best on the clock
- * of the quick heuristics' (the model's prefetch windows are its). */
+ * of the heuristics' (the model's prefetch windows are its). Every
+ * heuristic is in the list, so the ILP's plan is never behind one of them
+ * even when its node limit stops it early (anneal starts from dp's plan and
+ * costs tens of ms on the zoo). */
 int strat_ilp_incumbent(const strat_problem_t *p, const strat_params_t *params, strat_plan_t *plan,
                         sched_diag_t *diag) {
   if (!params->incumbent) {
-    static const char *const quick[] = {"greedy", "rollback", "dp"};
+    static const char *const quick[] = {"greedy", "rollback", "dp", "anneal"};
     int rc = SCHED_ERR_INFEASIBLE;
     *plan = (strat_plan_t){0};
     for (int i = 0; i < SCHED_ARRAY_LEN(quick); i++) {
