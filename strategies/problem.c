@@ -22,12 +22,20 @@ static bool same_choice(const tiling_choice_t *a, const tiling_choice_t *b) {
          a->axis == b->axis;
 }
 
+/* True when the layer has the (non-region) candidate already: the rungs of
+ * the CMX ladder offer mostly the same slicings again. */
+static bool has_candidate(const strat_layer_t *l, const tiling_choice_t *choice) {
+  for (int i = 0; i < l->n_cands; i++)
+    if (l->cands[i].region < 0 && same_choice(&l->cands[i].choice, choice))
+      return true;
+  return false;
+}
+
 static int add_candidate(const strat_problem_t *p, int layer, tiling_choice_t choice,
                          sched_diag_t *diag) {
   strat_layer_t *l = &p->layers[layer];
-  for (int i = 0; i < l->n_cands; i++)
-    if (l->cands[i].region < 0 && same_choice(&l->cands[i].choice, &choice))
-      return SCHED_OK;
+  if (has_candidate(l, &choice))
+    return SCHED_OK;
   strat_candidate_t cand = {.choice = choice, .region = -1};
   int rc = tiling_layer_cost(p->model, p->g, l->op, &choice, &cand.cost, diag);
   if (rc != SCHED_OK)
@@ -59,7 +67,9 @@ static int add_pipelined(const strat_problem_t *p, const arch_t *arch, int layer
     c.tiles = SCHED_MAX(slice_ladder[i], base.tiles);
     if (c.tiles > slice_limit(p->g, op, c.axis))
       break;
-    if (tiling_layer_footprint(arch, p->g, op, &c).total_bytes > budget)
+    /* a slicing the layer has needs no footprint: it would not be added again */
+    if (has_candidate(&p->layers[layer], &c) ||
+        tiling_layer_footprint(arch, p->g, op, &c).total_bytes > budget)
       continue;
     int rc = add_candidate(p, layer, c, diag);
     if (rc != SCHED_OK)
