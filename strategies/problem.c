@@ -112,6 +112,10 @@ static void drop_dominated(strat_problem_t *p, int layer) {
     if (!dropped[a])
       l->cands[kept++] = l->cands[a];
   l->n_cands = kept;
+  /* give back the room of the dropped ones: a 10,000-layer net keeps about
+   * half of 64 slots per layer */
+  l->cap_cands = SCHED_MAX(kept, 1);
+  l->cands = sched_xrealloc(l->cands, (size_t)l->cap_cands * sizeof *l->cands);
   free(dropped);
 }
 
