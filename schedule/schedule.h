@@ -81,8 +81,8 @@ typedef struct {
 typedef struct {
   int32_t barriers;          /* physical barriers available; 0 = the arch's count (0) */
   int32_t barrier_slots;     /* producer / consumer slots per barrier; 0 = the arch's (0) */
-  int32_t max_serial_rounds; /* barrier serialisation: re-simulations before giving up (1000) */
-  int64_t max_serial_work;   /* and tasks x re-simulations before giving up (2^23: a few
+  int32_t max_serial_rounds; /* barrier serialisation: re-simulations before giving up (2000) */
+  int64_t max_serial_work;   /* and tasks x re-simulations before giving up (2^24: a few
                                 seconds, whatever the task count) */
 } schedule_params_t;
 
