@@ -507,6 +507,13 @@ static void rank_dmas(const strat_problem_t *p, const strat_plan_t *plan, schedu
   for (int t = 0; t < g->n_tasks; t++) {
     schedule_task_t *k = &g->tasks[t];
     k->dma_rank = -1;
+    if (k->kind == SCHEDULE_TASK_DMA && k->role == SCHEDULE_ROLE_COMPUTE) {
+      /* a layer the DMA engine computes (gather, slice) runs in its place
+       * in the program, as the plan's compute chain has it, not behind
+       * every later layer's prefetched weights */
+      k->dma_rank = rank[3 * k->layer + (int)STRAT_DMA_INPUT];
+      continue;
+    }
     if (k->kind != SCHEDULE_TASK_DMA || !k->ddr)
       continue;
     const strat_candidate_t *c = &p->layers[k->layer].cands[plan->cand[k->layer]];
