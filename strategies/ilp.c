@@ -528,6 +528,35 @@ static void add_item_rows(ilp_t *m, int j) {
   row_done(m, 0, "chan_d", j);
 }
 
+/* A spill's read is issued once its write has ended (strategies/timeline.c):
+ * per input slot of l from a layer u, D[l] >= F[S(u)] + l's input terms +
+ * latency x W_u (W_u: the sum of u's w columns that write, 1 when S(u)
+ * moves anything). Without the latency it follows from the queue row, as
+ * S(u) comes before I(l) on the channel, so like that row it is relaxed by
+ * big-M only when I(l) moves nothing (b[l] = 0, and then W_u = 0). */
+static void add_spill_read_rows(ilp_t *m, int l, const int *output_item) {
+  const strat_problem_t *p = m->p;
+  const ir_op_t *op = &p->g->ops[p->layers[l].op];
+  const strat_dma_item_t *input = NULL;
+  for (int j = 0; j < m->n_items && !input; j++)
+    if (m->items[j].kind == STRAT_DMA_INPUT && m->items[j].layer == l)
+      input = &m->items[j];
+  for (int i = 0; i < op->n_inputs; i++) {
+    int u = p->g->tensors[op->inputs[i]].producer;
+    if (u < 0 || !m->r0[l][i])
+      continue;
+    row_begin(m);
+    row_add(m, m->d0 + l, 1);
+    row_add(m, m->f0 + output_item[u], -1);
+    add_duration(m, input, -1, false);
+    for (int a = 0; a < p->layers[u].n_cands; a++)
+      if (!sliced(p, u, a) && p->layers[u].cands[a].cost.output_dma_cycles > 0)
+        row_add(m, m->w0[u] + a, -(double)strat_dma_latency_cycles(p));
+    row_add(m, m->b0 + l, -m->big_m);
+    row_done(m, -m->big_m, "spill_read", 16 * l + i);
+  }
+}
+
 /* a[l] >= sum_c r[l][i][c] per input slot from a layer; 1 with a graph input. */
 static void add_reads_rows(ilp_t *m, int l) {
   const strat_problem_t *p = m->p;
@@ -602,15 +631,21 @@ static void add_clock(ilp_t *m) {
   m->makespan = add_time_columns(m, 1, "makespan", 0);
   glp_set_obj_coef(m->lp, m->makespan, 1);
   int *weight_item = sched_xcalloc((size_t)n, sizeof *weight_item);
-  for (int j = 0; j < m->n_items; j++)
+  int *output_item = sched_xcalloc((size_t)n, sizeof *output_item);
+  for (int j = 0; j < m->n_items; j++) {
     if (m->items[j].kind == STRAT_DMA_WEIGHTS)
       weight_item[m->items[j].layer] = j;
+    if (m->items[j].kind == STRAT_DMA_OUTPUT)
+      output_item[m->items[j].layer] = j;
+  }
   for (int l = 0; l < n; l++)
     add_reads_rows(m, l);
   for (int j = 0; j < m->n_items; j++)
     add_item_rows(m, j);
   for (int l = 0; l < n; l++)
     add_compute_rows(m, l, weight_item);
+  for (int l = 0; l < n; l++)
+    add_spill_read_rows(m, l, output_item);
   int ends[2] = {m->ce0 + n - 1, m->f0 + m->n_items - 1};
   for (int k = 0; k < 2; k++) {
     row_begin(m);
@@ -619,6 +654,7 @@ static void add_clock(ilp_t *m) {
     row_done(m, 0, "makespan", k);
   }
   free(weight_item);
+  free(output_item);
 }
 
 /* ---- model lifetime ---- */
@@ -705,6 +741,7 @@ static void clock_columns(const ilp_t *m, const strat_plan_t *plan, double *cols
   strat_layer_terms_t *t = sched_xmalloc((size_t)n * sizeof *t);
   double *ce = sched_xcalloc((size_t)n, sizeof *ce), *we = sched_xcalloc((size_t)n, sizeof *we);
   double *d = sched_xcalloc((size_t)n, sizeof *d), f = 0;
+  double *written = sched_xcalloc((size_t)n, sizeof *written); /* S[l]'s end, 0: none */
   for (int l = 0; l < n; l++) {
     strat_layer_terms(p, plan, l, &t[l]);
     bool sl = sliced(p, l, plan->cand[l]);
@@ -730,8 +767,15 @@ static void clock_columns(const ilp_t *m, const strat_plan_t *plan, double *cols
     } else if (it->kind == STRAT_DMA_OUTPUT) {
       double dur = (double)k->output_xfer_cycles;
       f = SCHED_MAX(f + dur, rel + (k->has_output ? (double)lat : 0) + dur);
+      written[l] = k->has_output ? f : 0;
     } else {
       double dur = (double)(k->input_xfer_cycles + k->body_cycles);
+      const ir_op_t *op = &p->g->ops[p->layers[l].op];
+      for (int i = 0; i < op->n_inputs; i++) { /* a spill is read once written */
+        int u = p->g->tensors[op->inputs[i]].producer;
+        if (u >= 0 && plan->spilled[u])
+          rel = SCHED_MAX(rel, written[u]);
+      }
       d[l] = rel + cols[m->a0 + l] * (double)lat + dur;
       if (cols[m->b0 + l] > 0)
         d[l] = SCHED_MAX(d[l], f + dur);
@@ -752,6 +796,7 @@ static void clock_columns(const ilp_t *m, const strat_plan_t *plan, double *cols
   free(ce);
   free(we);
   free(d);
+  free(written);
 }
 
 /* ---- search ---- */

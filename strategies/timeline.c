@@ -8,7 +8,8 @@
  * latency, channel free) + transfer). Per layer, three DMA items:
  *   W[l]  its weights, released when layer l - prefetch[l] - 1 has computed
  *         (prefetch[l] steps of CMX hold them early);
- *   I[l]  its inputs from DDR, released when layer l - 1 has computed; for a
+ *   I[l]  its inputs from DDR, released when layer l - 1 has computed and
+ *         the writes (S) of the spilled inputs it reads have ended; for a
  *         layer cut into slices, its whole body (slice DMAs and compute
  *         interleaved as the tasks run them: strat_slice_pipeline_cycles),
  *         which holds the channel and the compute until it ends;
@@ -171,6 +172,7 @@ typedef struct {
   int64_t *ce;        /* compute end per layer */
   int64_t *input_end; /* I[l]'s end (body end when sliced) */
   int64_t *weight_end;
+  int64_t *output_end; /* S[l]'s end, 0 when it moves nothing */
   int64_t channel, latency;
   int computed; /* ce[0 .. computed) are known */
 } clock_t_;
@@ -198,6 +200,21 @@ static int64_t serve(clock_t_ *k, int64_t release, bool exists, int64_t xfer, in
   return end;
 }
 
+/* When the spilled inputs of `layer` are all in DDR: a read of a spill is
+ * issued once its write has ended, so its latency cannot hide under that
+ * write (a round trip through DDR pays two latencies). */
+static int64_t spilled_inputs_written(const clock_t_ *k, int layer) {
+  const strat_problem_t *p = k->p;
+  const ir_op_t *op = &p->g->ops[p->layers[layer].op];
+  int64_t written = 0;
+  for (int i = 0; i < op->n_inputs; i++) {
+    int u = p->g->tensors[op->inputs[i]].producer;
+    if (u >= 0 && k->plan->spilled[u])
+      written = SCHED_MAX(written, k->output_end[u]);
+  }
+  return written;
+}
+
 static void serve_item(clock_t_ *k, const strat_dma_item_t *it) {
   compute_until(k, it->release_layer);
   const strat_layer_terms_t *t = &k->terms[it->layer];
@@ -207,9 +224,12 @@ static void serve_item(clock_t_ *k, const strat_dma_item_t *it) {
     k->weight_end[it->layer] = serve(k, release, t->has_weights, t->weight_xfer_cycles, 0);
     break;
   case STRAT_DMA_INPUT:
+    release = SCHED_MAX(release, spilled_inputs_written(k, it->layer));
     k->input_end[it->layer] = serve(k, release, t->has_input, t->input_xfer_cycles, t->body_cycles);
     break;
-  case STRAT_DMA_OUTPUT: serve(k, release, t->has_output, t->output_xfer_cycles, 0); break;
+  case STRAT_DMA_OUTPUT:
+    k->output_end[it->layer] = serve(k, release, t->has_output, t->output_xfer_cycles, 0);
+    break;
   }
 }
 
@@ -224,6 +244,7 @@ int64_t strat_plan_latency_cycles(const strat_problem_t *p, const strat_plan_t *
   k.ce = compute_end ? compute_end : sched_xmalloc(sz * sizeof *k.ce);
   k.input_end = sched_xcalloc(sz, sizeof *k.input_end);
   k.weight_end = sched_xcalloc(sz, sizeof *k.weight_end);
+  k.output_end = sched_xcalloc(sz, sizeof *k.output_end);
   strat_dma_item_t *items = sched_xmalloc(3 * sz * sizeof *items);
   for (int l = 0; l < n; l++)
     strat_layer_terms(p, plan, l, &k.terms[l]);
@@ -236,6 +257,7 @@ int64_t strat_plan_latency_cycles(const strat_problem_t *p, const strat_plan_t *
   free(k.terms);
   free(k.input_end);
   free(k.weight_end);
+  free(k.output_end);
   if (!compute_end)
     free(k.ce);
   return latency;

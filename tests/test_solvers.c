@@ -58,9 +58,10 @@ static void check_zoo_net_budgets(const char *net, int n_budgets) {
     strat_params_t params = params_default();
     strat_stats_t st;
     strat_plan_t ilp = solve(&s.p, "ilp", &params, &st);
-    /* the clock's big-M rows leave some nets unproven in the time limit:
-     * the gap is reported, not asserted (see README, "One latency") */
-    cr_expect_lt(st.mip_gap, 0.10, "%s at %lld: ilp stopped with gap %g", net,
+    /* the clock's big-M rows leave some nets unproven at the node limit:
+     * the gap is reported, and only bounded here as a sanity check
+     * (ResNet-18 at 2MB: 0.115 since reads of spills wait for their writes) */
+    cr_expect_lt(st.mip_gap, 0.15, "%s at %lld: ilp stopped with gap %g", net,
                  (long long)zoo_cmx[i], st.mip_gap);
     for (const strat_solver_t *const *sv = strat_solvers(); *sv; sv++) {
       strat_plan_t plan = solve(&s.p, (*sv)->name, &params, NULL);

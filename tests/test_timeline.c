@@ -95,6 +95,60 @@ Test(timeline, a_hand_worked_three_layer_chain_is_the_plan_and_the_schedule) {
   teardown(&s);
 }
 
+/* The same chain with a's output spilled and b's weights prefetched one
+ * step: b reads a's output back once its write has ended, so the round trip
+ * pays two latencies (the read's cannot hide under the write it waits
+ * for). By hand:
+ *   channel order: W0 I0 W1 | S0 I1 | S1 W2 I2 | S2 (S1, I2 move nothing)
+ *   W0 = lat + w0   I0 = W0 + in0   W1 = I0 + w1   CE0 = I0 + c0
+ *   S0 = max(CE0 + lat, W1) + o0
+ *   I1 = S0 + lat + in1 (released by S0's end, not by a's compute)
+ *   CE1 = I1 + c1   W2 = max(CE1 + lat, I1) + w2
+ *   CE2 = max(CE1, W2) + c2   latency = CE2 + lat + o2 */
+Test(timeline, a_spilled_round_trip_pays_two_latencies_in_plan_and_schedule) {
+  setup_t s = {0};
+  setup_arch(&s, 2 << 20);
+  build_chain3(&s.g);
+  cr_assert(setup_problem(&s));
+  strat_plan_t plan;
+  strat_plan_init(&plan, 3);
+  for (int l = 0; l < 3; l++)
+    plan.cand[l] = clustering(&s.p, l);
+  strat_plan_set_forced_spills(&s.p, &plan);
+  plan.spilled[0] = true;
+  plan.prefetch[1] = 1;
+  strat_plan_evaluate(&s.p, &plan);
+  sched_diag_t d = {{0}};
+  cr_assert_eq(strat_plan_verify(&s.p, &plan, &d), SCHED_OK, "%s", d.msg);
+  strat_layer_terms_t t[3];
+  for (int l = 0; l < 3; l++)
+    strat_layer_terms(&s.p, &plan, l, &t[l]);
+  int64_t lat = strat_dma_latency_cycles(&s.p);
+  cr_assert(t[0].has_output && t[1].has_input && !t[1].has_output && t[2].has_output);
+  int64_t w0 = lat + t[0].weight_xfer_cycles, i0 = w0 + t[0].input_xfer_cycles;
+  int64_t w1 = i0 + t[1].weight_xfer_cycles, ce0 = i0 + t[0].compute_cycles;
+  int64_t s0 = SCHED_MAX(ce0 + lat, w1) + t[0].output_xfer_cycles;
+  int64_t i1 = s0 + lat + t[1].input_xfer_cycles;
+  int64_t ce1 = i1 + t[1].compute_cycles;
+  int64_t w2 = SCHED_MAX(ce1 + lat, i1) + t[2].weight_xfer_cycles;
+  int64_t ce2 = SCHED_MAX(ce1, w2) + t[2].compute_cycles;
+  int64_t expected = ce2 + lat + t[2].output_xfer_cycles;
+  cr_expect_eq(plan.latency_cycles, expected, "plan %lld, by hand %lld",
+               (long long)plan.latency_cycles, (long long)expected);
+  schedule_params_t prm = schedule_params_default();
+  schedule_graph_t g;
+  schedule_t sc;
+  cr_assert_eq(schedule_graph_build(&s.p, &plan, &prm, &g, &d), SCHED_OK, "%s", d.msg);
+  cr_assert_eq(schedule_simulate(&g, &s.arch, &sc, &d), SCHED_OK, "%s", d.msg);
+  cr_expect_eq(schedule_verify(&g, &sc, &d), SCHED_OK, "%s", d.msg);
+  cr_expect_eq(sc.latency_cycles, expected, "scheduled %lld, by hand %lld",
+               (long long)sc.latency_cycles, (long long)expected);
+  schedule_free(&sc);
+  schedule_graph_free(&g);
+  strat_plan_free(&plan);
+  teardown(&s);
+}
+
 /* Prefetch windows fill free CMX only, in layer order: every step stays
  * within the budget, and a window never starts before the one of the layer
  * before it (the channel's order). */
