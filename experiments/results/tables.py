@@ -14,7 +14,7 @@ import subprocess
 import sys
 from collections import defaultdict
 
-R = os.path.join(os.path.dirname(os.path.abspath(__file__)))
+R = os.environ.get("RESULTS", os.path.dirname(os.path.abspath(__file__)))
 
 
 def load(study, name=None):
