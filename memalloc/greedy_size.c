@@ -4,7 +4,10 @@
  * "greedy by size" arena planner (Pisarchyk and Lee, "Efficient Memory
  * Management for Deep Neural Net Inference", 2020). Ties: earlier first
  * live step, then index. Requires a checked problem; a layout above the
- * capacity is SCHED_ERR_NOT_FOUND (no proof). Cost as linear.c. */
+ * capacity is SCHED_ERR_NOT_FOUND (no proof). The placed buffers' address
+ * ranges come from an occupancy tree (occupancy.c): O(n log steps) nodes
+ * visited, times the ranges a node's union holds (a few on packed layouts;
+ * up to n when every buffer leaves a hole no other fits). */
 #include "memalloc/memalloc_internal.h"
 
 int memalloc_greedy_size_run(const memalloc_problem_t *p, memalloc_solution_t *s,

@@ -40,80 +40,28 @@ static void insert_by_offset(int *by_offset, int n, int b, const memalloc_soluti
   by_offset[lo] = b;
 }
 
-/* Beyond this many time-overlapping pairs (256 MiB of lists), placement
- * scans every placed buffer instead: O(n^2) time, O(n) memory. */
-#define PLACE_MAX_PAIRS (INT64_C(1) << 25)
-
-/* The gap for buffer b among the placed buffers in its overlap list. */
-static int64_t gap_from_lists(const memalloc_problem_t *p, const memalloc_solution_t *s,
-                              const bool *placed, const int *start, const int *adj, int b,
-                              memalloc_i_block_t *blocks, memalloc_i_block_t *scratch,
-                              bool best_fit) {
-  int n_blocks = 0;
-  for (int e = start[b]; e < start[b + 1]; e++)
-    if (placed[adj[e]])
-      blocks[n_blocks++] =
-          (memalloc_i_block_t){s->offsets_bytes[adj[e]], p->buffers[adj[e]].size_bytes};
-  return memalloc_i_gap_pick(blocks, scratch, n_blocks, p->buffers[b].size_bytes,
-                             p->buffers[b].align_bytes, best_fit);
-}
-
-/* The gap for buffer b among the k placed buffers kept sorted by offset in
- * by_offset (one O(n) scan, no sort); then b joins them. */
-static int64_t gap_from_scan(const memalloc_problem_t *p, memalloc_solution_t *s, int *by_offset,
-                             int k, int b, memalloc_i_block_t *blocks, bool best_fit) {
-  int n_blocks = 0;
-  for (int j = 0; j < k; j++)
-    if (memalloc_i_overlap(&p->buffers[by_offset[j]], &p->buffers[b]))
-      blocks[n_blocks++] =
-          (memalloc_i_block_t){s->offsets_bytes[by_offset[j]], p->buffers[by_offset[j]].size_bytes};
-  s->offsets_bytes[b] = memalloc_i_gap_pick_sorted(blocks, n_blocks, p->buffers[b].size_bytes,
-                                                   p->buffers[b].align_bytes, best_fit);
-  insert_by_offset(by_offset, k, b, s);
-  return s->offsets_bytes[b];
-}
-
 /* Places the buffers in the order of `keys`, each at the gap gap_pick picks
- * among the time-overlapping ones placed before it: found through overlap
- * lists (O(n log n + pairs log)), or on dense instances by a scan of all
- * placed buffers. The gap depends only on the set of blocks, so both give
- * the same layout. Shared with greedy_size.c through
- * memalloc_i_place_ordered. */
+ * among the time-overlapping ones placed before it, read from an occupancy
+ * tree (occupancy.c: the gap depends only on the union of their address
+ * ranges). O(n log n x spans per union): no list of overlapping pairs.
+ * Shared with greedy_size.c through memalloc_i_place_ordered. */
 static bool place_ordered(const memalloc_problem_t *p, memalloc_solution_t *s, order_key_t *keys,
                           bool best_fit, double deadline_ms) {
   int n = p->n_buffers;
   qsort(keys, (size_t)n, sizeof *keys, key_cmp);
-  int64_t *lower = sched_xmalloc((size_t)(n + 1) * sizeof *lower);
-  int64_t *upper = sched_xmalloc((size_t)(n + 1) * sizeof *upper);
-  for (int i = 0; i < n; i++) {
-    lower[i] = p->buffers[i].lower;
-    upper[i] = p->buffers[i].upper;
-  }
-  int *start = NULL, *adj = NULL;
-  bool lists = memalloc_i_overlap_lists(n, lower, upper, PLACE_MAX_PAIRS, &start, &adj);
-  free(lower);
-  free(upper);
-  memalloc_i_block_t *blocks = sched_xmalloc((size_t)(n + 1) * sizeof *blocks);
-  memalloc_i_block_t *scratch = lists ? sched_xmalloc((size_t)(n + 1) * sizeof *scratch) : NULL;
-  int *by_offset = lists ? NULL : sched_xmalloc((size_t)(n + 1) * sizeof *by_offset);
-  bool *placed = sched_xcalloc((size_t)n + 1, sizeof *placed);
+  memalloc_i_occupancy_t *occupancy = memalloc_i_occupancy_new(p);
   bool done = true;
   for (int k = 0; k < n && done; k++) {
-    /* dense instances are quadratic: the clock is read every 256 buffers */
+    /* fragmented instances are quadratic: the clock is read every 256 buffers */
     if ((k & 255) == 255 && deadline_ms > 0 && memalloc_i_now_ms() > deadline_ms)
       done = false;
     int b = keys[k].index;
+    const memalloc_buffer_t *buf = &p->buffers[b];
     s->offsets_bytes[b] =
-        lists ? gap_from_lists(p, s, placed, start, adj, b, blocks, scratch, best_fit)
-              : gap_from_scan(p, s, by_offset, k, b, blocks, best_fit);
-    placed[b] = true;
+        memalloc_i_occupancy_pick(occupancy, b, buf->size_bytes, buf->align_bytes, best_fit);
+    memalloc_i_occupancy_add(occupancy, b, s->offsets_bytes[b], buf->size_bytes);
   }
-  free(placed);
-  free(by_offset);
-  free(scratch);
-  free(blocks);
-  free(start);
-  free(adj);
+  memalloc_i_occupancy_free(occupancy);
   return done;
 }
 

@@ -198,7 +198,8 @@ void memalloc_solution_update_peak(const memalloc_problem_t *p, memalloc_solutio
  * the first violation in diag, e.g. "buffers 3 and 7 overlap in time [4, 6)
  * and space [128, 192)", "buffer 3 offset 100 is not a multiple of its
  * alignment 64", "buffer 3 ends at 2048 bytes, above the capacity 1024
- * bytes". O(n log n + overlapping pairs). */
+ * bytes". O(n log n + n x buffers live at once): a sweep checks each buffer
+ * against its neighbours by offset among the live ones. */
 int memalloc_verify(const memalloc_problem_t *p, const memalloc_solution_t *s, sched_diag_t *diag);
 
 /* ---- linear.c, greedy_size.c, search.c, ilp.c: the allocators ---- */

@@ -36,6 +36,8 @@ typedef struct {
   int index;
 } memalloc_i_start_t;
 int memalloc_i_start_cmp(const void *a, const void *b);
+/* Orders int64_t values ascending (qsort, bsearch). */
+int memalloc_i_int64_cmp(const void *a, const void *b);
 
 /* The time-overlapping pairs of n intervals [lower[i], upper[i]) as lists:
  * i's neighbours are (*adj)[(*start)[i] .. (*start)[i + 1]). A sweep in
@@ -43,6 +45,21 @@ int memalloc_i_start_cmp(const void *a, const void *b);
  * (nothing allocated) when there are more than max_pairs pairs (0: no cap). */
 bool memalloc_i_overlap_lists(int n, const int64_t *lower, const int64_t *upper, int64_t max_pairs,
                               int **start, int **adj);
+
+/* occupancy.c: the address ranges the placed buffers occupy over time, for
+ * gap picks without overlap lists (a segment tree over the steps holding
+ * merged address ranges per node; O(log steps) nodes per operation). */
+typedef struct memalloc_i_occupancy memalloc_i_occupancy_t;
+/* Empty, for the buffers of p (only their steps are read). */
+memalloc_i_occupancy_t *memalloc_i_occupancy_new(const memalloc_problem_t *p);
+void memalloc_i_occupancy_free(memalloc_i_occupancy_t *o);
+/* Buffer b of the problem now occupies [offset_bytes, offset_bytes + size_bytes). */
+void memalloc_i_occupancy_add(memalloc_i_occupancy_t *o, int b, int64_t offset_bytes,
+                              int64_t size_bytes);
+/* What memalloc_i_gap_pick returns for buffer b (size_bytes, align_bytes)
+ * among the buffers added so far that are live at a common step with it. */
+int64_t memalloc_i_occupancy_pick(memalloc_i_occupancy_t *o, int b, int64_t size_bytes,
+                                  int64_t align_bytes, bool best_fit);
 
 /* The two greedy allocators (linear.c): buffers in start order with first
  * fit (by_size false) or largest first with best fit (by_size true). Fills s;

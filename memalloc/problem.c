@@ -178,7 +178,7 @@ int memalloc_problem_add(memalloc_problem_t *p, int64_t id, int64_t lower, int64
   return SCHED_OK;
 }
 
-static int id_cmp(const void *a, const void *b) {
+int memalloc_i_int64_cmp(const void *a, const void *b) {
   int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
   return (x > y) - (x < y);
 }
@@ -198,7 +198,7 @@ int memalloc_problem_check(const memalloc_problem_t *p, sched_diag_t *diag) {
   int64_t *ids = sched_xmalloc((size_t)p->n_buffers * sizeof *ids);
   for (int i = 0; i < p->n_buffers; i++)
     ids[i] = p->buffers[i].id;
-  qsort(ids, (size_t)p->n_buffers, sizeof *ids, id_cmp);
+  qsort(ids, (size_t)p->n_buffers, sizeof *ids, memalloc_i_int64_cmp);
   int rc = SCHED_OK;
   for (int i = 1; i < p->n_buffers && rc == SCHED_OK; i++)
     if (ids[i] == ids[i - 1])

@@ -6,6 +6,7 @@
 #include "memalloc/memalloc_internal.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static int buffer_verify(const memalloc_problem_t *p, const memalloc_solution_t *s, int i,
                          sched_diag_t *diag) {
@@ -64,35 +65,89 @@ static int pair_report(const memalloc_problem_t *p, const memalloc_solution_t *s
                         (long long)SCHED_MIN(xo + x->size_bytes, yo + y->size_bytes));
 }
 
-/* Sweep: `active` holds the buffers started and not yet ended. */
+/* The pair the sweep reports at buffer order[k]: the first of the buffers
+ * started before it (in start order) and still live that shares a byte. */
+static int first_overlap_report(const memalloc_problem_t *p, const memalloc_solution_t *s,
+                                const int *order, int k, sched_diag_t *diag) {
+  int b = order[k];
+  const memalloc_buffer_t *bb = &p->buffers[b];
+  int64_t bo = s->offsets_bytes[b];
+  for (int j = 0; j < k; j++) {
+    int a = order[j];
+    int64_t ao = s->offsets_bytes[a];
+    if (p->buffers[a].upper > bb->lower && ao < bo + bb->size_bytes &&
+        bo < ao + p->buffers[a].size_bytes)
+      return pair_report(p, s, a, b, diag);
+  }
+  SCHED_UNREACHABLE(); /* the neighbour that overlaps b is live and started before it */
+}
+
+/* The position in `live` (n buffers sorted by offset) of the first whose
+ * offset is at least offset_bytes. */
+static int live_position(const memalloc_solution_t *s, const int *live, int n,
+                         int64_t offset_bytes) {
+  int lo = 0, hi = n;
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    if (s->offsets_bytes[live[mid]] < offset_bytes)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* True when buffer b shares a byte with the live buffer next below or above
+ * its offset; live buffers share none (no overlap was found as each came
+ * in), so those two are the only candidates. */
+static bool overlaps_neighbour(const memalloc_problem_t *p, const memalloc_solution_t *s,
+                               const int *live, int n_live, int at, int b) {
+  int64_t bo = s->offsets_bytes[b];
+  if (at > 0) {
+    int a = live[at - 1];
+    if (s->offsets_bytes[a] + p->buffers[a].size_bytes > bo)
+      return true;
+  }
+  return at < n_live && s->offsets_bytes[live[at]] < bo + p->buffers[b].size_bytes;
+}
+
+/* Sweep in start order keeping the live buffers sorted by offset and
+ * dropping them in end order: a buffer is checked against its two
+ * neighbours by offset, O(n log n + n x live moves) where checking every
+ * live buffer costs the overlapping pairs. At the first overlap, the pair
+ * reported is the one the pairwise sweep meets first. */
 static int overlap_verify(const memalloc_problem_t *p, const memalloc_solution_t *s,
                           sched_diag_t *diag) {
-  int n = p->n_buffers, n_active = 0, rc = SCHED_OK;
-  int *order = sched_xmalloc((size_t)n * sizeof *order);
-  int *tmp = sched_xmalloc((size_t)n * sizeof *tmp);
-  int *active = sched_xmalloc((size_t)n * sizeof *active);
+  int n = p->n_buffers, n_live = 0, rc = SCHED_OK;
+  int *order = sched_xmalloc((size_t)(n + 1) * sizeof *order);
+  memalloc_i_start_t *by_end = sched_xmalloc((size_t)(n + 1) * sizeof *by_end);
+  int *live = sched_xmalloc((size_t)(n + 1) * sizeof *live);
   for (int i = 0; i < n; i++)
     order[i] = i;
   sort_ctx_t ctx = {p};
-  sort_by_start(order, tmp, n, &ctx);
-  for (int k = 0; k < n && rc == SCHED_OK; k++) {
-    int b = order[k], kept = 0;
-    const memalloc_buffer_t *bb = &p->buffers[b];
-    for (int j = 0; j < n_active; j++)
-      if (p->buffers[active[j]].upper > bb->lower)
-        active[kept++] = active[j];
-    n_active = kept;
-    for (int j = 0; j < n_active && rc == SCHED_OK; j++) {
-      int a = active[j];
-      int64_t ao = s->offsets_bytes[a], bo = s->offsets_bytes[b];
-      if (ao < bo + bb->size_bytes && bo < ao + p->buffers[a].size_bytes)
-        rc = pair_report(p, s, a, b, diag);
+  sort_by_start(order, live, n, &ctx);
+  for (int i = 0; i < n; i++) /* (end step, index): ends in step order */
+    by_end[i] = (memalloc_i_start_t){p->buffers[i].upper, i};
+  qsort(by_end, (size_t)n, sizeof *by_end, memalloc_i_start_cmp);
+  for (int k = 0, e = 0; k < n && rc == SCHED_OK; k++) {
+    int b = order[k];
+    for (; e < n && by_end[e].lower <= p->buffers[b].lower; e++) {
+      int at = live_position(s, live, n_live, s->offsets_bytes[by_end[e].index]);
+      memmove(live + at, live + at + 1, (size_t)(n_live - at - 1) * sizeof *live);
+      n_live--;
     }
-    active[n_active++] = b;
+    int at = live_position(s, live, n_live, s->offsets_bytes[b]);
+    if (overlaps_neighbour(p, s, live, n_live, at, b)) {
+      rc = first_overlap_report(p, s, order, k, diag);
+      break;
+    }
+    memmove(live + at + 1, live + at, (size_t)(n_live - at) * sizeof *live);
+    live[at] = b;
+    n_live++;
   }
   free(order);
-  free(tmp);
-  free(active);
+  free(by_end);
+  free(live);
   return rc;
 }
 

@@ -246,14 +246,25 @@ static int smaller_candidate(const strat_problem_t *p, const strat_plan_t *plan,
   return best;
 }
 
-/* The latest layer whose weights are in CMX early over `step`, or -1. The
- * windows start in layer order, so the first layer holding weights whose
- * window starts after the step ends the scan, and every layer holding
- * weights between the step and the one returned has a window over it. */
-static int latest_window_over(const strat_problem_t *p, const strat_plan_t *plan, int step) {
+/* strat_prefetch_bytes of every layer's candidate: a round of drops asks
+ * for each layer once per step its window spans. The caller frees. */
+static int64_t *held_bytes_per_layer(const strat_problem_t *p, const strat_plan_t *plan) {
+  int64_t *held = sched_xmalloc((size_t)(p->n_layers + 1) * sizeof *held);
+  for (int l = 0; l < p->n_layers; l++)
+    held[l] = strat_prefetch_bytes(p, l, plan->cand[l]);
+  return held;
+}
+
+/* The latest layer whose weights (held[], per layer) are in CMX early over
+ * `step`, or -1. The windows start in layer order, so the first layer
+ * holding weights whose window starts after the step ends the scan, and
+ * every layer holding weights between the step and the one returned has a
+ * window over it. */
+static int latest_window_over(const strat_problem_t *p, const strat_plan_t *plan,
+                              const int64_t *held, int step) {
   int last = -1;
   for (int l = step + 1; l < p->n_layers; l++) {
-    if (strat_prefetch_bytes(p, l, plan->cand[l]) == 0)
+    if (held[l] == 0)
       continue; /* holds nothing early */
     if (l - plan->prefetch[l] > step)
       break;
@@ -263,20 +274,20 @@ static int latest_window_over(const strat_problem_t *p, const strat_plan_t *plan
 }
 
 /* Drops the windows over `step`, latest first (the order of the windows
- * stays), until the bytes live there fall to target_bytes: those weights
+ * stays), until the bytes live there fall to target_bytes (held[]: per layer): those weights
  * load after the step instead. Keeps live[] current and marks dropped[];
  * returns how many windows were cut that no earlier step of the round had
  * cut, the latest in *latest. */
-static int drop_windows_at(const strat_problem_t *p, strat_plan_t *plan, int step,
-                           int64_t target_bytes, int64_t *live, bool *dropped, int *latest) {
-  *latest = live[step] > target_bytes ? latest_window_over(p, plan, step) : -1;
+static int drop_windows_at(const strat_problem_t *p, strat_plan_t *plan, const int64_t *held,
+                           int step, int64_t target_bytes, int64_t *live, bool *dropped,
+                           int *latest) {
+  *latest = live[step] > target_bytes ? latest_window_over(p, plan, held, step) : -1;
   int n = 0;
   for (int l = *latest; l > step && live[step] > target_bytes; l--) {
-    int64_t held = strat_prefetch_bytes(p, l, plan->cand[l]);
-    if (held == 0)
+    if (held[l] == 0)
       continue;
     for (int t = l - plan->prefetch[l]; t <= step; t++)
-      live[t] -= held;
+      live[t] -= held[l];
     plan->prefetch[l] = l - step - 1;
     n += !dropped[l];
     dropped[l] = true;
@@ -323,8 +334,9 @@ static bool drop_prefetch_round(const strat_problem_t *p, strat_plan_t *plan, sc
                          .step = -1,
                          .fragmentation = layout_failed_by_fragmentation(a)};
   bool *dropped = sched_xcalloc((size_t)p->n_layers + 1, sizeof *dropped);
+  int64_t *held = held_bytes_per_layer(p, plan); /* a round changes no candidate */
   for (int t = 0; t < a->buffers.n_steps; t++) {
-    int latest, n = drop_windows_at(p, plan, t, target[t], live, dropped, &latest);
+    int latest, n = drop_windows_at(p, plan, held, t, target[t], live, dropped, &latest);
     if (latest >= 0 && r.step < 0) {
       r.step = t;
       r.layer = latest;
@@ -332,6 +344,7 @@ static bool drop_prefetch_round(const strat_problem_t *p, strat_plan_t *plan, sc
     r.n_layers += n;
     r.n_steps += latest >= 0;
   }
+  free(held);
   free(dropped);
   free(target);
   free(live);

@@ -803,6 +803,31 @@ static int write_lp(glp_prob *lp, const char *path, sched_diag_t *diag) {
   return rc;
 }
 
+/* The root LP. The primal simplex can stall on the clock's degenerate rows
+ * (a rolling horizon window did): past an iteration limit the dual one goes
+ * on. Either can fail numerically on one set of prefetch windows and not on
+ * another (edsr at 1280KB, GLP_EFAIL): once, the other method then starts
+ * again from an advanced basis. */
+static int ilp_root_lp(ilp_t *m, const strat_params_t *params, double start, glp_smcp *smcp) {
+  glp_scale_prob(m->lp, GLP_SF_AUTO);
+  smcp->it_lim = 20 * (glp_get_num_rows(m->lp) + glp_get_num_cols(m->lp));
+  int rc = glp_simplex(m->lp, smcp);
+  if (rc == GLP_EITLIM) {
+    smcp->meth = GLP_DUALP;
+    smcp->it_lim = INT_MAX;
+    smcp->tm_lim = glpk_time_left_ms(params->time_limit_s, start);
+    rc = glp_simplex(m->lp, smcp);
+  }
+  if (rc != 0 && rc != GLP_ETMLIM) {
+    glp_adv_basis(m->lp, 0);
+    smcp->meth = smcp->meth == GLP_DUALP ? GLP_PRIMAL : GLP_DUALP;
+    smcp->it_lim = INT_MAX;
+    smcp->tm_lim = glpk_time_left_ms(params->time_limit_s, start);
+    rc = glp_simplex(m->lp, smcp);
+  }
+  return rc;
+}
+
 /* start: when the solve began (glp_time), so the limit covers the model's build */
 static int ilp_search(ilp_t *m, const strat_params_t *params, double start, ilp_search_t *s,
                       sched_diag_t *diag) {
@@ -812,17 +837,7 @@ static int ilp_search(ilp_t *m, const strat_params_t *params, double start, ilp_
     return SCHED_ERR_TIMEOUT; /* the model's build used it all */
   smcp.msg_lev = GLP_MSG_OFF;
   smcp.tm_lim = glpk_time_left_ms(params->time_limit_s, start);
-  glp_scale_prob(m->lp, GLP_SF_AUTO);
-  /* the primal simplex can stall on the clock's degenerate rows (a rolling
-   * horizon window did): past this many iterations the dual one goes on */
-  smcp.it_lim = 20 * (glp_get_num_rows(m->lp) + glp_get_num_cols(m->lp));
-  int rc = glp_simplex(m->lp, &smcp);
-  if (rc == GLP_EITLIM) {
-    smcp.meth = GLP_DUALP;
-    smcp.it_lim = INT_MAX;
-    smcp.tm_lim = glpk_time_left_ms(params->time_limit_s, start);
-    rc = glp_simplex(m->lp, &smcp);
-  }
+  int rc = ilp_root_lp(m, params, start, &smcp);
   if (rc == GLP_ETMLIM)
     return SCHED_ERR_TIMEOUT;
   if (rc != 0 || glp_get_status(m->lp) != GLP_OPT)
@@ -866,16 +881,19 @@ static void ilp_extract(const ilp_t *m, strat_plan_t *out) {
 
 const char *strat_ilp_incumbent_name(const strat_params_t *params) {
   if (!params->incumbent)
-    return "greedy, rollback or dp (the best)";
+    return "greedy, rollback, dp or anneal (the best)";
   return params->incumbent_of ? params->incumbent_of : "incumbent";
 }
 
 /* The incumbent: the caller's plan (checked), else the best on the clock
- * of the quick heuristics' (the model's prefetch windows are its). */
+ * of the heuristics' (the model's prefetch windows are its). Every
+ * heuristic is in the list, so the ILP's plan is never behind one of them
+ * even when its node limit stops it early (anneal starts from dp's plan and
+ * costs tens of ms on the zoo). */
 int strat_ilp_incumbent(const strat_problem_t *p, const strat_params_t *params, strat_plan_t *plan,
                         sched_diag_t *diag) {
   if (!params->incumbent) {
-    static const char *const quick[] = {"greedy", "rollback", "dp"};
+    static const char *const quick[] = {"greedy", "rollback", "dp", "anneal"};
     int rc = SCHED_ERR_INFEASIBLE;
     *plan = (strat_plan_t){0};
     for (int i = 0; i < SCHED_ARRAY_LEN(quick); i++) {

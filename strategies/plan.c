@@ -163,19 +163,26 @@ static int64_t kept_value_bytes(const strat_problem_t *p, const strat_plan_t *pl
   return SCHED_MAX(0, hold - strat_read_share_bytes(p, step, plan->cand[step], v));
 }
 
-int64_t strat_step_prefetch_bytes(const strat_problem_t *p, const strat_plan_t *plan, int step) {
+/* strat_step_prefetch_bytes with each layer's strat_prefetch_bytes in
+ * held[] (NULL: asked here). */
+static int64_t step_prefetch_bytes(const strat_problem_t *p, const strat_plan_t *plan,
+                                   const int64_t *held, int step) {
   int64_t bytes = 0;
   /* the windows of layers that hold weights early start in layer order
    * (timeline.c), so the first of them not live at `step` ends the scan */
   for (int l = step + 1; l < p->n_layers; l++) {
-    int64_t held = strat_prefetch_bytes(p, l, plan->cand[l]);
-    if (held == 0)
+    int64_t held_bytes = held ? held[l] : strat_prefetch_bytes(p, l, plan->cand[l]);
+    if (held_bytes == 0)
       continue;
     if (l - plan->prefetch[l] > step)
       break;
-    bytes += held;
+    bytes += held_bytes;
   }
   return bytes;
+}
+
+int64_t strat_step_prefetch_bytes(const strat_problem_t *p, const strat_plan_t *plan, int step) {
+  return step_prefetch_bytes(p, plan, NULL, step);
 }
 
 /* The step's CMX bytes with its prefetched weight bytes given. */
@@ -356,6 +363,45 @@ int strat_plan_fix_regions(const strat_problem_t *p, strat_plan_t *plan) {
   return changed;
 }
 
+/* Every step's CMX bytes, each counted as strat_step_cmx_bytes counts it
+ * (a scan of the windows per step, not prefetch_bytes_per_step's
+ * difference array: the check trusts no window order), with each layer's
+ * held weight bytes asked once. The caller frees. */
+static int64_t *checked_cmx_bytes_per_step(const strat_problem_t *p, const strat_plan_t *plan) {
+  int n = p->n_layers;
+  int64_t *held = sched_xmalloc((size_t)(n + 1) * sizeof *held);
+  int64_t *bytes = sched_xmalloc((size_t)(n + 1) * sizeof *bytes);
+  for (int l = 0; l < n; l++)
+    held[l] = strat_prefetch_bytes(p, l, plan->cand[l]);
+  for (int t = 0; t < n; t++)
+    bytes[t] = step_cmx_bytes(p, plan, t, step_prefetch_bytes(p, plan, held, t));
+  free(held);
+  return bytes;
+}
+
+/* Layer l's regions, spill and the step's CMX bytes (step_bytes, as
+ * strat_step_cmx_bytes counts them). */
+static int layer_verify(const strat_problem_t *p, const strat_plan_t *plan, int l,
+                        int64_t step_bytes, sched_diag_t *diag) {
+  const char *name = p->g->ops[p->layers[l].op].name;
+  int broken = region_broken(p, plan, l);
+  if (broken >= 0)
+    return sched_diag_set(
+        diag, SCHED_ERR_INTERNAL, "layer '%s': streams with region %d but layer '%s' does not",
+        name, p->layers[l].cands[plan->cand[l]].region, p->g->ops[p->layers[broken].op].name);
+  if (plan->spilled[l] && strat_value_in_region(p, plan->cand, l))
+    return sched_diag_set(diag, SCHED_ERR_INTERNAL,
+                          "layer '%s': output spilled inside its streaming region", name);
+  if (!plan->spilled[l] && strat_value_spill_forced(p, plan->cand, l))
+    return sched_diag_set(diag, SCHED_ERR_INTERNAL,
+                          "layer '%s': output kept in CMX but its consumers need a spill", name);
+  if (step_bytes > p->capacity_bytes)
+    return sched_diag_set(diag, SCHED_ERR_INTERNAL,
+                          "layer '%s': %lld bytes of CMX in use per cluster, budget %lld", name,
+                          (long long)step_bytes, (long long)p->capacity_bytes);
+  return SCHED_OK;
+}
+
 int strat_plan_verify(const strat_problem_t *p, const strat_plan_t *plan, sched_diag_t *diag) {
   if (plan->n_layers != p->n_layers)
     return sched_diag_set(diag, SCHED_ERR_INTERNAL, "plan has %d layers, problem %d",
@@ -366,26 +412,12 @@ int strat_plan_verify(const strat_problem_t *p, const strat_plan_t *plan, sched_
       return sched_diag_set(diag, SCHED_ERR_INTERNAL, "layer '%s': candidate %d out of range", name,
                             plan->cand[l]);
   }
-  for (int l = 0; l < p->n_layers; l++) {
-    const char *name = p->g->ops[p->layers[l].op].name;
-    int broken = region_broken(p, plan, l);
-    if (broken >= 0)
-      return sched_diag_set(
-          diag, SCHED_ERR_INTERNAL, "layer '%s': streams with region %d but layer '%s' does not",
-          name, p->layers[l].cands[plan->cand[l]].region, p->g->ops[p->layers[broken].op].name);
-    if (plan->spilled[l] && strat_value_in_region(p, plan->cand, l))
-      return sched_diag_set(diag, SCHED_ERR_INTERNAL,
-                            "layer '%s': output spilled inside its streaming region", name);
-    if (!plan->spilled[l] && strat_value_spill_forced(p, plan->cand, l))
-      return sched_diag_set(diag, SCHED_ERR_INTERNAL,
-                            "layer '%s': output kept in CMX but its consumers need a spill", name);
-    int64_t bytes = strat_step_cmx_bytes(p, plan, l);
-    if (bytes > p->capacity_bytes)
-      return sched_diag_set(diag, SCHED_ERR_INTERNAL,
-                            "layer '%s': %lld bytes of CMX in use per cluster, budget %lld", name,
-                            (long long)bytes, (long long)p->capacity_bytes);
-  }
-  return SCHED_OK;
+  int64_t *step_bytes = checked_cmx_bytes_per_step(p, plan);
+  int rc = SCHED_OK;
+  for (int l = 0; l < p->n_layers && rc == SCHED_OK; l++)
+    rc = layer_verify(p, plan, l, step_bytes[l], diag);
+  free(step_bytes);
+  return rc;
 }
 
 /* The kept value adding the most bytes at `step` (crossing it, or held whole

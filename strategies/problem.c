@@ -9,7 +9,9 @@
  * once are dropped. The fewest slices that fit depend on the budget, so a
  * budget also offers those of every smaller rung of a 256KB ladder: a
  * larger CMX never loses a candidate a smaller rung had. Chains of layers that need
- * slicing also get region candidates: the chain streamed as one region. */
+ * slicing also get region candidates: the chain streamed as one region.
+ * Layers whose ops read alike (same kind, attributes, input and output
+ * shapes) share one costing: the later ones copy the first one's list. */
 #include "strategies/strategies.h"
 
 #include <stdlib.h>
@@ -22,12 +24,20 @@ static bool same_choice(const tiling_choice_t *a, const tiling_choice_t *b) {
          a->axis == b->axis;
 }
 
+/* True when the layer has the (non-region) candidate already: the rungs of
+ * the CMX ladder offer mostly the same slicings again. */
+static bool has_candidate(const strat_layer_t *l, const tiling_choice_t *choice) {
+  for (int i = 0; i < l->n_cands; i++)
+    if (l->cands[i].region < 0 && same_choice(&l->cands[i].choice, choice))
+      return true;
+  return false;
+}
+
 static int add_candidate(const strat_problem_t *p, int layer, tiling_choice_t choice,
                          sched_diag_t *diag) {
   strat_layer_t *l = &p->layers[layer];
-  for (int i = 0; i < l->n_cands; i++)
-    if (l->cands[i].region < 0 && same_choice(&l->cands[i].choice, &choice))
-      return SCHED_OK;
+  if (has_candidate(l, &choice))
+    return SCHED_OK;
   strat_candidate_t cand = {.choice = choice, .region = -1};
   int rc = tiling_layer_cost(p->model, p->g, l->op, &choice, &cand.cost, diag);
   if (rc != SCHED_OK)
@@ -59,7 +69,9 @@ static int add_pipelined(const strat_problem_t *p, const arch_t *arch, int layer
     c.tiles = SCHED_MAX(slice_ladder[i], base.tiles);
     if (c.tiles > slice_limit(p->g, op, c.axis))
       break;
-    if (tiling_layer_footprint(arch, p->g, op, &c).total_bytes > budget)
+    /* a slicing the layer has needs no footprint: it would not be added again */
+    if (has_candidate(&p->layers[layer], &c) ||
+        tiling_layer_footprint(arch, p->g, op, &c).total_bytes > budget)
       continue;
     int rc = add_candidate(p, layer, c, diag);
     if (rc != SCHED_OK)
@@ -102,6 +114,10 @@ static void drop_dominated(strat_problem_t *p, int layer) {
     if (!dropped[a])
       l->cands[kept++] = l->cands[a];
   l->n_cands = kept;
+  /* give back the room of the dropped ones: a 10,000-layer net keeps about
+   * half of 64 slots per layer */
+  l->cap_cands = SCHED_MAX(kept, 1);
+  l->cands = sched_xrealloc(l->cands, (size_t)l->cap_cands * sizeof *l->cands);
   free(dropped);
 }
 
@@ -186,6 +202,162 @@ static int layer_candidates(strat_problem_t *p, int layer, sched_diag_t *diag) {
     return no_fit_error(p, layer, first_error.msg, diag);
   drop_dominated(p, layer);
   return SCHED_OK;
+}
+
+/* ---- layers alike: one candidate list per distinct op ---- */
+
+/* What layer_candidates reads of an op, as bytes: its kind, attributes,
+ * input count, fused activation and generic type, and each input's and
+ * the output's shape and dtype. tiling/, cost/ and the slice clock read
+ * nothing else of the graph, except an arch's operator rules (they follow
+ * producers: no copies then). Field by field: the structs
+ * have padding. */
+typedef struct {
+  unsigned char *bytes;
+  int n, cap;
+} signature_t;
+
+#if UINTPTR_MAX == UINT64_MAX /* the sizes of the 64-bit ABIs the project builds on */
+_Static_assert(sizeof(ir_attrs_t) == 152 && sizeof(ir_op_t) == 264 && sizeof(ir_tensor_t) == 48,
+               "a field was added: op_signature must put it too");
+#endif
+
+static void sig_put(signature_t *s, const void *value, size_t bytes) {
+  sched_grow((void **)&s->bytes, &s->cap, s->n + (int)bytes, 1);
+  memcpy(s->bytes + s->n, value, bytes);
+  s->n += (int)bytes;
+}
+
+static void sig_put_tensor(signature_t *s, const ir_tensor_t *t) {
+  sig_put(s, &t->shape.n, sizeof t->shape.n);
+  sig_put(s, &t->shape.c, sizeof t->shape.c);
+  sig_put(s, &t->shape.h, sizeof t->shape.h);
+  sig_put(s, &t->shape.w, sizeof t->shape.w);
+  sig_put(s, &t->dtype, sizeof t->dtype);
+}
+
+static void sig_put_attrs(signature_t *s, const ir_attrs_t *a) {
+  const int32_t ints[] = {a->kernel_h,      a->kernel_w,
+                          a->stride_h,      a->stride_w,
+                          a->pad_top,       a->pad_bottom,
+                          a->pad_left,      a->pad_right,
+                          a->dilation_h,    a->dilation_w,
+                          a->groups,        a->out_channels,
+                          a->output_pad_h,  a->output_pad_w,
+                          a->scale,         a->perm[0],
+                          a->perm[1],       a->perm[2],
+                          a->perm[3],       a->slice_start,
+                          a->slice_end,     a->vocab,
+                          (int32_t)a->axis, a->has_bias,
+                          a->transpose_b,   (int32_t)a->upsample_mode};
+  sig_put(s, ints, sizeof ints);
+  const float floats[] = {a->alpha, a->clamp_min, a->clamp_max}; /* bit patterns */
+  sig_put(s, floats, sizeof floats);
+  sig_put_tensor(s, &(ir_tensor_t){.shape = a->reshape_to});
+}
+
+static void op_signature(const ir_graph_t *g, int op, signature_t *s) {
+  const ir_op_t *o = &g->ops[op];
+  s->n = 0;
+  const int32_t head[] = {(int32_t)o->kind, o->n_inputs, (int32_t)o->fused_act};
+  sig_put(s, head, sizeof head);
+  sig_put_attrs(s, &o->attrs);
+  const char *generic = o->generic_type ? o->generic_type : "";
+  sig_put(s, generic, strlen(generic) + 1);
+  for (int i = 0; i < o->n_inputs; i++)
+    sig_put_tensor(s, &g->tensors[o->inputs[i]]);
+  sig_put_tensor(s, &g->tensors[o->output]);
+}
+
+/* Distinct signatures, by open addressing: slot -> the first layer with it. */
+typedef struct {
+  uint64_t *hash;
+  unsigned char **sig;
+  int *sig_bytes, *layer; /* layer -1: empty slot */
+  int n_slots;
+} ops_alike_t;
+
+static uint64_t sig_hash(const signature_t *s) {
+  uint64_t h = UINT64_C(1469598103934665603); /* FNV-1a */
+  for (int i = 0; i < s->n; i++)
+    h = (h ^ s->bytes[i]) * UINT64_C(1099511628211);
+  return h;
+}
+
+static void ops_alike_init(ops_alike_t *m, int n_ops) {
+  m->n_slots = 16;
+  while (m->n_slots < 2 * n_ops)
+    m->n_slots *= 2;
+  m->hash = sched_xcalloc((size_t)m->n_slots, sizeof *m->hash);
+  m->sig = sched_xcalloc((size_t)m->n_slots, sizeof *m->sig);
+  m->sig_bytes = sched_xcalloc((size_t)m->n_slots, sizeof *m->sig_bytes);
+  m->layer = sched_xmalloc((size_t)m->n_slots * sizeof *m->layer);
+  for (int i = 0; i < m->n_slots; i++)
+    m->layer[i] = -1;
+}
+
+static void ops_alike_free(ops_alike_t *m) {
+  for (int i = 0; i < m->n_slots; i++)
+    free(m->sig[i]);
+  free(m->hash);
+  free(m->sig);
+  free(m->sig_bytes);
+  free(m->layer);
+}
+
+/* The slot of signature s: its entry, or the empty slot it would take. */
+static int ops_alike_slot(const ops_alike_t *m, const signature_t *s, uint64_t h) {
+  int i = (int)(h & (uint64_t)(m->n_slots - 1));
+  while (m->layer[i] >= 0 && !(m->hash[i] == h && m->sig_bytes[i] == s->n &&
+                               memcmp(m->sig[i], s->bytes, (size_t)s->n) == 0))
+    i = (i + 1) & (m->n_slots - 1);
+  return i;
+}
+
+/* Layer `layer` takes a copy of layer `from`'s candidates (ops alike). */
+static void candidates_copy(strat_problem_t *p, int layer, int from) {
+  strat_layer_t *l = &p->layers[layer];
+  const strat_layer_t *f = &p->layers[from];
+  l->n_cands = l->cap_cands = f->n_cands;
+  l->cands = sched_xmalloc((size_t)SCHED_MAX(f->n_cands, 1) * sizeof *l->cands);
+  memcpy(l->cands, f->cands, (size_t)f->n_cands * sizeof *l->cands);
+}
+
+/* Every layer's candidates; a layer whose op reads as another's (same
+ * signature) copies them instead of costing its slicings again (a
+ * generated 10,000-layer net has a few distinct ops). */
+static int all_layer_candidates(strat_problem_t *p, sched_diag_t *diag) {
+  const arch_t *arch = p->model->arch;
+  bool alike = arch->rules.n_rules == 0 && arch->rules.npu_ops == ARCH_OP_CLASSES_ALL;
+  ops_alike_t m = {0};
+  signature_t s = {0};
+  if (alike)
+    ops_alike_init(&m, p->n_layers);
+  int rc = SCHED_OK;
+  for (int i = 0; i < p->n_layers && rc == SCHED_OK; i++) {
+    int slot = -1;
+    if (alike) {
+      op_signature(p->g, p->layers[i].op, &s);
+      uint64_t h = sig_hash(&s);
+      slot = ops_alike_slot(&m, &s, h);
+      if (m.layer[slot] >= 0) {
+        candidates_copy(p, i, m.layer[slot]);
+        continue;
+      }
+      m.hash[slot] = h;
+    }
+    rc = layer_candidates(p, i, diag);
+    if (rc == SCHED_OK && alike) {
+      m.sig[slot] = sched_xmalloc((size_t)s.n);
+      memcpy(m.sig[slot], s.bytes, (size_t)s.n);
+      m.sig_bytes[slot] = s.n;
+      m.layer[slot] = i;
+    }
+  }
+  if (alike)
+    ops_alike_free(&m);
+  free(s.bytes);
+  return rc;
 }
 
 /* Layer l feeds only l + 1, which reads nothing else: they can stream. */
@@ -296,9 +468,7 @@ int strat_problem_init(strat_problem_t *p, const ir_graph_t *g, const cost_model
   }
   first_live_init(p);
   ir_consumers_free(&readers);
-  int rc = SCHED_OK;
-  for (int i = 0; i < g->n_ops && rc == SCHED_OK; i++)
-    rc = layer_candidates(p, i, diag);
+  int rc = all_layer_candidates(p, diag);
   if (rc == SCHED_OK)
     rc = find_regions(p, diag);
   if (rc != SCHED_OK)

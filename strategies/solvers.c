@@ -37,22 +37,50 @@ static double now_ms(void) {
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* Keeps in *best the faster of *best and *other (other's windows win ties
+ * when other_on_tie); frees the loser. */
+static void keep_faster(strat_plan_t *best, strat_plan_t *other, bool other_on_tie) {
+  if (other->latency_cycles < best->latency_cycles ||
+      (other_on_tie && other->latency_cycles == best->latency_cycles)) {
+    strat_plan_t old = *best;
+    *best = *other;
+    *other = old;
+  }
+  strat_plan_free(other);
+}
+
+/* The plan with the windows it would get under a budget of room_bytes. */
+static void windows_within(const strat_problem_t *p, const strat_plan_t *plan, int64_t room_bytes,
+                           strat_plan_t *out) {
+  *out = (strat_plan_t){0};
+  strat_plan_copy(plan, out);
+  strat_plan_set_prefetch_within(p, out, room_bytes);
+  strat_plan_evaluate(p, out);
+}
+
 void strat_plan_best_prefetch(const strat_problem_t *p, strat_plan_t *plan) {
-  strat_plan_t room = {0};
-  strat_plan_copy(plan, &room);
-  strat_plan_set_prefetch(p, &room);
-  strat_plan_evaluate(p, &room);
+  strat_plan_t room;
+  windows_within(p, plan, p->capacity_bytes, &room);
   bool own_fits = true; /* the solver's windows, if it set any, may still hold */
   for (int t = 0; t < p->n_layers && own_fits; t++)
     own_fits = strat_step_cmx_bytes(p, plan, t) <= p->capacity_bytes;
   if (own_fits)
     strat_plan_evaluate(p, plan);
-  if (!own_fits || room.latency_cycles <= plan->latency_cycles) {
-    strat_plan_t old = *plan;
+  if (!own_fits) {
+    strat_plan_free(plan);
     *plan = room;
-    room = old;
+  } else
+    keep_faster(plan, &room, true);
+  /* Windows as early as room allows are not the fastest: weights loaded
+   * early go ahead of other transfers on the channel. A smaller rung's
+   * windows fit too, so they are tried, and a larger budget never gives a
+   * plan slower windows than a smaller rung would (more CMX never hurts). */
+  for (int64_t rung = STRAT_CMX_RUNG_BYTES; rung < p->capacity_bytes;
+       rung += STRAT_CMX_RUNG_BYTES) {
+    strat_plan_t smaller;
+    windows_within(p, plan, rung, &smaller);
+    keep_faster(plan, &smaller, false);
   }
-  strat_plan_free(&room);
 }
 
 int strat_solve(const strat_solver_t *solver, const strat_problem_t *p,

@@ -242,8 +242,14 @@ int64_t strat_prefetch_bytes(const strat_problem_t *p, int layer, int cand);
  * steps' bytes plus earlier prefetches within capacity), no earlier than the
  * layer before's, at most p->prefetch_cap steps. O(layers x window). */
 void strat_plan_set_prefetch(const strat_problem_t *p, strat_plan_t *plan);
+/* The same with the windows' room capped at room_bytes (<= capacity): the
+ * windows the plan would get under a smaller budget. */
+void strat_plan_set_prefetch_within(const strat_problem_t *p, strat_plan_t *plan,
+                                    int64_t room_bytes);
 /* Prefetch windows of a solver's plan: its own where they fit and are no
- * slower, else strat_plan_set_prefetch's. Evaluates the plan. */
+ * slower, else strat_plan_set_prefetch's, else those it would get at a
+ * smaller rung of the CMX ladder (STRAT_CMX_RUNG_BYTES) where strictly
+ * faster. Evaluates the plan. */
 void strat_plan_best_prefetch(const strat_problem_t *p, strat_plan_t *plan);
 /* Bytes of later layers' prefetched weights in CMX at `step`. */
 int64_t strat_step_prefetch_bytes(const strat_problem_t *p, const strat_plan_t *plan, int step);

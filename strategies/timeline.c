@@ -113,9 +113,9 @@ int64_t strat_slice_pipeline_cycles(const strat_problem_t *p, int layer,
   int n_inputs = p->g->ops[p->layers[layer].op].n_inputs;
   bool streamed = c->choice.axis == TILING_AXIS_K;
   slice_channel_t ch = {.model = p->model, .latency = strat_dma_latency_cycles(p)};
-  int64_t *weights_end = sched_xcalloc((size_t)tiles, sizeof *weights_end);
-  int64_t *inputs_end = sched_xcalloc((size_t)tiles, sizeof *inputs_end);
-  int64_t *output_end = sched_xcalloc((size_t)tiles, sizeof *output_end);
+  /* one allocation: the problem build asks this of every sliced candidate */
+  int64_t *weights_end = sched_xcalloc((size_t)(3 * tiles), sizeof *weights_end);
+  int64_t *inputs_end = weights_end + tiles, *output_end = inputs_end + tiles;
   for (int s = 0; s < SCHED_MIN(depth, tiles) && streamed; s++)
     weights_end[s] = slice_dma(&ch, 0, part(k->weight_dma_bytes, tiles, s), COST_DMA_DDR_TO_CMX);
   for (int s = 0; s < SCHED_MIN(depth, tiles); s++)
@@ -137,8 +137,6 @@ int64_t strat_slice_pipeline_cycles(const strat_problem_t *p, int layer,
     end = SCHED_MAX(end, SCHED_MAX(compute_end, output_end[s]));
   }
   free(weights_end);
-  free(inputs_end);
-  free(output_end);
   return SCHED_MAX(end - ch.latency, 0); /* the clock adds the first latency */
 }
 
@@ -254,6 +252,11 @@ int64_t strat_prefetch_bytes(const strat_problem_t *p, int layer, int cand) {
 }
 
 void strat_plan_set_prefetch(const strat_problem_t *p, strat_plan_t *plan) {
+  strat_plan_set_prefetch_within(p, plan, p->capacity_bytes);
+}
+
+void strat_plan_set_prefetch_within(const strat_problem_t *p, strat_plan_t *plan,
+                                    int64_t room_bytes) {
   int n = p->n_layers;
   int64_t *used = sched_xmalloc((size_t)SCHED_MAX(n, 1) * sizeof *used);
   memset(plan->prefetch, 0, (size_t)SCHED_MAX(n, 1) * sizeof *plan->prefetch);
@@ -265,8 +268,7 @@ void strat_plan_set_prefetch(const strat_problem_t *p, strat_plan_t *plan) {
     int64_t bytes = strat_prefetch_bytes(p, l, plan->cand[l]);
     int first = l; /* earliest step the weights are live */
     if (bytes > 0)
-      while (first - 1 > gate && l - (first - 1) <= cap &&
-             used[first - 1] + bytes <= p->capacity_bytes)
+      while (first - 1 > gate && l - (first - 1) <= cap && used[first - 1] + bytes <= room_bytes)
         first--;
     else
       first = l; /* nothing held early (no weights, streamed, in a region's buffer) */

@@ -676,14 +676,17 @@ Test(space, block_and_candidate_counts_are_capped) {
 
 /* ---- memalloc: the time limit holds for every allocator ---- */
 
-/* 50000 buffers all live at once: placement is quadratic (1.25e9 pairs), far
- * beyond 0.2 s on any machine, so every allocator must stop at the limit. */
+/* 50000 buffers all live at once, each 64 bytes aligned to 128, so every
+ * layout leaves a hole per buffer that no buffer fits: placement is
+ * quadratic (1.25e9 pairs, and 50000 holes for greedy-size's occupancy
+ * tree to pass), far beyond 0.2 s on any machine, so every allocator must
+ * stop at the limit. */
 Test(memalloc, time_limit_stops_every_allocator_on_a_dense_instance) {
   int n = 50000;
   char *csv = malloc((size_t)n * 32 + 64), *p = csv;
-  p += sprintf(p, "id,lower,upper,size\n");
+  p += sprintf(p, "id,lower,upper,size,alignment\n");
   for (int i = 0; i < n; i++)
-    p += sprintf(p, "%d,0,10,64\n", i);
+    p += sprintf(p, "%d,0,10,64,128\n", i);
   char *path = put_new("m.csv", csv);
   const char *why[] = {"linear: time limit reached without a layout (50000 buffers)",
                        "greedy-size: time limit reached without a layout (50000 buffers)",

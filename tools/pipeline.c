@@ -109,10 +109,10 @@ static int solve(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag)
                           "--lp %s: only the ilp solver builds an LP model, not %s (use --solver "
                           "ilp or all)",
                           o->lp_path, solver->name);
-  if (strcmp(solver->name, "ilp") == 0) { /* seed the MIP with the best of the quick plans */
-    solve_one(p, strat_solver_find("greedy"), &params);
-    solve_one(p, strat_solver_find("rollback"), &params);
-    solve_one(p, strat_solver_find("dp"), &params);
+  if (strcmp(solver->name, "ilp") == 0) { /* seed the MIP with the best heuristic plan */
+    static const char *const heuristics[] = {"greedy", "rollback", "dp", "anneal"};
+    for (int i = 0; i < SCHED_ARRAY_LEN(heuristics); i++)
+      solve_one(p, strat_solver_find(heuristics[i]), &params);
   }
   params.incumbent = best_plan(p);
   params.incumbent_of = incumbent_name(p, params.incumbent); /* named if the ILP falls back */

@@ -1,0 +1,80 @@
+/* test_pipeline.c - the planning pipeline end to end with the default
+ * solver: more CMX never schedules slower along the 256KB ladder (README,
+ * "Streaming"), on nets and rungs where that holds (README lists the steps
+ * where it does not), and no heuristic run on its own schedules faster
+ * than the ILP. The time limits are raised out of reach, so that the
+ * node limits alone stop the searches and the plans are the same under the
+ * sanitizers as in a release build. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+
+#include "tools/pipeline.h"
+
+/* The scheduled latency of the pipeline's plan with `solver`. */
+static int64_t solver_latency_cycles(const char *net, const char *cmx, const char *solver) {
+  pipeline_options_t o = pipeline_defaults();
+  o.net = net;
+  o.cmx = cmx;
+  o.solver = solver;
+  o.time_limit_s = 300;
+  o.alloc.time_limit_s = 300;
+  pipeline_t *p = sched_xcalloc(1, sizeof *p);
+  sched_diag_t d = {{0}};
+  cr_assert_eq(pipeline_run(&o, p, &d), SCHED_OK, "%s %s: %s", net, cmx, d.msg);
+  int64_t latency_cycles = report_run_latency_cycles(pipeline_chosen(p));
+  pipeline_free(p);
+  free(p);
+  return latency_cycles;
+}
+
+static int64_t scheduled_latency_cycles(const char *net, const char *cmx) {
+  return solver_latency_cycles(net, cmx, pipeline_defaults().solver);
+}
+
+/* Rungs in ascending order, NULL-terminated. */
+static void check_ladder(const char *net, const char *const *rungs) {
+  int64_t prev_cycles = INT64_MAX;
+  const char *prev_rung = "none";
+  for (int i = 0; rungs[i]; i++) {
+    int64_t cycles = scheduled_latency_cycles(net, rungs[i]);
+    cr_expect_leq(cycles, prev_cycles, "%s: %lld cycles at %s, %lld at %s", net, (long long)cycles,
+                  rungs[i], (long long)prev_cycles, prev_rung);
+    prev_cycles = cycles;
+    prev_rung = rungs[i];
+  }
+}
+
+Test(pipeline, more_cmx_never_schedules_fsrcnn_slower) {
+  const char *rungs[] = {"512KB", "768KB", "1MB", "1536KB", "1936KB", NULL};
+  check_ladder("fsrcnn", rungs);
+}
+
+Test(pipeline, more_cmx_never_schedules_wdsr_slower) {
+  const char *rungs[] = {"768KB", "1280KB", "1792KB", "1936KB", NULL};
+  check_ladder("wdsr", rungs);
+}
+
+/* The rung where ResNet-34 once got slower: the windows of the rung below. */
+Test(pipeline, more_cmx_never_schedules_resnet34_slower) {
+  const char *rungs[] = {"1536KB", "1792KB", NULL};
+  check_ladder("resnet34", rungs);
+}
+
+/* Each solver run on its own, as a user compares them: the ILP's plan
+ * schedules no slower than any heuristic's (0.1%). YOLOv3-tiny at 512KB is
+ * where anneal once beat it by 1.9% (the ILP was seeded without anneal). */
+static void check_ilp_leads(const char *net, const char *cmx) {
+  int64_t ilp_cycles = solver_latency_cycles(net, cmx, "ilp");
+  const char *heuristics[] = {"greedy", "rollback", "dp", "anneal"};
+  for (int i = 0; i < 4; i++) {
+    int64_t cycles = solver_latency_cycles(net, cmx, heuristics[i]);
+    cr_expect_leq(ilp_cycles, cycles + cycles / 1000, "%s %s: ilp %lld cycles, %s %lld", net, cmx,
+                  (long long)ilp_cycles, heuristics[i], (long long)cycles);
+  }
+}
+
+Test(pipeline, no_heuristic_schedules_faster_than_the_ilp) {
+  check_ilp_leads("yolov3-tiny", "512KB");
+  check_ilp_leads("yolov3-tiny", "1536KB");
+  check_ilp_leads("resnet18", "1936KB");
+}
