@@ -510,9 +510,9 @@ Test(study, hkswitch_chosen_exactly_while_it_fits) {
 
 /* A slice of the solver comparison (the full one is
  * experiments/sweeps/solvers.json): the ILP, which starts from the best of
- * greedy, rollback and dp on the objective they all minimise (the plan
- * model's latency), never ends above greedy or rollback there, and every
- * solver finds a plan. */
+ * greedy, rollback, dp and anneal on the objective they all minimise (the
+ * plan model's latency), never ends above greedy or rollback there, and
+ * every solver finds a plan. */
 Test(study, solver_comparison_exact_never_worse) {
   char *dir = make_tmp_dir();
   char path[512];
@@ -586,7 +586,7 @@ static double shave_share(const exp_table_t *t, int row) {
 /* Attention grows with the square of the sequence, the projections with
  * the sequence: the SHAVE layers' share is larger at 512 tokens than at 64.
  * Not at every step: when last recorded it grew at every step on vpu40
- * (9.9% -> 24.9%) but dipped from 256 to 512 tokens on vpu27 (13.8% ->
+ * (9.9% -> 24.9%) but dipped from 256 to 512 tokens on vpu27 (13.7% ->
  * 13.1%), where the DPU layers' time grows faster. */
 Test(study, transformer_shave_share_grows_with_sequence) {
   char *dir = make_tmp_dir();
@@ -610,9 +610,10 @@ Test(study, transformer_shave_share_grows_with_sequence) {
 }
 
 /* On every 2-layer transformer the ILP (seeded with the best of greedy,
- * rollback and dp, on the plan model's clock) schedules no slower than dp:
- * makespan bounds are weak, so its gap after the default 100 nodes is
- * reported, not asserted (it proved 4 of the 8 optimal when last recorded). */
+ * rollback, dp and anneal, on the plan model's clock) schedules no slower
+ * than dp: makespan bounds are weak, so its gap after the default 100 nodes
+ * is reported, not asserted (it proved 4 of the 8 optimal when last
+ * recorded). */
 Test(study, transformer_ilp_never_slower_than_dp_on_two_layer_nets) {
   char *dir = make_tmp_dir();
   exp_table_t t;
