@@ -5,7 +5,7 @@
 # Needs a release build (cmake -S . -B build && cmake --build build) and
 # gnuplot (scripts/setup.sh installs gnuplot-nox). The solver study runs
 # the ILP on the zoo to its node limit (no wall-clock limit, so the results
-# are the same on any machine): about 5 minutes on 2 cores; the transformers
+# are the same on any machine): 2-6 minutes on 2 cores; the transformers
 # about 2, the others seconds. Rows are byte-identical across runs except
 # solve_ms (wall time) and git_revision (the build's commit); the tables the
 # READMEs quote: python3 experiments/results/tables.py [study...].
