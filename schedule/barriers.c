@@ -15,10 +15,9 @@
  * not just the simulated one, so an id is reused only when the previous
  * use's consumers are ordered (by FIFOs and dependencies) before the new
  * use's producers. When no id qualifies, the new use's producers are made
- * to wait for the consumers of the use that ends first (serialisation); a
- * pass goes on with the orderings this adds, so one pass settles many
- * conflicts (one per pass was quadratic at 10,000 layers), then the timeline is simulated again and
- * the program rebuilt until a pass adds nothing; the latency this adds is reported.
+ * to wait for the consumers of the use that ends first (serialisation), the
+ * timeline is simulated again and the program rebuilt; the latency this
+ * adds is reported.
  *
  * Ordering is decided with vector clocks whose chains are the engines'
  * FIFOs (exact reachability in time linear in tasks x engines); igraph 0.10
@@ -75,16 +74,8 @@ typedef struct {
   const schedule_graph_t *g;
   const schedule_t *s;
   schedule_adj_t serial_pred; /* serialisation dependencies, by consumer */
-  schedule_adj_t serial_succ; /* and by producer */
   int *fifo_pred;             /* previous task on the same engine, -1 */
-  int *fifo_succ;             /* next task on the same engine, -1 */
   schedule_clock_t clock;
-  /* dependencies serialised during this pass, as lists by producer:
-   * added_head[t] is the newest, added_next chains the rest */
-  int *added_head, *added_next, *added_dst;
-  int n_added, cap_added;
-  int *queue; /* ring of tasks whose clock grew, for propagation */
-  bool *queued;
 } order_t;
 
 static void order_init(order_t *o, const schedule_graph_t *g, const schedule_t *s,
@@ -92,22 +83,13 @@ static void order_init(order_t *o, const schedule_graph_t *g, const schedule_t *
   int n = g->n_tasks;
   *o = (order_t){.g = g, .s = s};
   schedule_adj_build(n, b->serial_src, b->serial_dst, b->n_serial, false, &o->serial_pred);
-  schedule_adj_build(n, b->serial_src, b->serial_dst, b->n_serial, true, &o->serial_succ);
-  size_t n_alloc = (size_t)SCHED_MAX(n, 1);
-  o->fifo_pred = sched_xmalloc(n_alloc * sizeof(int));
-  o->fifo_succ = sched_xmalloc(n_alloc * sizeof(int));
-  o->added_head = sched_xmalloc(n_alloc * sizeof(int));
-  o->queue = sched_xmalloc(n_alloc * sizeof(int));
-  o->queued = sched_xcalloc(n_alloc, sizeof(bool));
+  o->fifo_pred = sched_xmalloc((size_t)SCHED_MAX(n, 1) * sizeof(int));
   int *last = sched_xmalloc((size_t)s->n_engines * sizeof(int));
   for (int e = 0; e < s->n_engines; e++)
     last[e] = -1;
   for (int k = 0; k < n; k++) { /* start order is FIFO order on every engine */
     int t = s->order[k];
     o->fifo_pred[t] = last[s->engine[t]];
-    o->fifo_succ[t] = o->added_head[t] = -1;
-    if (last[s->engine[t]] >= 0)
-      o->fifo_succ[last[s->engine[t]]] = t;
     last[s->engine[t]] = t;
   }
   free(last);
@@ -126,68 +108,8 @@ static void order_init(order_t *o, const schedule_graph_t *g, const schedule_t *
 
 static void order_free(order_t *o) {
   schedule_adj_free(&o->serial_pred);
-  schedule_adj_free(&o->serial_succ);
   free(o->fifo_pred);
-  free(o->fifo_succ);
-  free(o->added_head);
-  free(o->added_next);
-  free(o->added_dst);
-  free(o->queue);
-  free(o->queued);
   schedule_clock_free(&o->clock);
-}
-
-/* Folds from's clock into t's; whether t's grew. */
-static bool clock_grow(order_t *o, int t, int from) {
-  int *row = schedule_clock_row(&o->clock, t);
-  const int *in = schedule_clock_row(&o->clock, from);
-  bool grew = false;
-  for (int e = 0; e < o->clock.n_engines; e++)
-    if (in[e] > row[e]) {
-      row[e] = in[e];
-      grew = true;
-    }
-  return grew;
-}
-
-static void clock_push(order_t *o, int t, int *tail) {
-  if (o->queued[t])
-    return;
-  o->queued[t] = true;
-  o->queue[(*tail)++ % o->g->n_tasks] = t;
-}
-
-static void clock_relax(order_t *o, int from, int to, int *tail) {
-  if (clock_grow(o, to, from))
-    clock_push(o, to, tail);
-}
-
-/* Adds from -> to to the orderings and carries the clocks forward to every
- * task after it, so that the pass decides later conflicts on the
- * orderings its own serialisations made (the graph stays acyclic: the
- * caller only adds a dependency would_cycle allowed). */
-static void order_add(order_t *o, int from, int to) {
-  int cap = o->cap_added;
-  sched_grow((void **)&o->added_next, &cap, o->n_added + 1, sizeof(int));
-  sched_grow((void **)&o->added_dst, &o->cap_added, o->n_added + 1, sizeof(int));
-  o->added_dst[o->n_added] = to;
-  o->added_next[o->n_added] = o->added_head[from];
-  o->added_head[from] = o->n_added++;
-  const schedule_graph_t *g = o->g;
-  int head = 0, tail = 0;
-  clock_relax(o, from, to, &tail);
-  while (head < tail) {
-    int x = o->queue[head++ % g->n_tasks];
-    o->queued[x] = false;
-    for (int i = g->succ_start[x]; i < g->succ_start[x + 1]; i++)
-      clock_relax(o, x, g->succ[i], &tail);
-    for (int i = o->serial_succ.start[x]; i < o->serial_succ.start[x + 1]; i++)
-      clock_relax(o, x, o->serial_succ.list[i], &tail);
-    for (int e = o->added_head[x]; e >= 0; e = o->added_next[e])
-      clock_relax(o, x, o->added_dst[e], &tail);
-    if (o->fifo_succ[x] >= 0)
-      clock_relax(o, x, o->fifo_succ[x], &tail);
-  }
 }
 
 /* Whether u -> v is implied by another predecessor w of v (w after u). */
@@ -497,17 +419,10 @@ static void serialise(const order_t *o, schedule_barriers_t *b, const schedule_b
             serial_add(b, pb[a]->producers[i], pb[c]->consumers[m]);
 }
 
-typedef enum {
-  CONFLICT_MERGED, /* folded into a live barrier at no cost */
-  CONFLICT_WAITS,  /* its producers now wait for a live barrier's consumers */
-  CONFLICT_JOINS,  /* orderings added so that it can merge with a live one */
-  CONFLICT_STUCK   /* neither */
-} conflict_t;
-
 /* No id is free for barrier k: merge it into a live barrier when that adds
- * no ordering, else add the cheapest ordering; *held: the id it concerns. */
-static conflict_t id_conflict(const order_t *o, schedule_barriers_t *b, const int *holder, int k,
-                              int *held) {
+ * no ordering (true), else add the cheapest ordering (false). */
+static bool id_conflict(const order_t *o, schedule_barriers_t *b, const int *holder, int k,
+                        sched_diag_t *diag, int *status) {
   schedule_barrier_t *bk = &b->barriers[k];
   int wait_for = -1, merge_with = -1, merge_missing = 0;
   for (int i = 0; i < b->barriers_max; i++) {
@@ -518,7 +433,7 @@ static conflict_t id_conflict(const order_t *o, schedule_barriers_t *b, const in
     if (cost == 0 && after_prev && bj->n_producers + bk->n_producers <= b->slots &&
         bj->n_consumers + bk->n_consumers <= b->slots) {
       barrier_merge(bj, bk);
-      return CONFLICT_MERGED;
+      return true;
     }
     if (cost > 0 && (merge_with < 0 || cost < merge_missing)) {
       merge_with = i;
@@ -528,11 +443,16 @@ static conflict_t id_conflict(const order_t *o, schedule_barriers_t *b, const in
         (wait_for < 0 || bj->release_cycles < b->barriers[holder[wait_for]].release_cycles))
       wait_for = i;
   }
-  if (wait_for < 0 && merge_with < 0)
-    return CONFLICT_STUCK;
-  *held = wait_for >= 0 ? wait_for : merge_with;
-  serialise(o, b, &b->barriers[holder[*held]], bk, wait_for < 0);
-  return wait_for >= 0 ? CONFLICT_WAITS : CONFLICT_JOINS;
+  if (wait_for >= 0 || merge_with >= 0) {
+    int i = wait_for >= 0 ? wait_for : merge_with;
+    serialise(o, b, &b->barriers[holder[i]], bk, wait_for < 0);
+    return false;
+  }
+  *status = sched_diag_set(diag, SCHED_ERR_INFEASIBLE,
+                           "barriers: %d physical barriers do not suffice: the barrier after task "
+                           "%d can neither wait for nor merge with a live one",
+                           b->barriers_max, bk->producers[0]);
+  return false;
 }
 
 static void drop_merged(schedule_barriers_t *b) {
@@ -544,117 +464,26 @@ static void drop_merged(schedule_barriers_t *b) {
   b->n_barriers = kept;
 }
 
-/* Barriers the pass made wait, by the cycle they now wait for: a
- * binary heap of (release, barrier) pairs. */
-typedef struct {
-  int64_t *at_cycles;
-  int *barrier;
-  int n;
-} deferred_t;
-
-static bool deferred_less(const deferred_t *d, int i, int j) {
-  return d->at_cycles[i] != d->at_cycles[j] ? d->at_cycles[i] < d->at_cycles[j]
-                                            : d->barrier[i] < d->barrier[j];
-}
-
-static void deferred_swap(deferred_t *d, int i, int j) {
-  int64_t c = d->at_cycles[i];
-  int k = d->barrier[i];
-  d->at_cycles[i] = d->at_cycles[j];
-  d->barrier[i] = d->barrier[j];
-  d->at_cycles[j] = c;
-  d->barrier[j] = k;
-}
-
-static void deferred_push(deferred_t *d, int64_t at_cycles, int barrier) {
-  int i = d->n++;
-  d->at_cycles[i] = at_cycles;
-  d->barrier[i] = barrier;
-  for (; i > 0 && deferred_less(d, i, (i - 1) / 2); i = (i - 1) / 2)
-    deferred_swap(d, i, (i - 1) / 2);
-}
-
-static int deferred_pop(deferred_t *d) {
-  int top = d->barrier[0];
-  deferred_swap(d, 0, --d->n);
-  for (int i = 0;;) {
-    int m = i, l = 2 * i + 1, r = l + 1;
-    if (l < d->n && deferred_less(d, l, m))
-      m = l;
-    if (r < d->n && deferred_less(d, r, m))
-      m = r;
-    if (m == i)
-      return top;
-    deferred_swap(d, i, m);
-    i = m;
-  }
-}
-
-static void id_take(schedule_barriers_t *b, int *holder, int k, int id) {
-  b->barriers[k].id = id;
-  holder[b->barriers_max + id] = holder[id];
-  holder[id] = k;
-}
-
-/* The id barrier k may take: one whose current use is ordered before it. */
-static int id_free(const order_t *o, const schedule_barriers_t *b, const int *holder, int k) {
-  for (int i = 0; i < b->barriers_max; i++)
-    if (holder[i] < 0 || ordered_before(o, &b->barriers[holder[i]], &b->barriers[k]))
-      return i;
-  return -1;
-}
-
-/* Assigns ids in activation order. A barrier that finds no id and cannot
- * merge for free gets a serialisation; the pass carries it into the clocks
- * and goes on, so that one pass resolves many conflicts: a barrier made to
- * wait re-enters the order at the release it waits for, a merge is retried
- * at once. The pass stops when a barrier is stuck on what is now a stale
- * timeline, waits twice, or its merge fails again. True only when nothing
- * was serialised: the program lacks the barriers of new orderings until the
- * caller re-simulates and rebuilds it. */
-static bool ids_assign(order_t *o, schedule_barriers_t *b, int *holder, sched_diag_t *diag,
+/* Assigns ids in activation order. On the first barrier that finds no id
+ * and cannot merge for free, adds its serialisation and returns false. */
+static bool ids_assign(const order_t *o, schedule_barriers_t *b, int *holder, sched_diag_t *diag,
                        int *status) {
   for (int i = 0; i < 2 * b->barriers_max; i++)
     holder[i] = -1; /* [id]: current use, [max + id]: the use before it */
-  int n_serial_before = b->n_serial, n = b->n_barriers, next = 0;
-  deferred_t later = {sched_xmalloc((size_t)SCHED_MAX(n, 1) * sizeof(int64_t)),
-                      sched_xmalloc((size_t)SCHED_MAX(n, 1) * sizeof(int)), 0};
-  bool *waited = sched_xcalloc((size_t)SCHED_MAX(n, 1), sizeof(bool)), go_on = true;
-  while (go_on && (next < n || later.n > 0)) {
-    int k = later.n > 0 && (next >= n || later.at_cycles[0] <= b->barriers[next].active_cycles)
-                ? deferred_pop(&later)
-                : next++;
-    for (int attempt = 0; go_on; attempt++) {
-      int id = id_free(o, b, holder, k), held = -1, n_serial = b->n_serial;
-      if (id >= 0) {
-        id_take(b, holder, k, id);
-        break;
-      }
-      conflict_t c = id_conflict(o, b, holder, k, &held);
-      if (c == CONFLICT_MERGED)
-        break;
-      if (c == CONFLICT_STUCK && b->n_serial == n_serial_before)
-        *status = sched_diag_set(diag, SCHED_ERR_INFEASIBLE,
-                                 "barriers: %d physical barriers do not suffice: the barrier "
-                                 "after task %d can neither wait for nor merge with a live one",
-                                 b->barriers_max, b->barriers[k].producers[0]);
-      b->conflicts += c != CONFLICT_STUCK;
-      go_on = c != CONFLICT_STUCK && !(c == CONFLICT_WAITS && waited[k]) && attempt == 0;
-      for (int i = n_serial; go_on && i < b->n_serial; i++)
-        order_add(o, b->serial_src[i], b->serial_dst[i]);
-      if (go_on && c == CONFLICT_WAITS) {
-        waited[k] = true;
-        int64_t release = b->barriers[holder[held]].release_cycles;
-        deferred_push(&later, SCHED_MAX(release, b->barriers[k].active_cycles), k);
-        break;
-      }
+  for (int k = 0; k < b->n_barriers; k++) {
+    schedule_barrier_t *bk = &b->barriers[k];
+    int id = -1;
+    for (int i = 0; i < b->barriers_max && id < 0; i++)
+      if (holder[i] < 0 || ordered_before(o, &b->barriers[holder[i]], bk))
+        id = i;
+    if (id >= 0) {
+      bk->id = id;
+      holder[b->barriers_max + id] = holder[id];
+      holder[id] = k;
+    } else if (!id_conflict(o, b, holder, k, diag, status)) {
+      return false;
     }
   }
-  free(later.at_cycles);
-  free(later.barrier);
-  free(waited);
-  if (!go_on || b->n_serial > n_serial_before)
-    return false;
   drop_merged(b);
   return true;
 }

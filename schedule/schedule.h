@@ -81,8 +81,8 @@ typedef struct {
 typedef struct {
   int32_t barriers;          /* physical barriers available; 0 = the arch's count (0) */
   int32_t barrier_slots;     /* producer / consumer slots per barrier; 0 = the arch's (0) */
-  int32_t max_serial_rounds; /* barrier serialisation: re-simulations before giving up (1000) */
-  int64_t max_serial_work;   /* and tasks x re-simulations before giving up (2^23: a few
+  int32_t max_serial_rounds; /* barrier serialisation: re-simulations before giving up (2000) */
+  int64_t max_serial_work;   /* and tasks x re-simulations before giving up (2^24: a few
                                 seconds, whatever the task count) */
 } schedule_params_t;
 
@@ -157,8 +157,7 @@ typedef struct {
   int split;                    /* barriers added by splitting over the slot limit */
   int *serial_src, *serial_dst; /* dependencies added to free ids */
   int n_serial, cap_serial;
-  int rounds;    /* simulations run to fit the ids */
-  int conflicts; /* barriers that found no id and were serialised, over all rounds */
+  int rounds; /* simulations run to fit the ids */
   int64_t unserialised_latency_cycles;
   int64_t stall_cycles; /* latency the serialisation cost */
 } schedule_barriers_t;
@@ -213,9 +212,8 @@ void schedule_barriers_free(schedule_barriers_t *b); /* safe on zeroed / freed *
  * and by other dependencies, one barrier per set of producers (consumers
  * with the same producers share it), split over the slot limit, physical
  * ids in activation order, an id reused only once its previous use is
- * ordered before. When no id is free, adds dependencies (serialisation)
- * and goes on with them, then re-simulates into *sched and starts over
- * until a round serialises nothing; the latency this costs is
+ * ordered before. When no id is free, adds dependencies (serialisation),
+ * re-simulates into *sched and starts over; the latency this costs is
  * b->stall_cycles. SCHED_ERR_INFEASIBLE when params->max_serial_rounds (or
  * params->max_serial_work tasks x rounds) do not suffice or fewer than 2
  * ids exist. */

@@ -23,7 +23,7 @@
 #include <string.h>
 
 schedule_params_t schedule_params_default(void) {
-  return (schedule_params_t){.max_serial_rounds = 1000, .max_serial_work = INT64_C(1) << 23};
+  return (schedule_params_t){.max_serial_rounds = 2000, .max_serial_work = INT64_C(1) << 24};
 }
 
 void schedule_graph_init(schedule_graph_t *g, int n_layers, const char *const *layer_names) {

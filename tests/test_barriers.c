@@ -217,20 +217,6 @@ Test(barriers, four_barriers_serialise_and_still_validate) {
   cr_expect_gt(serialised, 0);
 }
 
-/* A pass goes on past a conflict with the orderings it added, so a net that
- * needs many serialisations at 4 ids needs far fewer re-simulations. */
-Test(barriers, one_round_settles_many_conflicts) {
-  int many = 0;
-  for (int i = 0; i < SCHED_ARRAY_LEN(zoo); i++) {
-    pipeline_t x = {0};
-    pipeline_run(&x, zoo[i], "2MB", 4);
-    cr_expect_leq(x.b.rounds, x.b.conflicts + 1, "%s", zoo[i]);
-    many += x.b.conflicts >= 10 && x.b.rounds * 4 <= x.b.conflicts;
-    pipeline_free(&x);
-  }
-  cr_expect_gt(many, 0, "no net settled four conflicts or more per round");
-}
-
 /* Every round re-simulates every task, so the rounds are capped by tasks x
  * rounds too: with room for one round, a net that needs serialisation at 5
  * ids is one error naming the rounds and the task count. */
