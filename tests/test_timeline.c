@@ -38,6 +38,21 @@ static int clustering(const strat_problem_t *p, int l) {
   return -1;
 }
 
+/* The plan's schedule verifies and ends at `expected` cycles. */
+static void expect_scheduled(setup_t *s, const strat_plan_t *plan, int64_t expected) {
+  sched_diag_t d = {{0}};
+  schedule_params_t prm = schedule_params_default();
+  schedule_graph_t g;
+  schedule_t sc;
+  cr_assert_eq(schedule_graph_build(&s->p, plan, &prm, &g, &d), SCHED_OK, "%s", d.msg);
+  cr_assert_eq(schedule_simulate(&g, &s->arch, &sc, &d), SCHED_OK, "%s", d.msg);
+  cr_expect_eq(schedule_verify(&g, &sc, &d), SCHED_OK, "%s", d.msg);
+  cr_expect_eq(sc.latency_cycles, expected, "scheduled %lld, by hand %lld",
+               (long long)sc.latency_cycles, (long long)expected);
+  schedule_free(&sc);
+  schedule_graph_free(&g);
+}
+
 /* The three layers untiled, Clustering, outputs kept; b and c prefetch one
  * step early. Worked by hand from the layers' terms (lat = DMA latency):
  *   channel order: W0 I0 W1 | S0 I1 W2 | S1 I2 | S2 (by releasing layer)
@@ -81,16 +96,7 @@ Test(timeline, a_hand_worked_three_layer_chain_is_the_plan_and_the_schedule) {
   cr_expect_eq(ce[1], ce1);
   cr_expect_eq(ce[2], ce2);
 
-  schedule_params_t prm = schedule_params_default();
-  schedule_graph_t g;
-  schedule_t sc;
-  cr_assert_eq(schedule_graph_build(&s.p, &plan, &prm, &g, &d), SCHED_OK, "%s", d.msg);
-  cr_assert_eq(schedule_simulate(&g, &s.arch, &sc, &d), SCHED_OK, "%s", d.msg);
-  cr_expect_eq(schedule_verify(&g, &sc, &d), SCHED_OK, "%s", d.msg);
-  cr_expect_eq(sc.latency_cycles, expected, "scheduled %lld, by hand %lld",
-               (long long)sc.latency_cycles, (long long)expected);
-  schedule_free(&sc);
-  schedule_graph_free(&g);
+  expect_scheduled(&s, &plan, expected);
   strat_plan_free(&plan);
   teardown(&s);
 }
@@ -135,16 +141,7 @@ Test(timeline, a_spilled_round_trip_pays_two_latencies_in_plan_and_schedule) {
   int64_t expected = ce2 + lat + t[2].output_xfer_cycles;
   cr_expect_eq(plan.latency_cycles, expected, "plan %lld, by hand %lld",
                (long long)plan.latency_cycles, (long long)expected);
-  schedule_params_t prm = schedule_params_default();
-  schedule_graph_t g;
-  schedule_t sc;
-  cr_assert_eq(schedule_graph_build(&s.p, &plan, &prm, &g, &d), SCHED_OK, "%s", d.msg);
-  cr_assert_eq(schedule_simulate(&g, &s.arch, &sc, &d), SCHED_OK, "%s", d.msg);
-  cr_expect_eq(schedule_verify(&g, &sc, &d), SCHED_OK, "%s", d.msg);
-  cr_expect_eq(sc.latency_cycles, expected, "scheduled %lld, by hand %lld",
-               (long long)sc.latency_cycles, (long long)expected);
-  schedule_free(&sc);
-  schedule_graph_free(&g);
+  expect_scheduled(&s, &plan, expected);
   strat_plan_free(&plan);
   teardown(&s);
 }
