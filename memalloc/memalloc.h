@@ -68,8 +68,8 @@ typedef struct {
 /* The search's engines (memalloc/search_internal.h): placements in order of
  * offset, or filling the skyline's valleys; the portfolio alternates them
  * from round to round (needs restarts; without, it is the offset engine),
- * and without a node limit runs each pair of rounds on two threads, a race
- * counted in nodes (the answer does not depend on timing). */
+ * and without a node limit races the two engines' own searches on two
+ * threads, counted in work units (the answer does not depend on timing). */
 typedef enum {
   MEMALLOC_ENGINE_PORTFOLIO,
   MEMALLOC_ENGINE_OFFSET,

@@ -10,8 +10,8 @@
  *    MiniMalloc tries several preorderings);
  *  - restarts: the rounds run under node budgets that grow, alternating the
  *    engines of the portfolio and rotating the preorders, and share one
- *    dead-end memo; without a node limit the portfolio runs each pair of
- *    rounds side by side on two threads as a race counted in nodes (see
+ *    dead-end memo; without a node limit the portfolio races the two
+ *    engines' own searches on two threads, counted in work units (see
  *    search_group_paired), its outcome independent of timing. Neither engine dominates
  * (bench_memalloc --engine): the offset engine alone fits every zoo plan, the skyline engine alone
  * is several times faster on random and network-like instances but stops on resnet50 and resnet101
@@ -189,12 +189,13 @@ static int search_round(const memalloc_problem_t *p, const int *group_ids, int n
   S.nodes = tmpl->nodes;
   S.round_budget = budget;
   S.deadends = tmpl->deadends;
-  S.rival_nodes = tmpl->rival_nodes;
+  S.work_total = tmpl->work_total;
+  S.rival_work = tmpl->rival_work;
   int rc = engine == MEMALLOC_ENGINE_SKYLINE ? search_skyline_run(&S) : search_offset_run(&S);
   if (rc == SEARCH_FOUND)
     for (int i = 0; i < n; i++)
       s->offsets_bytes[ids[i]] = S.offset[i];
-  *by_budget = S.stopped_by_budget || S.stopped_by_rival;
+  *by_budget = S.stopped_by_budget; /* a rival's stop ends the search */
   tmpl->stopped_by_time = S.stopped_by_time;
   tmpl->round_nodes = S.round_nodes;
   tmpl->state_bytes = SCHED_MAX(tmpl->state_bytes, search_bytes(&S));
@@ -204,72 +205,91 @@ static int search_round(const memalloc_problem_t *p, const int *group_ids, int n
 }
 
 /* The engine of round r: the portfolio alternates offset and skyline. */
-static memalloc_search_engine_t search_round_engine(const memalloc_params_t *prm, int round) {
-  if (prm->engine != MEMALLOC_ENGINE_PORTFOLIO)
-    return prm->engine;
-  if (!prm->restarts)
+static memalloc_search_engine_t search_round_engine(memalloc_search_engine_t engine, bool restarts,
+                                                    int round) {
+  if (engine != MEMALLOC_ENGINE_PORTFOLIO)
+    return engine;
+  if (!restarts)
     return MEMALLOC_ENGINE_OFFSET;
   return round % 2 ? MEMALLOC_ENGINE_SKYLINE : MEMALLOC_ENGINE_OFFSET;
 }
 
+/* The rounds of one search of a group by `engine` (or the portfolio's
+ * alternation) until one concludes or a limit stops it: with restarts,
+ * rounds rotate the six preorder rules under node budgets that double
+ * every six rounds (a round that ends within its budget is conclusive), so
+ * one unlucky early choice cannot stall the search; it stays complete
+ * because the budgets grow without bound. Returns SEARCH_FOUND (offsets in
+ * s), SEARCH_FAIL or SEARCH_STOPPED. */
+static int search_rounds(const memalloc_problem_t *p, const int *group_ids, int n,
+                         memalloc_search_engine_t engine, search_t *tmpl, memalloc_solution_t *s) {
+  const memalloc_params_t *prm = tmpl->prm;
+  int rc = SEARCH_STOPPED;
+  bool by_budget = true;
+  for (int round = 0; rc == SEARCH_STOPPED && by_budget; round++) {
+    int64_t budget = prm->restarts ? (int64_t)(4 * n + 64) << SCHED_MIN(round / 6, 40) : 0;
+    rc = search_round(p, group_ids, n, search_round_engine(engine, prm->restarts, round),
+                      (round / 2) % PREORDER_RULES, budget, tmpl, s, &by_budget);
+  }
+  return rc;
+}
+
 /* ---- the portfolio on two threads ---- */
 
-/* Groups smaller than this run both sides of a pair on the calling thread
- * (same answers: the sides share nothing). */
+/* Groups smaller than this run both sides of the race on the calling
+ * thread (same answers: the sides share nothing). */
 #define PAIRED_MIN_BUFFERS 64
 
-/* One engine's side of the paired rounds: its own memo, node counter and
- * layout, so the two threads share only the read-only problem and the
- * other side's stop mark. */
+/* One engine's side of the race: its own memo, node counter and layout,
+ * so the two threads share only the read-only problem and the other
+ * side's stop mark. */
 typedef struct engine_side {
   const memalloc_problem_t *p;
   const int *ids;
   int n;
   memalloc_search_engine_t engine;
-  int rule, rc;
-  int64_t budget, nodes;
-  bool by_budget;
-  _Atomic int64_t stop_at; /* this side's rival_nodes */
+  int rc;
+  int64_t nodes, work;
+  _Atomic int64_t stop_at; /* this side's rival_work */
   struct engine_side *other;
   search_deadends_t deadends;
   search_t tmpl;
   memalloc_solution_t s;
 } engine_side_t;
 
-/* Runs this side's round; when it concludes, the other side need not go
- * past as many nodes as it took (it can only win with fewer). */
-static int engine_side_round(void *arg) {
+/* Runs this side's whole search; when it concludes, the other side need
+ * not do more work than it took (it can only win with less). */
+static int engine_side_search(void *arg) {
   engine_side_t *e = arg;
-  e->rc = search_round(e->p, e->ids, e->n, e->engine, e->rule, e->budget, &e->tmpl, &e->s,
-                       &e->by_budget);
+  e->rc = search_rounds(e->p, e->ids, e->n, e->engine, &e->tmpl, &e->s);
   if (e->rc != SEARCH_STOPPED) {
-    int64_t mine = e->tmpl.round_nodes, seen = atomic_load(&e->other->stop_at);
+    int64_t mine = e->work, seen = atomic_load(&e->other->stop_at);
     while (mine < seen && !atomic_compare_exchange_weak(&e->other->stop_at, &seen, mine)) {
     }
   }
   return 0;
 }
 
-/* The side that concluded with fewer nodes (the offset side on a tie), or
+/* The side that concluded with less work (the offset side on a tie), or
  * -1 when neither concluded. */
-static int engine_pair_winner(const engine_side_t side[2]) {
+static int engine_race_winner(const engine_side_t side[2]) {
   bool done0 = side[0].rc != SEARCH_STOPPED, done1 = side[1].rc != SEARCH_STOPPED;
   if (done0 && done1)
-    return side[1].tmpl.round_nodes < side[0].tmpl.round_nodes;
+    return side[1].work < side[0].work;
   return done0 ? 0 : done1 ? 1 : -1;
 }
 
-/* The portfolio's rounds in pairs: pair k runs the offset and the skyline
- * engine under preorder rule k mod 6 and the same node budget side by side
- * on two threads, as a race counted in nodes: the pair concludes with the
- * answer of the side that concluded after fewer nodes (offset on a tie),
- * and a side stops as soon as it has visited more nodes than the other
- * took to conclude, so the pair costs about twice its winner's nodes, not
- * both budgets. The winner, layout, proof and node count (both sides'
- * nodes, the loser's counted up to where it is stopped) depend on node
- * counts only: the same on any machine and load (short of the time limit).
- * Memos are per engine, as keys never match across engines. Only without
- * a node limit, whose running total the sequence checks node by node. */
+/* The portfolio without a node limit: the offset and the skyline engine
+ * each run their own whole search (search_rounds, as --engine would) side
+ * by side on two threads, as a race counted in work (array elements
+ * visited, search_t.work): the group concludes with the answer of the side
+ * that concluded after less work (offset on a tie), and a side stops as
+ * soon as it has done more work than the other took to conclude, so the
+ * race costs about twice its winner's CPU time: never much more than the
+ * better engine alone. The winner, layout, proof and node count (the
+ * winner's; the loser's depend on when it learns it lost) depend on work
+ * counts only: the same on any machine and load (short of the time
+ * limit). */
 static int search_group_paired(const memalloc_problem_t *p, const int *group_ids, int n,
                                const memalloc_params_t *prm, double deadline_ms, int64_t *nodes,
                                int64_t *bytes, memalloc_solution_t *s,
@@ -281,38 +301,24 @@ static int search_group_paired(const memalloc_problem_t *p, const int *group_ids
     side[e].other = &side[1 - e];
     side[e].tmpl = (search_t){.prm = prm, .deadline_ms = deadline_ms, .nodes = &side[e].nodes};
     side[e].tmpl.deadends = prm->deadend_memo ? &side[e].deadends : NULL;
-    side[e].tmpl.rival_nodes = &side[e].stop_at;
+    side[e].tmpl.work_total = &side[e].work;
+    side[e].tmpl.rival_work = &side[e].stop_at;
+    atomic_init(&side[e].stop_at, INT64_MAX);
   }
-  int win = -1;
-  bool timed_out = false;
-  int64_t spent = 0; /* both sides' nodes before the last pair */
-  for (int k = 0; win < 0 && !timed_out; k++) {
-    spent = side[0].nodes + side[1].nodes;
-    for (int e = 0; e < 2; e++) {
-      side[e].rule = k % PREORDER_RULES;
-      side[e].budget = (int64_t)(4 * n + 64) << SCHED_MIN(k / 3, 40);
-      atomic_init(&side[e].stop_at, INT64_MAX);
-    }
-    /* starting a thread costs more than a small group's whole search */
-    thrd_t t;
-    bool threaded =
-        n >= PAIRED_MIN_BUFFERS && thrd_create(&t, engine_side_round, &side[1]) == thrd_success;
-    engine_side_round(&side[0]);
-    if (threaded)
-      thrd_join(t, NULL);
-    else
-      engine_side_round(&side[1]);
-    win = engine_pair_winner(side);
-    timed_out = win < 0 && (!side[0].by_budget || !side[1].by_budget);
-  }
-  /* the loser may run past the winner's count before it learns of it:
-   * charge it what it takes to be stopped, so the count is reproducible */
-  if (win >= 0) {
-    int64_t won = side[win].tmpl.round_nodes, lost = side[1 - win].tmpl.round_nodes;
-    *nodes += spent + won + SCHED_MIN(lost, won + 1);
-  } else {
+  /* starting a thread costs more than a small group's whole search */
+  thrd_t t;
+  bool threaded =
+      n >= PAIRED_MIN_BUFFERS && thrd_create(&t, engine_side_search, &side[1]) == thrd_success;
+  engine_side_search(&side[0]);
+  if (threaded)
+    thrd_join(t, NULL);
+  else
+    engine_side_search(&side[1]);
+  int win = engine_race_winner(side);
+  if (win >= 0) /* the loser's count depends on when it learnt it lost */
+    *nodes += side[win].nodes;
+  else
     *nodes += side[0].nodes + side[1].nodes;
-  }
   int rc = win < 0 ? SEARCH_STOPPED : side[win].rc;
   if (rc == SEARCH_FOUND)
     for (int i = 0; i < n; i++)
@@ -326,11 +332,7 @@ static int search_group_paired(const memalloc_problem_t *p, const int *group_ids
   return rc == SEARCH_FOUND ? SCHED_OK : SCHED_ERR_INFEASIBLE;
 }
 
-/* Searches one group; copies its offsets into s on success. With restarts,
- * rounds rotate the engines of the portfolio and the six preorder rules
- * under node budgets that double every six rounds (a round that ends within
- * its budget is conclusive), so one unlucky early choice cannot stall the
- * search; it stays complete because the budgets grow without bound. */
+/* Searches one group; copies its offsets into s on success. */
 static int search_group(const memalloc_problem_t *p, const int *group_ids, int n,
                         const memalloc_params_t *prm, double deadline_ms, int64_t *nodes,
                         int64_t *bytes, memalloc_solution_t *s, memalloc_solution_t *scratch) {
@@ -347,13 +349,7 @@ static int search_group(const memalloc_problem_t *p, const int *group_ids, int n
                    .deadline_ms = deadline_ms,
                    .nodes = nodes,
                    .deadends = prm->deadend_memo ? &deadends : NULL};
-  int rc = SEARCH_STOPPED;
-  bool by_budget = true;
-  for (int round = 0; rc == SEARCH_STOPPED && by_budget; round++) {
-    int64_t budget = prm->restarts ? (int64_t)(4 * n + 64) << SCHED_MIN(round / 6, 40) : 0;
-    rc = search_round(p, group_ids, n, search_round_engine(prm, round),
-                      (round / 2) % PREORDER_RULES, budget, &tmpl, s, &by_budget);
-  }
+  int rc = search_rounds(p, group_ids, n, prm->engine, &tmpl, s);
   free(deadends.keys);
   *bytes = SCHED_MAX(*bytes, tmpl.state_bytes);
   if (rc == SEARCH_STOPPED)

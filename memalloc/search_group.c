@@ -299,8 +299,24 @@ void search_set_floor(search_t *S, int s, int64_t floor) {
   S->floor[s] = to;
 }
 
+/* b's floors rose to top (it sits above every floor it spans), so every
+ * unplaced buffer live with it has a max floor of at least top: one pass
+ * over b's neighbours per move instead of a span scan per buffer per node. */
+static void search_raise_max_floors(search_t *S, int b, int64_t top) {
+  S->work += S->adj_start[b + 1] - S->adj_start[b];
+  for (int e = S->adj_start[b]; e < S->adj_start[b + 1]; e++) {
+    int c = S->adj[e];
+    if (S->placed[c] || S->max_floor[c] >= top)
+      continue;
+    sched_grow((void **)&S->trail, &S->trail_cap, S->trail_top + 1, sizeof *S->trail);
+    S->trail[S->trail_top++] = (search_trail_t){-1 - c, S->max_floor[c]};
+    S->max_floor[c] = top;
+  }
+}
+
 void search_place(search_t *S, int b, int64_t off) {
   assert(!S->placed[b]);
+  S->work += S->span_hi[b] - S->span_lo[b];
   for (int s = S->span_lo[b]; s < S->span_hi[b]; s++) {
     search_set_floor(S, s, off + S->size[b]);
     S->rem_bytes[s] -= S->size[b];
@@ -310,11 +326,14 @@ void search_place(search_t *S, int b, int64_t off) {
   S->offset[b] = off;
   S->stack[S->stack_top++] = b;
   search_hash_buffer(S, b);
+  if (S->track_max_floor)
+    search_raise_max_floors(S, b, SCHED_ALIGN_UP(off + S->size[b], S->floor_align));
 }
 
 void search_undo_to(search_t *S, int stack_mark, int trail_mark) {
   while (S->stack_top > stack_mark) {
     int b = S->stack[--S->stack_top];
+    S->work += S->span_hi[b] - S->span_lo[b];
     for (int s = S->span_lo[b]; s < S->span_hi[b]; s++) {
       S->rem_bytes[s] += S->size[b];
       S->rem_count[s]++;
@@ -324,6 +343,10 @@ void search_undo_to(search_t *S, int stack_mark, int trail_mark) {
   }
   while (S->trail_top > trail_mark) {
     search_trail_t t = S->trail[--S->trail_top];
+    if (t.section < 0) {
+      S->max_floor[-1 - t.section] = t.floor;
+      continue;
+    }
     search_hash_floor(S, t.section, S->floor[t.section], t.floor);
     S->floor[t.section] = t.floor;
   }
@@ -339,8 +362,11 @@ bool search_out_of_budget(search_t *S) {
     S->stopped_by_budget = true;
     return true;
   }
-  if (S->rival_nodes &&
-      S->round_nodes > atomic_load_explicit(S->rival_nodes, memory_order_relaxed)) {
+  if (S->work_total) {
+    *S->work_total += S->work + 1;
+    S->work = 0;
+  }
+  if (S->rival_work && *S->work_total > atomic_load_explicit(S->rival_work, memory_order_relaxed)) {
     S->stopped_by_rival = true;
     return true;
   }

@@ -20,7 +20,8 @@
 
 enum { SEARCH_FOUND = 1, SEARCH_FAIL = 0, SEARCH_STOPPED = -1 };
 
-/* A saved floor, to restore on backtracking. */
+/* A saved floor, to restore on backtracking: section s's floor, or
+ * (section = -1 - b) buffer b's max_floor. */
 typedef struct {
   int section;
   int64_t floor;
@@ -67,9 +68,11 @@ typedef struct {
   int stack_top;
   uint64_t *zobrist; /* per buffer: 2 random words, from the problem index */
   uint64_t hash[2];  /* of the placed set and the floors */
-  /* scratch of the offset engine */
-  int64_t *max_floor; /* per buffer: max floor over its span */
-  int64_t *sec_min;   /* per section: lowest offset an unplaced buffer can take */
+  /* the offset engine's: with track_max_floor, search_place keeps each
+   * unplaced buffer's highest floor over its span (undone by the trail) */
+  bool track_max_floor;
+  int64_t *max_floor;
+  int64_t *sec_min; /* per section: lowest offset an unplaced buffer can take */
   int *waiting;
   /* the skyline engine's last failure depends on sections [conflict_lo,
    * conflict_hi) only (their floors and which of their buffers are placed) */
@@ -93,9 +96,15 @@ typedef struct {
   int64_t round_budget; /* nodes this round may visit (0 = no limit) */
   int64_t round_nodes;
   bool stopped_by_budget;
-  /* the paired portfolio: the round stops once it has visited more nodes
-   * than this (lowered by the other engine when it concludes); NULL: none */
-  _Atomic int64_t *rival_nodes;
+  /* work: array elements the engine's loops visited since the last node
+   * (a count that follows CPU time on any machine, which nodes do not: an
+   * engine's node costs 1-30 us depending on engine and instance); each
+   * node adds it to *work_total */
+  int64_t work;
+  int64_t *work_total; /* NULL: not counted */
+  /* the paired portfolio: the search stops once its side has done more
+   * work than this (lowered by the other engine when it concludes); NULL: none */
+  _Atomic int64_t *rival_work;
   bool stopped_by_rival;
   search_deadends_t *deadends; /* NULL: no memo */
   /* memory, for memalloc_stats_t.search_bytes: the arrays above (set by

@@ -51,13 +51,12 @@ static bool cand_before(const search_t *S, cand_t x, cand_t y) {
   return x.index < y.index;
 }
 
-/* The highest floor over b's sections: b's canonical offset is the lowest
- * aligned one at or above it. */
-static int64_t search_max_floor(const search_t *S, int b) {
-  int64_t fl = 0;
-  for (int s = S->span_lo[b]; s < S->span_hi[b]; s++)
-    fl = SCHED_MAX(fl, S->floor[s]);
-  return fl;
+/* b's canonical offset: the lowest aligned one at or above the highest
+ * floor over its sections (kept by search_place). */
+static int64_t search_canonical(const search_t *S, int b) {
+  if (S->one_alignment) /* floors are kept aligned: no division per buffer */
+    return S->max_floor[b];
+  return SCHED_ALIGN_UP(S->max_floor[b], S->align[b]);
 }
 
 /* Identical order: b waits while its identical predecessor is unplaced. */
@@ -107,10 +106,11 @@ static bool search_hole_cuts(const search_t *S) {
  * o_b). When every unplaced buffer live with b must end up at or above
  * b's top there, b could have been placed there earlier: this partial
  * layout only repeats layouts found elsewhere. */
-static bool search_hole_fits(const search_t *S, int b, int64_t o_b) {
+static bool search_hole_fits(search_t *S, int b, int64_t o_b) {
   int64_t top = o_b + S->size[b];
   if (top <= S->last_offset)
     return true;
+  S->work += S->adj_start[b + 1] - S->adj_start[b];
   for (int e = S->adj_start[b]; e < S->adj_start[b + 1]; e++) {
     int c = S->adj[e];
     if (!S->placed[c] && SCHED_MAX(S->max_floor[c], S->last_offset) < top)
@@ -123,12 +123,13 @@ static bool search_hole_fits(const search_t *S, int b, int64_t o_b) {
  * those that come after it. The node's state is as when prev was picked,
  * so the candidates are the same; rescanning costs O(n + spans) per branch
  * but keeps no list per node. False when prev was the last. */
-static bool search_next_candidate(const search_t *S, const int *set, int n, int64_t cutoff,
-                                  cand_t prev, cand_t *next) {
+static bool search_next_candidate(search_t *S, const int *set, int n, int64_t cutoff, cand_t prev,
+                                  cand_t *next) {
   next->index = -1;
+  S->work += n;
   for (int k = 0; k < n; k++) {
     int b = set[k];
-    cand_t c = {SCHED_ALIGN_UP(search_max_floor(S, b), S->align[b]), b};
+    cand_t c = {search_canonical(S, b), b};
     if (c.offset >= cutoff || search_twin_waits(S, b) || search_before_last(S, b, c.offset) ||
         (prev.index >= 0 && !cand_before(S, prev, c)))
       continue;
@@ -138,7 +139,7 @@ static bool search_next_candidate(const search_t *S, const int *set, int n, int6
   return next->index >= 0;
 }
 
-/* Scans the unplaced buffers set[0..n): fills max_floor and sec_min and
+/* Scans the unplaced buffers set[0..n): fills sec_min and
  * puts the first candidate to try in *first and the lowest (offset, then
  * index) in *lowest (index -1 when none). Returns
  * false when one of them can never be placed below this node, or (hole
@@ -149,15 +150,15 @@ static bool search_candidates(search_t *S, const int *set, int n, int lo, int hi
   int n_waiting = 0;
   *first = *lowest = (cand_t){0, -1};
   *cutoff = INT64_MAX;
+  S->work += n + hi - lo;
   for (int s = lo; s < hi; s++)
     S->sec_min[s] = INT64_MAX;
   for (int k = 0; k < n; k++) {
     int b = set[k];
-    int64_t fl = search_max_floor(S, b);
-    S->max_floor[b] = fl;
-    int64_t off = SCHED_ALIGN_UP(fl, S->align[b]);
+    int64_t off = search_canonical(S, b);
     if (off > S->capacity - S->size[b])
       return false; /* floors only rise */
+    S->work += S->span_hi[b] - S->span_lo[b];
     for (int s = S->span_lo[b]; s < S->span_hi[b]; s++)
       S->sec_min[s] = SCHED_MIN(S->sec_min[s], off);
     if (search_hole_cuts(S))
@@ -180,7 +181,7 @@ static bool search_candidates(search_t *S, const int *set, int n, int lo, int hi
     search_next_candidate(S, set, n, *cutoff, (cand_t){0, -1}, first);
   for (int k = 0; prm->hole_dominance && k < n_waiting; k++) {
     int b = S->waiting[k];
-    if (search_hole_fits(S, b, SCHED_ALIGN_UP(S->max_floor[b], S->align[b])))
+    if (search_hole_fits(S, b, search_canonical(S, b)))
       return false;
   }
   return true;
@@ -189,9 +190,10 @@ static bool search_candidates(search_t *S, const int *set, int n, int lo, int hi
 /* Dominance: the lowest candidate (lowest index among equals) goes alone
  * when every unplaced buffer live with it already has a floor at or above
  * its top. */
-static bool search_forced(const search_t *S, cand_t lowest) {
+static bool search_forced(search_t *S, cand_t lowest) {
   int b = lowest.index;
   int64_t top = lowest.offset + S->size[b];
+  S->work += S->adj_start[b + 1] - S->adj_start[b];
   for (int e = S->adj_start[b]; e < S->adj_start[b + 1]; e++) {
     int c = S->adj[e];
     if (!S->placed[c] && S->max_floor[c] < top)
@@ -302,6 +304,7 @@ static int search_dfs(search_t *S, int *set, int n) {
     return SEARCH_STOPPED;
   int lo, hi;
   search_range(S, set, n, &lo, &hi);
+  S->work += n + hi - lo; /* the range, the split's scan */
   uint64_t key[2];
   if (S->deadends) {
     /* below here depends on the sections, the canonical order's last move
@@ -337,6 +340,7 @@ static int search_node(search_t *S, int *set, int n, int lo, int hi) {
 }
 
 int search_offset_run(search_t *S) {
+  S->track_max_floor = true; /* from the root: every floor is 0 */
   int *set = sched_xmalloc((size_t)(S->n + 1) * sizeof *set);
   for (int i = 0; i < S->n; i++)
     set[i] = i;

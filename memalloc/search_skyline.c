@@ -97,15 +97,18 @@ static bool valley_fits(const search_t *S, const valley_t *g, int u) {
  * of the valley holds only buffers inside the valley (one crossing its ends
  * lies at or above a neighbour's floor) or waste, and the section bound
  * limits the waste. Uses sec_cover as scratch. */
-static bool valley_coverable(const search_t *S, const valley_t *g) {
+static bool valley_coverable(search_t *S, const valley_t *g) {
   int64_t *cover = S->sec_cover;
+  S->work += 3 * (g->b - g->a);
   for (int s = g->a; s < g->b; s++)
     cover[s] = 0;
   for (int s = g->a; s < g->b; s++)
     for (int k = S->start_first[s]; k < S->start_first[s + 1]; k++) {
       int u = S->starts[k];
+      S->work++;
       if (S->placed[u] || S->span_hi[u] > g->b)
         continue;
+      S->work += S->span_hi[u] - S->span_lo[u];
       for (int t = S->span_lo[u]; t < S->span_hi[u]; t++)
         cover[t] += S->size[u];
     }
@@ -116,10 +119,11 @@ static bool valley_coverable(const search_t *S, const valley_t *g) {
 }
 
 /* Branches of valley g, counting no further than `stop`. */
-static int valley_branches(const search_t *S, const valley_t *g, int stop) {
+static int valley_branches(search_t *S, const valley_t *g, int stop) {
   int n = valley_raise_ok(S, g);
+  S->work += g->b - g->a;
   for (int s = g->a; s < g->b && n < stop; s++)
-    for (int k = S->start_first[s]; k < S->start_first[s + 1] && n < stop; k++)
+    for (int k = S->start_first[s]; k < S->start_first[s + 1] && n < stop; k++, S->work++)
       n += valley_fits(S, g, S->starts[k]);
   return n;
 }
@@ -152,8 +156,9 @@ static bool valley_better(const search_t *S, const valley_t *g, const valley_t *
 
 /* The valley of sections [lo, hi) to branch on; false when nothing is left
  * to place there. */
-static bool valley_pick(const search_t *S, int lo, int hi, valley_t *best) {
+static bool valley_pick(search_t *S, int lo, int hi, valley_t *best) {
   *best = (valley_t){.a = -1};
+  S->work += hi - lo;
   for (int a = lo; a < hi;) {
     if (S->rem_count[a] == 0) {
       a++;
@@ -184,9 +189,10 @@ static bool valley_pick(const search_t *S, int lo, int hi, valley_t *best) {
  * cand_before's order; false when there is none. The node's state is the
  * same at each call, so rescanning the valley's buffers gives the
  * candidates in order without a list per node. */
-static bool valley_next(const search_t *S, const valley_t *g, const cand_t *prev, cand_t *next) {
+static bool valley_next(search_t *S, const valley_t *g, const cand_t *prev, cand_t *next) {
   cand_t after = prev ? *prev : (cand_t){0, 0, -1};
   next->index = -1;
+  S->work += (g->b - g->a) + S->start_first[g->b] - S->start_first[g->a];
   for (int s = g->a; s < g->b; s++)
     for (int k = S->start_first[s]; k < S->start_first[s + 1]; k++) {
       int u = S->starts[k];
@@ -204,6 +210,7 @@ static bool valley_next(const search_t *S, const valley_t *g, const cand_t *prev
  * bound fails there. */
 static bool skyline_raise(search_t *S, int lo, int hi, int64_t to) {
   bool ok = true;
+  S->work += hi - lo;
   for (int s = lo; s < hi; s++) {
     search_set_floor(S, s, to);
     ok = ok && (!S->prm->section_bound || S->rem_count[s] == 0 ||
@@ -249,6 +256,7 @@ static bool conflict_misses(const search_t *S, const valley_t *g) {
  * buffer; each is searched on its own. Returns -2 when [lo, hi) is one. */
 static int skyline_split(search_t *S, int lo, int hi) {
   int runs = 0;
+  S->work += hi - lo;
   for (int s = lo; s < hi; s++)
     runs += S->rem_count[s] > 0 && (s == lo || S->rem_count[s - 1] == 0);
   if (runs <= 1)
@@ -300,6 +308,7 @@ static int skyline_raise_valley(search_t *S, int lo, int hi, const valley_t *g) 
 static void skyline_lowest(search_t *S, int u) {
   if (S->lowest_epoch[u] == S->load_epoch)
     return;
+  S->work += S->span_hi[u] - S->span_lo[u];
   S->lowest_epoch[u] = S->load_epoch;
   S->lowest[u] = -1;
   for (int s = S->span_lo[u]; s < S->span_hi[u]; s++)
@@ -338,10 +347,12 @@ static int load_level_add(search_load_t *levels, int m, const search_t *S, int u
  * floor holds it up. */
 static bool skyline_load_holds(search_t *S, int s) {
   int m = 0;
+  S->work += S->live_first[s + 1] - S->live_first[s];
   for (int k = S->live_first[s]; k < S->live_first[s + 1]; k++) {
     int u = S->live[k];
     if (!S->placed[u]) {
       skyline_lowest(S, u);
+      S->work += m;
       m = load_level_add(S->loads, m, S, u);
     }
   }
@@ -366,7 +377,7 @@ static bool skyline_loads_hold(search_t *S, int lo, int hi) {
   S->load_epoch++;
   int c_lo = SCHED_MAX(S->moved_lo, lo), c_hi = SCHED_MIN(S->moved_hi, hi);
   for (int s = c_lo; s < SCHED_MIN(S->moved_hi, hi); s++)
-    for (int k = S->live_first[s]; k < S->live_first[s + 1]; k++) {
+    for (int k = S->live_first[s]; k < S->live_first[s + 1]; k++, S->work++) {
       int u = S->live[k];
       if (!S->placed[u]) {
         c_lo = SCHED_MIN(c_lo, S->span_lo[u]);
@@ -376,6 +387,7 @@ static bool skyline_loads_hold(search_t *S, int lo, int hi) {
   for (int s = SCHED_MAX(c_lo, lo); s < SCHED_MIN(c_hi, hi); s++)
     if (S->rem_count[s] > 0 && !skyline_load_holds(S, s))
       return false;
+  S->work += SCHED_MAX(c_hi - c_lo, 0);
   return true;
 }
 

@@ -851,9 +851,59 @@ Test(memalloc, command_minimize_prints_the_proved_minimum, .init = cr_redirect_s
                           "search,fits,3,8,8,8,true,1,0\n");
 }
 
-/* The paired portfolio races its two engines on two threads in nodes: two
- * runs give the same answer, node count and layout whatever the timing,
- * and the layout is valid. */
+/* One search of p with the given engine (no warm start, one group). */
+static int search_with(memalloc_problem_t *p, memalloc_search_engine_t engine,
+                       memalloc_solution_t *s, memalloc_stats_t *st) {
+  memalloc_params_t prm = memalloc_params_default();
+  prm.warm_start = false;
+  prm.static_partition = false;
+  prm.engine = engine;
+  prm.time_limit_s = 600;
+  memalloc_solution_init(s);
+  sched_diag_t d = {{0}};
+  int rc = memalloc_run(memalloc_allocator_find("search"), p, s, &prm, st, &d);
+  cr_assert(rc == SCHED_OK || rc == SCHED_ERR_INFEASIBLE, "%s", d.msg);
+  return rc;
+}
+
+/* The portfolio races the two engines' own searches: its answer is the
+ * answer of one engine alone, layout and node count included (the one that
+ * needed less work), so it is never the worse engine's search. */
+Test(memalloc, the_portfolio_answers_as_one_engine_alone) {
+  int by_engine[2] = {0, 0};
+  for (uint64_t seed = 1; seed <= 12; seed++) {
+    memalloc_problem_t p;
+    memalloc_problem_init(&p, 1);
+    memalloc_generate_packed(&p, 100, 64 * 64, seed);
+    p.capacity_bytes = memalloc_problem_lower_bound(&p);
+    memalloc_solution_t s[3];
+    memalloc_stats_t st[3];
+    static const memalloc_search_engine_t engines[3] = {
+        MEMALLOC_ENGINE_PORTFOLIO, MEMALLOC_ENGINE_OFFSET, MEMALLOC_ENGINE_SKYLINE};
+    int rc[3];
+    for (int k = 0; k < 3; k++)
+      rc[k] = search_with(&p, engines[k], &s[k], &st[k]);
+    int same = -1;
+    for (int k = 1; k <= 2 && same < 0; k++) {
+      bool equal = rc[k] == rc[0] && st[k].nodes == st[0].nodes;
+      for (int i = 0; equal && rc[0] == SCHED_OK && i < p.n_buffers; i++)
+        equal = s[k].offsets_bytes[i] == s[0].offsets_bytes[i];
+      if (equal)
+        same = k;
+    }
+    cr_assert_geq(same, 1, "seed %d: the portfolio's answer is neither engine's", (int)seed);
+    by_engine[same - 1]++;
+    for (int k = 0; k < 3; k++)
+      memalloc_solution_free(&s[k]);
+    memalloc_problem_free(&p);
+  }
+  cr_assert(by_engine[0] > 0 && by_engine[1] > 0, "one engine won every race (%d, %d)",
+            by_engine[0], by_engine[1]);
+}
+
+/* The paired portfolio races its two engines on two threads in work
+ * units: two runs give the same answer, node count and layout whatever the
+ * timing, and the layout is valid. */
 Test(memalloc, paired_portfolio_is_deterministic) {
   int multi_round = 0;
   for (uint64_t seed = 1; seed <= 16; seed++) {
@@ -876,7 +926,7 @@ Test(memalloc, paired_portfolio_is_deterministic) {
       if (rc[k] == SCHED_OK)
         cr_assert_eq(memalloc_verify(&p, &s[k], &d), SCHED_OK, "seed %d: %s", (int)seed, d.msg);
     }
-    multi_round += st[0].nodes > 2 * (4 * p.n_buffers + 64); /* beyond the first pair */
+    multi_round += st[0].nodes > 2 * (4 * p.n_buffers + 64); /* beyond the first two rounds */
     cr_assert_eq(rc[0], rc[1], "seed %d", (int)seed);
     cr_assert_eq(st[0].nodes, st[1].nodes, "seed %d", (int)seed);
     for (int i = 0; rc[0] == SCHED_OK && i < p.n_buffers; i++)
@@ -885,5 +935,5 @@ Test(memalloc, paired_portfolio_is_deterministic) {
     memalloc_solution_free(&s[1]);
     memalloc_problem_free(&p);
   }
-  cr_assert_geq(multi_round, 2, "too few instances that need more than one pair of rounds");
+  cr_assert_geq(multi_round, 2, "too few instances that need more than two rounds");
 }
