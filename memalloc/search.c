@@ -191,6 +191,8 @@ static int search_round(const memalloc_problem_t *p, const int *group_ids, int n
   S.deadends = tmpl->deadends;
   S.work_total = tmpl->work_total;
   S.rival_work = tmpl->rival_work;
+  S.baton = tmpl->baton;
+  S.side = tmpl->side;
   int rc = engine == MEMALLOC_ENGINE_SKYLINE ? search_skyline_run(&S) : search_offset_run(&S);
   if (rc == SEARCH_FOUND)
     for (int i = 0; i < n; i++)
@@ -234,11 +236,14 @@ static int search_rounds(const memalloc_problem_t *p, const int *group_ids, int 
   return rc;
 }
 
-/* ---- the portfolio on two threads ---- */
+/* ---- the portfolio: the two engines race, taking turns ---- */
 
 /* Groups smaller than this run both sides of the race on the calling
  * thread (same answers: the sides share nothing). */
 #define PAIRED_MIN_BUFFERS 64
+
+/* Work per turn of the race (about 10-50 ms): turns cost a hand-over each. */
+#define RACE_TURN_WORK (INT64_C(1) << 24)
 
 /* One engine's side of the race: its own memo, node counter and layout,
  * so the two threads share only the read-only problem and the other
@@ -261,12 +266,21 @@ typedef struct engine_side {
  * not do more work than it took (it can only win with less). */
 static int engine_side_search(void *arg) {
   engine_side_t *e = arg;
+  search_baton_t *B = e->tmpl.baton;
+  if (B) { /* the first turn is side 0's */
+    mtx_lock(&B->mtx);
+    while (B->turn != e->tmpl.side)
+      cnd_wait(&B->cnd, &B->mtx);
+    mtx_unlock(&B->mtx);
+  }
   e->rc = search_rounds(e->p, e->ids, e->n, e->engine, &e->tmpl, &e->s);
   if (e->rc != SEARCH_STOPPED) {
     int64_t mine = e->work, seen = atomic_load(&e->other->stop_at);
     while (mine < seen && !atomic_compare_exchange_weak(&e->other->stop_at, &seen, mine)) {
     }
   }
+  if (B)
+    search_baton_finish(B, e->tmpl.side);
   return 0;
 }
 
@@ -280,16 +294,15 @@ static int engine_race_winner(const engine_side_t side[2]) {
 }
 
 /* The portfolio without a node limit: the offset and the skyline engine
- * each run their own whole search (search_rounds, as --engine would) side
- * by side on two threads, as a race counted in work (array elements
- * visited, search_t.work): the group concludes with the answer of the side
- * that concluded after less work (offset on a tie), and a side stops as
- * soon as it has done more work than the other took to conclude, so the
- * race costs about twice its winner's CPU time: never much more than the
- * better engine alone. The winner, layout, proof and node count (the
- * winner's; the loser's depend on when it learns it lost) depend on work
- * counts only: the same on any machine and load (short of the time
- * limit). */
+ * each run their own whole search (search_rounds, as --engine would),
+ * taking turns of RACE_TURN_WORK on two threads (search_baton_t), as a race
+ * counted in work (array elements visited, search_t.work): the group
+ * concludes with the answer of the side that concluded after less work
+ * (offset on a tie), and a side stops as soon as it has done more work than
+ * the other took to conclude, so the race costs about twice its winner's
+ * CPU time: never much more than the better engine alone. Everything
+ * (winner, layout, proof, both sides' node counts) depends on work counts
+ * only: the same on any machine and load (short of the time limit). */
 static int search_group_paired(const memalloc_problem_t *p, const int *group_ids, int n,
                                const memalloc_params_t *prm, double deadline_ms, int64_t *nodes,
                                int64_t *bytes, memalloc_solution_t *s,
@@ -305,20 +318,36 @@ static int search_group_paired(const memalloc_problem_t *p, const int *group_ids
     side[e].tmpl.rival_work = &side[e].stop_at;
     atomic_init(&side[e].stop_at, INT64_MAX);
   }
-  /* starting a thread costs more than a small group's whole search */
+  /* starting a thread costs more than a small group's whole search: small
+   * groups run one side after the other */
+  search_baton_t baton = {.quantum_work = RACE_TURN_WORK,
+                          .turn_end = {RACE_TURN_WORK, RACE_TURN_WORK}};
   thrd_t t;
-  bool threaded =
-      n >= PAIRED_MIN_BUFFERS && thrd_create(&t, engine_side_search, &side[1]) == thrd_success;
+  bool threaded = n >= PAIRED_MIN_BUFFERS && mtx_init(&baton.mtx, mtx_plain) == thrd_success;
+  if (threaded && cnd_init(&baton.cnd) != thrd_success) {
+    mtx_destroy(&baton.mtx);
+    threaded = false;
+  }
+  for (int e = 0; threaded && e < 2; e++) {
+    side[e].tmpl.baton = &baton;
+    side[e].tmpl.side = e;
+  }
+  if (threaded && thrd_create(&t, engine_side_search, &side[1]) != thrd_success) {
+    side[0].tmpl.baton = side[1].tmpl.baton = NULL;
+    cnd_destroy(&baton.cnd);
+    mtx_destroy(&baton.mtx);
+    threaded = false;
+  }
   engine_side_search(&side[0]);
-  if (threaded)
+  if (threaded) {
     thrd_join(t, NULL);
-  else
+    cnd_destroy(&baton.cnd);
+    mtx_destroy(&baton.mtx);
+  } else {
     engine_side_search(&side[1]);
+  }
   int win = engine_race_winner(side);
-  if (win >= 0) /* the loser's count depends on when it learnt it lost */
-    *nodes += side[win].nodes;
-  else
-    *nodes += side[0].nodes + side[1].nodes;
+  *nodes += side[0].nodes + side[1].nodes;
   int rc = win < 0 ? SEARCH_STOPPED : side[win].rc;
   if (rc == SEARCH_FOUND)
     for (int i = 0; i < n; i++)

@@ -354,6 +354,26 @@ void search_undo_to(search_t *S, int stack_mark, int trail_mark) {
 
 /* ---- limits ---- */
 
+void search_baton_pass(search_baton_t *B, int side) {
+  mtx_lock(&B->mtx);
+  B->turn_end[side] += B->quantum_work;
+  if (!B->done[1 - side]) {
+    B->turn = 1 - side;
+    cnd_broadcast(&B->cnd);
+    while (B->turn != side)
+      cnd_wait(&B->cnd, &B->mtx);
+  }
+  mtx_unlock(&B->mtx);
+}
+
+void search_baton_finish(search_baton_t *B, int side) {
+  mtx_lock(&B->mtx);
+  B->done[side] = true;
+  B->turn = 1 - side;
+  cnd_broadcast(&B->cnd);
+  mtx_unlock(&B->mtx);
+}
+
 bool search_out_of_budget(search_t *S) {
   int64_t nodes = ++*S->nodes;
   if (S->prm->node_limit > 0 && nodes > S->prm->node_limit)
@@ -365,6 +385,8 @@ bool search_out_of_budget(search_t *S) {
   if (S->work_total) {
     *S->work_total += S->work + 1;
     S->work = 0;
+    if (S->baton && *S->work_total >= S->baton->turn_end[S->side])
+      search_baton_pass(S->baton, S->side);
   }
   if (S->rival_work && *S->work_total > atomic_load_explicit(S->rival_work, memory_order_relaxed)) {
     S->stopped_by_rival = true;

@@ -17,6 +17,7 @@
 #include "memalloc/memalloc_internal.h"
 
 #include <stdatomic.h>
+#include <threads.h>
 
 enum { SEARCH_FOUND = 1, SEARCH_FAIL = 0, SEARCH_STOPPED = -1 };
 
@@ -43,6 +44,20 @@ typedef struct {
                      slot), then a note the engine keeps with it */
   int64_t cap, count;
 } search_deadends_t;
+
+/* Two searches taking turns on one core, a coroutine pair on two threads
+ * (the portfolio's race, search.c): a side runs until its work reaches its
+ * turn's end, then hands over and waits for its next turn, so only one
+ * runs at a time (run side by side, each ran 1.5-2x slower) and where each
+ * stops depends on work counts only. */
+typedef struct {
+  mtx_t mtx;
+  cnd_t cnd;
+  int turn;             /* the side that runs */
+  bool done[2];         /* a finished side takes no more turns */
+  int64_t turn_end[2];  /* per side: work at which its turn ends */
+  int64_t quantum_work; /* work per turn */
+} search_baton_t;
 
 typedef struct {
   /* the group, fixed by search_init */
@@ -105,6 +120,8 @@ typedef struct {
   /* the paired portfolio: the search stops once its side has done more
    * work than this (lowered by the other engine when it concludes); NULL: none */
   _Atomic int64_t *rival_work;
+  search_baton_t *baton; /* NULL: runs alone */
+  int side;              /* this search's side of the baton */
   bool stopped_by_rival;
   search_deadends_t *deadends; /* NULL: no memo */
   /* memory, for memalloc_stats_t.search_bytes: the arrays above (set by
@@ -123,6 +140,11 @@ void search_set_floor(search_t *S, int s, int64_t floor);
 void search_place(search_t *S, int b, int64_t off);
 /* Takes back placements and floors, latest first, down to the marks. */
 void search_undo_to(search_t *S, int stack_mark, int trail_mark);
+/* The baton: side's turn ends; returns at its next turn (at once when the
+ * other side has finished). */
+void search_baton_pass(search_baton_t *B, int side);
+/* Side has finished: the other side runs on alone. */
+void search_baton_finish(search_baton_t *B, int side);
 /* Counts a node; true when a limit (node, round budget, time) ends it. */
 bool search_out_of_budget(search_t *S);
 /* The section bound at the root: no section holds more than the capacity. */

@@ -867,8 +867,8 @@ static int search_with(memalloc_problem_t *p, memalloc_search_engine_t engine,
 }
 
 /* The portfolio races the two engines' own searches: its answer is the
- * answer of one engine alone, layout and node count included (the one that
- * needed less work), so it is never the worse engine's search. */
+ * answer of one engine alone, layout included (the one that needed less
+ * work), and its nodes are that engine's plus the loser's until it stopped. */
 Test(memalloc, the_portfolio_answers_as_one_engine_alone) {
   int by_engine[2] = {0, 0};
   for (uint64_t seed = 1; seed <= 12; seed++) {
@@ -885,7 +885,7 @@ Test(memalloc, the_portfolio_answers_as_one_engine_alone) {
       rc[k] = search_with(&p, engines[k], &s[k], &st[k]);
     int same = -1;
     for (int k = 1; k <= 2 && same < 0; k++) {
-      bool equal = rc[k] == rc[0] && st[k].nodes == st[0].nodes;
+      bool equal = rc[k] == rc[0] && st[k].nodes <= st[0].nodes; /* plus the loser's */
       for (int i = 0; equal && rc[0] == SCHED_OK && i < p.n_buffers; i++)
         equal = s[k].offsets_bytes[i] == s[0].offsets_bytes[i];
       if (equal)
