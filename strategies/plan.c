@@ -220,8 +220,7 @@ static int64_t *prefetch_bytes_per_step(const strat_problem_t *p, const strat_pl
   return bytes;
 }
 
-/* Every step's CMX bytes (strat_step_cmx_bytes); the caller frees. */
-static int64_t *cmx_bytes_per_step(const strat_problem_t *p, const strat_plan_t *plan) {
+int64_t *strat_plan_cmx_bytes_per_step(const strat_problem_t *p, const strat_plan_t *plan) {
   int64_t *bytes = prefetch_bytes_per_step(p, plan);
   for (int t = 0; t < p->n_layers; t++)
     bytes[t] = step_cmx_bytes(p, plan, t, bytes[t]);
@@ -245,7 +244,7 @@ void strat_plan_evaluate(const strat_problem_t *p, strat_plan_t *plan) {
     if (plan->spilled[l] && !p->values[l].graph_output)
       plan->spill_bytes += ir_tensor_bytes(p->g, p->values[l].tensor);
   }
-  int64_t *step_bytes = cmx_bytes_per_step(p, plan);
+  int64_t *step_bytes = strat_plan_cmx_bytes_per_step(p, plan);
   for (int l = 0; l < p->n_layers; l++)
     plan->peak_cmx_bytes = SCHED_MAX(plan->peak_cmx_bytes, step_bytes[l]);
   free(step_bytes);

@@ -174,6 +174,9 @@ int64_t strat_read_share_bytes(const strat_problem_t *p, int l, int c, int v);
  * broadcast tensor still held whole while a segmented reader counts its
  * part). A concat writes its inputs in place. */
 int64_t strat_step_cmx_bytes(const strat_problem_t *p, const strat_plan_t *plan, int step);
+/* Every step's strat_step_cmx_bytes at once, O(n) for the windows (n + 1
+ * entries; the caller frees). */
+int64_t *strat_plan_cmx_bytes_per_step(const strat_problem_t *p, const strat_plan_t *plan);
 /* The checker: candidate indices in range, every forced spill present, CMX
  * within capacity at every step. Names the first violation. */
 int strat_plan_verify(const strat_problem_t *p, const strat_plan_t *plan, sched_diag_t *diag);
@@ -249,7 +252,9 @@ void strat_plan_set_prefetch_within(const strat_problem_t *p, strat_plan_t *plan
 /* Prefetch windows of a solver's plan: its own where they fit and are no
  * slower, else strat_plan_set_prefetch's, else those it would get at a
  * smaller rung of the CMX ladder (STRAT_CMX_RUNG_BYTES) where strictly
- * faster. Evaluates the plan. */
+ * faster; then each layer's window by local search on the plan clock
+ * (none to the widest that fits, within a work budget). Evaluates the
+ * plan. */
 void strat_plan_best_prefetch(const strat_problem_t *p, strat_plan_t *plan);
 /* Bytes of later layers' prefetched weights in CMX at `step`. */
 int64_t strat_step_prefetch_bytes(const strat_problem_t *p, const strat_plan_t *plan, int step);

@@ -176,6 +176,69 @@ Test(timeline, prefetch_windows_fit_and_start_in_layer_order) {
   }
 }
 
+/* True when layer l's weights may take window w in plan: every step it
+ * covers fits with them, and its release stays between its weighted
+ * neighbours'. */
+static bool window_allowed(const strat_problem_t *p, strat_plan_t *plan, int l, int w) {
+  int own = plan->prefetch[l];
+  plan->prefetch[l] = w;
+  bool ok = l - w - 1 >= -1;
+  for (int t = SCHED_MAX(l - w, 0); ok && t < l; t++)
+    ok = strat_step_cmx_bytes(p, plan, t) <= p->capacity_bytes;
+  for (int k = l - 1; ok && k >= 0; k--)
+    if (strat_prefetch_bytes(p, k, plan->cand[k]) > 0) {
+      ok = k - plan->prefetch[k] <= l - w;
+      break;
+    }
+  for (int k = l + 1; ok && k < p->n_layers; k++)
+    if (strat_prefetch_bytes(p, k, plan->cand[k]) > 0) {
+      ok = l - w <= k - plan->prefetch[k];
+      break;
+    }
+  plan->prefetch[l] = own;
+  return ok;
+}
+
+/* A solver's windows come out of a local search on the plan clock: on zoo
+ * nets small enough for its work budget, no single layer's window, moved
+ * to any other it may take, makes the plan faster; and the plan is no
+ * slower than with every window as early as room allows. */
+Test(timeline, prefetch_windows_are_a_local_optimum_of_the_plan_clock) {
+  static const char *const nets[] = {"resnet18", "yolov3-tiny"};
+  for (int i = 0; i < SCHED_ARRAY_LEN(nets); i++) {
+    setup_t s = {0};
+    setup_zoo(&s, nets[i], 1 << 20);
+    strat_params_t params = {.time_limit_s = 10};
+    strat_plan_t plan, room = {0};
+    strat_stats_t st;
+    sched_diag_t d = {{0}};
+    cr_assert_eq(strat_solve(strat_solver_find("greedy"), &s.p, &params, &plan, &st, &d), SCHED_OK,
+                 "%s", d.msg);
+    strat_plan_copy(&plan, &room);
+    strat_plan_set_prefetch(&s.p, &room);
+    cr_expect_leq(plan.latency_cycles, strat_plan_latency_cycles(&s.p, &room, NULL), "%s", nets[i]);
+    int tried = 0;
+    for (int l = 0; l < s.p.n_layers; l++) {
+      if (strat_prefetch_bytes(&s.p, l, plan.cand[l]) == 0)
+        continue;
+      int own = plan.prefetch[l];
+      for (int w = 0; w <= l; w++) {
+        if (w == own || !window_allowed(&s.p, &plan, l, w))
+          continue;
+        plan.prefetch[l] = w;
+        cr_expect_geq(strat_plan_latency_cycles(&s.p, &plan, NULL), plan.latency_cycles,
+                      "%s: layer %d is faster with window %d than %d", nets[i], l, w, own);
+        plan.prefetch[l] = own;
+        tried++;
+      }
+    }
+    cr_expect_gt(tried, 10, "%s: too few other windows to try", nets[i]);
+    strat_plan_free(&room);
+    strat_plan_free(&plan);
+    teardown(&s);
+  }
+}
+
 /* On zoo nets the schedule follows the plan model within 3%: grid points
  * of the README's table, among them those where sliced layers, spills and
  * deep prefetch dominate (512KB). */
