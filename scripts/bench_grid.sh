@@ -3,7 +3,8 @@
 # and scheduled latency: the default solver's (ilp) plan and schedule and
 # how far apart they are, the solver with the lowest scheduled latency, the
 # ILP's margin over the best heuristic (negative: the ILP is ahead) and the
-# ILP's solve time, gap and whether it proved optimality. Modelled figures
+# ILP's solve time, gap and whether it proved optimality, and the largest
+# plan-vs-schedule difference of any solver's plan there. Modelled figures
 # are deterministic; solve times are wall time of this machine.
 #   scripts/bench_grid.sh [--time-limit S] [NET...]
 set -euo pipefail
@@ -30,8 +31,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # arch:cmx, "-" for the arch's usable CMX
 points=(vpu27:512KB vpu27:1MB vpu27:1536KB vpu27:- vpu40:- vpu20:-)
-printf '| net | arch | cmx | ilp plan us | ilp sched us | diff %% | winner | ilp vs best heuristic %% | ilp solve ms | gap | proven |\n'
-printf '|---|---|---|---:|---:|---:|---|---:|---:|---:|---|\n'
+printf '| net | arch | cmx | ilp plan us | ilp sched us | diff %% | winner | ilp vs best heuristic %% | ilp solve ms | gap | proven | worst diff %% (solver) |\n'
+printf '|---|---|---|---:|---:|---:|---|---:|---:|---:|---|---:|\n'
 for net in "${nets[@]}"; do
   for point in "${points[@]}"; do
     arch=${point%%:*}
@@ -54,9 +55,12 @@ winner = min(d["solvers"], key=lambda s: (s["latency_us"], s["name"] != "ilp"))[
 diff = 100.0 * (ilp["plan_latency_us"] - ilp["latency_us"]) / ilp["latency_us"]
 margin = 100.0 * (ilp["latency_us"] - best_heur) / best_heur
 cmx = "%dKB" % (d["cmx_bytes"] // 1024)
-print("| %s | %s | %s | %.1f | %.1f | %+.2f | %s | %+.2f | %.0f | %.4f | %s |" % (
+diffs = [(100.0 * (s["plan_latency_us"] - s["latency_us"]) / s["latency_us"], s["name"])
+         for s in d["solvers"]]
+worst = max(diffs, key=lambda x: abs(x[0]))
+print("| %s | %s | %s | %.1f | %.1f | %+.2f | %s | %+.2f | %.0f | %.4f | %s | %+.2f (%s) |" % (
     net, arch, cmx, ilp["plan_latency_us"], ilp["latency_us"], diff, winner, margin,
-    ilp["solve_ms"], ilp["mip_gap"], "yes" if ilp["optimal"] else "no"))
+    ilp["solve_ms"], ilp["mip_gap"], "yes" if ilp["optimal"] else "no", worst[0], worst[1]))
 EOF
   done
 done
