@@ -80,6 +80,15 @@ static cJSON *timeline_json(const report_input_t *in, const schedule_t *s) {
 }
 
 /* Busy time per engine. */
+/* The ILP's MIP plan on the clock before the clock search's moves
+ * (strat_plan_tune_candidates), when the run returned its own plan. */
+static void clock_search_json(const report_input_t *in, const report_solver_run_t *r, cJSON *j) {
+  if (r->stats->mip_latency_cycles <= 0 || r->kept_plan_of)
+    return;
+  cJSON_AddNumberToObject(j, "mip_plan_latency_us", us3(in, r->stats->mip_latency_cycles));
+  cJSON_AddNumberToObject(j, "clock_moves", r->stats->clock_moves);
+}
+
 static cJSON *engines_json(const report_input_t *in, const schedule_t *s) {
   cJSON *arr = cJSON_CreateArray();
   for (int e = 0; e < s->n_engines; e++) {
@@ -123,6 +132,7 @@ cJSON *report_totals_json(const report_input_t *in) {
   cJSON_AddStringToObject(j, "solver", r->solver);
   cJSON_AddNumberToObject(j, "solve_ms", in->timing ? round(r->stats->solve_ms * 1e3) / 1e3 : 0);
   cJSON_AddNumberToObject(j, "mip_gap", r->stats->mip_gap);
+  clock_search_json(in, r, j);
   cJSON_AddNumberToObject(j, "layers_analytic", t.layers_by_provider[0]);
   cJSON_AddNumberToObject(j, "layers_lut", t.layers_by_provider[1]);
   return j;
@@ -147,6 +157,7 @@ static cJSON *solvers_json(const report_input_t *in) {
                               in->timing ? round(r->stats->solve_ms * 1e3) / 1e3 : 0);
       cJSON_AddNumberToObject(j, "mip_gap", r->stats->mip_gap);
       cJSON_AddBoolToObject(j, "optimal", r->stats->optimal);
+      clock_search_json(in, r, j);
       if (r->kept_plan_of)
         cJSON_AddStringToObject(j, "kept_plan_of", r->kept_plan_of);
     }

@@ -295,6 +295,11 @@ static void print_totals(const report_input_t *in, FILE *out) {
   if (in->chosen->schedule)
     fprintf(out, "  plan_latency_us  %.2f (the plan model's clock: layers pipelined with DMA)\n",
             us(in, t.plan_latency_cycles));
+  if (in->chosen->stats->mip_latency_cycles > 0 && !in->chosen->kept_plan_of)
+    fprintf(out,
+            "  mip_plan_us      %.2f (the MIP's own plan on that clock; a local search on the "
+            "clock then kept %d candidate or spill moves)\n",
+            us(in, in->chosen->stats->mip_latency_cycles), (int)in->chosen->stats->clock_moves);
   fprintf(out, "  spill_bytes      %lld\n", (long long)plan->spill_bytes);
   fprintf(out, "  ddr_bytes        %lld\n", (long long)plan->ddr_bytes);
   fprintf(out, "  peak_cmx_bytes   %lld (per tile%s)\n",

@@ -1035,16 +1035,25 @@ static int ilp_glpk_part(void *ctx) {
   return rc;
 }
 
-static int ilp_solve(const strat_problem_t *p, const strat_params_t *params, strat_plan_t *out,
-                     strat_stats_t *stats, sched_diag_t *diag) {
+/* The MIP holds its incumbent's windows; the clock search then tries the
+ * candidates and spills that need other windows (strat_plan_tune_candidates). */
+static void clock_search(const strat_problem_t *p, strat_plan_t *out, strat_stats_t *stats) {
+  if (p->objective != STRAT_OBJECTIVE_LATENCY)
+    return;
+  strat_plan_best_prefetch(p, out);
+  stats->mip_latency_cycles = out->latency_cycles;
+  stats->clock_moves = strat_plan_tune_candidates(p, out, STRAT_TUNE_CANDIDATES_MAX_WORK);
+}
+
+/* One MIP over the whole problem. */
+static int ilp_solve_mip(const strat_problem_t *p, const strat_params_t *params, strat_plan_t *out,
+                         strat_stats_t *stats, sched_diag_t *diag) {
   *out = (strat_plan_t){0};
   if (p->n_layers == 0) { /* GLPK refuses an empty problem */
     strat_plan_init(out, 0);
     stats->optimal = true;
     return SCHED_OK;
   }
-  if (p->n_layers > STRAT_ILP_FULL_MAX_LAYERS && !params->fixed)
-    return strat_ilp_horizon(p, params, STRAT_HORIZON_WINDOW, STRAT_HORIZON_STEP, out, stats, diag);
   ilp_call_t c = {
       .p = p, .params = params, .out = out, .stats = stats, .diag = diag, .start_time = glp_time()};
   int rc = strat_ilp_incumbent(p, params, &c.start, diag);
@@ -1057,6 +1066,24 @@ static int ilp_solve(const strat_problem_t *p, const strat_params_t *params, str
   free(c.cols);
   ilp_free(&c.m);
   strat_plan_free(&c.start);
+  return rc;
+}
+
+static int ilp_solve(const strat_problem_t *p, const strat_params_t *params, strat_plan_t *out,
+                     strat_stats_t *stats, sched_diag_t *diag) {
+  if (params->fixed) /* a rolling horizon's window */
+    return ilp_solve_mip(p, params, out, stats, diag);
+  double start = glp_time();
+  int rc =
+      p->n_layers > STRAT_ILP_FULL_MAX_LAYERS
+          ? strat_ilp_horizon(p, params, STRAT_HORIZON_WINDOW, STRAT_HORIZON_STEP, out, stats, diag)
+          : ilp_solve_mip(p, params, out, stats, diag);
+  /* not once the time limit struck: the plan is then the one named in
+   * stats->fallback, and the limit is kept */
+  bool in_time =
+      params->time_limit_s <= 0 || glp_difftime(glp_time(), start) < params->time_limit_s;
+  if (rc == SCHED_OK && !params->mip_only && !stats->fallback && in_time)
+    clock_search(p, out, stats);
   return rc;
 }
 

@@ -59,100 +59,6 @@ static void windows_within(const strat_problem_t *p, const strat_plan_t *plan, i
   strat_plan_evaluate(p, out);
 }
 
-/* The window search stops after this many layer-evaluations of the plan
- * clock (one try costs one per layer, about 0.5 us): a zoo net gets its
- * passes (ResNet-50: 0.2M), a 1,000-layer chain a few tries per layer. */
-#define TUNE_MAX_WORK (INT64_C(1) << 20)
-#define TUNE_MAX_PASSES 4
-
-/* Release step of layer l's weights under window w (-1: before the net). */
-static int release_step(int l, int w) { return l - w - 1; }
-
-/* The widest window layer l's weights can take: releases stay in layer
- * order (no earlier than the weighted layer before's release), within the
- * prefetch cap, and every step it covers keeps its bytes within the
- * capacity. used[t]: step t's bytes with l's own window (own steps). */
-static int widest_window(const strat_problem_t *p, const strat_plan_t *plan, const int64_t *used,
-                         int l, int own, int64_t bytes) {
-  int lo_release = -1;
-  for (int k = l - 1; k >= 0; k--)
-    if (strat_prefetch_bytes(p, k, plan->cand[k]) > 0) {
-      lo_release = release_step(k, plan->prefetch[k]);
-      break;
-    }
-  int64_t cap = p->prefetch_cap < 0 ? INT32_MAX : p->prefetch_cap;
-  int w = 0;
-  for (;;) {
-    int t = l - w - 1; /* the step window w + 1 adds */
-    int64_t without_own = t >= 0 ? used[t] - (w + 1 <= own ? bytes : 0) : 0;
-    if (release_step(l, w + 1) < lo_release || w + 1 > cap ||
-        without_own + bytes > p->capacity_bytes)
-      return w;
-    w++;
-  }
-}
-
-/* Moves layer l's window from `from` to `to` steps in used[]. */
-static void move_window(int64_t *used, int l, int from, int to, int64_t bytes) {
-  for (int t = l - from; t < l; t++)
-    used[t] -= bytes;
-  for (int t = l - to; t < l; t++)
-    used[t] += bytes;
-}
-
-/* The plan's windows by local search on the plan clock: layer by layer,
- * every window from none to the widest that fits is tried with the others
- * held, the fastest kept (the earliest release is not always the fastest:
- * weights loaded early go ahead of other transfers on the channel), in
- * passes until one improves nothing or the work budget ends. The windows
- * stay in release order. Evaluates the plan. */
-static void tune_windows(const strat_problem_t *p, strat_plan_t *plan) {
-  if (p->objective != STRAT_OBJECTIVE_LATENCY)
-    return;
-  int n = p->n_layers;
-  int64_t work_left = TUNE_MAX_WORK;
-  int64_t *used = strat_plan_cmx_bytes_per_step(p, plan);
-  bool improved = true;
-  for (int pass = 0; pass < TUNE_MAX_PASSES && improved && work_left > 0; pass++) {
-    improved = false;
-    int next_release = INT32_MAX; /* the next weighted layer's, walking back */
-    int *next_of = sched_xmalloc((size_t)SCHED_MAX(n, 1) * sizeof *next_of);
-    for (int l = n - 1; l >= 0; l--) {
-      next_of[l] = next_release;
-      if (strat_prefetch_bytes(p, l, plan->cand[l]) > 0)
-        next_release = release_step(l, plan->prefetch[l]);
-    }
-    for (int l = 0; l < n && work_left > 0; l++) {
-      int64_t bytes = strat_prefetch_bytes(p, l, plan->cand[l]);
-      if (bytes == 0)
-        continue;
-      int own = plan->prefetch[l], best_w = own;
-      int64_t best_cycles = plan->latency_cycles;
-      int widest = widest_window(p, plan, used, l, own, bytes);
-      for (int w = 0; w <= widest && work_left > 0; w++) {
-        if (w == own || release_step(l, w) > next_of[l])
-          continue;
-        work_left -= n;
-        plan->prefetch[l] = w;
-        int64_t cycles = strat_plan_latency_cycles(p, plan, NULL);
-        if (cycles < best_cycles) {
-          best_cycles = cycles;
-          best_w = w;
-        }
-      }
-      plan->prefetch[l] = best_w;
-      if (best_w != own) {
-        improved = true;
-        move_window(used, l, own, best_w, bytes);
-        plan->latency_cycles = best_cycles;
-      }
-    }
-    free(next_of);
-  }
-  free(used);
-  strat_plan_evaluate(p, plan);
-}
-
 void strat_plan_best_prefetch(const strat_problem_t *p, strat_plan_t *plan) {
   strat_plan_t room;
   windows_within(p, plan, p->capacity_bytes, &room);
@@ -176,7 +82,7 @@ void strat_plan_best_prefetch(const strat_problem_t *p, strat_plan_t *plan) {
     windows_within(p, plan, rung, &smaller);
     keep_faster(plan, &smaller, false);
   }
-  tune_windows(p, plan);
+  strat_plan_tune_windows(p, plan, STRAT_TUNE_WINDOWS_MAX_WORK);
 }
 
 int strat_solve(const strat_solver_t *solver, const strat_problem_t *p,

@@ -93,6 +93,7 @@ typedef struct {
   const char *incumbent_of;      /* ilp: the solver that made it, named when the ILP falls back */
   const bool *fixed; /* ilp: per layer, hold the incumbent's candidate and spill (the rolling
                         horizon's boundary); NULL: every layer free */
+  bool mip_only;     /* ilp: return the MIP's plan, without the clock search after it */
 } strat_params_t;
 
 typedef struct {
@@ -105,6 +106,10 @@ typedef struct {
    * horizon, the layers from fallback_layer on keep that plan */
   const char *fallback;
   int32_t fallback_layer;
+  /* ilp: its MIP's plan on the clock (windows tuned), and the candidate and
+   * spill moves the clock search then kept (strat_plan_tune_candidates) */
+  int64_t mip_latency_cycles;
+  int32_t clock_moves;
 } strat_stats_t;
 
 /* A solver: adding one is one file plus one row in solvers.c's table. */
@@ -256,6 +261,29 @@ void strat_plan_set_prefetch_within(const strat_problem_t *p, strat_plan_t *plan
  * (none to the widest that fits, within a work budget). Evaluates the
  * plan. */
 void strat_plan_best_prefetch(const strat_problem_t *p, strat_plan_t *plan);
+/* ---- clock_search.c: local searches on the plan clock ---- */
+
+/* The window search's budget in layer-evaluations of the clock (about
+ * 0.5 us each): a zoo net gets its passes (ResNet-50: 0.2M), a 1,000-layer
+ * chain a few tries per layer. */
+#define STRAT_TUNE_WINDOWS_MAX_WORK (INT64_C(1) << 20)
+/* The plan's windows by local search on the plan clock: layer by layer,
+ * each window from none to the widest that fits is tried with the others
+ * held, the fastest kept, in passes until none improves or max_work
+ * layer-evaluations are spent. Windows stay in release order. Evaluates the
+ * plan; returns the work spent. */
+int64_t strat_plan_tune_windows(const strat_problem_t *p, strat_plan_t *plan, int64_t max_work);
+/* The candidate search's budget: ResNet-50 takes about 1M. */
+#define STRAT_TUNE_CANDIDATES_MAX_WORK (INT64_C(1) << 24)
+/* The plan's candidates and spills by local search on the plan clock:
+ * layer by layer, every other candidate (strat_plan_retile) and the other
+ * spill choice, with windows as room allows, kept when faster than the
+ * plan with its tuned windows; in passes until none improves or max_work
+ * layer-evaluations are spent. The ILP runs it on its answer: its model
+ * holds the incumbent's windows, so a candidate that needs other windows
+ * is outside it. Returns the moves kept. */
+int32_t strat_plan_tune_candidates(const strat_problem_t *p, strat_plan_t *plan, int64_t max_work);
+
 /* Bytes of later layers' prefetched weights in CMX at `step`. */
 int64_t strat_step_prefetch_bytes(const strat_problem_t *p, const strat_plan_t *plan, int step);
 

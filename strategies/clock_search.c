@@ -1,0 +1,172 @@
+/* clock_search.c - local searches on the plan clock (timeline.c): the
+ * prefetch windows of any solver's plan, and the ILP's candidates and
+ * spills where its model cannot see the clock (it holds its incumbent's
+ * windows fixed, so a candidate that needs other windows is outside it).
+ * Budgets count layer-evaluations of the clock (one try costs one per
+ * layer), so results are the same on any machine. */
+#include "strategies/strategies.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define WINDOW_PASSES 4
+#define CANDIDATE_PASSES 4
+
+/* Release step of layer l's weights under window w (-1: before the net). */
+static int release_step(int l, int w) { return l - w - 1; }
+
+/* The widest window layer l's weights can take: releases stay in layer
+ * order (no earlier than the weighted layer before's release), within the
+ * prefetch cap, and every step it covers keeps its bytes within the
+ * capacity. used[t]: step t's bytes with l's own window (own steps). */
+static int widest_window(const strat_problem_t *p, const strat_plan_t *plan, const int64_t *used,
+                         int l, int own, int64_t bytes) {
+  int lo_release = -1;
+  for (int k = l - 1; k >= 0; k--)
+    if (strat_prefetch_bytes(p, k, plan->cand[k]) > 0) {
+      lo_release = release_step(k, plan->prefetch[k]);
+      break;
+    }
+  int64_t cap = p->prefetch_cap < 0 ? INT32_MAX : p->prefetch_cap;
+  int w = 0;
+  for (;;) {
+    int t = l - w - 1; /* the step window w + 1 adds */
+    int64_t without_own = t >= 0 ? used[t] - (w + 1 <= own ? bytes : 0) : 0;
+    if (release_step(l, w + 1) < lo_release || w + 1 > cap ||
+        without_own + bytes > p->capacity_bytes)
+      return w;
+    w++;
+  }
+}
+
+/* Moves layer l's window from `from` to `to` steps in used[]. */
+static void move_window(int64_t *used, int l, int from, int to, int64_t bytes) {
+  for (int t = l - from; t < l; t++)
+    used[t] -= bytes;
+  for (int t = l - to; t < l; t++)
+    used[t] += bytes;
+}
+
+/* Every window from none to the widest that fits is tried with the others
+ * held (the earliest release is not always the fastest: weights loaded
+ * early go ahead of other transfers on the channel). */
+int64_t strat_plan_tune_windows(const strat_problem_t *p, strat_plan_t *plan, int64_t max_work) {
+  if (p->objective != STRAT_OBJECTIVE_LATENCY)
+    return 0;
+  int n = p->n_layers;
+  int64_t work_left = max_work;
+  int64_t *used = strat_plan_cmx_bytes_per_step(p, plan);
+  bool improved = true;
+  for (int pass = 0; pass < WINDOW_PASSES && improved && work_left > 0; pass++) {
+    improved = false;
+    int next_release = INT32_MAX; /* the next weighted layer's, walking back */
+    int *next_of = sched_xmalloc((size_t)SCHED_MAX(n, 1) * sizeof *next_of);
+    for (int l = n - 1; l >= 0; l--) {
+      next_of[l] = next_release;
+      if (strat_prefetch_bytes(p, l, plan->cand[l]) > 0)
+        next_release = release_step(l, plan->prefetch[l]);
+    }
+    for (int l = 0; l < n && work_left > 0; l++) {
+      int64_t bytes = strat_prefetch_bytes(p, l, plan->cand[l]);
+      if (bytes == 0)
+        continue;
+      int own = plan->prefetch[l], best_w = own;
+      int64_t best_cycles = plan->latency_cycles;
+      int widest = widest_window(p, plan, used, l, own, bytes);
+      for (int w = 0; w <= widest && work_left > 0; w++) {
+        if (w == own || release_step(l, w) > next_of[l])
+          continue;
+        work_left -= n;
+        plan->prefetch[l] = w;
+        int64_t cycles = strat_plan_latency_cycles(p, plan, NULL);
+        if (cycles < best_cycles) {
+          best_cycles = cycles;
+          best_w = w;
+        }
+      }
+      plan->prefetch[l] = best_w;
+      if (best_w != own) {
+        improved = true;
+        move_window(used, l, own, best_w, bytes);
+        plan->latency_cycles = best_cycles;
+      }
+    }
+    free(next_of);
+  }
+  free(used);
+  strat_plan_evaluate(p, plan);
+  return max_work - work_left;
+}
+
+/* What one trial costs: its windows are set step by step (room allows
+ * windows of tens of layers on nets of small weights) and the clock
+ * evaluates every layer a few times. */
+static int64_t trial_work(const strat_problem_t *p, const strat_plan_t *trial) {
+  int64_t work = 4 * (int64_t)p->n_layers;
+  for (int l = 0; l < p->n_layers; l++)
+    work += trial->prefetch[l];
+  return work;
+}
+
+/* A trial move is kept when the clock, with windows as room allows, beats
+ * the plan's own tuned windows; the kept plan's windows are tuned again. */
+static bool try_move(const strat_problem_t *p, strat_plan_t *plan, strat_plan_t *trial,
+                     int64_t *work_left) {
+  *work_left -= trial_work(p, trial);
+  bool better = strat_plan_verify(p, trial, NULL) == SCHED_OK;
+  if (better) {
+    strat_plan_evaluate(p, trial);
+    better = trial->latency_cycles < plan->latency_cycles;
+  }
+  if (better) {
+    *work_left -= strat_plan_tune_windows(p, trial, SCHED_MAX(*work_left, 0));
+    strat_plan_free(plan);
+    *plan = *trial;
+  } else
+    strat_plan_free(trial);
+  return better;
+}
+
+/* The plan with value v's spill turned over; windows as room allows. */
+static void respill(const strat_problem_t *p, const strat_plan_t *plan, int v, strat_plan_t *out) {
+  strat_plan_copy(plan, out);
+  out->spilled[v] = !out->spilled[v];
+  memset(out->prefetch, 0, (size_t)p->n_layers * sizeof *out->prefetch);
+  strat_plan_set_prefetch(p, out);
+}
+
+/* Whether the solver may choose v's spill: not forced, not inside a chosen
+ * region, not a graph output (written to DDR whatever the plan). */
+static bool spill_free(const strat_problem_t *p, const strat_plan_t *plan, int v) {
+  return !p->values[v].graph_output && !strat_value_spill_forced(p, plan->cand, v) &&
+         !strat_value_in_region(p, plan->cand, v);
+}
+
+int32_t strat_plan_tune_candidates(const strat_problem_t *p, strat_plan_t *plan, int64_t max_work) {
+  if (p->objective != STRAT_OBJECTIVE_LATENCY)
+    return 0;
+  int64_t work_left = max_work;
+  int32_t moves = 0;
+  bool improved = true;
+  for (int pass = 0; pass < CANDIDATE_PASSES && improved && work_left > 0; pass++) {
+    improved = false;
+    for (int l = 0; l < p->n_layers && work_left > 0; l++) {
+      for (int c = 0; c < p->layers[l].n_cands && work_left > 0; c++) {
+        if (c == plan->cand[l])
+          continue;
+        strat_plan_t trial;
+        strat_plan_copy(plan, &trial);
+        strat_plan_retile(p, &trial, l, c);
+        if (try_move(p, plan, &trial, &work_left))
+          moves++, improved = true;
+      }
+      if (work_left > 0 && spill_free(p, plan, l)) {
+        strat_plan_t trial;
+        respill(p, plan, l, &trial);
+        if (try_move(p, plan, &trial, &work_left))
+          moves++, improved = true;
+      }
+    }
+  }
+  return moves;
+}
