@@ -268,6 +268,8 @@ Test(timeline, the_clock_search_ends_where_no_candidate_move_is_faster) {
       strat_plan_free(&trial);
     }
   strat_plan_free(&plan);
+  params.time_limit_s = 600; /* the node limit ends it, also under the sanitizers */
+  params.ilp_nodes = 100;
   cr_assert_eq(strat_solve(strat_solver_find("ilp"), &s.p, &params, &plan, &st, &d), SCHED_OK, "%s",
                d.msg);
   cr_expect_gt(st.mip_latency_cycles, 0);
