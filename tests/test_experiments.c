@@ -292,6 +292,36 @@ Test(regress, fails_when_a_cost_constant_is_perturbed) {
   remove_dir(dir);
 }
 
+static bool same_string(const char *a, const char *b) {
+  return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* The project's golden file holds the points of the sweep file it is
+ * regenerated from, options included: a grid point that lost its generous
+ * --time-limit would let the wall clock, not the node limit, end its ILP. */
+Test(regress, the_golden_file_holds_the_points_of_its_sweep_file) {
+  exp_sweep_t sweep, golden;
+  cJSON *expected = NULL;
+  sched_diag_t diag = {{0}};
+  cr_assert_eq(exp_sweep_load("experiments/sweeps/golden.json", &sweep, &diag), SCHED_OK, "%s",
+               diag.msg);
+  cr_assert_eq(exp_golden_load("experiments/golden.json", &golden, &expected, &diag), SCHED_OK,
+               "%s", diag.msg);
+  cr_assert_eq(golden.n_points, sweep.n_points);
+  for (int i = 0; i < sweep.n_points; i++) {
+    const exp_point_t *s = &sweep.points[i], *g = &golden.points[i];
+    cr_expect(same_string(s->net, g->net) && same_string(s->arch, g->arch) &&
+                  same_string(s->cmx, g->cmx) && same_string(s->solver, g->solver),
+              "point %d: %s differs from the sweep's %s", i, g->net, s->net);
+    cr_assert_eq(g->n_options, s->n_options, "point %d (%s): options", i, s->net);
+    for (int k = 0; k < s->n_options; k++)
+      cr_expect(same_string(s->options[k], g->options[k]), "point %d: option %d", i, k);
+  }
+  cJSON_Delete(expected);
+  exp_sweep_free(&golden);
+  exp_sweep_free(&sweep);
+}
+
 /* ---- plot ---- */
 
 Test(plot, lines_and_layers_render_png) {
