@@ -68,21 +68,21 @@ int advisor_tiny_apply(const advisor_input_t *in, const advisor_site_t *sites, i
 }
 
 /* The only reader of tensor t, or -1. */
-static int sole_reader(const ir_graph_t *g, int t) {
-  int reader = -1;
-  if (advisor_tensor_is_output(g, t) || ir_tensor_consumers(g, t, &reader, 1) != 1)
+static int sole_reader(const ir_graph_t *g, const ir_consumers_t *readers, int t) {
+  if (advisor_tensor_is_output(g, t) || readers->start[t + 1] - readers->start[t] != 1)
     return -1;
-  return reader;
+  return readers->ops[readers->start[t]];
 }
 
 /* The pointwise conv after depthwise `dw` (through at most one activation),
- * or -1 when dw does not start a DW+PW chain. */
-static int dwpw_partner(const ir_graph_t *g, int dw) {
+ * or -1 when dw does not start a DW+PW chain. readers: g's consumer index,
+ * built once per graph (a scan of every op per depthwise conv is quadratic). */
+static int dwpw_partner(const ir_graph_t *g, const ir_consumers_t *readers, int dw) {
   if (g->ops[dw].kind != IR_OP_CONV || !ir_op_is_depthwise(g, &g->ops[dw]))
     return -1;
-  int next = sole_reader(g, g->ops[dw].output);
+  int next = sole_reader(g, readers, g->ops[dw].output);
   if (next >= 0 && ir_op_is_activation(g->ops[next].kind))
-    next = sole_reader(g, g->ops[next].output);
+    next = sole_reader(g, readers, g->ops[next].output);
   if (next < 0)
     return -1;
   const ir_attrs_t *a = &g->ops[next].attrs;
@@ -94,8 +94,10 @@ static int dwpw_partner(const ir_graph_t *g, int dw) {
 void advisor_dwpw_detect(const advisor_input_t *in, const advisor_params_t *params,
                          advisor_sites_t *out) {
   const ir_graph_t *g = in->net;
+  ir_consumers_t readers;
+  ir_consumers_build(g, &readers);
   for (int i = 0; i < g->n_ops; i++) {
-    int pw = dwpw_partner(g, i);
+    int pw = dwpw_partner(g, &readers, i);
     if (pw < 0)
       continue;
     const ir_op_t *dw = &g->ops[i];
@@ -109,6 +111,7 @@ void advisor_dwpw_detect(const advisor_input_t *in, const advisor_params_t *para
                        (long long)s.h, (long long)s.w);
     advisor_sites_push(out, &site);
   }
+  ir_consumers_free(&readers);
 }
 
 /* The depthwise conv becomes a dense one to the pointwise conv's channels;
@@ -120,7 +123,10 @@ int advisor_dwpw_apply(const advisor_input_t *in, const advisor_site_t *sites, i
   int rc = SCHED_OK;
   for (int i = 0; i < n_sites && rc == SCHED_OK; i++) {
     int dw = advisor_graph_find_op(&out->graph, sites[i].name);
-    int pw = dw >= 0 ? dwpw_partner(&out->graph, dw) : -1;
+    ir_consumers_t readers; /* rebuilt per site: each rewrite changes the graph */
+    ir_consumers_build(&out->graph, &readers);
+    int pw = dw >= 0 ? dwpw_partner(&out->graph, &readers, dw) : -1;
+    ir_consumers_free(&readers);
     if (pw < 0)
       return sched_diag_set(diag, SCHED_ERR_INPUT, "'%s' no longer starts a DW+PW chain",
                             sites[i].name);

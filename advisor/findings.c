@@ -111,11 +111,14 @@ static void softmax_detect(const advisor_input_t *in, const advisor_params_t *pa
   (void)params;
   advisor_sites_t all = {0};
   detect_shave_ops(in, KIND_BIT(IR_OP_SOFTMAX), true, &all);
+  ir_consumers_t readers; /* once: a scan of every op per softmax is quadratic */
+  ir_consumers_build(in->net, &readers);
   for (int i = 0; i < all.n; i++) {
     int t = in->net->ops[all.items[i].op].output;
-    if (!advisor_tensor_is_output(in->net, t) && ir_tensor_consumers(in->net, t, NULL, 0) > 0)
+    if (!advisor_tensor_is_output(in->net, t) && readers.start[t + 1] > readers.start[t])
       advisor_sites_push(out, &all.items[i]);
   }
+  ir_consumers_free(&readers);
   advisor_sites_free(&all);
 }
 
