@@ -401,18 +401,39 @@ static int64_t anneal_run(anneal_t *a, const strat_params_t *params, strat_plan_
   return done;
 }
 
+/* The energy is the serial plan cost, a proxy for the clock: when dp's plan,
+ * the start, is faster on the clock (both with windows as room allows),
+ * anneal returns it, so "from dp" never means slower than dp. */
+static void keep_start_if_faster(const strat_problem_t *p, strat_plan_t *plan,
+                                 strat_plan_t *start) {
+  if (p->objective == STRAT_OBJECTIVE_LATENCY) {
+    strat_plan_fix_regions(p, plan);
+    strat_plan_best_prefetch(p, plan);
+    strat_plan_best_prefetch(p, start);
+    if (start->latency_cycles < plan->latency_cycles) {
+      strat_plan_free(plan);
+      *plan = *start;
+      return;
+    }
+  }
+  strat_plan_free(start);
+}
+
 static int anneal_solve(const strat_problem_t *p, const strat_params_t *params, strat_plan_t *out,
                         strat_stats_t *stats, sched_diag_t *diag) {
   strat_stats_t dp_stats = {0};
   int rc = strat_solver_dp.solve(p, params, out, &dp_stats, diag);
   if (rc != SCHED_OK || p->n_layers == 0)
     return rc;
+  strat_plan_t start;
+  strat_plan_copy(out, &start);
   anneal_t a;
   anneal_init(&a, p, out);
   a.penalty = 4 * SCHED_MAX(1.0, (double)out->objective / (double)p->capacity_bytes);
   stats->nodes = anneal_run(&a, params, out);
   strat_plan_evaluate(p, out);
   anneal_free(&a);
+  keep_start_if_faster(p, out, &start);
   return SCHED_OK;
 }
 

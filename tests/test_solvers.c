@@ -424,16 +424,27 @@ Test(solvers, anneal_with_the_same_seed_gives_the_same_plan) {
   teardown(&s);
 }
 
+/* Anneal's energy is the serial plan cost; on the clock it keeps dp's plan
+ * when that is faster (at the CLI's 20000 moves, ResNet-18 at 512KB annealed
+ * to a plan 0.3% slower than dp's). */
 Test(solvers, anneal_is_never_above_dp_its_start) {
-  setup_t s = {0};
-  setup_zoo(&s, "yolov3-tiny", 1 << 20);
-  strat_params_t params = params_default();
-  strat_plan_t dp = solve(&s.p, "dp", &params, NULL);
-  strat_plan_t anneal = solve(&s.p, "anneal", &params, NULL);
-  cr_expect_leq(anneal.objective, dp.objective);
-  strat_plan_free(&dp);
-  strat_plan_free(&anneal);
-  teardown(&s);
+  static const struct {
+    const char *net;
+    int64_t cmx_bytes;
+  } points[] = {{"yolov3-tiny", 1 << 20}, {"mobilenetv2", 512 << 10}, {"resnet18", 512 << 10}};
+  for (int i = 0; i < SCHED_ARRAY_LEN(points); i++) {
+    setup_t s = {0};
+    setup_zoo(&s, points[i].net, points[i].cmx_bytes);
+    strat_params_t params = params_default();
+    params.anneal_iters = 20000;
+    strat_plan_t dp = solve(&s.p, "dp", &params, NULL);
+    strat_plan_t anneal = solve(&s.p, "anneal", &params, NULL);
+    cr_expect_leq(anneal.latency_cycles, dp.latency_cycles, "%s: anneal %lld above dp %lld",
+                  points[i].net, (long long)anneal.latency_cycles, (long long)dp.latency_cycles);
+    strat_plan_free(&dp);
+    strat_plan_free(&anneal);
+    teardown(&s);
+  }
 }
 
 /* ---- ILP options ---- */
