@@ -15,9 +15,11 @@
  * 1 s for 500 buffers; greedy-size under 10 ms for 2000 buffers. The packed family is a stress
  * test beyond those targets: perfect tilings, where greedy-size overshoots
  * the bound by 11-47% at 500 buffers and the complete search fits some. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "memalloc/memalloc.h"
 #include "schedule/schedule.h"
@@ -188,6 +190,10 @@ static const char usage[] =
  * name as in MiniMalloc's benchmark files. */
 static int write_instances(const char *dir, const int *sizes, int n_sizes, int seeds) {
   const double factors[] = {1.00, 1.02, 1.05};
+  if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    fprintf(stderr, "bench_memalloc: error: cannot create '%s': %s\n", dir, strerror(errno));
+    return 1;
+  }
   for (int fi = 0; fi < 3; fi++)
     for (int si = 0; si < n_sizes; si++)
       for (int k = 0; k < 3; k++)
@@ -200,18 +206,22 @@ static int write_instances(const char *dir, const int *sizes, int n_sizes, int s
           snprintf(path, sizeof path, "%s/%s_%d_s%d_x%.2f.%lld.csv", dir, families[fi].name,
                    sizes[si], seed, factors[k], (long long)cap);
           FILE *out = fopen(path, "w");
-          if (!out) {
-            fprintf(stderr, "bench_memalloc: error: cannot write '%s'\n", path);
-            memalloc_problem_free(&p);
+          bool ok = out != NULL;
+          if (ok) {
+            fprintf(out, "id,lower,upper,size\n");
+            for (int i = 0; i < p.n_buffers; i++)
+              fprintf(out, "%lld,%lld,%lld,%lld\n", (long long)p.buffers[i].id,
+                      (long long)p.buffers[i].lower, (long long)p.buffers[i].upper,
+                      (long long)p.buffers[i].size_bytes);
+            ok = !ferror(out);
+            ok = fclose(out) == 0 && ok; /* a full disk shows at the flush */
+          }
+          memalloc_problem_free(&p);
+          if (!ok) {
+            fprintf(stderr, "bench_memalloc: error: cannot write '%s': %s\n", path,
+                    strerror(errno));
             return 1;
           }
-          fprintf(out, "id,lower,upper,size\n");
-          for (int i = 0; i < p.n_buffers; i++)
-            fprintf(out, "%lld,%lld,%lld,%lld\n", (long long)p.buffers[i].id,
-                    (long long)p.buffers[i].lower, (long long)p.buffers[i].upper,
-                    (long long)p.buffers[i].size_bytes);
-          fclose(out);
-          memalloc_problem_free(&p);
         }
   return 0;
 }
