@@ -241,7 +241,7 @@ void strat_layer_terms(const strat_problem_t *p, const strat_plan_t *plan, int l
  * windows (items must hold 3 * n_layers); returns how many. */
 int strat_dma_items(const strat_problem_t *p, const int32_t *prefetch, strat_dma_item_t *items);
 /* The plan model's latency: the recurrence atop timeline.c. compute_end,
- * when not NULL, receives each layer's compute end (n_layers entries). O(n log n). */
+ * when not NULL, receives each layer's compute end (n_layers entries). O(n). */
 int64_t strat_plan_latency_cycles(const strat_problem_t *p, const strat_plan_t *plan,
                                   int64_t *compute_end);
 /* CMX bytes per cluster layer `layer` holds while prefetched under cand. */
