@@ -420,9 +420,11 @@ static void serialise(const order_t *o, schedule_barriers_t *b, const schedule_b
 }
 
 /* No id is free for barrier k: merge it into a live barrier when that adds
- * no ordering (true), else add the cheapest ordering (false). */
+ * no ordering (true), else add the cheapest ordering (false); *waited: the
+ * id whose use k now waits for, -1 when k is to merge with it instead. */
 static bool id_conflict(const order_t *o, schedule_barriers_t *b, const int *holder, int k,
-                        sched_diag_t *diag, int *status) {
+                        int *waited, sched_diag_t *diag, int *status) {
+  *waited = -1;
   schedule_barrier_t *bk = &b->barriers[k];
   int wait_for = -1, merge_with = -1, merge_missing = 0;
   for (int i = 0; i < b->barriers_max; i++) {
@@ -446,6 +448,7 @@ static bool id_conflict(const order_t *o, schedule_barriers_t *b, const int *hol
   if (wait_for >= 0 || merge_with >= 0) {
     int i = wait_for >= 0 ? wait_for : merge_with;
     serialise(o, b, &b->barriers[holder[i]], bk, wait_for < 0);
+    *waited = wait_for;
     return false;
   }
   *status = sched_diag_set(diag, SCHED_ERR_INFEASIBLE,
@@ -464,26 +467,52 @@ static void drop_merged(schedule_barriers_t *b) {
   b->n_barriers = kept;
 }
 
-/* Assigns ids in activation order. On the first barrier that finds no id
- * and cannot merge for free, adds its serialisation and returns false. */
-static bool ids_assign(const order_t *o, schedule_barriers_t *b, int *holder, sched_diag_t *diag,
-                       int *status) {
+/* Where each conflict's serialisation ends in b->serial_src/dst, in the
+ * order a round found them. */
+typedef struct {
+  int *at;
+  int n, cap;
+} serial_ends_t;
+
+static void serial_end_push(serial_ends_t *e, int n_serial) {
+  sched_grow((void **)&e->at, &e->cap, e->n + 1, sizeof *e->at);
+  e->at[e->n++] = n_serial;
+}
+
+/* Assigns ids in activation order. A barrier that finds no id and cannot
+ * merge for free gets its serialisation; up to max_conflicts, one that
+ * waits for a use takes that use's id and the walk goes on, so that a round
+ * finds several conflicts (the caller keeps some of them). False when
+ * something was serialised. */
+static bool ids_assign(const order_t *o, schedule_barriers_t *b, int *holder, int max_conflicts,
+                       serial_ends_t *ends, sched_diag_t *diag, int *status) {
   for (int i = 0; i < 2 * b->barriers_max; i++)
     holder[i] = -1; /* [id]: current use, [max + id]: the use before it */
+  ends->n = 0;
   for (int k = 0; k < b->n_barriers; k++) {
     schedule_barrier_t *bk = &b->barriers[k];
     int id = -1;
     for (int i = 0; i < b->barriers_max && id < 0; i++)
       if (holder[i] < 0 || ordered_before(o, &b->barriers[holder[i]], bk))
         id = i;
+    if (id < 0 && !id_conflict(o, b, holder, k, &id, diag, status)) {
+      if (*status != SCHED_OK && ends->n > 0) { /* may be the walk's pretended ids: */
+        *status = SCHED_OK;                     /* the next round decides */
+        diag->msg[0] = '\0';
+        return false;
+      }
+      serial_end_push(ends, b->n_serial);
+      if (*status != SCHED_OK || ends->n >= max_conflicts || id < 0)
+        return false;
+    }
     if (id >= 0) {
       bk->id = id;
       holder[b->barriers_max + id] = holder[id];
       holder[id] = k;
-    } else if (!id_conflict(o, b, holder, k, diag, status)) {
-      return false;
     }
   }
+  if (ends->n > 0)
+    return false;
   drop_merged(b);
   return true;
 }
@@ -533,36 +562,55 @@ static void ids_count(schedule_barriers_t *b) {
 
 /* One round: program from the current timeline; false when serialised. */
 static bool plan_round(const schedule_graph_t *g, const schedule_t *s, schedule_barriers_t *b,
-                       int *holder, sched_diag_t *diag, int *status) {
+                       int *holder, int max_conflicts, serial_ends_t *ends, sched_diag_t *diag,
+                       int *status) {
   order_t o;
   order_init(&o, g, s, b);
   program_clear(b);
   program_build(&o, b);
-  bool done = ids_assign(&o, b, holder, diag, status);
+  bool done = ids_assign(&o, b, holder, max_conflicts, ends, diag, status);
   order_free(&o);
   return done;
 }
 
-int schedule_barriers_plan(const schedule_graph_t *g, const arch_t *arch,
-                           const schedule_params_t *params, schedule_t *sched,
-                           schedule_barriers_t *out, sched_diag_t *diag) {
-  *out = (schedule_barriers_t){
-      .barriers_max = params->barriers > 0 ? params->barriers : arch->barriers,
-      .slots = params->barrier_slots > 0 ? params->barrier_slots : arch->barrier_slots,
-      .unserialised_latency_cycles = sched->latency_cycles};
-  if (out->barriers_max < 1 || out->slots < 1)
-    return sched_diag_set(diag, SCHED_ERR_INPUT,
-                          "barriers: need at least 1 barrier and 1 slot, "
-                          "got %d barriers and %d slots",
-                          out->barriers_max, out->slots);
+/* The timeline with the serialisations so far. A batch's orderings were
+ * each checked against the timeline before it, not against each other, so
+ * together they may close a cycle (the simulation stalls): then the batch
+ * is halved until it does not, down to the round's first serialisation, as
+ * an unbatched round would add. */
+static int resimulate(const schedule_graph_t *g, const arch_t *arch, schedule_barriers_t *b,
+                      int first_serial, schedule_t *next, sched_diag_t *diag) {
+  for (;;) {
+    sched_diag_t stalled = {{0}};
+    int status = schedule_simulate_timeline(g, arch, b->serial_src, b->serial_dst, b->n_serial,
+                                            next, &stalled);
+    if (status == SCHED_OK || first_serial < 0 || b->n_serial <= first_serial) {
+      if (status != SCHED_OK)
+        *diag = stalled;
+      return status;
+    }
+    b->n_serial = first_serial + (b->n_serial - first_serial) / 2;
+  }
+}
+
+/* The rounds: program, serialise, re-simulate into *sched, until a program
+ * fits. *cornered: a barrier could neither wait for nor merge with a live
+ * one (not the round cap). *serialised: *sched was re-simulated. */
+static int plan_rounds(const schedule_graph_t *g, const arch_t *arch,
+                       const schedule_params_t *params, bool batch, schedule_t *sched,
+                       schedule_barriers_t *out, bool *cornered, bool *serialised,
+                       sched_diag_t *diag) {
   int *holder = sched_xmalloc(2 * (size_t)out->barriers_max * sizeof *holder);
   /* each round re-simulates every task: the work cap bounds the time */
   int64_t by_work =
       params->max_serial_work > 0 ? params->max_serial_work / SCHED_MAX(g->n_tasks, 1) : INT32_MAX;
   int status = SCHED_OK,
       max_rounds = (int)SCHED_MAX(SCHED_MIN(params->max_serial_rounds, by_work), 1);
+  serial_ends_t ends = {0};
+  bool walk_all = batch; /* the first round counts the conflicts */
   for (out->rounds = 1;; out->rounds++) {
-    if (plan_round(g, sched, out, holder, diag, &status) || status != SCHED_OK)
+    if (plan_round(g, sched, out, holder, walk_all ? INT32_MAX : 1, &ends, diag, &status) ||
+        status != SCHED_OK)
       break;
     if (out->rounds >= max_rounds) {
       status = sched_diag_set(diag, SCHED_ERR_INFEASIBLE,
@@ -572,16 +620,63 @@ int schedule_barriers_plan(const schedule_graph_t *g, const arch_t *arch,
                               out->barriers_max, out->rounds, g->n_tasks);
       break;
     }
+    /* A conflict beyond a round's first is found against pretended ids, so
+     * a round keeps the fewest that end within an eighth of the round cap:
+     * one per round, the exact walk, while the conflicts fit in the rounds
+     * left, and more once they do not (or the eighth is spent). */
+    int rounds_left = SCHED_MAX(max_rounds / 8 - out->rounds, 1);
+    int keep = SCHED_MIN(ends.n, (ends.n + rounds_left - 1) / rounds_left);
+    out->n_serial = ends.at[keep - 1];
+    walk_all = batch && (keep > 1 || rounds_left == 1);
+    int first_serial = ends.at[0];
     schedule_t next; /* its figures once the rounds end: they cost as much again */
-    status = schedule_simulate_timeline(g, arch, out->serial_src, out->serial_dst, out->n_serial,
-                                        &next, diag);
+    status = resimulate(g, arch, out, first_serial, &next, diag);
     if (status != SCHED_OK)
       break;
     schedule_free(sched);
     *sched = next;
+    *serialised = true;
   }
   free(holder);
-  if (status == SCHED_OK && out->rounds > 1)
+  free(ends.at);
+  *cornered = status == SCHED_ERR_INFEASIBLE && out->rounds < max_rounds;
+  return status;
+}
+
+static void barriers_init(const arch_t *arch, const schedule_params_t *params,
+                          const schedule_t *sched, schedule_barriers_t *out) {
+  *out = (schedule_barriers_t){
+      .barriers_max = params->barriers > 0 ? params->barriers : arch->barriers,
+      .slots = params->barrier_slots > 0 ? params->barrier_slots : arch->barrier_slots,
+      .unserialised_latency_cycles = sched->latency_cycles};
+}
+
+int schedule_barriers_plan(const schedule_graph_t *g, const arch_t *arch,
+                           const schedule_params_t *params, schedule_t *sched,
+                           schedule_barriers_t *out, sched_diag_t *diag) {
+  barriers_init(arch, params, sched, out);
+  if (out->barriers_max < 1 || out->slots < 1)
+    return sched_diag_set(diag, SCHED_ERR_INPUT,
+                          "barriers: need at least 1 barrier and 1 slot, "
+                          "got %d barriers and %d slots",
+                          out->barriers_max, out->slots);
+  bool batch = !params->serialise_one_per_round, cornered, serialised = false;
+  int status = plan_rounds(g, arch, params, batch, sched, out, &cornered, &serialised, diag);
+  if (cornered && batch) {
+    /* a batch's orderings can corner a barrier that one ordering per round
+     * leaves room for: start over from the unserialised timeline that way */
+    schedule_barriers_free(out);
+    schedule_t fresh;
+    status = schedule_simulate_timeline(g, arch, NULL, NULL, 0, &fresh, diag);
+    if (status == SCHED_OK) {
+      schedule_free(sched);
+      *sched = fresh;
+      serialised = true;
+      barriers_init(arch, params, sched, out);
+      status = plan_rounds(g, arch, params, false, sched, out, &cornered, &serialised, diag);
+    }
+  }
+  if (status == SCHED_OK && serialised)
     schedule_fill_figures(g, sched);
   if (status != SCHED_OK) {
     schedule_barriers_free(out);

@@ -79,11 +79,13 @@ typedef struct {
 } schedule_graph_t;
 
 typedef struct {
-  int32_t barriers;          /* physical barriers available; 0 = the arch's count (0) */
-  int32_t barrier_slots;     /* producer / consumer slots per barrier; 0 = the arch's (0) */
-  int32_t max_serial_rounds; /* barrier serialisation: re-simulations before giving up (2000) */
-  int64_t max_serial_work;   /* and tasks x re-simulations before giving up (2^24: a few
-                                seconds, whatever the task count) */
+  int32_t barriers;             /* physical barriers available; 0 = the arch's count (0) */
+  int32_t barrier_slots;        /* producer / consumer slots per barrier; 0 = the arch's (0) */
+  int32_t max_serial_rounds;    /* barrier serialisation: re-simulations before giving up (2000) */
+  int64_t max_serial_work;      /* and tasks x re-simulations before giving up (2^24: a few
+                                   seconds, whatever the task count) */
+  bool serialise_one_per_round; /* the first conflict of a round only (false: every one a
+                                   round finds, a 10,000-layer chain in 22 rounds, not 559+) */
 } schedule_params_t;
 
 /* Engines: DMA ports first, then one DPU queue per cluster, then SHAVEs
@@ -212,7 +214,9 @@ void schedule_barriers_free(schedule_barriers_t *b); /* safe on zeroed / freed *
  * and by other dependencies, one barrier per set of producers (consumers
  * with the same producers share it), split over the slot limit, physical
  * ids in activation order, an id reused only once its previous use is
- * ordered before. When no id is free, adds dependencies (serialisation),
+ * ordered before. When no id is free, adds dependencies (serialisation:
+ * each conflicting barrier waits for the use it would take the id of, for
+ * every conflict of the round unless params->serialise_one_per_round),
  * re-simulates into *sched and starts over; the latency this costs is
  * b->stall_cycles. SCHED_ERR_INFEASIBLE when params->max_serial_rounds (or
  * params->max_serial_work tasks x rounds) do not suffice or fewer than 2
