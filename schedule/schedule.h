@@ -84,8 +84,8 @@ typedef struct {
   int32_t max_serial_rounds;    /* barrier serialisation: re-simulations before giving up (2000) */
   int64_t max_serial_work;      /* and tasks x re-simulations before giving up (2^24: a few
                                    seconds, whatever the task count) */
-  bool serialise_one_per_round; /* the first conflict of a round only (false: every one a
-                                   round finds, a 10,000-layer chain in 22 rounds, not 559+) */
+  bool serialise_one_per_round; /* the first conflict of a round only (false: several once
+                                   they outnumber an eighth of the rounds left) */
 } schedule_params_t;
 
 /* Engines: DMA ports first, then one DPU queue per cluster, then SHAVEs
