@@ -467,25 +467,14 @@ static void drop_merged(schedule_barriers_t *b) {
   b->n_barriers = kept;
 }
 
-/* Where each conflict's serialisation ends in b->serial_src/dst, in the
- * order a round found them. */
-typedef struct {
-  int *at;
-  int n, cap;
-} serial_ends_t;
-
-static void serial_end_push(serial_ends_t *e, int n_serial) {
-  sched_grow((void **)&e->at, &e->cap, e->n + 1, sizeof *e->at);
-  e->at[e->n++] = n_serial;
-}
-
 /* Assigns ids in activation order. A barrier that finds no id and cannot
  * merge for free gets its serialisation; up to max_conflicts, one that
  * waits for a use takes that use's id and the walk goes on, so that a round
- * finds several conflicts (the caller keeps some of them). False when
- * something was serialised. */
+ * finds several conflicts (the caller keeps some of them). ends: where
+ * each conflict's serialisation ends in b->serial_src/dst, in the order
+ * found. False when something was serialised. */
 static bool ids_assign(const order_t *o, schedule_barriers_t *b, int *holder, int max_conflicts,
-                       serial_ends_t *ends, sched_diag_t *diag, int *status) {
+                       schedule_ids_t *ends, sched_diag_t *diag, int *status) {
   for (int i = 0; i < 2 * b->barriers_max; i++)
     holder[i] = -1; /* [id]: current use, [max + id]: the use before it */
   ends->n = 0;
@@ -501,7 +490,7 @@ static bool ids_assign(const order_t *o, schedule_barriers_t *b, int *holder, in
         diag->msg[0] = '\0';
         return false;
       }
-      serial_end_push(ends, b->n_serial);
+      schedule_ids_push(ends, b->n_serial);
       if (*status != SCHED_OK || ends->n >= max_conflicts || id < 0)
         return false;
     }
@@ -562,7 +551,7 @@ static void ids_count(schedule_barriers_t *b) {
 
 /* One round: program from the current timeline; false when serialised. */
 static bool plan_round(const schedule_graph_t *g, const schedule_t *s, schedule_barriers_t *b,
-                       int *holder, int max_conflicts, serial_ends_t *ends, sched_diag_t *diag,
+                       int *holder, int max_conflicts, schedule_ids_t *ends, sched_diag_t *diag,
                        int *status) {
   order_t o;
   order_init(&o, g, s, b);
@@ -606,7 +595,7 @@ static int plan_rounds(const schedule_graph_t *g, const arch_t *arch,
       params->max_serial_work > 0 ? params->max_serial_work / SCHED_MAX(g->n_tasks, 1) : INT32_MAX;
   int status = SCHED_OK,
       max_rounds = (int)SCHED_MAX(SCHED_MIN(params->max_serial_rounds, by_work), 1);
-  serial_ends_t ends = {0};
+  schedule_ids_t ends = {0};
   bool walk_all = batch; /* the first round counts the conflicts */
   for (out->rounds = 1;; out->rounds++) {
     if (plan_round(g, sched, out, holder, walk_all ? INT32_MAX : 1, &ends, diag, &status) ||
@@ -626,9 +615,9 @@ static int plan_rounds(const schedule_graph_t *g, const arch_t *arch,
      * left, and more once they do not (or the eighth is spent). */
     int rounds_left = SCHED_MAX(max_rounds / 8 - out->rounds, 1);
     int keep = SCHED_MIN(ends.n, (ends.n + rounds_left - 1) / rounds_left);
-    out->n_serial = ends.at[keep - 1];
+    out->n_serial = ends.ids[keep - 1];
     walk_all = batch && (keep > 1 || rounds_left == 1);
-    int first_serial = ends.at[0];
+    int first_serial = ends.ids[0];
     schedule_t next; /* its figures once the rounds end: they cost as much again */
     status = resimulate(g, arch, out, first_serial, &next, diag);
     if (status != SCHED_OK)
@@ -638,7 +627,7 @@ static int plan_rounds(const schedule_graph_t *g, const arch_t *arch,
     *serialised = true;
   }
   free(holder);
-  free(ends.at);
+  free(ends.ids);
   *cornered = status == SCHED_ERR_INFEASIBLE && out->rounds < max_rounds;
   return status;
 }

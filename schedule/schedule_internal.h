@@ -4,6 +4,17 @@
 
 #include "schedule/schedule.h"
 
+/* A growable list of task ids (or other ints). */
+typedef struct {
+  int *ids;
+  int n, cap;
+} schedule_ids_t;
+
+static inline void schedule_ids_push(schedule_ids_t *l, int id) {
+  sched_grow((void **)&l->ids, &l->cap, l->n + 1, sizeof *l->ids);
+  l->ids[l->n++] = id;
+}
+
 /* Adjacency lists (CSR) of extra dependencies, ascending per task. */
 typedef struct {
   int *start; /* n_tasks + 1 */

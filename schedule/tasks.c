@@ -17,7 +17,7 @@
  * igraph 0.10 has no longest path on a DAG (Bellman-Ford with negated
  * weights is O(VE)); the critical path is the usual dynamic programme over
  * igraph's topological order. */
-#include "schedule/schedule.h"
+#include "schedule/schedule_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -227,24 +227,13 @@ const char *schedule_task_name(const schedule_graph_t *g, int task, char *buf, s
 
 /* ---- lowering a plan ---- */
 
-/* Task ids of one layer, per slice: [first, last) ranges into a list. */
-typedef struct {
-  int *ids;
-  int n, cap;
-} id_list_t;
-
-static void id_list_push(id_list_t *l, int id) {
-  sched_grow((void **)&l->ids, &l->cap, l->n + 1, sizeof *l->ids);
-  l->ids[l->n++] = id;
-}
-
 /* What a lowered layer exposes to its neighbours and to prefetch. */
 typedef struct {
-  id_list_t ready;   /* tasks after which its output is in CMX (kept values) */
-  id_list_t in_ddr;  /* output DMAs: after these its output is in DDR */
-  id_list_t compute; /* its compute tasks (prefetch gate of later layers) */
-  id_list_t loads;   /* its first weight DMA (gated by its prefetch window) */
-  id_list_t inputs;  /* its input DMAs (gated by the layer before's compute) */
+  schedule_ids_t ready;   /* tasks after which its output is in CMX (kept values) */
+  schedule_ids_t in_ddr;  /* output DMAs: after these its output is in DDR */
+  schedule_ids_t compute; /* its compute tasks (prefetch gate of later layers) */
+  schedule_ids_t loads;   /* its first weight DMA (gated by its prefetch window) */
+  schedule_ids_t inputs;  /* its input DMAs (gated by the layer before's compute) */
 } layer_tasks_t;
 
 typedef struct {
@@ -255,7 +244,7 @@ typedef struct {
   layer_tasks_t *lt;
 } lower_t;
 
-static void deps_all(schedule_graph_t *g, const id_list_t *from, int to) {
+static void deps_all(schedule_graph_t *g, const schedule_ids_t *from, int to) {
   for (int i = 0; i < from->n; i++)
     schedule_graph_add_dep(g, from->ids[i], to);
 }
@@ -288,7 +277,7 @@ static const strat_candidate_t *cand_of(const lower_t *lw, int layer) {
  * or s + 2, which precedes out s + 1 or s + 2), and so do a free op's with
  * input DMAs (out s precedes in s + 1 or s + 2), so its last two imply all. */
 static void deps_on_output(lower_t *lw, int producer, int to) {
-  const id_list_t *outs = &lw->lt[producer].in_ddr;
+  const schedule_ids_t *outs = &lw->lt[producer].in_ddr;
   bool chained = lw->lt[producer].compute.n > 0 || lw->lt[producer].inputs.n > 0;
   int first = chained ? SCHED_MAX(outs->n - 2, 0) : 0;
   for (int i = first; i < outs->n; i++)
@@ -296,7 +285,7 @@ static void deps_on_output(lower_t *lw, int producer, int to) {
 }
 
 /* Input DMAs of one slice; each waits for its producer's output in DDR. */
-static void lower_inputs(lower_t *lw, int layer, int slice, id_list_t *slice_tasks) {
+static void lower_inputs(lower_t *lw, int layer, int slice, schedule_ids_t *slice_tasks) {
   const strat_candidate_t *c = cand_of(lw, layer);
   const ir_op_t *op = &lw->p->g->ops[lw->p->layers[layer].op];
   int tiles = c->choice.tiles, n_in = SCHED_MAX(op->n_inputs, 1);
@@ -309,13 +298,13 @@ static void lower_inputs(lower_t *lw, int layer, int slice, id_list_t *slice_tas
                      producer >= 0 && !lw->p->values[producer].graph_output);
     if (producer >= 0)
       deps_on_output(lw, producer, id);
-    id_list_push(&lw->lt[layer].inputs, id);
-    id_list_push(slice_tasks, id);
+    schedule_ids_push(&lw->lt[layer].inputs, id);
+    schedule_ids_push(slice_tasks, id);
   }
 }
 
 /* The engine tasks of one slice (none for free ops). */
-static void lower_compute(lower_t *lw, int layer, int slice, id_list_t *out) {
+static void lower_compute(lower_t *lw, int layer, int slice, schedule_ids_t *out) {
   const strat_candidate_t *c = cand_of(lw, layer);
   int tiles = c->choice.tiles;
   int64_t cycles = share(c->cost.compute_cycles, tiles, slice);
@@ -329,7 +318,7 @@ static void lower_compute(lower_t *lw, int layer, int slice, id_list_t *out) {
                          .slice = slice,
                          .cluster = -1,
                          .cycles = cycles};
-    id_list_push(out, schedule_graph_add_task(lw->g, &t));
+    schedule_ids_push(out, schedule_graph_add_task(lw->g, &t));
     return;
   }
   const arch_t *arch = lw->p->model->arch;
@@ -345,12 +334,12 @@ static void lower_compute(lower_t *lw, int layer, int slice, id_list_t *out) {
                          .slice = slice,
                          .cluster = k / per_cluster,
                          .cycles = cycles};
-    id_list_push(out, schedule_graph_add_task(lw->g, &t));
+    schedule_ids_push(out, schedule_graph_add_task(lw->g, &t));
   }
 }
 
 /* Inputs kept in CMX: the producer's ready tasks precede this slice. */
-static void kept_input_deps(lower_t *lw, int layer, const id_list_t *targets) {
+static void kept_input_deps(lower_t *lw, int layer, const schedule_ids_t *targets) {
   const ir_op_t *op = &lw->p->g->ops[lw->p->layers[layer].op];
   for (int i = 0; i < op->n_inputs; i++) {
     int producer = lw->p->g->tensors[op->inputs[i]].producer;
@@ -360,12 +349,12 @@ static void kept_input_deps(lower_t *lw, int layer, const id_list_t *targets) {
       deps_all(lw->g, &lw->lt[producer].ready, targets->ids[k]);
     if (targets->n == 0) /* free op: its output is ready when its inputs are */
       for (int k = 0; k < lw->lt[producer].ready.n; k++)
-        id_list_push(&lw->lt[layer].ready, lw->lt[producer].ready.ids[k]);
+        schedule_ids_push(&lw->lt[layer].ready, lw->lt[producer].ready.ids[k]);
   }
 }
 
 typedef struct {
-  id_list_t in, work, out; /* this slice's input DMAs, compute, output / broadcast */
+  schedule_ids_t in, work, out; /* this slice's input DMAs, compute, output / broadcast */
 } slice_tasks_t;
 
 static void slice_tasks_free(slice_tasks_t *s) {
@@ -379,7 +368,7 @@ static void slice_tasks_free(slice_tasks_t *s) {
  * output DMA has read it (else the loads run ahead of the stores with
  * every slice's buffer live at once). */
 static void slice_buffer_deps(lower_t *lw, const slice_tasks_t *prev, const slice_tasks_t *cur) {
-  const id_list_t *freed = prev->work.n ? &prev->work : prev->out.n ? &prev->out : &prev->in;
+  const schedule_ids_t *freed = prev->work.n ? &prev->work : prev->out.n ? &prev->out : &prev->in;
   for (int i = 0; i < cur->in.n; i++)
     deps_all(lw->g, freed, cur->in.ids[i]);
   for (int i = 0; i < cur->work.n; i++)
@@ -390,8 +379,8 @@ static void slice_buffer_deps(lower_t *lw, const slice_tasks_t *prev, const slic
  * multicast; the slice's producers of data are `from`, of which `own` are
  * the slice's own tasks (the rest, a free op's kept inputs, are ready
  * already). */
-static void lower_outputs(lower_t *lw, int layer, int slice, const id_list_t *from,
-                          const id_list_t *own, id_list_t *out) {
+static void lower_outputs(lower_t *lw, int layer, int slice, const schedule_ids_t *from,
+                          const schedule_ids_t *own, schedule_ids_t *out) {
   const strat_candidate_t *c = cand_of(lw, layer);
   layer_tasks_t *lt = &lw->lt[layer];
   int tiles = c->choice.tiles;
@@ -400,11 +389,11 @@ static void lower_outputs(lower_t *lw, int layer, int slice, const id_list_t *fr
     int id = add_dma(lw, layer, slice, SCHEDULE_ROLE_OUTPUT, bytes, COST_DMA_CMX_TO_DDR,
                      !lw->p->values[layer].graph_output);
     deps_all(lw->g, from, id);
-    id_list_push(&lt->in_ddr, id);
-    id_list_push(out, id);
+    schedule_ids_push(&lt->in_ddr, id);
+    schedule_ids_push(out, id);
   } else { /* kept; a broadcast output is written to every tile by the DPU (tiling) */
     for (int i = 0; i < own->n; i++) /* new ids: no search for duplicates (linear) */
-      id_list_push(&lt->ready, own->ids[i]);
+      schedule_ids_push(&lt->ready, own->ids[i]);
   }
 }
 
@@ -418,7 +407,7 @@ static void lower_weights(lower_t *lw, int layer, int *first, int *count) {
     int id = add_dma(lw, layer, s, SCHEDULE_ROLE_WEIGHTS, share(c->cost.weight_dma_bytes, n, s),
                      COST_DMA_DDR_TO_CMX, false);
     if (s == 0)
-      id_list_push(&lw->lt[layer].loads, id);
+      schedule_ids_push(&lw->lt[layer].loads, id);
   }
 }
 
@@ -436,14 +425,14 @@ static void lower_layer(lower_t *lw, int layer) {
       deps_all(lw->g, &sl[s].in, sl[s].work.ids[k]);
       if (w_count > 0) /* one weight DMA, or slice s's own */
         schedule_graph_add_dep(lw->g, w_first + (w_count == 1 ? 0 : s), sl[s].work.ids[k]);
-      id_list_push(&lw->lt[layer].compute, sl[s].work.ids[k]);
+      schedule_ids_push(&lw->lt[layer].compute, sl[s].work.ids[k]);
     }
-    id_list_t from = {0}; /* what the slice's output waits for */
-    const id_list_t *src = sl[s].work.n ? &sl[s].work : &sl[s].in;
+    schedule_ids_t from = {0}; /* what the slice's output waits for */
+    const schedule_ids_t *src = sl[s].work.n ? &sl[s].work : &sl[s].in;
     for (int i = 0; i < src->n; i++)
-      id_list_push(&from, src->ids[i]);
+      schedule_ids_push(&from, src->ids[i]);
     for (int i = 0; sl[s].work.n == 0 && i < lw->lt[layer].ready.n; i++)
-      id_list_push(&from, lw->lt[layer].ready.ids[i]); /* free op: its kept inputs */
+      schedule_ids_push(&from, lw->lt[layer].ready.ids[i]); /* free op: its kept inputs */
     lower_outputs(lw, layer, s, &from, src, &sl[s].out);
     free(from.ids);
     if (s >= depth) {
@@ -481,12 +470,12 @@ static void order_deps(lower_t *lw, int layer) {
     return;
   /* the last two slices of `before` end after all its others, and the
    * first two of `layer` start before its others (slice buffers): linear */
-  id_list_t last = {0};
+  schedule_ids_t last = {0};
   int tiles = cand_of(lw, before)->choice.tiles;
   for (int i = 0; i < lw->lt[before].compute.n; i++)
     if (lw->g->tasks[lw->lt[before].compute.ids[i]].slice >= tiles - 2)
-      id_list_push(&last, lw->lt[before].compute.ids[i]);
-  const id_list_t *gated[] = {&lw->lt[layer].inputs, &lw->lt[layer].compute};
+      schedule_ids_push(&last, lw->lt[before].compute.ids[i]);
+  const schedule_ids_t *gated[] = {&lw->lt[layer].inputs, &lw->lt[layer].compute};
   for (int k = 0; k < 2; k++)
     for (int i = 0; i < gated[k]->n; i++)
       if (lw->g->tasks[gated[k]->ids[i]].slice < 2)
