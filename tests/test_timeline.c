@@ -1,6 +1,7 @@
 /* test_timeline.c - the plan model's clock (strategies/timeline.c) and the
  * schedule that follows it: one latency. */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "schedule/schedule.h"
@@ -174,6 +175,48 @@ Test(timeline, prefetch_windows_fit_and_start_in_layer_order) {
     strat_plan_free(&plan);
     teardown(&s);
   }
+}
+
+/* The channel's order for any windows (each from none to the net's start):
+ * every layer's three items once, by release, then layer, weights before
+ * input where they share a release. */
+Test(timeline, dma_items_come_in_channel_order_for_any_windows) {
+  setup_t s = {0};
+  setup_zoo(&s, "resnet18", 1 << 20);
+  int n = s.p.n_layers;
+  int32_t *prefetch = calloc((size_t)n, sizeof *prefetch);
+  strat_dma_item_t *items = calloc(3 * (size_t)n, sizeof *items);
+  uint64_t x = 88172645463325252u;
+  for (int trial = 0; trial < 50; trial++) {
+    for (int l = 0; l < n; l++) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+      prefetch[l] = trial == 0 ? 0 : trial == 1 ? l : (int32_t)(x % (uint64_t)(l + 1));
+    }
+    cr_assert_eq(strat_dma_items(&s.p, prefetch, items), 3 * n);
+    int seen[3] = {0};
+    for (int i = 0; i < 3 * n; i++) {
+      const strat_dma_item_t *it = &items[i];
+      int want = it->kind == STRAT_DMA_WEIGHTS ? it->layer - 1 - prefetch[it->layer]
+                 : it->kind == STRAT_DMA_INPUT ? it->layer - 1
+                                               : it->layer;
+      cr_assert_eq(it->release_layer, want, "trial %d item %d", trial, i);
+      seen[it->kind]++;
+      if (i == 0)
+        continue;
+      const strat_dma_item_t *prev = &items[i - 1];
+      bool ordered = prev->release_layer < it->release_layer ||
+                     (prev->release_layer == it->release_layer &&
+                      (prev->layer < it->layer ||
+                       (prev->layer == it->layer && prev->kind == STRAT_DMA_WEIGHTS)));
+      cr_assert(ordered, "trial %d: item %d (layer %d) after layer %d", trial, i, it->layer,
+                prev->layer);
+    }
+    for (int k = 0; k < 3; k++)
+      cr_expect_eq(seen[k], n);
+  }
+  free(items);
+  free(prefetch);
+  teardown(&s);
 }
 
 /* True when layer l's weights may take window w in plan: every step it
