@@ -79,10 +79,12 @@ static cJSON *timeline_json(const report_input_t *in, const schedule_t *s) {
   return arr;
 }
 
-/* Busy time per engine. */
-/* The ILP's MIP plan on the clock before the clock search's moves
+/* Whose plan a run kept when not its own (an incumbent's, a smaller
+ * rung's); else the ILP's MIP plan on the clock before the clock search's moves
  * (strat_plan_tune_candidates), when the run returned its own plan. */
 static void clock_search_json(const report_input_t *in, const report_solver_run_t *r, cJSON *j) {
+  if (r->kept_plan_of)
+    cJSON_AddStringToObject(j, "kept_plan_of", r->kept_plan_of);
   if (r->stats->mip_latency_cycles <= 0 || r->kept_plan_of)
     return;
   cJSON_AddNumberToObject(j, "mip_plan_latency_us", us3(in, r->stats->mip_latency_cycles));
@@ -158,8 +160,6 @@ static cJSON *solvers_json(const report_input_t *in) {
       cJSON_AddNumberToObject(j, "mip_gap", r->stats->mip_gap);
       cJSON_AddBoolToObject(j, "optimal", r->stats->optimal);
       clock_search_json(in, r, j);
-      if (r->kept_plan_of)
-        cJSON_AddStringToObject(j, "kept_plan_of", r->kept_plan_of);
     }
     cJSON_AddItemToArray(arr, j);
   }

@@ -300,6 +300,9 @@ static void print_totals(const report_input_t *in, FILE *out) {
             "  mip_plan_us      %.2f (the MIP's own plan on that clock; a local search on the "
             "clock then kept %d candidate or spill moves)\n",
             us(in, in->chosen->stats->mip_latency_cycles), (int)in->chosen->stats->clock_moves);
+  if (in->chosen->kept_plan_of)
+    fprintf(out, "  plan_of          %s (it schedules faster than the solver's own plan)\n",
+            in->chosen->kept_plan_of);
   fprintf(out, "  spill_bytes      %lld\n", (long long)plan->spill_bytes);
   fprintf(out, "  ddr_bytes        %lld\n", (long long)plan->ddr_bytes);
   fprintf(out, "  peak_cmx_bytes   %lld (per tile%s)\n",

@@ -459,3 +459,50 @@ void strat_plan_retile(const strat_problem_t *p, strat_plan_t *plan, int layer, 
   strat_plan_repair_capacity(p, plan);
   strat_plan_set_prefetch(p, plan);
 }
+
+static bool same_region(const strat_problem_t *a, int ra, const strat_problem_t *b, int rb) {
+  if (ra < 0 || rb < 0)
+    return ra == rb;
+  const tiling_region_t *x = &a->regions[ra], *y = &b->regions[rb];
+  return x->first == y->first && x->n_ops == y->n_ops && x->strategy == y->strategy &&
+         x->tiles == y->tiles;
+}
+
+static bool same_choice(const tiling_choice_t *a, const tiling_choice_t *b) {
+  return a->strategy == b->strategy && a->axis == b->axis && a->tiles == b->tiles &&
+         a->pipelined == b->pipelined;
+}
+
+int strat_plan_map(const strat_problem_t *from, const strat_plan_t *plan, const strat_problem_t *to,
+                   strat_plan_t *out, sched_diag_t *diag) {
+  *out = (strat_plan_t){0};
+  if (from->n_layers != to->n_layers)
+    return sched_diag_set(diag, SCHED_ERR_INPUT, "the plan has %d layers, the problem %d",
+                          from->n_layers, to->n_layers);
+  strat_plan_init(out, to->n_layers);
+  for (int l = 0; l < to->n_layers; l++) {
+    const strat_candidate_t *c = &from->layers[l].cands[plan->cand[l]];
+    const strat_layer_t *layer = &to->layers[l];
+    out->cand[l] = -1;
+    for (int k = 0; k < layer->n_cands && out->cand[l] < 0; k++)
+      if (same_choice(&layer->cands[k].choice, &c->choice) &&
+          same_region(from, c->region, to, layer->cands[k].region))
+        out->cand[l] = k;
+    if (out->cand[l] < 0) {
+      strat_plan_free(out);
+      return sched_diag_set(diag, SCHED_ERR_INFEASIBLE, "layer '%s' has no candidate %s x%d here",
+                            to->g->ops[layer->op].name, tiling_strategy_name(c->choice.strategy),
+                            c->choice.tiles);
+    }
+    out->spilled[l] = plan->spilled[l];
+    out->prefetch[l] = plan->prefetch[l];
+  }
+  strat_plan_evaluate(to, out);
+  sched_diag_t why = {{0}}; /* windows that do not fit here: set anew */
+  if (strat_plan_verify(to, out, &why) != SCHED_OK)
+    strat_plan_best_prefetch(to, out);
+  int rc = strat_plan_verify(to, out, diag);
+  if (rc != SCHED_OK)
+    strat_plan_free(out);
+  return rc;
+}

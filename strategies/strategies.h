@@ -185,6 +185,13 @@ int64_t *strat_plan_cmx_bytes_per_step(const strat_problem_t *p, const strat_pla
 /* The checker: candidate indices in range, every forced spill present, CMX
  * within capacity at every step. Names the first violation. */
 int strat_plan_verify(const strat_problem_t *p, const strat_plan_t *plan, sched_diag_t *diag);
+/* The same plan in another problem over the same net (another CMX budget):
+ * each layer's choice, streaming region, spill and prefetch window (set
+ * anew by strat_plan_best_prefetch if they do not fit there).
+ * SCHED_ERR_INFEASIBLE naming the layer when a choice is no candidate there
+ * or the plan does not fit. */
+int strat_plan_map(const strat_problem_t *from, const strat_plan_t *plan, const strat_problem_t *to,
+                   strat_plan_t *out, sched_diag_t *diag);
 /* Makes every region all-or-nothing: where only some members chose their
  * region candidate, those members take their cheapest candidate outside
  * any region. Spills are recomputed where anything changed. Returns how many

@@ -28,6 +28,23 @@ static int64_t solver_latency_cycles(const char *net, const char *cmx, const cha
   return latency_cycles;
 }
 
+/* With --ladder: every 256KB rung below cmx planned too, each keeping the
+ * rung below's plan where it schedules faster. */
+static int64_t ladder_latency_cycles(const char *net, const char *cmx) {
+  pipeline_options_t o = pipeline_defaults();
+  o.net = net;
+  o.cmx = cmx;
+  o.ladder = true;
+  o.time_limit_s = o.alloc.time_limit_s = 300;
+  pipeline_t *p = sched_xcalloc(1, sizeof *p);
+  sched_diag_t d = {{0}};
+  cr_assert_eq(pipeline_run(&o, p, &d), SCHED_OK, "%s %s: %s", net, cmx, d.msg);
+  int64_t latency_cycles = report_run_latency_cycles(pipeline_chosen(p));
+  pipeline_free(p);
+  free(p);
+  return latency_cycles;
+}
+
 static int64_t scheduled_latency_cycles(const char *net, const char *cmx) {
   return solver_latency_cycles(net, cmx, pipeline_defaults().solver);
 }
@@ -101,4 +118,18 @@ Test(pipeline, no_heuristic_schedules_faster_than_the_ilp) {
   check_ilp_leads("yolov3-tiny", "512KB");
   check_ilp_leads("yolov3-tiny", "1536KB");
   check_ilp_leads("resnet18", "1936KB");
+}
+
+/* --ladder makes more CMX never hurt by construction: its plan at a budget
+ * schedules no slower than the default solver's at the budget or at any
+ * 256KB rung below it. YOLOv3-tiny is a net where the default alone
+ * schedules 1280KB slower than 1MB (README, "The plan model"). */
+Test(pipeline, the_ladder_schedules_no_slower_than_any_rung_below) {
+  int64_t ladder_cycles = ladder_latency_cycles("yolov3-tiny", "1280KB");
+  const char *rungs[] = {"512KB", "768KB", "1MB", "1280KB"};
+  for (int i = 0; i < SCHED_ARRAY_LEN(rungs); i++) {
+    int64_t cycles = scheduled_latency_cycles("yolov3-tiny", rungs[i]);
+    cr_expect_leq(ladder_cycles, cycles, "ladder at 1280KB: %lld cycles, the default at %s: %lld",
+                  (long long)ladder_cycles, rungs[i], (long long)cycles);
+  }
 }

@@ -297,3 +297,32 @@ Test(strategies, dp_plan_latency_never_rises_with_cmx_on_chains) {
     }
   }
 }
+
+/* A plan moves to a larger budget as it is, windows included, so the plan
+ * clock gives it the same latency there (--ladder relies on it); a budget
+ * it does not fit refuses it, naming the layer. */
+Test(strategies, a_plan_maps_to_a_larger_budget_unchanged_and_is_refused_by_a_smaller_one) {
+  setup_t small = {0}, large = {0}, tiny = {0};
+  setup_zoo(&small, "resnet18", 1024 << 10);
+  setup_zoo(&large, "resnet18", 1536 << 10);
+  setup_zoo(&tiny, "resnet18", 512 << 10);
+  strat_plan_t plan = solve(&small.p, "dp"), mapped;
+  sched_diag_t d = {{0}};
+  cr_assert_eq(strat_plan_map(&small.p, &plan, &large.p, &mapped, &d), SCHED_OK, "%s", d.msg);
+  for (int l = 0; l < plan.n_layers; l++) {
+    cr_expect(chosen(&small.p, &plan, l)->choice.strategy ==
+                  chosen(&large.p, &mapped, l)->choice.strategy &&
+              chosen(&small.p, &plan, l)->choice.tiles ==
+                  chosen(&large.p, &mapped, l)->choice.tiles);
+    cr_expect_eq(mapped.spilled[l], plan.spilled[l]);
+    cr_expect_eq(mapped.prefetch[l], plan.prefetch[l]);
+  }
+  cr_expect_eq(mapped.latency_cycles, plan.latency_cycles);
+  strat_plan_free(&mapped);
+  cr_expect_eq(strat_plan_map(&small.p, &plan, &tiny.p, &mapped, &d), SCHED_ERR_INFEASIBLE);
+  cr_expect(strstr(d.msg, "layer") != NULL, "%s", d.msg);
+  strat_plan_free(&plan);
+  teardown(&small);
+  teardown(&large);
+  teardown(&tiny);
+}

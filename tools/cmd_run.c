@@ -40,6 +40,7 @@ typedef struct {
   int64_t alloc_nodes;
   int64_t barriers;
   int64_t prefetch;
+  bool ladder;
   bool no_timing;
   bool verbose;
   bool list_nets;
@@ -128,6 +129,9 @@ static const cli_option_t run_flags[] = {
             "most layers ahead whose weights may load during compute (default: as far as CMX "
             "room allows; 0 = none)",
             0, 1 << 20),
+    CLI_OPT("--ladder", CLI_ARG_FLAG, RUN_FIELD(ladder), NULL,
+            "also plan every 256KB rung below --cmx and keep the rung below's plan where it "
+            "schedules faster: more CMX never schedules slower (one solve per rung)"),
     CLI_OPT("--no-timing", CLI_ARG_FLAG, RUN_FIELD(no_timing), NULL,
             "print solve times as 0 / '-' so reports are byte-identical across runs"),
     CLI_OPT(
@@ -347,6 +351,7 @@ static pipeline_options_t pipeline_options(const run_options_t *o) {
   po.dump_ir = o->dump_ir;
   po.schedule.barriers = (int32_t)o->barriers; /* ranges checked by the option table */
   po.prefetch_cap = o->prefetch < 0 ? -1 : (int32_t)o->prefetch;
+  po.ladder = o->ladder;
   po.alloc.allocator = o->allocator;
   po.alloc.time_limit_s = o->alloc_time_limit_s;
   po.alloc.search_nodes = o->alloc_nodes;

@@ -1,6 +1,8 @@
 /* pipeline.c - the planning pipeline, one stage after another. */
 #include "tools/pipeline.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 pipeline_options_t pipeline_defaults(void) {
@@ -196,6 +198,14 @@ static int allocate_and_schedule(const pipeline_options_t *o, pipeline_t *p, int
   return rc;
 }
 
+static void free_slot(pipeline_t *p, int i) {
+  schedule_barriers_free(&p->barriers[i]);
+  schedule_free(&p->schedules[i]);
+  schedule_graph_free(&p->tasks[i]);
+  schedule_alloc_free(&p->allocs[i]);
+  strat_plan_free(&p->plans[i]);
+}
+
 /* The ILP is exact for the plan model, and the schedule follows the plan
  * model to within a few percent (README, "One latency"): so that the ILP's
  * answer is never slower than what its incumbents would report, an ILP run
@@ -212,11 +222,7 @@ static int polish_ilp(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *
         best = j;
     if (best == i)
       continue;
-    schedule_barriers_free(&p->barriers[i]);
-    schedule_free(&p->schedules[i]);
-    schedule_graph_free(&p->tasks[i]);
-    schedule_alloc_free(&p->allocs[i]);
-    strat_plan_free(&p->plans[i]);
+    free_slot(p, i);
     strat_plan_copy(&p->plans[best], &p->plans[i]);
     int rc = allocate_and_schedule(o, p, i, diag);
     if (rc != SCHED_OK)
@@ -226,7 +232,105 @@ static int polish_ilp(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *
   return SCHED_OK;
 }
 
+/* --ladder: the chosen run takes `plan` (the rung below's, mapped into
+ * this budget's candidates) when that schedules faster. The spare slot
+ * after the runs holds it while it is scheduled; a plan that cannot be
+ * scheduled here is not kept. */
+static void keep_faster_plan(const pipeline_options_t *o, pipeline_t *p, const strat_plan_t *plan,
+                             const pipeline_t *below) {
+  int i = (int)(pipeline_chosen(p) - p->runs), spare = p->n_runs;
+  strat_plan_copy(plan, &p->plans[spare]);
+  sched_diag_t why = {{0}};
+  int rc = allocate_and_schedule(o, p, spare, &why);
+  report_solver_run_t replay = {.schedule = &p->schedules[spare]};
+  if (rc == SCHED_OK &&
+      report_run_latency_cycles(&replay) < report_run_latency_cycles(&p->runs[i])) {
+    free_slot(p, i);
+    p->plans[i] = p->plans[spare];
+    p->allocs[i] = p->allocs[spare];
+    p->tasks[i] = p->tasks[spare];
+    p->schedules[i] = p->schedules[spare];
+    p->barriers[i] = p->barriers[spare];
+    const char *origin = below->ladder_kept_from[0] ? below->ladder_kept_from : NULL;
+    if (origin)
+      snprintf(p->ladder_kept_from, sizeof p->ladder_kept_from, "%s", origin);
+    else
+      snprintf(p->ladder_kept_from, sizeof p->ladder_kept_from, "the %lldKB rung",
+               (long long)(below->problem.capacity_bytes >> 10));
+    p->runs[i].kept_plan_of = p->ladder_kept_from;
+  } else
+    free_slot(p, spare);
+  memset(&p->plans[spare], 0, sizeof p->plans[spare]);
+  memset(&p->allocs[spare], 0, sizeof p->allocs[spare]);
+  memset(&p->tasks[spare], 0, sizeof p->tasks[spare]);
+  memset(&p->schedules[spare], 0, sizeof p->schedules[spare]);
+  memset(&p->barriers[spare], 0, sizeof p->barriers[spare]);
+}
+
+/* Replays the rung below's plan twice: with its own windows (so the larger
+ * budget schedules what the smaller did), and with windows set anew for
+ * this budget (strat_plan_best_prefetch), which may use the extra room. */
+static void keep_faster_rung(const pipeline_options_t *o, pipeline_t *p, const pipeline_t *below) {
+  const report_solver_run_t *from = pipeline_chosen(below);
+  if (p->n_runs == PIPELINE_MAX_RUNS || pipeline_chosen(p)->status != SCHED_OK ||
+      from->status != SCHED_OK)
+    return;
+  strat_plan_t same, retuned;
+  sched_diag_t why = {{0}}; /* a choice that is no candidate here: no replay */
+  if (strat_plan_map(&below->problem, from->plan, &p->problem, &same, &why) != SCHED_OK)
+    return;
+  strat_plan_copy(&same, &retuned);
+  strat_plan_best_prefetch(&p->problem, &retuned);
+  keep_faster_plan(o, p, &same, below);
+  keep_faster_plan(o, p, &retuned, below);
+  strat_plan_free(&same);
+  strat_plan_free(&retuned);
+}
+
+static int pipeline_run_one(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag);
+
+/* Plans the rungs 256KB, 512KB, ... below p's budget in order, each keeping
+ * the plan of the rung below when faster, then p itself. A rung the net
+ * does not fit is skipped. */
+static void climb_ladder(const pipeline_options_t *o, pipeline_t *p) {
+  pipeline_options_t rung_o = *o;
+  rung_o.ladder = false;
+  rung_o.dump_ir = rung_o.lp_path = NULL;
+  pipeline_t *below = NULL;
+  for (int64_t bytes = STRAT_CMX_RUNG_BYTES; bytes < p->problem.capacity_bytes;
+       bytes += STRAT_CMX_RUNG_BYTES) {
+    char cmx[32];
+    snprintf(cmx, sizeof cmx, "%lldKB", (long long)(bytes >> 10));
+    rung_o.cmx = cmx;
+    pipeline_t *rung = sched_xcalloc(1, sizeof *rung);
+    sched_diag_t why = {{0}};
+    if (pipeline_run_one(&rung_o, rung, &why) != SCHED_OK) { /* too small for the net */
+      pipeline_free(rung);
+      free(rung);
+      continue;
+    }
+    if (below) {
+      keep_faster_rung(&rung_o, rung, below);
+      pipeline_free(below);
+      free(below);
+    }
+    below = rung;
+  }
+  if (below) {
+    keep_faster_rung(o, p, below);
+    pipeline_free(below);
+    free(below);
+  }
+}
+
 int pipeline_run(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag) {
+  int rc = pipeline_run_one(o, p, diag);
+  if (rc == SCHED_OK && o->ladder)
+    climb_ladder(o, p);
+  return rc;
+}
+
+static int pipeline_run_one(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag) {
   memset(p, 0, sizeof *p);
   p->all_solvers = strcmp(o->solver, "all") == 0;
   int rc = load_arch(o, &p->arch, diag);

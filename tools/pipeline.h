@@ -30,6 +30,10 @@ typedef struct {
   int32_t prefetch_cap;          /* most steps weights load early; -1: as far as room allows */
   schedule_params_t schedule;    /* barrier count (schedule/schedule.h) */
   schedule_alloc_params_t alloc; /* CMX allocation: allocator, time limit, repairs */
+  /* plan every 256KB rung below the budget too, each keeping the rung
+   * below's plan when that schedules faster: more CMX never schedules
+   * slower along the ladder, at one solve per rung */
+  bool ladder;
 } pipeline_options_t;
 
 /* Defaults: vpu27, analytic cost, solver ilp, latency, 10 s, seed 1. */
@@ -51,6 +55,7 @@ typedef struct {
   schedule_alloc_t allocs[PIPELINE_MAX_RUNS]; /* CMX layout and the repairs it made */
   int n_runs;
   bool all_solvers;
+  char ladder_kept_from[48]; /* --ladder: the chosen run keeps this rung's plan (kept_plan_of) */
 } pipeline_t;
 
 /* Runs the pipeline into *p (zeroed here; free with pipeline_free even on
