@@ -11,38 +11,32 @@
 
 #include "tools/pipeline.h"
 
-/* The scheduled latency of the pipeline's plan with `solver`. */
-static int64_t solver_latency_cycles(const char *net, const char *cmx, const char *solver) {
+/* The scheduled latency of the pipeline's plan with `solver`; with
+ * `ladder`, every 256KB rung below cmx planned too, each keeping the rung
+ * below's plan where it schedules faster. */
+static int64_t latency_cycles(const char *net, const char *cmx, const char *solver, bool ladder) {
   pipeline_options_t o = pipeline_defaults();
   o.net = net;
   o.cmx = cmx;
   o.solver = solver;
+  o.ladder = ladder;
   o.time_limit_s = 300;
   o.alloc.time_limit_s = 300;
   pipeline_t *p = sched_xcalloc(1, sizeof *p);
   sched_diag_t d = {{0}};
   cr_assert_eq(pipeline_run(&o, p, &d), SCHED_OK, "%s %s: %s", net, cmx, d.msg);
-  int64_t latency_cycles = report_run_latency_cycles(pipeline_chosen(p));
+  int64_t cycles = report_run_latency_cycles(pipeline_chosen(p));
   pipeline_free(p);
   free(p);
-  return latency_cycles;
+  return cycles;
 }
 
-/* With --ladder: every 256KB rung below cmx planned too, each keeping the
- * rung below's plan where it schedules faster. */
+static int64_t solver_latency_cycles(const char *net, const char *cmx, const char *solver) {
+  return latency_cycles(net, cmx, solver, false);
+}
+
 static int64_t ladder_latency_cycles(const char *net, const char *cmx) {
-  pipeline_options_t o = pipeline_defaults();
-  o.net = net;
-  o.cmx = cmx;
-  o.ladder = true;
-  o.time_limit_s = o.alloc.time_limit_s = 300;
-  pipeline_t *p = sched_xcalloc(1, sizeof *p);
-  sched_diag_t d = {{0}};
-  cr_assert_eq(pipeline_run(&o, p, &d), SCHED_OK, "%s %s: %s", net, cmx, d.msg);
-  int64_t latency_cycles = report_run_latency_cycles(pipeline_chosen(p));
-  pipeline_free(p);
-  free(p);
-  return latency_cycles;
+  return latency_cycles(net, cmx, pipeline_defaults().solver, true);
 }
 
 static int64_t scheduled_latency_cycles(const char *net, const char *cmx) {

@@ -233,7 +233,8 @@ static int polish_ilp(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *
 }
 
 /* --ladder: the chosen run takes `plan` (the rung below's, mapped into
- * this budget's candidates) when that schedules faster. The spare slot
+ * this budget's candidates) when that schedules faster (moves fewer DDR
+ * bytes, for the bandwidth objective). The spare slot
  * after the runs holds it while it is scheduled; a plan that cannot be
  * scheduled here is not kept. */
 static void keep_faster_plan(const pipeline_options_t *o, pipeline_t *p, const strat_plan_t *plan,
@@ -242,9 +243,9 @@ static void keep_faster_plan(const pipeline_options_t *o, pipeline_t *p, const s
   strat_plan_copy(plan, &p->plans[spare]);
   sched_diag_t why = {{0}};
   int rc = allocate_and_schedule(o, p, spare, &why);
-  report_solver_run_t replay = {.schedule = &p->schedules[spare]};
-  if (rc == SCHED_OK &&
-      report_run_latency_cycles(&replay) < report_run_latency_cycles(&p->runs[i])) {
+  p->runs[spare] =
+      (report_solver_run_t){.plan = &p->plans[spare], .schedule = &p->schedules[spare]};
+  if (rc == SCHED_OK && rank_of(p, spare) < rank_of(p, i)) {
     free_slot(p, i);
     p->plans[i] = p->plans[spare];
     p->allocs[i] = p->allocs[spare];
@@ -260,6 +261,7 @@ static void keep_faster_plan(const pipeline_options_t *o, pipeline_t *p, const s
     p->runs[i].kept_plan_of = p->ladder_kept_from;
   } else
     free_slot(p, spare);
+  memset(&p->runs[spare], 0, sizeof p->runs[spare]);
   memset(&p->plans[spare], 0, sizeof p->plans[spare]);
   memset(&p->allocs[spare], 0, sizeof p->allocs[spare]);
   memset(&p->tasks[spare], 0, sizeof p->tasks[spare]);
