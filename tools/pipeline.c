@@ -294,7 +294,14 @@ static int pipeline_run_one(const pipeline_options_t *o, pipeline_t *p, sched_di
 /* Plans the rungs 256KB, 512KB, ... below p's budget in order, each keeping
  * the plan of the rung below when faster, then p itself. A rung the net
  * does not fit is skipped. */
-static void climb_ladder(const pipeline_options_t *o, pipeline_t *p) {
+static int climb_ladder(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag) {
+  int64_t rungs = (p->problem.capacity_bytes - 1) / STRAT_CMX_RUNG_BYTES;
+  if (rungs > PIPELINE_LADDER_MAX_RUNGS)
+    return sched_diag_set(diag, SCHED_ERR_INPUT,
+                          "--ladder: %lld rungs of 256KB below a %lld-byte budget, at most %d "
+                          "(one solve each)",
+                          (long long)rungs, (long long)p->problem.capacity_bytes,
+                          PIPELINE_LADDER_MAX_RUNGS);
   pipeline_options_t rung_o = *o;
   rung_o.ladder = false;
   rung_o.dump_ir = rung_o.lp_path = NULL;
@@ -323,13 +330,12 @@ static void climb_ladder(const pipeline_options_t *o, pipeline_t *p) {
     pipeline_free(below);
     free(below);
   }
+  return SCHED_OK;
 }
 
 int pipeline_run(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag) {
   int rc = pipeline_run_one(o, p, diag);
-  if (rc == SCHED_OK && o->ladder)
-    climb_ladder(o, p);
-  return rc;
+  return rc == SCHED_OK && o->ladder ? climb_ladder(o, p, diag) : rc;
 }
 
 static int pipeline_run_one(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag) {

@@ -11,6 +11,7 @@
 #include "report/report.h"
 
 #define PIPELINE_MAX_RUNS 16
+#define PIPELINE_LADDER_MAX_RUNGS 64 /* --ladder: solves below the budget (16MB of CMX) */
 
 typedef struct {
   const char *net;         /* zoo spec or .onnx/.json path (ignored when graph is set) */
