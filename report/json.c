@@ -187,6 +187,20 @@ cJSON *report_header_json(const report_input_t *in) {
   return j;
 }
 
+static cJSON *ladder_json(const report_input_t *in) {
+  cJSON *arr = cJSON_CreateArray();
+  for (int i = 0; i < in->n_ladder; i++) {
+    const report_ladder_rung_t *r = &in->ladder[i];
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "cmx_bytes", (double)r->cmx_bytes);
+    cJSON_AddNumberToObject(j, "own_latency_us", us3(in, r->own_latency_cycles));
+    cJSON_AddNumberToObject(j, "latency_us", us3(in, r->latency_cycles));
+    cJSON_AddStringToObject(j, "plan_of", r->kept_plan_of[0] ? r->kept_plan_of : "own");
+    cJSON_AddItemToArray(arr, j);
+  }
+  return arr;
+}
+
 int report_json(const report_input_t *in, FILE *out) {
   cJSON *root = cJSON_CreateObject();
   if (!root)
@@ -209,6 +223,8 @@ int report_json(const report_input_t *in, FILE *out) {
   }
   if (in->comparison)
     cJSON_AddItemToObject(root, "solvers", solvers_json(in));
+  if (in->ladder)
+    cJSON_AddItemToObject(root, "ladder", ladder_json(in));
   return report_json_emit(root, true, out);
 }
 

@@ -31,6 +31,16 @@ typedef struct {
   const char *kept_plan_of;
 } report_solver_run_t;
 
+/* One rung of --ladder (tools/pipeline.h): its budget, the scheduled
+ * latency of the solver's own plan there and of the plan kept, the rung
+ * below's where that schedules faster. */
+typedef struct {
+  int64_t cmx_bytes;
+  int64_t own_latency_cycles;
+  int64_t latency_cycles;
+  char kept_plan_of[48]; /* the rung whose plan it kept, "" for its own */
+} report_ladder_rung_t;
+
 typedef struct {
   const char *net_spec;  /* what the user asked for */
   const char *cost_spec; /* "analytic" or "lut:FILE" */
@@ -40,9 +50,11 @@ typedef struct {
   const report_solver_run_t *chosen;     /* the plan reported per layer */
   const report_solver_run_t *comparison; /* all solvers run, or NULL */
   int n_comparison;
-  bool timing;              /* print solve times; off for byte-identical output */
-  bool verbose;             /* text: every constant, and the wide layer table */
-  const char *command_line; /* how sched was run, for provenance (or NULL) */
+  bool timing;                        /* print solve times; off for byte-identical output */
+  bool verbose;                       /* text: every constant, and the wide layer table */
+  const char *command_line;           /* how sched was run, for provenance (or NULL) */
+  const report_ladder_rung_t *ladder; /* --ladder: the rungs up to the budget, or NULL */
+  int n_ladder;
 } report_input_t;
 
 /* Per-layer figures derived from the plan model. */

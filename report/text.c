@@ -338,6 +338,22 @@ static void print_comparison(const report_input_t *in, FILE *out) {
   }
 }
 
+/* --ladder: the latency against CMX, the solver's own plan beside the
+ * plan kept at each rung. */
+static void print_ladder(const report_input_t *in, FILE *out) {
+  fprintf(out,
+          "\nladder (--ladder: each rung keeps the rung below's plan where it schedules faster):\n"
+          "  %-10s %12s %12s  %s\n",
+          "cmx", "own_us", "latency_us", "plan_of");
+  for (int i = 0; i < in->n_ladder; i++) {
+    const report_ladder_rung_t *r = &in->ladder[i];
+    char cmx[32];
+    snprintf(cmx, sizeof cmx, "%lldKB", (long long)(r->cmx_bytes >> 10));
+    fprintf(out, "  %-10s %12.2f %12.2f  %s\n", cmx, us(in, r->own_latency_cycles),
+            us(in, r->latency_cycles), r->kept_plan_of[0] ? r->kept_plan_of : "own");
+  }
+}
+
 void report_text(const report_input_t *in, FILE *out) {
   print_header(in, out);
   print_layers(in, out);
@@ -346,4 +362,6 @@ void report_text(const report_input_t *in, FILE *out) {
   report_alloc_text(in, out);
   if (in->comparison)
     print_comparison(in, out);
+  if (in->ladder)
+    print_ladder(in, out);
 }

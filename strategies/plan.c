@@ -473,7 +473,39 @@ static bool same_choice(const tiling_choice_t *a, const tiling_choice_t *b) {
          a->pipelined == b->pipelined;
 }
 
-int strat_plan_map(const strat_problem_t *from, const strat_plan_t *plan, const strat_problem_t *to,
+/* Region ra of `from` in `to`: the same region, else appended. */
+static int map_region(const strat_problem_t *from, int ra, strat_problem_t *to) {
+  for (int rb = 0; rb < to->n_regions; rb++)
+    if (same_region(from, ra, to, rb))
+      return rb;
+  int cap = to->n_regions; /* realloc does not need the true capacity */
+  sched_grow((void **)&to->regions, &cap, to->n_regions + 1, sizeof *to->regions);
+  to->regions[to->n_regions] = from->regions[ra];
+  return to->n_regions++;
+}
+
+/* Layer l's candidate in `to` for candidate c of `from`: the same choice
+ * and region, else c itself appended to `to`'s list (with its streaming
+ * region) when it fits there: `to` may have dropped it as dominated, or
+ * sliced a region differently at its budget. -1 when it does not fit.
+ * Appending leaves existing plans' indices as they are. */
+static int map_candidate(const strat_problem_t *from, int l, const strat_candidate_t *c,
+                         strat_problem_t *to) {
+  strat_layer_t *layer = &to->layers[l];
+  for (int k = 0; k < layer->n_cands; k++)
+    if (same_choice(&layer->cands[k].choice, &c->choice) &&
+        same_region(from, c->region, to, layer->cands[k].region))
+      return k;
+  if (c->cost.footprint.total_bytes > to->capacity_bytes)
+    return -1;
+  sched_grow((void **)&layer->cands, &layer->cap_cands, layer->n_cands + 1, sizeof *layer->cands);
+  layer->cands[layer->n_cands] = *c;
+  if (c->region >= 0)
+    layer->cands[layer->n_cands].region = map_region(from, c->region, to);
+  return layer->n_cands++;
+}
+
+int strat_plan_map(const strat_problem_t *from, const strat_plan_t *plan, strat_problem_t *to,
                    strat_plan_t *out, sched_diag_t *diag) {
   *out = (strat_plan_t){0};
   if (from->n_layers != to->n_layers)
@@ -482,17 +514,12 @@ int strat_plan_map(const strat_problem_t *from, const strat_plan_t *plan, const 
   strat_plan_init(out, to->n_layers);
   for (int l = 0; l < to->n_layers; l++) {
     const strat_candidate_t *c = &from->layers[l].cands[plan->cand[l]];
-    const strat_layer_t *layer = &to->layers[l];
-    out->cand[l] = -1;
-    for (int k = 0; k < layer->n_cands && out->cand[l] < 0; k++)
-      if (same_choice(&layer->cands[k].choice, &c->choice) &&
-          same_region(from, c->region, to, layer->cands[k].region))
-        out->cand[l] = k;
+    out->cand[l] = map_candidate(from, l, c, to);
     if (out->cand[l] < 0) {
       strat_plan_free(out);
       return sched_diag_set(diag, SCHED_ERR_INFEASIBLE, "layer '%s' has no candidate %s x%d here",
-                            to->g->ops[layer->op].name, tiling_strategy_name(c->choice.strategy),
-                            c->choice.tiles);
+                            to->g->ops[to->layers[l].op].name,
+                            tiling_strategy_name(c->choice.strategy), c->choice.tiles);
     }
     out->spilled[l] = plan->spilled[l];
     out->prefetch[l] = plan->prefetch[l];

@@ -187,10 +187,11 @@ int64_t *strat_plan_cmx_bytes_per_step(const strat_problem_t *p, const strat_pla
 int strat_plan_verify(const strat_problem_t *p, const strat_plan_t *plan, sched_diag_t *diag);
 /* The same plan in another problem over the same net (another CMX budget):
  * each layer's choice, streaming region, spill and prefetch window (set
- * anew by strat_plan_best_prefetch if they do not fit there).
+ * anew by strat_plan_best_prefetch if they do not fit there). A sliced
+ * choice that `to` dropped as dominated is appended to its candidates.
  * SCHED_ERR_INFEASIBLE naming the layer when a choice is no candidate there
- * or the plan does not fit. */
-int strat_plan_map(const strat_problem_t *from, const strat_plan_t *plan, const strat_problem_t *to,
+ * and does not fit, or the plan does not fit. */
+int strat_plan_map(const strat_problem_t *from, const strat_plan_t *plan, strat_problem_t *to,
                    strat_plan_t *out, sched_diag_t *diag);
 /* Makes every region all-or-nothing: where only some members chose their
  * region candidate, those members take their cheapest candidate outside

@@ -26,6 +26,15 @@ static int64_t latency_cycles(const char *net, const char *cmx, const char *solv
   sched_diag_t d = {{0}};
   cr_assert_eq(pipeline_run(&o, p, &d), SCHED_OK, "%s %s: %s", net, cmx, d.msg);
   int64_t cycles = report_run_latency_cycles(pipeline_chosen(p));
+  for (int i = 0; ladder && i < p->n_ladder; i++) { /* the rungs the report lists */
+    const report_ladder_rung_t *r = &p->ladder[i];
+    cr_expect_leq(r->latency_cycles, r->own_latency_cycles, "%s rung %d", net, i);
+    if (i > 0)
+      cr_expect_leq(r->latency_cycles, p->ladder[i - 1].latency_cycles, "%s rung %d", net, i);
+    if (i + 1 == p->n_ladder)
+      cr_expect_eq(r->latency_cycles, cycles, "%s: the last rung is the budget's", net);
+  }
+  cr_expect(!ladder || p->n_ladder > 1, "%s %s: only %d rungs", net, cmx, p->n_ladder);
   pipeline_free(p);
   free(p);
   return cycles;

@@ -326,3 +326,27 @@ Test(strategies, a_plan_maps_to_a_larger_budget_unchanged_and_is_refused_by_a_sm
   teardown(&large);
   teardown(&tiny);
 }
+
+/* A budget drops choices a smaller one makes (dominated slice counts, a
+ * region sliced differently): mapping a plan up appends them, so the plan
+ * still moves whole (YOLOv3-tiny's 256KB plan at 1536KB). */
+Test(strategies, a_plan_maps_up_even_where_the_larger_budget_dropped_its_choices) {
+  setup_t small = {0}, large = {0};
+  setup_zoo(&small, "yolov3-tiny", 256 << 10);
+  setup_zoo(&large, "yolov3-tiny", 1536 << 10);
+  int cands_before = 0, cands_after = 0;
+  for (int l = 0; l < large.p.n_layers; l++)
+    cands_before += large.p.layers[l].n_cands;
+  strat_plan_t plan = solve(&small.p, "dp"), mapped;
+  sched_diag_t d = {{0}};
+  cr_assert_eq(strat_plan_map(&small.p, &plan, &large.p, &mapped, &d), SCHED_OK, "%s", d.msg);
+  for (int l = 0; l < large.p.n_layers; l++)
+    cands_after += large.p.layers[l].n_cands;
+  cr_expect_gt(cands_after, cands_before, "nothing was appended: the test no longer covers it");
+  cr_expect_eq(mapped.latency_cycles, plan.latency_cycles);
+  cr_expect_eq(strat_plan_verify(&large.p, &mapped, &d), SCHED_OK, "%s", d.msg);
+  strat_plan_free(&mapped);
+  strat_plan_free(&plan);
+  teardown(&small);
+  teardown(&large);
+}

@@ -505,7 +505,8 @@ Test(targets, load_by_name_single_core_with_source) {
     fx_t *x = fx_new(names[i]);
     cr_expect_str_eq(x->arch.name, names[i]);
     cr_expect_eq(x->arch.tiles, 1);
-    cr_expect(strstr(x->arch.rules.source, "developer.axis.com/") != NULL, "%s", x->arch.rules.source);
+    cr_expect(strstr(x->arch.rules.source, "developer.axis.com/") != NULL, "%s",
+              x->arch.rules.source);
     cr_expect_gt(x->arch.cpu_ns_per_mac, 0);
     fx_free(x);
   }

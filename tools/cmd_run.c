@@ -185,7 +185,9 @@ static report_input_t report_input(const run_options_t *o, const pipeline_t *p) 
                           .n_comparison = p->all_solvers ? p->n_runs : 0,
                           .timing = !o->no_timing,
                           .verbose = o->verbose,
-                          .command_line = o->command_line};
+                          .command_line = o->command_line,
+                          .ladder = p->n_ladder ? p->ladder : NULL,
+                          .n_ladder = p->n_ladder};
 }
 
 static int write_report(const run_options_t *o, const pipeline_t *p) {

@@ -232,14 +232,16 @@ static int polish_ilp(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *
   return SCHED_OK;
 }
 
+static int chosen_index(const pipeline_t *p) { return (int)(pipeline_chosen(p) - p->runs); }
+
 /* --ladder: the chosen run takes `plan` (the rung below's, mapped into
  * this budget's candidates) when that schedules faster (moves fewer DDR
- * bytes, for the bandwidth objective). The spare slot
- * after the runs holds it while it is scheduled; a plan that cannot be
- * scheduled here is not kept. */
+ * bytes, for the bandwidth objective), and `rung` says whose it is. The
+ * spare slot after the runs holds the plan while it is scheduled; a plan
+ * that cannot be scheduled here is not kept. */
 static void keep_faster_plan(const pipeline_options_t *o, pipeline_t *p, const strat_plan_t *plan,
-                             const pipeline_t *below) {
-  int i = (int)(pipeline_chosen(p) - p->runs), spare = p->n_runs;
+                             const report_ladder_rung_t *below, report_ladder_rung_t *rung) {
+  int i = chosen_index(p), spare = p->n_runs;
   strat_plan_copy(plan, &p->plans[spare]);
   sched_diag_t why = {{0}};
   int rc = allocate_and_schedule(o, p, spare, &why);
@@ -252,13 +254,11 @@ static void keep_faster_plan(const pipeline_options_t *o, pipeline_t *p, const s
     p->tasks[i] = p->tasks[spare];
     p->schedules[i] = p->schedules[spare];
     p->barriers[i] = p->barriers[spare];
-    const char *origin = below->ladder_kept_from[0] ? below->ladder_kept_from : NULL;
-    if (origin)
-      snprintf(p->ladder_kept_from, sizeof p->ladder_kept_from, "%s", origin);
+    if (below->kept_plan_of[0])
+      snprintf(rung->kept_plan_of, sizeof rung->kept_plan_of, "%s", below->kept_plan_of);
     else
-      snprintf(p->ladder_kept_from, sizeof p->ladder_kept_from, "the %lldKB rung",
-               (long long)(below->problem.capacity_bytes >> 10));
-    p->runs[i].kept_plan_of = p->ladder_kept_from;
+      snprintf(rung->kept_plan_of, sizeof rung->kept_plan_of, "the %lldKB rung",
+               (long long)(below->cmx_bytes >> 10));
   } else
     free_slot(p, spare);
   memset(&p->runs[spare], 0, sizeof p->runs[spare]);
@@ -269,24 +269,29 @@ static void keep_faster_plan(const pipeline_options_t *o, pipeline_t *p, const s
   memset(&p->barriers[spare], 0, sizeof p->barriers[spare]);
 }
 
-/* Replays the rung below's plan twice: with its own windows (so the larger
- * budget schedules what the smaller did), and with windows set anew for
- * this budget (strat_plan_best_prefetch), which may use the extra room. */
-static void keep_faster_rung(const pipeline_options_t *o, pipeline_t *p, const pipeline_t *below) {
-  const report_solver_run_t *from = pipeline_chosen(below);
-  if (p->n_runs == PIPELINE_MAX_RUNS || pipeline_chosen(p)->status != SCHED_OK ||
-      from->status != SCHED_OK)
-    return;
+/* Records rung `p` and replays the plan of the rung below (`below`, NULL
+ * at the first) twice: with its own windows (so the larger budget
+ * schedules what the smaller did), and with windows set anew for this
+ * budget (strat_plan_best_prefetch), which may use the extra room. */
+static void climb_rung(const pipeline_options_t *o, pipeline_t *p, const pipeline_t *below,
+                       const report_ladder_rung_t *below_rung, report_ladder_rung_t *rung) {
+  *rung =
+      (report_ladder_rung_t){.cmx_bytes = p->problem.capacity_bytes,
+                             .own_latency_cycles = report_run_latency_cycles(pipeline_chosen(p))};
+  const report_solver_run_t *from = below ? pipeline_chosen(below) : NULL;
   strat_plan_t same, retuned;
   sched_diag_t why = {{0}}; /* a choice that is no candidate here: no replay */
-  if (strat_plan_map(&below->problem, from->plan, &p->problem, &same, &why) != SCHED_OK)
-    return;
-  strat_plan_copy(&same, &retuned);
-  strat_plan_best_prefetch(&p->problem, &retuned);
-  keep_faster_plan(o, p, &same, below);
-  keep_faster_plan(o, p, &retuned, below);
-  strat_plan_free(&same);
-  strat_plan_free(&retuned);
+  if (from && p->n_runs < PIPELINE_MAX_RUNS && pipeline_chosen(p)->status == SCHED_OK &&
+      from->status == SCHED_OK &&
+      strat_plan_map(&below->problem, from->plan, &p->problem, &same, &why) == SCHED_OK) {
+    strat_plan_copy(&same, &retuned);
+    strat_plan_best_prefetch(&p->problem, &retuned);
+    keep_faster_plan(o, p, &same, below_rung, rung);
+    keep_faster_plan(o, p, &retuned, below_rung, rung);
+    strat_plan_free(&same);
+    strat_plan_free(&retuned);
+  }
+  rung->latency_cycles = report_run_latency_cycles(pipeline_chosen(p));
 }
 
 static int pipeline_run_one(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag);
@@ -318,18 +323,20 @@ static int climb_ladder(const pipeline_options_t *o, pipeline_t *p, sched_diag_t
       free(rung);
       continue;
     }
-    if (below) {
-      keep_faster_rung(&rung_o, rung, below);
+    report_ladder_rung_t *last = below ? &p->ladder[p->n_ladder - 1] : NULL;
+    climb_rung(&rung_o, rung, below, last, &p->ladder[p->n_ladder++]);
+    if (below)
       pipeline_free(below);
-      free(below);
-    }
+    free(below);
     below = rung;
   }
-  if (below) {
-    keep_faster_rung(o, p, below);
+  report_ladder_rung_t *top = &p->ladder[p->n_ladder++];
+  climb_rung(o, p, below, below ? top - 1 : NULL, top);
+  if (top->kept_plan_of[0])
+    p->runs[chosen_index(p)].kept_plan_of = top->kept_plan_of;
+  if (below)
     pipeline_free(below);
-    free(below);
-  }
+  free(below);
   return SCHED_OK;
 }
 

@@ -56,7 +56,10 @@ typedef struct {
   schedule_alloc_t allocs[PIPELINE_MAX_RUNS]; /* CMX layout and the repairs it made */
   int n_runs;
   bool all_solvers;
-  char ladder_kept_from[48]; /* --ladder: the chosen run keeps this rung's plan (kept_plan_of) */
+  /* --ladder: every rung planned, the budget last; the chosen run's
+   * kept_plan_of points into the last one */
+  report_ladder_rung_t ladder[PIPELINE_LADDER_MAX_RUNGS + 1];
+  int n_ladder;
 } pipeline_t;
 
 /* Runs the pipeline into *p (zeroed here; free with pipeline_free even on
