@@ -227,6 +227,22 @@ void report_csv_solvers(const report_input_t *in, FILE *out) {
   }
 }
 
+void report_csv_ladder(const report_input_t *in, FILE *out) {
+  static const char *const cols[] = {"cmx_bytes", "own_latency_us", "latency_us", "plan_of"};
+  sched_csv_writer_t w = {.out = out};
+  for (int i = 0; i < SCHED_ARRAY_LEN(cols); i++)
+    sched_csv_field(&w, cols[i]);
+  sched_csv_end_row(&w);
+  for (int i = 0; i < in->n_ladder; i++) {
+    const report_ladder_rung_t *r = &in->ladder[i];
+    field_i64(&w, r->cmx_bytes);
+    field_ns(&w, ns(in, r->own_latency_cycles));
+    field_ns(&w, ns(in, r->latency_cycles));
+    sched_csv_field(&w, r->kept_plan_of[0] ? r->kept_plan_of : "own");
+    sched_csv_end_row(&w);
+  }
+}
+
 void report_csv(const report_input_t *in, FILE *out) {
   if (in->comparison)
     report_csv_solvers(in, out);

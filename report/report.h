@@ -128,6 +128,9 @@ void report_csv_layers(const report_input_t *in, FILE *out);
 int report_csv_summary(const report_input_t *in, FILE *out);
 /* One row per solver of the --solver all comparison. */
 void report_csv_solvers(const report_input_t *in, FILE *out);
+/* One row per rung of --ladder: cmx_bytes, own_latency_us, latency_us,
+ * plan_of ("own" or the rung whose plan it kept). */
+void report_csv_ladder(const report_input_t *in, FILE *out);
 /* --format csv: the solver table with a comparison, else the layer table. */
 void report_csv(const report_input_t *in, FILE *out);
 /* What made an output: {"sched_version", "git_revision", "command_line",

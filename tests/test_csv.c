@@ -226,3 +226,27 @@ Test(csv, solver_all_writes_the_solver_table) {
   check_layers_csv("/tmp/sched_csv_sa/layers.csv", true);
   remove("/tmp/sched_sa.csv");
 }
+
+/* --ladder --output-dir: one row per 256KB rung up to the budget, the
+ * latency kept never rising, the last row the summary's latency. */
+Test(csv, ladder_writes_one_row_per_rung) {
+  char cmd[512];
+  snprintf(cmd, sizeof cmd,
+           "rm -rf /tmp/sched_csv_ld && %s --net fsrcnn --cmx 1MB --no-timing --ladder "
+           "--output-dir /tmp/sched_csv_ld >/dev/null",
+           SCHED_BINARY);
+  cr_assert_eq(sh(cmd), 0, "%s", cmd);
+  sched_csv_t t, s;
+  load("/tmp/sched_csv_ld/ladder.csv", &t);
+  load("/tmp/sched_csv_ld/summary.csv", &s);
+  cr_assert_eq(t.n_rows, 1 + 4, "256KB, 512KB, 768KB, 1MB");
+  for (int r = 1; r < t.n_rows; r++) {
+    cr_expect_eq((int64_t)num(&t, r, "cmx_bytes"), (int64_t)r << 18);
+    cr_expect_leq(num(&t, r, "latency_us"), num(&t, r, "own_latency_us"));
+    if (r > 1)
+      cr_expect_leq(num(&t, r, "latency_us"), num(&t, r - 1, "latency_us"));
+  }
+  cr_expect_float_eq(num(&t, t.n_rows - 1, "latency_us"), num(&s, 1, "latency_us"), 1e-6);
+  sched_csv_free(&t);
+  sched_csv_free(&s);
+}

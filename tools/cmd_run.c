@@ -113,7 +113,7 @@ static const cli_option_t run_flags[] = {
             "write the chosen plan's CMX allocation: steps x addresses, a box per buffer"),
     CLI_OPT("--output-dir", CLI_ARG_STRING, RUN_FIELD(output_dir), "DIR",
             "also write DIR/summary.csv, DIR/layers.csv, DIR/report.json (and DIR/solvers.csv with "
-            "--solver all); DIR is created if missing"),
+            "--solver all, DIR/ladder.csv with --ladder); DIR is created if missing"),
     CLI_OPT("--allocator", CLI_ARG_STRING, RUN_FIELD(allocator), "NAME",
             "CMX allocator: search (default), greedy-size, linear (see sched memalloc --help)"),
     CLI_NUM("--alloc-nodes", CLI_ARG_INT, RUN_FIELD(alloc_nodes), "N",
@@ -291,6 +291,7 @@ static int write_one(const char *dir, const char *name, const report_input_t *in
   case 0: rc = report_csv_summary(in, f); break;
   case 1: report_csv_layers(in, f); break;
   case 2: report_csv_solvers(in, f); break;
+  case 3: report_csv_ladder(in, f); break;
   default: rc = report_json(in, f); break;
   }
   if (fclose(f) != 0 && rc == SCHED_OK)
@@ -307,10 +308,11 @@ static int write_output_dir(const run_options_t *o, const pipeline_t *p, sched_d
     return sched_diag_set(diag, SCHED_ERR_INPUT, "--output-dir: cannot create '%s': %s",
                           o->output_dir, strerror(errno));
   report_input_t in = report_input(o, p);
-  static const char *const names[] = {"summary.csv", "layers.csv", "solvers.csv", "report.json"};
+  static const char *const names[] = {"summary.csv", "layers.csv", "solvers.csv", "ladder.csv",
+                                      "report.json"};
   int rc = SCHED_OK;
   for (int k = 0; k < SCHED_ARRAY_LEN(names) && rc == SCHED_OK; k++)
-    if (k != 2 || in.comparison)
+    if ((k != 2 || in.comparison) && (k != 3 || in.ladder))
       rc = write_one(o->output_dir, names[k], &in, k, diag);
   return rc;
 }
