@@ -1042,7 +1042,7 @@ static void clock_search(const strat_problem_t *p, strat_plan_t *out, strat_stat
     return;
   strat_plan_best_prefetch(p, out);
   stats->mip_latency_cycles = out->latency_cycles;
-  stats->clock_moves = strat_plan_tune_candidates(p, out, STRAT_TUNE_CANDIDATES_MAX_WORK);
+  stats->clock_moves = strat_plan_clock_search(p, out, STRAT_TUNE_CANDIDATES_MAX_WORK);
 }
 
 /* One MIP over the whole problem. */

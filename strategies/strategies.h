@@ -291,6 +291,12 @@ int64_t strat_plan_tune_windows(const strat_problem_t *p, strat_plan_t *plan, in
  * holds the incumbent's windows, so a candidate that needs other windows
  * is outside it. Returns the moves kept. */
 int32_t strat_plan_tune_candidates(const strat_problem_t *p, strat_plan_t *plan, int64_t max_work);
+/* strat_plan_tune_candidates, then again with windows capped at 2, 4, 8
+ * and 16 steps (below the problem's cap), each from the first search's
+ * plan, whose windows are then tuned without the cap: the fastest on the
+ * problem's clock is kept. max_work for the first search, as much again
+ * shared by the capped ones. Returns the moves kept. */
+int32_t strat_plan_clock_search(const strat_problem_t *p, strat_plan_t *plan, int64_t max_work);
 
 /* Bytes of later layers' prefetched weights in CMX at `step`. */
 int64_t strat_step_prefetch_bytes(const strat_problem_t *p, const strat_plan_t *plan, int step);
