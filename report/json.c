@@ -81,7 +81,7 @@ static cJSON *timeline_json(const report_input_t *in, const schedule_t *s) {
 
 /* Whose plan a run kept when not its own (an incumbent's, a smaller
  * rung's); else the ILP's MIP plan on the clock before the clock search's moves
- * (strat_plan_tune_candidates), when the run returned its own plan. */
+ * (strat_plan_clock_search), when the run returned its own plan. */
 static void clock_search_json(const report_input_t *in, const report_solver_run_t *r, cJSON *j) {
   if (r->kept_plan_of)
     cJSON_AddStringToObject(j, "kept_plan_of", r->kept_plan_of);
