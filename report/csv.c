@@ -195,14 +195,19 @@ int report_csv_summary(const report_input_t *in, FILE *out) {
   return rc;
 }
 
+/* A table's first row: its column names. */
+static void header_row(sched_csv_writer_t *w, const char *const *cols, int n_cols) {
+  for (int i = 0; i < n_cols; i++)
+    sched_csv_field(w, cols[i]);
+  sched_csv_end_row(w);
+}
+
 void report_csv_solvers(const report_input_t *in, FILE *out) {
   static const char *const cols[] = {
       "solver",         "latency_us", "plan_latency_us", "spill_bytes", "ddr_bytes",
       "peak_cmx_bytes", "solve_ms",   "mip_gap_pct",     "status",      "error"};
   sched_csv_writer_t w = {.out = out};
-  for (int i = 0; i < SCHED_ARRAY_LEN(cols); i++)
-    sched_csv_field(&w, cols[i]);
-  sched_csv_end_row(&w);
+  header_row(&w, cols, SCHED_ARRAY_LEN(cols));
   for (int i = 0; i < in->n_comparison; i++) {
     const report_solver_run_t *r = &in->comparison[i];
     sched_csv_field(&w, r->solver);
@@ -230,9 +235,7 @@ void report_csv_solvers(const report_input_t *in, FILE *out) {
 void report_csv_ladder(const report_input_t *in, FILE *out) {
   static const char *const cols[] = {"cmx_bytes", "own_latency_us", "latency_us", "plan_of"};
   sched_csv_writer_t w = {.out = out};
-  for (int i = 0; i < SCHED_ARRAY_LEN(cols); i++)
-    sched_csv_field(&w, cols[i]);
-  sched_csv_end_row(&w);
+  header_row(&w, cols, SCHED_ARRAY_LEN(cols));
   for (int i = 0; i < in->n_ladder; i++) {
     const report_ladder_rung_t *r = &in->ladder[i];
     field_i64(&w, r->cmx_bytes);
