@@ -80,11 +80,15 @@ static cJSON *timeline_json(const report_input_t *in, const schedule_t *s) {
 }
 
 /* Whose plan a run kept when not its own (an incumbent's, a smaller
- * rung's); else the ILP's MIP plan on the clock before the clock search's moves
- * (strat_plan_clock_search), when the run returned its own plan. */
+ * rung's), the window cap of the plan it kept when capped; else the ILP's MIP plan on the clock
+ * before the clock search's moves (strat_plan_clock_search), when the run returned its own plan. */
 static void clock_search_json(const report_input_t *in, const report_solver_run_t *r, cJSON *j) {
   if (r->kept_plan_of)
     cJSON_AddStringToObject(j, "kept_plan_of", r->kept_plan_of);
+  if (r->window_cap_steps > 0) {
+    cJSON_AddNumberToObject(j, "window_cap_steps", r->window_cap_steps);
+    cJSON_AddNumberToObject(j, "uncapped_latency_us", us3(in, r->uncapped_latency_cycles));
+  }
   if (r->stats->mip_latency_cycles <= 0 || r->kept_plan_of)
     return;
   cJSON_AddNumberToObject(j, "mip_plan_latency_us", us3(in, r->stats->mip_latency_cycles));

@@ -29,6 +29,11 @@ typedef struct {
   /* ilp: the incumbent solver whose plan it kept because that plan
    * schedules faster than the MIP's own (tools/pipeline.c), or NULL */
   const char *kept_plan_of;
+  /* ilp: the window cap (steps) of the plan it kept because that plan
+   * schedules faster once allocated than its own with windows as room
+   * allows (which then scheduled at uncapped_latency_cycles); 0: none */
+  int32_t window_cap_steps;
+  int64_t uncapped_latency_cycles;
 } report_solver_run_t;
 
 /* One rung of --ladder (tools/pipeline.h): its budget, the scheduled

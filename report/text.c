@@ -303,6 +303,12 @@ static void print_totals(const report_input_t *in, FILE *out) {
   if (in->chosen->kept_plan_of)
     fprintf(out, "  plan_of          %s (it schedules faster than the solver's own plan)\n",
             in->chosen->kept_plan_of);
+  if (in->chosen->window_cap_steps > 0)
+    fprintf(out,
+            "  window_cap       %d steps (its plan under windows capped at %d steps, kept: "
+            "with windows as room allows its layout scheduled at %.2f us)\n",
+            (int)in->chosen->window_cap_steps, (int)in->chosen->window_cap_steps,
+            us(in, in->chosen->uncapped_latency_cycles));
   fprintf(out, "  spill_bytes      %lld\n", (long long)plan->spill_bytes);
   fprintf(out, "  ddr_bytes        %lld\n", (long long)plan->ddr_bytes);
   fprintf(out, "  peak_cmx_bytes   %lld (per tile%s)\n",
@@ -329,12 +335,16 @@ static void print_comparison(const report_input_t *in, FILE *out) {
     }
     char solve[32];
     snprintf(solve, sizeof solve, in->timing ? "%.2f" : "-", r->stats->solve_ms);
-    fprintf(out, "  %-10s %12.2f %12.2f %12lld %12lld %14lld %10s %7.2f%% %s%s%s\n", r->solver,
+    char capped[48] = "";
+    if (r->window_cap_steps > 0)
+      snprintf(capped, sizeof capped, ", windows capped at %d steps", (int)r->window_cap_steps);
+    fprintf(out, "  %-10s %12.2f %12.2f %12lld %12lld %14lld %10s %7.2f%% %s%s%s%s\n", r->solver,
             us(in, report_run_latency_cycles(r)), us(in, r->plan->latency_cycles),
             (long long)r->plan->spill_bytes, (long long)r->plan->ddr_bytes,
             (long long)report_peak_cmx_bytes(r), solve, 100.0 * r->stats->mip_gap,
             r->stats->optimal ? "optimal" : "feasible",
-            r->kept_plan_of ? ", kept the plan of " : "", r->kept_plan_of ? r->kept_plan_of : "");
+            r->kept_plan_of ? ", kept the plan of " : "", r->kept_plan_of ? r->kept_plan_of : "",
+            capped);
   }
 }
 
