@@ -255,6 +255,7 @@ static int plan_window(const strat_problem_t *p, const strat_params_t *params, d
     sub_params.incumbent_of = "horizon";
     sub_params.fixed = w.fixed;
     sub_params.lp_path = NULL;
+    sub_params.capped_out = NULL;
     sub_params.time_limit_s = seconds_left(params, start);
     strat_plan_t sub = {0}, merged = {0};
     strat_stats_t st = {0};

@@ -94,6 +94,12 @@ typedef struct {
   const bool *fixed; /* ilp: per layer, hold the incumbent's candidate and spill (the rolling
                         horizon's boundary); NULL: every layer free */
   bool mip_only;     /* ilp: return the MIP's plan, without the clock search after it */
+  /* ilp: when set, STRAT_WINDOW_CAPS plans out (freed by the caller): its
+   * clock search's plan under each cap of strat_window_caps, windows kept
+   * capped (an empty plan where the problem's own cap is smaller). The
+   * caller allocates them too: short windows fragment CMX less, so one may
+   * schedule faster than the returned plan once its layout is made */
+  strat_plan_t *capped_out;
 } strat_params_t;
 
 typedef struct {
@@ -291,12 +297,31 @@ int64_t strat_plan_tune_windows(const strat_problem_t *p, strat_plan_t *plan, in
  * holds the incumbent's windows, so a candidate that needs other windows
  * is outside it. Returns the moves kept. */
 int32_t strat_plan_tune_candidates(const strat_problem_t *p, strat_plan_t *plan, int64_t max_work);
+/* The window caps the clock search also runs under, in steps. */
+#define STRAT_WINDOW_CAPS 4
+extern const int32_t strat_window_caps[STRAT_WINDOW_CAPS];
 /* strat_plan_tune_candidates, then again with windows capped at 2, 4, 8
  * and 16 steps (below the problem's cap), each from the first search's
  * plan, whose windows are then tuned without the cap: the fastest on the
  * problem's clock is kept. max_work for the first search, as much again
- * shared by the capped ones. Returns the moves kept. */
-int32_t strat_plan_clock_search(const strat_problem_t *p, strat_plan_t *plan, int64_t max_work);
+ * shared by the capped ones. Returns the moves kept. capped_out: NULL, or
+ * STRAT_WINDOW_CAPS plans, each capped search's plan with its capped
+ * windows (empty where the problem's cap is no larger). */
+int32_t strat_plan_clock_search(const strat_problem_t *p, strat_plan_t *plan, int64_t max_work,
+                                strat_plan_t *capped_out);
+
+/* The capacity-ladder climb: the problem viewed at each rung of
+ * STRAT_CMX_RUNG_BYTES below its capacity (the same candidates, a smaller
+ * budget), from the smallest up. At each rung the best quick heuristic's
+ * plan there, or the plan carried up from the rung below when faster, is
+ * given strat_plan_clock_search on that rung's clock and carried up, and
+ * again at the capacity. *plan takes it when
+ * faster. A plan that fits a smaller budget fits a larger one, so what the
+ * rungs below found is never lost at the top, whatever the MIP's node limit
+ * left out there. params: the heuristics' (incumbent, fixed and capped_out
+ * are ignored). Returns the moves kept. */
+int32_t strat_plan_climb(const strat_problem_t *p, const strat_params_t *params,
+                         strat_plan_t *plan);
 
 /* Bytes of later layers' prefetched weights in CMX at `step`. */
 int64_t strat_step_prefetch_bytes(const strat_problem_t *p, const strat_plan_t *plan, int step);

@@ -56,6 +56,9 @@ typedef struct {
   schedule_alloc_t allocs[PIPELINE_MAX_RUNS]; /* CMX layout and the repairs it made */
   int n_runs;
   bool all_solvers;
+  /* the ILP's plans under capped windows (strat_params_t.capped_out), each
+   * allocated and scheduled in case it beats the ILP's own plan there */
+  strat_plan_t capped[STRAT_WINDOW_CAPS];
   /* --ladder: every rung planned, the budget last; the chosen run's
    * kept_plan_of points into the last one */
   report_ladder_rung_t ladder[PIPELINE_LADDER_MAX_RUNGS + 1];
