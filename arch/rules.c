@@ -549,7 +549,7 @@ static eval_t span_eval(const arch_rules_t *r, arch_cond_span_t span, const subj
   eval_t result = EVAL_HOLDS;
   size_t used = 0;
   for (int i = 0; i < span.count; i++) {
-    char one_msg[160];
+    char one_msg[320]; /* fits describe_failure's longest line */
     eval_t e = cond_eval(&r->conds[span.first + i], s, one_msg, sizeof one_msg);
     if (e == EVAL_UNKNOWN && result == EVAL_HOLDS)
       result = EVAL_UNKNOWN;

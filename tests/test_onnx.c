@@ -256,7 +256,7 @@ Test(onnx, batchnorm_folds_into_conv_or_becomes_depthwise) {
   mb_init(&b, 13);
   mb_input(&b, "x", (int64_t[]){1, 8, 16, 16}, 4);
   for (int i = 0; i < 4; i++) {
-    char s[8];
+    char s[16];
     snprintf(s, sizeof s, "s%d", i);
     mb_weight(&b, s, (int64_t[]){8}, 1, 0);
   }
