@@ -132,13 +132,16 @@ static bool consumes(const strat_value_t *v, int layer) {
   return false;
 }
 
-int64_t strat_value_hold_bytes(const strat_problem_t *p, int v, int a) {
-  const strat_candidate_t *c = &p->layers[v].cands[a];
+int64_t strat_candidate_hold_bytes(const ir_graph_t *g, int tensor, const strat_candidate_t *c) {
   if (c->region >= 0)
     return 0; /* inside a region its slices are in the region's footprint */
-  int64_t dist = tiling_tensor_cluster_bytes(
-      p->g, p->values[v].tensor, tiling_output_dist(c->choice.strategy), c->cost.clusters);
+  int64_t dist = tiling_tensor_cluster_bytes(g, tensor, tiling_output_dist(c->choice.strategy),
+                                             c->cost.clusters);
   return SCHED_MAX(dist, c->cost.footprint.output_bytes);
+}
+
+int64_t strat_value_hold_bytes(const strat_problem_t *p, int v, int a) {
+  return p->layers[v].cands[a].hold_bytes;
 }
 
 int64_t strat_read_share_bytes(const strat_problem_t *p, int l, int c, int v) {

@@ -43,6 +43,7 @@ static int add_candidate(const strat_problem_t *p, int layer, tiling_choice_t ch
   if (rc != SCHED_OK)
     return rc;
   cand.pipeline_cycles = strat_slice_pipeline_cycles(p, layer, &cand);
+  cand.hold_bytes = strat_candidate_hold_bytes(p->g, p->g->ops[l->op].output, &cand);
   sched_grow((void **)&l->cands, &l->cap_cands, l->n_cands + 1, sizeof *l->cands);
   l->cands[l->n_cands++] = cand;
   return SCHED_OK;
@@ -392,6 +393,7 @@ static int add_region(strat_problem_t *p, tiling_region_t r, int *cap, sched_dia
         .strategy = r.strategy, .axis = TILING_AXIS_H, .tiles = r.tiles, .pipelined = true};
     strat_candidate_t cand = {.choice = choice, .cost = costs[i], .region = p->n_regions};
     cand.pipeline_cycles = strat_slice_pipeline_cycles(p, r.first + i, &cand);
+    cand.hold_bytes = strat_candidate_hold_bytes(p->g, p->g->ops[l->op].output, &cand);
     sched_grow((void **)&l->cands, &l->cap_cands, l->n_cands + 1, sizeof *l->cands);
     l->cands[l->n_cands++] = cand;
   }

@@ -26,6 +26,7 @@ typedef struct {
   tiling_layer_cost_t cost;
   int32_t region;          /* streaming region this candidate belongs to, or -1 */
   int64_t pipeline_cycles; /* sliced: its slice pipeline's span (strat_slice_pipeline_cycles) */
+  int64_t hold_bytes;      /* its output kept in CMX, per cluster (strat_value_hold_bytes) */
 } strat_candidate_t;
 
 typedef struct {
@@ -177,6 +178,9 @@ int strat_layer_inputs_from_ddr(const strat_problem_t *p, const strat_plan_t *pl
  * cluster while it waits for its readers: its output distribution, or what
  * the producer writes if more; 0 inside a streaming region. */
 int64_t strat_value_hold_bytes(const strat_problem_t *p, int v, int a);
+/* The same for candidate c of the op writing `tensor`, computed once when the
+ * candidate is made (strat_candidate_t.hold_bytes). */
+int64_t strat_candidate_hold_bytes(const ir_graph_t *g, int tensor, const strat_candidate_t *c);
 /* The part of layer l's input footprint (candidate c) that holds value v. */
 int64_t strat_read_share_bytes(const strat_problem_t *p, int l, int c, int v);
 /* CMX bytes per cluster in use while layer `step` runs: its footprint, plus
