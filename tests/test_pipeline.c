@@ -14,17 +14,28 @@
 /* The scheduled latency of the pipeline's plan with `solver`; with
  * `ladder`, every 256KB rung below cmx planned too, each keeping the rung
  * below's plan where it schedules faster. */
-static int64_t latency_cycles(const char *net, const char *cmx, const char *solver, bool ladder) {
+/* The default options for net at cmx, with the time limits out of reach. */
+static pipeline_options_t unlimited_options(const char *net, const char *cmx) {
   pipeline_options_t o = pipeline_defaults();
   o.net = net;
   o.cmx = cmx;
-  o.solver = solver;
-  o.ladder = ladder;
-  o.time_limit_s = 300;
-  o.alloc.time_limit_s = 300;
+  o.time_limit_s = o.alloc.time_limit_s = 300;
+  return o;
+}
+
+/* The pipeline run with `o`, asserted to succeed; pipeline_free and free it. */
+static pipeline_t *run_or_fail(const pipeline_options_t *o) {
   pipeline_t *p = sched_xcalloc(1, sizeof *p);
   sched_diag_t d = {{0}};
-  cr_assert_eq(pipeline_run(&o, p, &d), SCHED_OK, "%s %s: %s", net, cmx, d.msg);
+  cr_assert_eq(pipeline_run(o, p, &d), SCHED_OK, "%s %s: %s", o->net, o->cmx, d.msg);
+  return p;
+}
+
+static int64_t latency_cycles(const char *net, const char *cmx, const char *solver, bool ladder) {
+  pipeline_options_t o = unlimited_options(net, cmx);
+  o.solver = solver;
+  o.ladder = ladder;
+  pipeline_t *p = run_or_fail(&o);
   int64_t cycles = report_run_latency_cycles(pipeline_chosen(p));
   for (int i = 0; ladder && i < p->n_ladder; i++) { /* the rungs the report lists */
     const report_ladder_rung_t *r = &p->ladder[i];
@@ -82,13 +93,9 @@ Test(pipeline, more_cmx_never_schedules_wdsr_slower) {
  * is, by 0.5% against 768KB. Here its 1536KB plan is replayed at 1792KB. */
 Test(pipeline, a_smaller_rungs_plan_schedules_no_slower_at_a_larger_rung) {
   static const char *const path = "/tmp/sched_test_pipeline_plan.json";
-  pipeline_options_t o = pipeline_defaults();
-  o.net = "resnet34";
-  o.cmx = "1536KB";
-  o.time_limit_s = o.alloc.time_limit_s = 300;
-  pipeline_t *p = sched_xcalloc(1, sizeof *p);
+  pipeline_options_t o = unlimited_options("resnet34", "1536KB");
+  pipeline_t *p = run_or_fail(&o);
   sched_diag_t d = {{0}};
-  cr_assert_eq(pipeline_run(&o, p, &d), SCHED_OK, "%s", d.msg);
   int64_t smaller_cycles = report_run_latency_cycles(pipeline_chosen(p));
   cr_assert_eq(strat_plan_write_json(&p->problem, pipeline_chosen(p)->plan, o.net, path, &d),
                SCHED_OK, "%s", d.msg);
@@ -139,13 +146,8 @@ Test(pipeline, the_ladder_schedules_no_slower_than_any_rung_below) {
  * schedules faster: ResNet-18 at 1152KB keeps the plan capped at 4 steps,
  * which fits without repairs, against 722.9 us for its own layout. */
 Test(pipeline, a_capped_plan_is_kept_only_when_it_schedules_faster) {
-  pipeline_options_t o = pipeline_defaults();
-  o.net = "resnet18";
-  o.cmx = "1152KB";
-  o.time_limit_s = o.alloc.time_limit_s = 300;
-  pipeline_t *p = sched_xcalloc(1, sizeof *p);
-  sched_diag_t d = {{0}};
-  cr_assert_eq(pipeline_run(&o, p, &d), SCHED_OK, "%s", d.msg);
+  pipeline_options_t o = unlimited_options("resnet18", "1152KB");
+  pipeline_t *p = run_or_fail(&o);
   const report_solver_run_t *run = pipeline_chosen(p);
   int i = (int)(run - p->runs);
   cr_expect_eq(run->window_cap_steps, 4);
