@@ -218,8 +218,8 @@ int32_t strat_plan_clock_search(const strat_problem_t *p, strat_plan_t *plan, in
 /* One rung of the climb: the best quick heuristic's plan at this view, or
  * the plan carried up from the rung below when that is faster here, with
  * the whole clock search on this view's clock (the candidate search alone
- * left ResNet-18 at 1536KB at 685.1 us, 658.8 with it). Returns the moves kept; *have: a plan was
- * made. */
+ * left ResNet-18 at 1536KB at 685.1 us, 658.8 with it). Returns the moves
+ * kept; *have: a plan was made. */
 static int32_t climb_rung(const strat_problem_t *view, const strat_params_t *quick,
                           strat_plan_t *carried, bool *have) {
   strat_plan_t start;

@@ -319,11 +319,11 @@ int32_t strat_plan_clock_search(const strat_problem_t *p, strat_plan_t *plan, in
  * budget), from the smallest up. At each rung the best quick heuristic's
  * plan there, or the plan carried up from the rung below when faster, is
  * given strat_plan_clock_search on that rung's clock and carried up, and
- * again at the capacity. *plan takes it when
- * faster. A plan that fits a smaller budget fits a larger one, so what the
- * rungs below found is never lost at the top, whatever the MIP's node limit
- * left out there. params: the heuristics' (incumbent, fixed and capped_out
- * are ignored). Returns the moves kept. */
+ * again at the capacity; *plan takes it when faster. A plan that fits a
+ * smaller budget fits a larger one, so what the rungs below found is not
+ * lost at the top, whatever the MIP's node limit left out there. params:
+ * the heuristics' (incumbent, fixed and capped_out are ignored). Returns
+ * the moves kept. */
 int32_t strat_plan_climb(const strat_problem_t *p, const strat_params_t *params,
                          strat_plan_t *plan);
 
