@@ -255,11 +255,22 @@ int32_t strat_plan_climb(const strat_problem_t *p, const strat_params_t *params,
   if (!have)
     return 0;
   strat_plan_best_prefetch(p, &carried);
-  moves += strat_plan_clock_search(p, &carried, STRAT_TUNE_CANDIDATES_MAX_WORK, NULL);
-  if (carried.latency_cycles < plan->latency_cycles) {
+  strat_plan_t capped[STRAT_WINDOW_CAPS] = {{0}};
+  moves += strat_plan_clock_search(p, &carried, STRAT_TUNE_CANDIDATES_MAX_WORK,
+                                   params->capped_out ? capped : NULL);
+  bool faster = carried.latency_cycles < plan->latency_cycles;
+  if (faster) {
     strat_plan_free(plan);
     *plan = carried;
   } else
     strat_plan_free(&carried);
+  /* the capped plans the caller allocates follow the plan returned */
+  for (int i = 0; params->capped_out && i < STRAT_WINDOW_CAPS; i++) {
+    if (faster) {
+      strat_plan_free(&params->capped_out[i]);
+      params->capped_out[i] = capped[i];
+    } else
+      strat_plan_free(&capped[i]);
+  }
   return moves;
 }

@@ -322,8 +322,9 @@ int32_t strat_plan_clock_search(const strat_problem_t *p, strat_plan_t *plan, in
  * again at the capacity; *plan takes it when faster. A plan that fits a
  * smaller budget fits a larger one, so what the rungs below found is not
  * lost at the top, whatever the MIP's node limit left out there. params:
- * the heuristics' (incumbent, fixed and capped_out are ignored). Returns
- * the moves kept. */
+ * the heuristics' (incumbent and fixed are ignored); when the climb's plan
+ * is kept, its capped plans replace those in params->capped_out (if set).
+ * Returns the moves kept. */
 int32_t strat_plan_climb(const strat_problem_t *p, const strat_params_t *params,
                          strat_plan_t *plan);
 
