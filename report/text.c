@@ -305,10 +305,9 @@ static void print_totals(const report_input_t *in, FILE *out) {
             in->chosen->kept_plan_of);
   if (in->chosen->window_cap_steps > 0)
     fprintf(out,
-            "  window_cap       %d steps (its plan under windows capped at %d steps, kept: "
-            "with windows as room allows its layout scheduled at %.2f us)\n",
-            (int)in->chosen->window_cap_steps, (int)in->chosen->window_cap_steps,
-            us(in, in->chosen->uncapped_latency_cycles));
+            "  window_cap       %d steps (the plan's prefetch windows are capped; with windows "
+            "as room allows its layout scheduled at %.2f us)\n",
+            (int)in->chosen->window_cap_steps, us(in, in->chosen->uncapped_latency_cycles));
   fprintf(out, "  spill_bytes      %lld\n", (long long)plan->spill_bytes);
   fprintf(out, "  ddr_bytes        %lld\n", (long long)plan->ddr_bytes);
   fprintf(out, "  peak_cmx_bytes   %lld (per tile%s)\n",

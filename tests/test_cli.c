@@ -183,6 +183,34 @@ Test(cli, list_nets_and_help_succeed) {
   done(&r);
 }
 
+/* A plan kept under capped prefetch windows says so in both reports, with
+ * the latency its uncapped layout scheduled at (ResNet-18 at 1152KB: the
+ * ILP's own layout needed repairs; tests/test_pipeline.c checks the kept
+ * plan itself). */
+Test(cli, a_kept_capped_plan_is_named_in_text_and_json) {
+  cli_result_t text = run("--net resnet18 --cmx 1152KB --no-timing");
+  cli_result_t json = run("--net resnet18 --cmx 1152KB --no-timing --format json");
+  cr_assert_eq(text.code, 0, "%s", text.err);
+  cr_assert_eq(json.code, 0, "%s", json.err);
+  const char *line = strstr(text.out, "  window_cap       8 steps");
+  cr_assert_not_null(line, "no window_cap line in:\n%s", text.out);
+  const char *at = strstr(line, "scheduled at ");
+  cr_assert_not_null(at);
+  double text_uncapped_us = strtod(at + strlen("scheduled at "), NULL);
+  cJSON *root = cJSON_Parse(json.out);
+  cr_assert_not_null(root);
+  const cJSON *totals = cJSON_GetObjectItem(root, "totals");
+  cr_expect_eq(cJSON_GetObjectItem(totals, "window_cap_steps")->valuedouble, 8);
+  double uncapped_us = cJSON_GetObjectItem(totals, "uncapped_latency_us")->valuedouble;
+  double latency_us = cJSON_GetObjectItem(totals, "latency_us")->valuedouble;
+  cr_expect(uncapped_us - text_uncapped_us < 0.006 && text_uncapped_us - uncapped_us < 0.006,
+            "json %.3f, text %.2f", uncapped_us, text_uncapped_us);
+  cr_expect_lt(latency_us, uncapped_us);
+  cJSON_Delete(root);
+  done(&text);
+  done(&json);
+}
+
 Test(cli, dump_ir_round_trips_through_the_json_reader) {
   cli_result_t a = run("--net yolov3-tiny --solver greedy --no-timing "
                        "--dump-ir /tmp/sched_test_ir.json");
