@@ -81,6 +81,13 @@ Test(pipeline, more_cmx_never_schedules_fsrcnn_slower) {
   check_ladder("fsrcnn", rungs);
 }
 
+/* The last step up the zoo's ladder had, before the climb also started
+ * from the rung just below (1331.1 us at 768KB, 1338.1 at 1MB). */
+Test(pipeline, more_cmx_never_schedules_resnet34_slower) {
+  const char *rungs[] = {"768KB", "1MB", NULL};
+  check_ladder("resnet34", rungs);
+}
+
 Test(pipeline, more_cmx_never_schedules_wdsr_slower) {
   const char *rungs[] = {"768KB", "1280KB", "1792KB", "1936KB", NULL};
   check_ladder("wdsr", rungs);
