@@ -109,13 +109,16 @@ static int64_t trial_work(const strat_problem_t *p, const strat_plan_t *trial) {
 }
 
 /* A trial move is kept when the clock, with windows as room allows, beats
- * the plan's own tuned windows; the kept plan's windows are tuned again. */
+ * the plan's own tuned windows; the kept plan's windows are tuned again.
+ * *trial_cycles: the trial's latency (INT64_MAX when it does not fit). */
 static bool try_move(const strat_problem_t *p, strat_plan_t *plan, strat_plan_t *trial,
-                     int64_t *work_left) {
+                     int64_t *work_left, int64_t *trial_cycles) {
   *work_left -= trial_work(p, trial);
+  *trial_cycles = INT64_MAX;
   bool better = strat_plan_verify(p, trial, NULL) == SCHED_OK;
   if (better) {
     strat_plan_evaluate(p, trial);
+    *trial_cycles = trial->latency_cycles;
     better = trial->latency_cycles < plan->latency_cycles;
   }
   if (better) {
@@ -142,31 +145,92 @@ static bool spill_free(const strat_problem_t *p, const strat_plan_t *plan, int v
          !strat_value_in_region(p, plan->cand, v);
 }
 
-int32_t strat_plan_tune_candidates(const strat_problem_t *p, strat_plan_t *plan, int64_t max_work) {
+/* How many values before a layer a compound move may turn over. */
+#define COMPOUND_SPILL_REACH 3
+
+/* A strategy change that pays only with spills turned over next to it: the
+ * layer's new candidate holds other bytes, and the room it frees or takes
+ * is what prefetch windows use (ResNet-50 at 1936KB: layer4.1.conv1 to SOK
+ * with its two input values spilled). Layer l takes candidate c, then each
+ * value from l - COMPOUND_SPILL_REACH to l is turned over where that makes
+ * the trial faster; the whole is kept when it beats the plan. */
+static bool try_compound(const strat_problem_t *p, strat_plan_t *plan, int l, int c,
+                         int64_t *work_left) {
+  strat_plan_t trial;
+  strat_plan_copy(plan, &trial);
+  strat_plan_retile(p, &trial, l, c);
+  *work_left -= trial_work(p, &trial);
+  if (strat_plan_verify(p, &trial, NULL) != SCHED_OK) {
+    strat_plan_free(&trial);
+    return false;
+  }
+  strat_plan_evaluate(p, &trial);
+  for (int v = SCHED_MAX(0, l - COMPOUND_SPILL_REACH); v <= l && *work_left > 0; v++) {
+    if (!spill_free(p, &trial, v) || p->values[v].n_consumers == 0)
+      continue;
+    strat_plan_t turned;
+    respill(p, &trial, v, &turned);
+    int64_t cycles;
+    try_move(p, &trial, &turned, work_left, &cycles);
+  }
+  int64_t cycles;
+  return try_move(p, plan, &trial, work_left, &cycles);
+}
+
+/* Layer l's candidates one by one; with `compound`, for each other
+ * strategy its fastest candidate as a compound move after them. */
+static int32_t tune_layer(const strat_problem_t *p, strat_plan_t *plan, int l, bool compound,
+                          int64_t *work_left) {
+  int32_t moves = 0;
+  int best_cand[STRAT_COUNT];
+  int64_t best_cycles[STRAT_COUNT];
+  for (int s = 0; s < STRAT_COUNT; s++)
+    best_cand[s] = -1, best_cycles[s] = INT64_MAX;
+  for (int c = 0; c<p->layers[l].n_cands && * work_left> 0; c++) {
+    if (c == plan->cand[l])
+      continue;
+    strat_plan_t trial;
+    strat_plan_copy(plan, &trial);
+    strat_plan_retile(p, &trial, l, c);
+    int64_t cycles;
+    if (try_move(p, plan, &trial, work_left, &cycles))
+      moves++;
+    int s = p->layers[l].cands[c].choice.strategy;
+    if (cycles < best_cycles[s])
+      best_cand[s] = c, best_cycles[s] = cycles;
+  }
+  for (int s = 0; compound && s<STRAT_COUNT && * work_left> 0; s++) {
+    if (best_cand[s] < 0 || (int)p->layers[l].cands[plan->cand[l]].choice.strategy == s)
+      continue;
+    moves += try_compound(p, plan, l, best_cand[s], work_left);
+  }
+  return moves;
+}
+
+/* Passes of single moves until none is kept; then (with compound_moves) a
+ * pass with compound moves as well, and single passes again if it kept
+ * one. */
+int32_t strat_plan_tune_candidates(const strat_problem_t *p, strat_plan_t *plan, int64_t max_work,
+                                   bool compound_moves) {
   if (p->objective != STRAT_OBJECTIVE_LATENCY)
     return 0;
   int64_t work_left = max_work;
   int32_t moves = 0;
-  bool improved = true;
-  for (int pass = 0; pass < CANDIDATE_PASSES && improved && work_left > 0; pass++) {
-    improved = false;
+  bool compound = false;
+  for (int pass = 0; pass < CANDIDATE_PASSES && work_left > 0; pass++) {
+    int32_t before = moves;
     for (int l = 0; l < p->n_layers && work_left > 0; l++) {
-      for (int c = 0; c < p->layers[l].n_cands && work_left > 0; c++) {
-        if (c == plan->cand[l])
-          continue;
-        strat_plan_t trial;
-        strat_plan_copy(plan, &trial);
-        strat_plan_retile(p, &trial, l, c);
-        if (try_move(p, plan, &trial, &work_left))
-          moves++, improved = true;
-      }
+      moves += tune_layer(p, plan, l, compound, &work_left);
       if (work_left > 0 && spill_free(p, plan, l)) {
         strat_plan_t trial;
         respill(p, plan, l, &trial);
-        if (try_move(p, plan, &trial, &work_left))
-          moves++, improved = true;
+        int64_t cycles;
+        moves += try_move(p, plan, &trial, &work_left, &cycles);
       }
     }
+    if (moves == before && (compound || !compound_moves))
+      break;
+    compound = moves == before;
   }
   return moves;
 }
@@ -181,8 +245,8 @@ int32_t strat_plan_tune_candidates(const strat_problem_t *p, strat_plan_t *plan,
 const int32_t strat_window_caps[STRAT_WINDOW_CAPS] = {2, 4, 8, 16};
 
 int32_t strat_plan_clock_search(const strat_problem_t *p, strat_plan_t *plan, int64_t max_work,
-                                strat_plan_t *capped_out) {
-  int32_t moves = strat_plan_tune_candidates(p, plan, max_work);
+                                bool compound_moves, strat_plan_t *capped_out) {
+  int32_t moves = strat_plan_tune_candidates(p, plan, max_work, compound_moves);
   strat_plan_t start;
   strat_plan_copy(plan, &start);
   for (int i = 0; i < STRAT_WINDOW_CAPS; i++) {
@@ -198,7 +262,8 @@ int32_t strat_plan_clock_search(const strat_problem_t *p, strat_plan_t *plan, in
     strat_plan_set_prefetch(&capped, &trial);
     strat_plan_evaluate(&capped, &trial);
     strat_plan_tune_windows(&capped, &trial, STRAT_TUNE_WINDOWS_MAX_WORK);
-    int32_t trial_moves = strat_plan_tune_candidates(&capped, &trial, max_work / STRAT_WINDOW_CAPS);
+    int32_t trial_moves =
+        strat_plan_tune_candidates(&capped, &trial, max_work / STRAT_WINDOW_CAPS, compound_moves);
     if (capped_out) {
       strat_plan_copy(&trial, &capped_out[i]);
       strat_plan_evaluate(p, &capped_out[i]);
@@ -235,11 +300,25 @@ static int32_t climb_rung(const strat_problem_t *view, const strat_params_t *qui
   }
   *carried = start;
   *have = true;
-  return strat_plan_clock_search(view, carried, STRAT_TUNE_CANDIDATES_MAX_WORK, NULL);
+  return strat_plan_clock_search(view, carried, STRAT_TUNE_CANDIDATES_MAX_WORK, false, NULL);
 }
 
-/* The climb from rung `first` up: *plan (and params->capped_out, the
- * capped plans the caller allocates) take its result when faster. */
+/* Under each cap the faster plan on the clock is the one the caller
+ * allocates, whichever search made it: the climb's plan can win on the
+ * clock and its layout still need repairs that an earlier search's capped
+ * plan does not (ResNet-101 at 1536KB: the climb's cap-4 plan scheduled
+ * at 2525.1 us after 4 repairs, the MIP's own search's at 2438.8). */
+static void keep_faster_capped(strat_plan_t *kept, strat_plan_t *other) {
+  if (other->cand && (!kept->cand || other->latency_cycles < kept->latency_cycles)) {
+    strat_plan_free(kept);
+    *kept = *other;
+  } else
+    strat_plan_free(other);
+}
+
+/* The climb from rung `first` up: *plan takes its result when faster;
+ * params->capped_out, the capped plans the caller allocates, take its
+ * capped plans where faster. */
 static int32_t climb_from(const strat_problem_t *p, const strat_params_t *params,
                           const strat_params_t *quick, int64_t first, strat_plan_t *plan) {
   strat_plan_t carried = {0};
@@ -254,7 +333,7 @@ static int32_t climb_from(const strat_problem_t *p, const strat_params_t *params
     return 0;
   strat_plan_best_prefetch(p, &carried);
   strat_plan_t capped[STRAT_WINDOW_CAPS] = {{0}};
-  moves += strat_plan_clock_search(p, &carried, STRAT_TUNE_CANDIDATES_MAX_WORK,
+  moves += strat_plan_clock_search(p, &carried, STRAT_TUNE_CANDIDATES_MAX_WORK, true,
                                    params->capped_out ? capped : NULL);
   bool faster = carried.latency_cycles < plan->latency_cycles;
   if (faster) {
@@ -262,13 +341,8 @@ static int32_t climb_from(const strat_problem_t *p, const strat_params_t *params
     *plan = carried;
   } else
     strat_plan_free(&carried);
-  for (int i = 0; params->capped_out && i < STRAT_WINDOW_CAPS; i++) {
-    if (faster) {
-      strat_plan_free(&params->capped_out[i]);
-      params->capped_out[i] = capped[i];
-    } else
-      strat_plan_free(&capped[i]);
-  }
+  for (int i = 0; params->capped_out && i < STRAT_WINDOW_CAPS; i++)
+    keep_faster_capped(&params->capped_out[i], &capped[i]);
   return moves;
 }
 

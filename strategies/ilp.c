@@ -1054,7 +1054,7 @@ static void clock_search(const strat_problem_t *p, const strat_params_t *params,
   strat_plan_best_prefetch(p, out);
   stats->mip_latency_cycles = out->latency_cycles;
   stats->clock_moves =
-      strat_plan_clock_search(p, out, STRAT_TUNE_CANDIDATES_MAX_WORK, params->capped_out);
+      strat_plan_clock_search(p, out, STRAT_TUNE_CANDIDATES_MAX_WORK, true, params->capped_out);
   if (p->n_layers <= STRAT_ILP_FULL_MAX_LAYERS)
     stats->clock_moves += strat_plan_climb(p, params, out);
 }

@@ -297,10 +297,15 @@ int64_t strat_plan_tune_windows(const strat_problem_t *p, strat_plan_t *plan, in
  * layer by layer, every other candidate (strat_plan_retile) and the other
  * spill choice, with windows as room allows, kept when faster than the
  * plan with its tuned windows; in passes until none improves or max_work
- * layer-evaluations are spent. The ILP runs it on its answer: its model
- * holds the incumbent's windows, so a candidate that needs other windows
- * is outside it. Returns the moves kept. */
-int32_t strat_plan_tune_candidates(const strat_problem_t *p, strat_plan_t *plan, int64_t max_work);
+ * layer-evaluations are spent. With compound_moves, when a pass keeps
+ * nothing the next also tries compound moves: a layer's fastest candidate
+ * of each other strategy with the spills of the values just before it
+ * turned over where faster (they cost about a third more; the climb's
+ * rungs go without). The ILP runs it on its answer: its model holds the
+ * incumbent's windows, so a candidate that needs other windows is outside
+ * it. Returns the moves kept. */
+int32_t strat_plan_tune_candidates(const strat_problem_t *p, strat_plan_t *plan, int64_t max_work,
+                                   bool compound_moves);
 /* The window caps the clock search also runs under, in steps. */
 #define STRAT_WINDOW_CAPS 4
 extern const int32_t strat_window_caps[STRAT_WINDOW_CAPS];
@@ -308,23 +313,23 @@ extern const int32_t strat_window_caps[STRAT_WINDOW_CAPS];
  * and 16 steps (below the problem's cap), each from the first search's
  * plan, whose windows are then tuned without the cap: the fastest on the
  * problem's clock is kept. max_work for the first search, as much again
- * shared by the capped ones. Returns the moves kept. capped_out: NULL, or
- * STRAT_WINDOW_CAPS plans, each capped search's plan with its capped
- * windows (empty where the problem's cap is no larger). */
+ * shared by the capped ones; compound_moves for all. Returns the moves
+ * kept. capped_out: NULL, or STRAT_WINDOW_CAPS plans, each capped search's
+ * plan with its capped windows (empty where the problem's cap is no
+ * larger). */
 int32_t strat_plan_clock_search(const strat_problem_t *p, strat_plan_t *plan, int64_t max_work,
-                                strat_plan_t *capped_out);
+                                bool compound_moves, strat_plan_t *capped_out);
 
 /* The capacity-ladder climb: the problem viewed at each rung of
  * STRAT_CMX_RUNG_BYTES below its capacity (the same candidates, a smaller
  * budget), from the smallest up. At each rung the best quick heuristic's
  * plan there, or the plan carried up from the rung below when faster, is
- * given strat_plan_clock_search on that rung's clock and carried up, and
- * again at the capacity; *plan takes it when faster. A plan that fits a
- * smaller budget fits a larger one, so what the rungs below found is not
- * lost at the top, whatever the MIP's node limit left out there. params:
- * the heuristics' (incumbent and fixed are ignored); when the climb's plan
- * is kept, its capped plans replace those in params->capped_out (if set).
- * Returns the moves kept. */
+ * given strat_plan_clock_search on that rung's clock (single moves) and
+ * carried up, and again at the capacity (compound moves too); *plan takes it when faster. A plan
+ * that fits a smaller budget fits a larger one, so what the rungs below found is not lost at the
+ * top, whatever the MIP's node limit left out there. params: the heuristics' (incumbent and fixed
+ * are ignored); params->capped_out (if set) takes, under each cap, the climb's capped plan where it
+ * is faster on the clock than the one there. Returns the moves kept. */
 int32_t strat_plan_climb(const strat_problem_t *p, const strat_params_t *params,
                          strat_plan_t *plan);
 
