@@ -64,6 +64,8 @@ static void check_zoo_net_budgets(const char *net, int n_budgets) {
     cr_expect_lt(st.mip_gap, 0.15, "%s at %lld: ilp stopped with gap %g", net,
                  (long long)zoo_cmx[i], st.mip_gap);
     for (const strat_solver_t *const *sv = strat_solvers(); *sv; sv++) {
+      if (strcmp((*sv)->name, "ilp") == 0)
+        continue; /* solved above; the same node limit gives the same plan */
       strat_plan_t plan = solve(&s.p, (*sv)->name, &params, NULL);
       /* 0.1%: heuristics keep windows of their own, the ILP its incumbent's */
       cr_expect_leq(ilp.objective, plan.objective + plan.objective / 1000,
