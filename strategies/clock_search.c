@@ -186,7 +186,8 @@ static int32_t tune_layer(const strat_problem_t *p, strat_plan_t *plan, int l, b
   int64_t best_cycles[STRAT_COUNT];
   for (int s = 0; s < STRAT_COUNT; s++)
     best_cand[s] = -1, best_cycles[s] = INT64_MAX;
-  for (int c = 0; c<p->layers[l].n_cands && * work_left> 0; c++) {
+  int n_cands = p->layers[l].n_cands;
+  for (int c = 0; *work_left > 0 && c < n_cands; c++) {
     if (c == plan->cand[l])
       continue;
     strat_plan_t trial;
@@ -199,7 +200,7 @@ static int32_t tune_layer(const strat_problem_t *p, strat_plan_t *plan, int l, b
     if (cycles < best_cycles[s])
       best_cand[s] = c, best_cycles[s] = cycles;
   }
-  for (int s = 0; compound && s<STRAT_COUNT && * work_left> 0; s++) {
+  for (int s = 0; compound && *work_left > 0 && s < STRAT_COUNT; s++) {
     if (best_cand[s] < 0 || (int)p->layers[l].cands[plan->cand[l]].choice.strategy == s)
       continue;
     moves += try_compound(p, plan, l, best_cand[s], work_left);
