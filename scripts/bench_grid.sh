@@ -3,8 +3,10 @@
 # and scheduled latency: the default solver's (ilp) plan and schedule and
 # how far apart they are, the solver with the lowest scheduled latency, the
 # ILP's margin over the best heuristic (negative: the ILP is ahead) and the
-# ILP's solve time, gap and whether it proved optimality, and the largest
-# plan-vs-schedule difference of any solver's plan there. Modelled figures
+# ILP's solve time, gap and whether it proved optimality, the largest
+# plan-vs-schedule difference of any solver's plan there, and the ILP's
+# scheduled latency over the lower bound (MACs at peak, mandatory DMA at
+# full bandwidth). Modelled figures
 # are deterministic; solve times are wall time of this machine.
 #   scripts/bench_grid.sh [--time-limit S] [NET...]
 set -euo pipefail
@@ -14,7 +16,7 @@ nets=()
 while [ $# -gt 0 ]; do
   case $1 in
   -h | --help)
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
     exit 0 ;;
   --time-limit)
     time_limit=$2
@@ -31,8 +33,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # arch:cmx, "-" for the arch's usable CMX
 points=(vpu27:512KB vpu27:1MB vpu27:1536KB vpu27:- vpu40:- vpu20:-)
-printf '| net | arch | cmx | ilp plan us | ilp sched us | diff %% | winner | ilp vs best heuristic %% | ilp solve ms | gap | proven | worst diff %% (solver) |\n'
-printf '|---|---|---|---:|---:|---:|---|---:|---:|---:|---|---:|\n'
+printf '| net | arch | cmx | ilp plan us | ilp sched us | diff %% | winner | ilp vs best heuristic %% | ilp solve ms | gap | proven | worst diff %% (solver) | sched / bound |\n'
+printf '|---|---|---|---:|---:|---:|---|---:|---:|---:|---|---:|---:|\n'
 for net in "${nets[@]}"; do
   for point in "${points[@]}"; do
     arch=${point%%:*}
@@ -58,9 +60,11 @@ cmx = "%dKB" % (d["cmx_bytes"] // 1024)
 diffs = [(100.0 * (s["plan_latency_us"] - s["latency_us"]) / s["latency_us"], s["name"])
          for s in d["solvers"]]
 worst = max(diffs, key=lambda x: abs(x[0]))
-print("| %s | %s | %s | %.1f | %.1f | %+.2f | %s | %+.2f | %.0f | %.4f | %s | %+.2f (%s) |" % (
+over_bound = ilp["latency_us"] / d["totals"]["lower_bound_us"]
+print("| %s | %s | %s | %.1f | %.1f | %+.2f | %s | %+.2f | %.0f | %.4f | %s | %+.2f (%s) | %.3f |" % (
     net, arch, cmx, ilp["plan_latency_us"], ilp["latency_us"], diff, winner, margin,
-    ilp["solve_ms"], ilp["mip_gap"], "yes" if ilp["optimal"] else "no", worst[0], worst[1]))
+    ilp["solve_ms"], ilp["mip_gap"], "yes" if ilp["optimal"] else "no", worst[0], worst[1],
+    over_bound))
 EOF
   done
 done
