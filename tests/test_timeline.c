@@ -39,6 +39,18 @@ static int clustering(const strat_problem_t *p, int l) {
   return -1;
 }
 
+/* Net `net` of the zoo at cmx_bytes in *s, and `solver`'s plan of it. */
+static strat_plan_t zoo_plan(setup_t *s, const char *net, int64_t cmx_bytes, const char *solver) {
+  setup_zoo(s, net, cmx_bytes);
+  strat_params_t params = {.time_limit_s = 10};
+  strat_plan_t plan;
+  strat_stats_t st;
+  sched_diag_t d = {{0}};
+  cr_assert_eq(strat_solve(strat_solver_find(solver), &s->p, &params, &plan, &st, &d), SCHED_OK,
+               "%s on %s: %s", solver, net, d.msg);
+  return plan;
+}
+
 /* The plan's schedule verifies and ends at `expected` cycles. */
 static void expect_scheduled(setup_t *s, const strat_plan_t *plan, int64_t expected) {
   sched_diag_t d = {{0}};
@@ -154,13 +166,7 @@ Test(timeline, prefetch_windows_fit_and_start_in_layer_order) {
   static const char *const nets[] = {"resnet18", "mobilenetv2", "yolov3-tiny"};
   for (int i = 0; i < SCHED_ARRAY_LEN(nets); i++) {
     setup_t s = {0};
-    setup_zoo(&s, nets[i], 1 << 20);
-    strat_params_t params = {.time_limit_s = 10};
-    strat_plan_t plan;
-    strat_stats_t st;
-    sched_diag_t d = {{0}};
-    cr_assert_eq(strat_solve(strat_solver_find("greedy"), &s.p, &params, &plan, &st, &d), SCHED_OK,
-                 "%s", d.msg);
+    strat_plan_t plan = zoo_plan(&s, nets[i], 1 << 20, "greedy");
     int prefetched = 0, last_first = -1;
     for (int l = 0; l < s.p.n_layers; l++) {
       cr_expect_leq(strat_step_cmx_bytes(&s.p, &plan, l), s.p.capacity_bytes, "%s step %d", nets[i],
@@ -250,13 +256,7 @@ Test(timeline, prefetch_windows_are_a_local_optimum_of_the_plan_clock) {
   static const char *const nets[] = {"resnet18", "yolov3-tiny"};
   for (int i = 0; i < SCHED_ARRAY_LEN(nets); i++) {
     setup_t s = {0};
-    setup_zoo(&s, nets[i], 1 << 20);
-    strat_params_t params = {.time_limit_s = 10};
-    strat_plan_t plan, room = {0};
-    strat_stats_t st;
-    sched_diag_t d = {{0}};
-    cr_assert_eq(strat_solve(strat_solver_find("greedy"), &s.p, &params, &plan, &st, &d), SCHED_OK,
-                 "%s", d.msg);
+    strat_plan_t plan = zoo_plan(&s, nets[i], 1 << 20, "greedy"), room = {0};
     strat_plan_copy(&plan, &room);
     strat_plan_set_prefetch(&s.p, &room);
     cr_expect_leq(plan.latency_cycles, strat_plan_latency_cycles(&s.p, &room, NULL), "%s", nets[i]);
@@ -288,13 +288,10 @@ Test(timeline, prefetch_windows_are_a_local_optimum_of_the_plan_clock) {
  * finds moves, and the ILP's answer is never slower than its MIP's plan. */
 Test(timeline, the_clock_search_ends_where_no_candidate_move_is_faster) {
   setup_t s = {0};
-  setup_zoo(&s, "resnet18", 1 << 20);
-  strat_params_t params = {.time_limit_s = 10};
-  strat_plan_t plan;
+  strat_plan_t plan = zoo_plan(&s, "resnet18", 1 << 20, "greedy");
+  strat_params_t params = {0};
   strat_stats_t st;
   sched_diag_t d = {{0}};
-  cr_assert_eq(strat_solve(strat_solver_find("greedy"), &s.p, &params, &plan, &st, &d), SCHED_OK,
-               "%s", d.msg);
   int64_t greedy_cycles = plan.latency_cycles;
   int32_t moves = strat_plan_tune_candidates(&s.p, &plan, INT64_MAX, true);
   cr_expect_gt(moves, 0);
@@ -327,13 +324,8 @@ Test(timeline, the_clock_search_ends_where_no_candidate_move_is_faster) {
  * better moves, it is ahead. */
 Test(timeline, the_capped_clock_searches_are_never_behind_the_uncapped_one) {
   setup_t s = {0};
-  setup_zoo(&s, "resnet34", 1280 << 10);
-  strat_params_t params = {.time_limit_s = 10};
-  strat_plan_t uncapped, capped;
-  strat_stats_t st;
+  strat_plan_t uncapped = zoo_plan(&s, "resnet34", 1280 << 10, "dp"), capped;
   sched_diag_t d = {{0}};
-  cr_assert_eq(strat_solve(strat_solver_find("dp"), &s.p, &params, &uncapped, &st, &d), SCHED_OK,
-               "%s", d.msg);
   strat_plan_copy(&uncapped, &capped);
   strat_plan_tune_candidates(&s.p, &uncapped, STRAT_TUNE_CANDIDATES_MAX_WORK, false);
   strat_plan_clock_search(&s.p, &capped, STRAT_TUNE_CANDIDATES_MAX_WORK, false, NULL);
@@ -417,13 +409,8 @@ Test(timeline, plan_and_schedule_agree_within_3_percent_on_zoo_nets) {
  * faster plan, with some layer's strategy and some spill changed. */
 Test(timeline, compound_moves_go_past_the_single_moves_optimum) {
   setup_t s = {0};
-  setup_zoo(&s, "resnet18", 1 << 20);
-  strat_params_t params = {.time_limit_s = 10};
-  strat_plan_t plan, single;
-  strat_stats_t st;
+  strat_plan_t plan = zoo_plan(&s, "resnet18", 1 << 20, "greedy"), single;
   sched_diag_t d = {{0}};
-  cr_assert_eq(strat_solve(strat_solver_find("greedy"), &s.p, &params, &plan, &st, &d), SCHED_OK,
-               "%s", d.msg);
   strat_plan_tune_candidates(&s.p, &plan, INT64_MAX, false);
   strat_plan_copy(&plan, &single);
   cr_expect_eq(strat_plan_tune_candidates(&s.p, &plan, INT64_MAX, false), 0);
