@@ -110,17 +110,17 @@ static int64_t trial_work(const strat_problem_t *p, const strat_plan_t *trial) {
 
 /* A trial move is kept when the clock, with windows as room allows, beats
  * the plan's own tuned windows; the kept plan's windows are tuned again.
- * *trial_cycles: the trial's latency (INT64_MAX when it does not fit). */
+ * *trial_cycles (when not NULL): the trial's latency (INT64_MAX when it
+ * does not fit). */
 static bool try_move(const strat_problem_t *p, strat_plan_t *plan, strat_plan_t *trial,
                      int64_t *work_left, int64_t *trial_cycles) {
   *work_left -= trial_work(p, trial);
-  *trial_cycles = INT64_MAX;
-  bool better = strat_plan_verify(p, trial, NULL) == SCHED_OK;
-  if (better) {
+  bool fits = strat_plan_verify(p, trial, NULL) == SCHED_OK;
+  if (fits)
     strat_plan_evaluate(p, trial);
-    *trial_cycles = trial->latency_cycles;
-    better = trial->latency_cycles < plan->latency_cycles;
-  }
+  if (trial_cycles)
+    *trial_cycles = fits ? trial->latency_cycles : INT64_MAX;
+  bool better = fits && trial->latency_cycles < plan->latency_cycles;
   if (better) {
     *work_left -= strat_plan_tune_windows(p, trial, SCHED_MAX(*work_left, 0));
     strat_plan_free(plan);
@@ -170,11 +170,9 @@ static bool try_compound(const strat_problem_t *p, strat_plan_t *plan, int l, in
       continue;
     strat_plan_t turned;
     respill(p, &trial, v, &turned);
-    int64_t cycles;
-    try_move(p, &trial, &turned, work_left, &cycles);
+    try_move(p, &trial, &turned, work_left, NULL);
   }
-  int64_t cycles;
-  return try_move(p, plan, &trial, work_left, &cycles);
+  return try_move(p, plan, &trial, work_left, NULL);
 }
 
 /* Layer l's candidates one by one; with `compound`, for each other
@@ -225,8 +223,7 @@ int32_t strat_plan_tune_candidates(const strat_problem_t *p, strat_plan_t *plan,
       if (work_left > 0 && spill_free(p, plan, l)) {
         strat_plan_t trial;
         respill(p, plan, l, &trial);
-        int64_t cycles;
-        moves += try_move(p, plan, &trial, &work_left, &cycles);
+        moves += try_move(p, plan, &trial, &work_left, NULL);
       }
     }
     if (moves == before && (compound || !compound_moves))

@@ -300,7 +300,7 @@ int64_t strat_plan_tune_windows(const strat_problem_t *p, strat_plan_t *plan, in
  * layer-evaluations are spent. With compound_moves, when a pass keeps
  * nothing the next also tries compound moves: a layer's fastest candidate
  * of each other strategy with the spills of the values just before it
- * turned over where faster (they cost about a third more; the climb's
+ * turned over where faster (they cost about a quarter more solve time; the climb's
  * rungs go without). The ILP runs it on its answer: its model holds the
  * incumbent's windows, so a candidate that needs other windows is outside
  * it. Returns the moves kept. */
