@@ -80,7 +80,8 @@ static const cli_option_t run_flags[] = {
     CLI_OPT("--objective", CLI_ARG_STRING, RUN_FIELD(objective), "OBJ",
             "latency (default) or bandwidth"),
     CLI_NUM("--time-limit", CLI_ARG_DOUBLE, RUN_FIELD(time_limit_s), "SEC",
-            "solver wall-clock limit; the ilp's covers the heuristics seeding it (default 10)",
+            "solver wall-clock limit; the ilp's covers the heuristics seeding it and its MIP, "
+            "and its second MIP (at the searched plan's windows) gets as much (default 10)",
             1e-3, 1e6),
     CLI_NUM("--ilp-nodes", CLI_ARG_INT, RUN_FIELD(ilp_nodes), "N",
             "ilp: branch-and-bound nodes before it stops with its gap (default 100; 0 = no "
