@@ -642,7 +642,7 @@ Test(study, transformer_shave_share_grows_with_sequence) {
 /* On every 2-layer transformer the ILP (seeded with the best of greedy,
  * rollback, dp and anneal, on the plan model's clock) schedules no slower
  * than dp: makespan bounds are weak, so its gap after the default 100 nodes
- * is reported, not asserted (it proved 2 of the 8 optimal when last
+ * is reported, not asserted (it proved 5 of the 8 optimal when last
  * recorded). */
 Test(study, transformer_ilp_never_slower_than_dp_on_two_layer_nets) {
   char *dir = make_tmp_dir();
