@@ -460,6 +460,7 @@ Test(solvers, ilp_writes_its_model_in_cplex_lp_format) {
   close(fd);
   strat_params_t params = params_default();
   params.lp_path = path;
+  params.mip_only = true; /* the model is written before the search; the rest is not needed */
   strat_plan_t plan = solve(&s.p, "ilp", &params, NULL);
   FILE *f = fopen(path, "r");
   cr_assert_not_null(f);

@@ -90,7 +90,8 @@ static const cli_option_t run_flags[] = {
     CLI_NUM("--seed", CLI_ARG_INT, RUN_FIELD(seed), "N", "random seed of anneal (default 1)", 0,
             1e15),
     CLI_OPT("--lp", CLI_ARG_STRING, RUN_FIELD(lp_path), "FILE",
-            "ilp: write the model in CPLEX LP format"),
+            "ilp: write the model in CPLEX LP format (the last MIP it solved, whose gap it "
+            "reports)"),
     CLI_OPT("--input-shape", CLI_ARG_STRING, RUN_FIELD(input_shape), "NAME=NxCxHxW",
             "ONNX: shape of an input with dynamic dims (several: separate with ';')"),
     CLI_OPT("--dtype", CLI_ARG_STRING, RUN_FIELD(dtype), "u8|fp16",
