@@ -300,6 +300,12 @@ static void print_totals(const report_input_t *in, FILE *out) {
             "  mip_plan_us      %.2f (the MIP's own plan on that clock; a local search on the "
             "clock then kept %d candidate or spill moves)\n",
             us(in, in->chosen->stats->mip_latency_cycles), (int)in->chosen->stats->clock_moves);
+  if (in->chosen->stats->mip_latency_cycles > 0 && !in->chosen->kept_plan_of)
+    fprintf(out, "  mip_gap          %.2f%% (%s)\n", 100.0 * in->chosen->stats->mip_gap,
+            in->chosen->stats->optimal
+                ? "proved: no plan is faster on the plan clock at the prefetch windows the MIP "
+                  "was given"
+                : "the MIP stopped at its node or time limit this far above its bound");
   if (in->chosen->kept_plan_of)
     fprintf(out, "  plan_of          %s (it schedules faster than the solver's own plan)\n",
             in->chosen->kept_plan_of);
