@@ -1149,8 +1149,8 @@ static bool same_choices(const strat_plan_t *a, const strat_plan_t *b, int n_lay
  * then this MIP's. */
 static void resolve_at_windows(const strat_problem_t *p, const strat_params_t *params,
                                strat_plan_t *out, strat_stats_t *stats) {
-  if (p->n_layers > ILP_RESOLVE_MAX_LAYERS)
-    return;
+  if (p->objective != STRAT_OBJECTIVE_LATENCY || p->n_layers > ILP_RESOLVE_MAX_LAYERS)
+    return; /* the DDR-bytes objective has no windows: its one MIP was the whole model */
   strat_params_t again = *params;
   again.incumbent = out;
   again.capped_out = NULL;
