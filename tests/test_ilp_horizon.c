@@ -14,30 +14,6 @@
 #include "strategies/strategies.h"
 #include "strategies_fixture.h"
 
-static strat_params_t params_default(void) {
-  return (strat_params_t){.time_limit_s = 120, .ilp_nodes = 100, .seed = 1, .anneal_iters = 4000};
-}
-
-static strat_plan_t solve_with(const strat_solver_t *solver, const strat_problem_t *p,
-                               const strat_params_t *params, strat_stats_t *stats) {
-  strat_plan_t plan;
-  strat_stats_t st;
-  sched_diag_t d = {{0}};
-  cr_assert_eq(strat_solve(solver, p, params, &plan, &st, &d), SCHED_OK, "%s: %s", solver->name,
-               d.msg);
-  cr_assert_eq(strat_plan_verify(p, &plan, &d), SCHED_OK, "%s: %s", solver->name, d.msg);
-  if (stats)
-    *stats = st;
-  return plan;
-}
-
-static strat_plan_t solve(const strat_problem_t *p, const char *name, const strat_params_t *params,
-                          strat_stats_t *stats) {
-  const strat_solver_t *solver = strat_solver_find(name);
-  cr_assert_not_null(solver);
-  return solve_with(solver, p, params, stats);
-}
-
 /* The horizon as solvers: one window over the whole net, and small ones. */
 static int horizon_whole(const strat_problem_t *p, const strat_params_t *params, strat_plan_t *out,
                          strat_stats_t *stats, sched_diag_t *diag) {
@@ -61,9 +37,9 @@ static bool same_plan(const strat_plan_t *a, const strat_plan_t *b) {
 static void check_whole_window(const char *net, int64_t cmx) {
   setup_t s = {0};
   setup_zoo(&s, net, cmx);
-  strat_params_t params = params_default();
+  strat_params_t params = solver_params_default();
   params.mip_only = true; /* the horizon's result is its MIPs' */
-  strat_plan_t ilp = solve(&s.p, "ilp", &params, NULL);
+  strat_plan_t ilp = solve_named(&s.p, "ilp", &params, NULL);
   strat_plan_t hz = solve_with(&whole, &s.p, &params, NULL);
   cr_expect_eq(hz.objective, ilp.objective, "%s: horizon %lld, ilp %lld", net,
                (long long)hz.objective, (long long)ilp.objective);
@@ -87,8 +63,8 @@ Test(ilp_horizon, one_window_over_a_dag_equals_the_full_ilp) {
 static void check_small_windows(const char *net, int64_t cmx) {
   setup_t s = {0};
   setup_zoo(&s, net, cmx);
-  strat_params_t params = params_default();
-  strat_plan_t greedy = solve(&s.p, "greedy", &params, NULL);
+  strat_params_t params = solver_params_default();
+  strat_plan_t greedy = solve_named(&s.p, "greedy", &params, NULL);
   params.incumbent = &greedy;
   params.incumbent_of = "greedy";
   strat_stats_t st;
@@ -113,7 +89,7 @@ Test(ilp_horizon, small_windows_are_never_worse_than_the_incumbent) {
 Test(ilp_horizon, a_window_larger_than_its_step_is_required) {
   setup_t s = {0};
   setup_zoo(&s, "fsrcnn", 1 << 20);
-  strat_params_t params = params_default();
+  strat_params_t params = solver_params_default();
   strat_plan_t plan;
   strat_stats_t st = {0};
   sched_diag_t d = {{0}};
@@ -133,9 +109,9 @@ static void check_bound(const char *net, int64_t cmx, strat_objective_t objectiv
   cr_assert_eq(strat_problem_init(&s.p, &s.g, &s.model, objective, &d), SCHED_OK, "%s", d.msg);
   int64_t bound = strat_objective_lower_bound(&s.p);
   cr_expect_gt(bound, 0, "%s", net);
-  strat_params_t params = params_default();
+  strat_params_t params = solver_params_default();
   for (const strat_solver_t *const *sv = strat_solvers(); *sv; sv++) {
-    strat_plan_t plan = solve(&s.p, (*sv)->name, &params, NULL);
+    strat_plan_t plan = solve_named(&s.p, (*sv)->name, &params, NULL);
     cr_expect_leq(bound, plan.objective, "%s: bound %lld above %s's %lld", net, (long long)bound,
                   (*sv)->name, (long long)plan.objective);
     strat_plan_free(&plan);
@@ -156,15 +132,15 @@ Test(ilp_horizon, the_lower_bound_is_below_every_solver) {
 Test(ilp_horizon, an_ilp_out_of_time_names_the_plan_it_returns) {
   setup_t s = {0};
   setup_zoo(&s, "resnet18", 1 << 20);
-  strat_params_t params = params_default();
+  strat_params_t params = solver_params_default();
   strat_stats_t st;
-  strat_plan_t free_run = solve(&s.p, "ilp", &params, &st);
+  strat_plan_t free_run = solve_named(&s.p, "ilp", &params, &st);
   cr_expect_null(st.fallback);
-  strat_plan_t greedy = solve(&s.p, "greedy", &params, NULL);
+  strat_plan_t greedy = solve_named(&s.p, "greedy", &params, NULL);
   params.incumbent = &greedy;
   params.incumbent_of = "greedy";
   params.time_limit_s = 1e-9;
-  strat_plan_t ilp = solve(&s.p, "ilp", &params, &st);
+  strat_plan_t ilp = solve_named(&s.p, "ilp", &params, &st);
   cr_assert_not_null(st.fallback);
   cr_expect_str_eq(st.fallback, "greedy");
   cr_expect_eq(st.fallback_layer, 0);

@@ -13,29 +13,6 @@
 #include "strategies/strategies.h"
 #include "strategies_fixture.h"
 
-/* ---- fixtures ---- */
-
-static strat_params_t params_default(void) {
-  return (strat_params_t){.time_limit_s = 120, .ilp_nodes = 100, .seed = 1, .anneal_iters = 4000};
-}
-
-/* Runs a solver; asserts success and a plan the checker accepts. */
-static strat_plan_t solve(const strat_problem_t *p, const char *name, const strat_params_t *params,
-                          strat_stats_t *stats) {
-  const strat_solver_t *solver = strat_solver_find(name);
-  cr_assert_not_null(solver, "no solver '%s'", name);
-  strat_plan_t plan;
-  strat_stats_t st;
-  sched_diag_t d = {{0}};
-  cr_assert_eq(strat_solve(solver, p, params, &plan, &st, &d), SCHED_OK, "%s: %s", name, d.msg);
-  cr_assert_eq(strat_plan_verify(p, &plan, &d), SCHED_OK, "%s: %s", name, d.msg);
-  for (int t = 0; t < p->n_layers; t++)
-    cr_assert_leq(strat_step_cmx_bytes(p, &plan, t), p->capacity_bytes, "%s, step %d", name, t);
-  if (stats)
-    *stats = st;
-  return plan;
-}
-
 /* ---- the zoo ---- */
 
 static const int64_t zoo_cmx[] = {2 << 20, 1 << 20, 512 << 10};
@@ -55,9 +32,9 @@ static void check_zoo_net_budgets(const char *net, int n_budgets) {
       teardown(&s);
       continue;
     }
-    strat_params_t params = params_default();
+    strat_params_t params = solver_params_default();
     strat_stats_t st;
-    strat_plan_t ilp = solve(&s.p, "ilp", &params, &st);
+    strat_plan_t ilp = solve_named(&s.p, "ilp", &params, &st);
     /* the clock's big-M rows leave some nets unproven at the node limit:
      * the gap is reported, and only bounded here as a sanity check
      * (ResNet-18 at 2MB: 0.115 since reads of spills wait for their writes) */
@@ -66,7 +43,7 @@ static void check_zoo_net_budgets(const char *net, int n_budgets) {
     for (const strat_solver_t *const *sv = strat_solvers(); *sv; sv++) {
       if (strcmp((*sv)->name, "ilp") == 0)
         continue; /* solved above; the same node limit gives the same plan */
-      strat_plan_t plan = solve(&s.p, (*sv)->name, &params, NULL);
+      strat_plan_t plan = solve_named(&s.p, (*sv)->name, &params, NULL);
       /* 0.1%: heuristics keep windows of their own, the ILP its incumbent's */
       cr_expect_leq(ilp.objective, plan.objective + plan.objective / 1000,
                     "%s at %lld: ilp %lld above %s %lld", net, (long long)zoo_cmx[i],
@@ -98,14 +75,14 @@ Test(solvers, ilp_minimises_ddr_bytes_under_the_bandwidth_objective) {
   cr_assert_eq(ir_zoo_build("resnet50", &s.g, &d), SCHED_OK, "%s", d.msg);
   ir_graph_fuse_activations(&s.g, s.arch.ppe_fusable);
   cr_assert_eq(strat_problem_init(&s.p, &s.g, &s.model, STRAT_OBJECTIVE_BANDWIDTH, &d), SCHED_OK);
-  strat_params_t params = params_default();
+  strat_params_t params = solver_params_default();
   strat_stats_t st;
-  strat_plan_t ilp = solve(&s.p, "ilp", &params, &st);
+  strat_plan_t ilp = solve_named(&s.p, "ilp", &params, &st);
   cr_expect(st.optimal);
   cr_expect_eq(ilp.objective, ilp.ddr_bytes);
   params.mip_only = true; /* this model has no windows: its one MIP is the whole solve */
   strat_stats_t mip;
-  strat_plan_t once = solve(&s.p, "ilp", &params, &mip);
+  strat_plan_t once = solve_named(&s.p, "ilp", &params, &mip);
   cr_expect_eq(st.nodes, mip.nodes, "a second MIP ran: %lld nodes, %lld in one",
                (long long)st.nodes, (long long)mip.nodes);
   cr_expect_eq(once.ddr_bytes, ilp.ddr_bytes);
@@ -114,7 +91,7 @@ Test(solvers, ilp_minimises_ddr_bytes_under_the_bandwidth_objective) {
   for (const strat_solver_t *const *sv = strat_solvers(); *sv; sv++) {
     if (strcmp((*sv)->name, "ilp") == 0)
       continue; /* solved above */
-    strat_plan_t plan = solve(&s.p, (*sv)->name, &params, NULL);
+    strat_plan_t plan = solve_named(&s.p, (*sv)->name, &params, NULL);
     cr_expect_leq(ilp.ddr_bytes, plan.ddr_bytes, "%s", (*sv)->name);
     strat_plan_free(&plan);
   }
@@ -304,9 +281,9 @@ Test(solvers, ilp_equals_exhaustive_enumeration_on_random_dags) {
       continue;
     }
     trim_candidates(&s.p, n >= 7 ? 3 : 4);
-    strat_params_t params = params_default();
+    strat_params_t params = solver_params_default();
     strat_stats_t st;
-    strat_plan_t ilp = solve(&s.p, "ilp", &params, &st);
+    strat_plan_t ilp = solve_named(&s.p, "ilp", &params, &st);
     int64_t best = exhaustive_best(&s.p, ilp.prefetch);
     cr_expect_eq(ilp.objective, best, "trial %d (%d layers): ilp %lld, enumeration %lld", trial, n,
                  (long long)ilp.objective, (long long)best);
@@ -331,9 +308,9 @@ Test(solvers, every_solver_plan_fits_cmx_on_random_dags) {
     setup_arch(&s, dag_cmx[rng_below(&rng, SCHED_ARRAY_LEN(dag_cmx))]);
     random_dag(&s.g, &rng, 2 + rng_below(&rng, 7));
     if (setup_problem(&s)) {
-      strat_params_t params = params_default();
+      strat_params_t params = solver_params_default();
       for (const strat_solver_t *const *sv = strat_solvers(); *sv; sv++) {
-        strat_plan_t plan = solve(&s.p, (*sv)->name, &params, NULL); /* asserts the checker */
+        strat_plan_t plan = solve_named(&s.p, (*sv)->name, &params, NULL); /* asserts the checker */
         strat_plan_free(&plan);
       }
     }
@@ -374,9 +351,9 @@ Test(solvers, ilp_is_never_above_dp_on_chains) {
     random_chain(&s.g, &rng, 2 + rng_below(&rng, 10));
     if (setup_problem(&s)) {
       cr_assert(is_chain(&s.p));
-      strat_params_t params = params_default();
-      strat_plan_t dp = solve(&s.p, "dp", &params, NULL);
-      strat_plan_t ilp = solve(&s.p, "ilp", &params, NULL);
+      strat_params_t params = solver_params_default();
+      strat_plan_t dp = solve_named(&s.p, "dp", &params, NULL);
+      strat_plan_t ilp = solve_named(&s.p, "ilp", &params, NULL);
       /* dp is exact for the serial sum only; the ILP starts from its plan */
       cr_expect_leq(ilp.objective, dp.objective, "trial %d: dp %lld, ilp %lld", trial,
                     (long long)dp.objective, (long long)ilp.objective);
@@ -399,9 +376,9 @@ Test(solvers, ilp_is_never_above_dp_on_fsrcnn_a_zoo_chain) {
     cr_assert_eq(ir_zoo_build("fsrcnn", &s.g, &d), SCHED_OK, "%s", d.msg);
     if (setup_problem(&s)) {
       cr_assert(is_chain(&s.p), "fsrcnn is a chain");
-      strat_params_t params = params_default();
-      strat_plan_t dp = solve(&s.p, "dp", &params, NULL);
-      strat_plan_t ilp = solve(&s.p, "ilp", &params, NULL);
+      strat_params_t params = solver_params_default();
+      strat_plan_t dp = solve_named(&s.p, "dp", &params, NULL);
+      strat_plan_t ilp = solve_named(&s.p, "ilp", &params, NULL);
       cr_expect_leq(ilp.objective, dp.objective);
       strat_plan_free(&dp);
       strat_plan_free(&ilp);
@@ -422,11 +399,11 @@ Test(solvers, anneal_with_the_same_seed_gives_the_same_plan) {
   setup_t s = {0};
   setup_zoo(&s, "resnet50", 1 << 20);
   for (uint64_t seed = 1; seed <= 3; seed++) {
-    strat_params_t params = params_default();
+    strat_params_t params = solver_params_default();
     params.seed = seed;
     strat_stats_t st1, st2;
-    strat_plan_t a = solve(&s.p, "anneal", &params, &st1);
-    strat_plan_t b = solve(&s.p, "anneal", &params, &st2);
+    strat_plan_t a = solve_named(&s.p, "anneal", &params, &st1);
+    strat_plan_t b = solve_named(&s.p, "anneal", &params, &st2);
     cr_expect(same_plan(&a, &b), "seed %llu", (unsigned long long)seed);
     cr_expect_eq(a.objective, b.objective);
     cr_expect_eq(st1.nodes, st2.nodes);
@@ -447,10 +424,10 @@ Test(solvers, anneal_is_never_above_dp_its_start) {
   for (int i = 0; i < SCHED_ARRAY_LEN(points); i++) {
     setup_t s = {0};
     setup_zoo(&s, points[i].net, points[i].cmx_bytes);
-    strat_params_t params = params_default();
+    strat_params_t params = solver_params_default();
     params.anneal_iters = 20000;
-    strat_plan_t dp = solve(&s.p, "dp", &params, NULL);
-    strat_plan_t anneal = solve(&s.p, "anneal", &params, NULL);
+    strat_plan_t dp = solve_named(&s.p, "dp", &params, NULL);
+    strat_plan_t anneal = solve_named(&s.p, "anneal", &params, NULL);
     cr_expect_leq(anneal.latency_cycles, dp.latency_cycles, "%s: anneal %lld above dp %lld",
                   points[i].net, (long long)anneal.latency_cycles, (long long)dp.latency_cycles);
     strat_plan_free(&dp);
@@ -468,10 +445,10 @@ Test(solvers, ilp_writes_its_model_in_cplex_lp_format) {
   int fd = mkstemp(path);
   cr_assert_geq(fd, 0);
   close(fd);
-  strat_params_t params = params_default();
+  strat_params_t params = solver_params_default();
   params.lp_path = path;
   params.mip_only = true; /* the model is written before the search; the rest is not needed */
-  strat_plan_t plan = solve(&s.p, "ilp", &params, NULL);
+  strat_plan_t plan = solve_named(&s.p, "ilp", &params, NULL);
   FILE *f = fopen(path, "r");
   cr_assert_not_null(f);
   char line[512];
@@ -492,7 +469,7 @@ Test(solvers, ilp_cannot_write_its_model_is_an_input_error) {
   setup_t s = {0};
   sched_diag_t d = {{0}};
   setup_zoo(&s, "resnet18", 2 << 20);
-  strat_params_t params = params_default();
+  strat_params_t params = solver_params_default();
   params.lp_path = "/nonexistent-dir/model.lp";
   strat_plan_t plan;
   strat_stats_t st;
@@ -506,10 +483,10 @@ Test(solvers, ilp_cannot_write_its_model_is_an_input_error) {
 Test(solvers, ilp_stopped_by_its_time_limit_returns_a_valid_plan_and_its_gap) {
   setup_t s = {0};
   setup_zoo(&s, "resnet50", 1 << 20);
-  strat_params_t params = params_default();
+  strat_params_t params = solver_params_default();
   params.time_limit_s = 1e-3;
   strat_stats_t st;
-  strat_plan_t plan = solve(&s.p, "ilp", &params, &st);
+  strat_plan_t plan = solve_named(&s.p, "ilp", &params, &st);
   if (st.optimal)
     cr_expect_eq(st.mip_gap, 0);
   else
@@ -521,11 +498,11 @@ Test(solvers, ilp_stopped_by_its_time_limit_returns_a_valid_plan_and_its_gap) {
 Test(solvers, ilp_starts_from_the_incumbent_and_never_ends_above_it) {
   setup_t s = {0};
   setup_zoo(&s, "yolov3-tiny", 1 << 20);
-  strat_params_t params = params_default();
-  strat_plan_t greedy = solve(&s.p, "greedy", &params, NULL);
+  strat_params_t params = solver_params_default();
+  strat_plan_t greedy = solve_named(&s.p, "greedy", &params, NULL);
   params.incumbent = &greedy;
   params.time_limit_s = 1e-3;
-  strat_plan_t ilp = solve(&s.p, "ilp", &params, NULL);
+  strat_plan_t ilp = solve_named(&s.p, "ilp", &params, NULL);
   cr_expect_leq(ilp.objective, greedy.objective);
   strat_plan_free(&ilp);
   strat_plan_free(&greedy);
@@ -541,9 +518,9 @@ Test(solvers, ilp_starts_from_the_incumbent_and_never_ends_above_it) {
 Test(solvers, ilp_proves_the_reported_plan_optimal_at_its_windows) {
   setup_t s = {0};
   setup_zoo(&s, "resnet18", 1 << 20);
-  strat_params_t params = params_default();
+  strat_params_t params = solver_params_default();
   strat_stats_t st;
-  strat_plan_t plan = solve(&s.p, "ilp", &params, &st);
+  strat_plan_t plan = solve_named(&s.p, "ilp", &params, &st);
   cr_expect(st.optimal);
   cr_expect_eq(st.mip_gap, 0);
   cr_expect_gt(st.mip_latency_cycles - plan.latency_cycles, plan.latency_cycles / 20,
@@ -552,7 +529,7 @@ Test(solvers, ilp_proves_the_reported_plan_optimal_at_its_windows) {
   params.incumbent = &plan;
   params.mip_only = true;
   strat_stats_t again;
-  strat_plan_t check = solve(&s.p, "ilp", &params, &again);
+  strat_plan_t check = solve_named(&s.p, "ilp", &params, &again);
   cr_expect(again.optimal);
   cr_expect_eq(check.latency_cycles, plan.latency_cycles);
   strat_plan_free(&check);
@@ -564,8 +541,8 @@ Test(solvers, ilp_rejects_an_invalid_incumbent) {
   setup_t s = {0};
   sched_diag_t d = {{0}};
   setup_zoo(&s, "resnet18", 2 << 20);
-  strat_params_t params = params_default();
-  strat_plan_t bad = solve(&s.p, "greedy", &params, NULL);
+  strat_params_t params = solver_params_default();
+  strat_plan_t bad = solve_named(&s.p, "greedy", &params, NULL);
   for (int v = 0; v < bad.n_layers; v++)
     bad.spilled[v] = false; /* graph outputs must spill */
   params.incumbent = &bad;
