@@ -117,6 +117,20 @@ static int force_layer(strat_problem_t *p, int l, const cJSON *entry, const char
     if (match)
       layer->cands[kept++] = layer->cands[c];
   }
+  if (kept == 0 && tiles && (!stream || cJSON_IsNull(stream))) {
+    /* a slicing a smaller budget off the 256KB ladder chose: added where it fits */
+    for (int pipe = 0; pipe < 2 && kept == 0; pipe++) {
+      if (pipelined && pipe != cJSON_IsTrue(pipelined))
+        continue;
+      tiling_choice_t want = {.strategy = s, .tiles = tiles->valueint, .pipelined = pipe};
+      int n = layer->n_cands;
+      int rc = strat_problem_add_slicing(p, l, want, diag);
+      if (rc != SCHED_OK && rc != SCHED_ERR_INFEASIBLE)
+        return rc;
+      if (rc == SCHED_OK && layer->n_cands > n)
+        layer->cands[kept++] = layer->cands[n];
+    }
+  }
   if (kept == 0) {
     char cands[512];
     list_candidates(layer, cands, sizeof cands);

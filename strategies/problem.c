@@ -174,6 +174,24 @@ static int add_strategy(strat_problem_t *p, const arch_t *arch, int layer, tilin
   return rc;
 }
 
+int strat_problem_add_slicing(strat_problem_t *p, int layer, tiling_choice_t want,
+                              sched_diag_t *diag) {
+  const arch_t *arch = p->model->arch;
+  int op = p->layers[layer].op;
+  tiling_choice_t c = {.strategy = want.strategy, .pipelined = want.pipelined};
+  /* the axis is the strategy's; the fewest slices that fit here bound the count from below */
+  if (is_view(p->g, op) || !tiling_strategy_legal(arch, p->g, op, c.strategy, NULL) ||
+      tiling_choose_tiles(arch, p->g, op, &c, NULL) != SCHED_OK || want.tiles < c.tiles ||
+      want.tiles > slice_limit(p->g, op, c.axis))
+    return SCHED_ERR_INFEASIBLE;
+  c.tiles = want.tiles;
+  double fit = c.pipelined ? arch->fit_pipelined : arch->fit_isolated;
+  if (tiling_layer_footprint(arch, p->g, op, &c).total_bytes >
+      (int64_t)(fit * (double)arch->cmx_workspace_bytes))
+    return SCHED_ERR_INFEASIBLE;
+  return add_candidate(p, layer, c, diag);
+}
+
 static int layer_candidates(strat_problem_t *p, int layer, sched_diag_t *diag) {
   const arch_t *arch = p->model->arch;
   strat_layer_t *l = &p->layers[layer];

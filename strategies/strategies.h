@@ -396,9 +396,18 @@ int strat_plan_write_json(const strat_problem_t *p, const strat_plan_t *plan, co
                           const char *path, sched_diag_t *diag);
 /* Reads such a file (any subset of layers, by name; "tiles", "pipelined"
  * optional) and keeps only the matching candidates of each named layer, so
- * any solver then completes the plan: a full file replays it exactly. An
- * unknown layer, strategy or a choice that is no candidate is an input
+ * any solver then completes the plan: a full file replays it exactly. A
+ * slicing this budget does not offer (one a budget off the 256KB ladder
+ * chose) is added when it fits (strat_problem_add_slicing), so a plan
+ * from a smaller budget replays at a larger one. An unknown layer,
+ * strategy or a choice that neither is a candidate nor fits is an input
  * error naming the layer and the candidates it has. */
 int strat_problem_force_json(strat_problem_t *p, const char *path, sched_diag_t *diag);
+/* Adds to layer's candidates the non-region slicing `want` (strategy,
+ * tiles, pipelined; the axis is the strategy's) when it is legal, within
+ * the axis' slice limit and fits the budget; SCHED_ERR_INFEASIBLE when
+ * not. Appends: existing plans' indices stay valid. */
+int strat_problem_add_slicing(strat_problem_t *p, int layer, tiling_choice_t want,
+                              sched_diag_t *diag);
 
 #endif

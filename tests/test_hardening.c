@@ -532,6 +532,24 @@ Test(strategy_file, anneal_plan_replays_with_every_solver) {
   }
 }
 
+/* A count the budget does not offer is added where it fits (SOH x7 is
+ * neither the fewest slices nor on the pipelined ladder); one that cannot
+ * be (more slices than the 56 rows) stays an error. */
+Test(strategy_file, a_slicing_that_fits_is_added_and_one_that_cannot_is_an_error) {
+  char *path = put_new("seven.json", "{\"layers\": [{\"name\": \"conv\", \"strategy\": \"SOH\", "
+                                     "\"tiles\": 7}]}");
+  run_t r = run_on("--net conv --cmx 1MB --no-timing --strategy-file %s", path);
+  cr_expect_eq(r.code, 0, "%s", r.err);
+  cr_expect_not_null(strstr(r.out, "\nconv  conv            64x56x56    dpu    SOH        7-"),
+                     "%s", r.out);
+  free(r.out);
+  free(r.err);
+  path = put_new("many.json", "{\"layers\": [{\"name\": \"conv\", \"strategy\": \"SOH\", "
+                              "\"tiles\": 57}]}");
+  expect_error(run_on("--net conv --cmx 1MB --strategy-file %s", path), 2,
+               "layer 'conv': no candidate SOH with those tiles matches");
+}
+
 Test(strategy_file, fractional_tiles_are_an_error) {
   char *path = put_new("p.json", "{\"layers\": [{\"name\": \"conv\", \"strategy\": \"SOK\", "
                                  "\"tiles\": 2.9}]}");
