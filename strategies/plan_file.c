@@ -79,6 +79,62 @@ static bool stream_matches(const strat_problem_t *p, int region, const cJSON *st
          strcmp(p->g->ops[p->layers[p->regions[region].first].op].name, stream->valuestring) == 0;
 }
 
+/* One entry of a plan file: tiles 0 and pipelined -1 when absent. */
+typedef struct {
+  tiling_strategy_t strategy;
+  int32_t tiles;
+  int pipelined;
+  const cJSON *stream;
+} forced_t;
+
+/* Moves layer l's candidates from index `from` on that match f to the
+ * front; returns how many. */
+static int keep_matching(strat_problem_t *p, int l, const forced_t *f, int from) {
+  strat_layer_t *layer = &p->layers[l];
+  int kept = 0;
+  for (int c = from; c < layer->n_cands; c++) {
+    const tiling_choice_t *ch = &layer->cands[c].choice;
+    bool match = ch->strategy == f->strategy && (!f->tiles || ch->tiles == f->tiles) &&
+                 (f->pipelined < 0 || ch->pipelined == f->pipelined) &&
+                 stream_matches(p, layer->cands[c].region, f->stream);
+    if (match)
+      layer->cands[kept++] = layer->cands[c];
+  }
+  return kept;
+}
+
+/* A non-region slicing f names, added where it fits this budget when it
+ * is no candidate: one a smaller budget off the 256KB ladder chose. */
+static int add_forced_slicing(strat_problem_t *p, int l, const forced_t *f, sched_diag_t *diag) {
+  for (int pipe = 0; pipe < 2; pipe++) {
+    if (f->pipelined >= 0 && pipe != f->pipelined)
+      continue;
+    tiling_choice_t want = {.strategy = f->strategy, .tiles = f->tiles, .pipelined = pipe};
+    int rc = strat_problem_add_slicing(p, l, want, diag);
+    if (rc != SCHED_ERR_INFEASIBLE)
+      return rc;
+  }
+  return SCHED_OK;
+}
+
+/* At a region's first layer: the region as the file has it (its members
+ * are the entries from here on that stream in it), added where it fits
+ * when this budget slices it otherwise or not at all. */
+static int add_forced_region(strat_problem_t *p, int l, const cJSON *entry, const forced_t *f,
+                             sched_diag_t *diag) {
+  if (!f->tiles || !f->stream || !cJSON_IsString(f->stream) ||
+      find_layer(p, f->stream->valuestring) != l)
+    return SCHED_OK;
+  int n_ops = 0;
+  for (const cJSON *e = entry; e && n_ops <= TILING_REGION_MAX; e = e->next, n_ops++) {
+    const cJSON *stream = cJSON_GetObjectItemCaseSensitive(e, "stream");
+    if (!cJSON_IsString(stream) || strcmp(stream->valuestring, f->stream->valuestring) != 0)
+      break;
+  }
+  int rc = strat_problem_add_region_slicing(p, l, n_ops, f->strategy, f->tiles, diag);
+  return rc == SCHED_ERR_INFEASIBLE ? SCHED_OK : rc;
+}
+
 /* Keeps the candidates of layer l that match one forced entry. */
 static int force_layer(strat_problem_t *p, int l, const cJSON *entry, const char *path,
                        sched_diag_t *diag) {
@@ -108,28 +164,19 @@ static int force_layer(strat_problem_t *p, int l, const cJSON *entry, const char
                           "or null",
                           path, name);
   strat_layer_t *layer = &p->layers[l];
-  int kept = 0;
-  for (int c = 0; c < layer->n_cands; c++) {
-    const tiling_choice_t *ch = &layer->cands[c].choice;
-    bool match = ch->strategy == s && (!tiles || ch->tiles == tiles->valueint) &&
-                 (!pipelined || ch->pipelined == cJSON_IsTrue(pipelined)) &&
-                 stream_matches(p, layer->cands[c].region, stream);
-    if (match)
-      layer->cands[kept++] = layer->cands[c];
-  }
-  if (kept == 0 && tiles && (!stream || cJSON_IsNull(stream))) {
-    /* a slicing a smaller budget off the 256KB ladder chose: added where it fits */
-    for (int pipe = 0; pipe < 2 && kept == 0; pipe++) {
-      if (pipelined && pipe != cJSON_IsTrue(pipelined))
-        continue;
-      tiling_choice_t want = {.strategy = s, .tiles = tiles->valueint, .pipelined = pipe};
-      int n = layer->n_cands;
-      int rc = strat_problem_add_slicing(p, l, want, diag);
-      if (rc != SCHED_OK && rc != SCHED_ERR_INFEASIBLE)
-        return rc;
-      if (rc == SCHED_OK && layer->n_cands > n)
-        layer->cands[kept++] = layer->cands[n];
-    }
+  forced_t f = {.strategy = s,
+                .tiles = tiles ? tiles->valueint : 0,
+                .pipelined = pipelined ? (cJSON_IsTrue(pipelined) ? 1 : 0) : -1,
+                .stream = stream};
+  int rc = add_forced_region(p, l, entry, &f, diag);
+  if (rc != SCHED_OK)
+    return rc;
+  int kept = keep_matching(p, l, &f, 0);
+  if (kept == 0 && tiles && !cJSON_IsString(stream)) {
+    int n = layer->n_cands;
+    if ((rc = add_forced_slicing(p, l, &f, diag)) != SCHED_OK)
+      return rc;
+    kept = keep_matching(p, l, &f, n);
   }
   if (kept == 0) {
     char cands[512];

@@ -396,11 +396,9 @@ static bool needs_slicing(const strat_problem_t *p, int l) {
   return true;
 }
 
-/* Adds region r's candidate to each member. */
-static int add_region(strat_problem_t *p, tiling_region_t r, int *cap, sched_diag_t *diag) {
+/* Adds region r, sliced as r.tiles says, and its candidate to each member. */
+static int add_region_sliced(strat_problem_t *p, tiling_region_t r, int *cap, sched_diag_t *diag) {
   tiling_layer_cost_t costs[TILING_REGION_MAX];
-  if (tiling_region_choose_tiles(p->model->arch, p->g, &r) != SCHED_OK)
-    return SCHED_OK; /* even one row per slice does not fit: no region */
   int rc = tiling_region_cost(p->model, p->g, &r, costs, diag);
   if (rc != SCHED_OK)
     return rc;
@@ -419,6 +417,54 @@ static int add_region(strat_problem_t *p, tiling_region_t r, int *cap, sched_dia
   return SCHED_OK;
 }
 
+/* Adds region r with the fewest slices that fit. */
+static int add_region(strat_problem_t *p, tiling_region_t r, int *cap, sched_diag_t *diag) {
+  if (tiling_region_choose_tiles(p->model->arch, p->g, &r) != SCHED_OK)
+    return SCHED_OK; /* even one row per slice does not fit: no region */
+  return add_region_sliced(p, r, cap, diag);
+}
+
+/* The strategy a region from `first` of n_ops layers streams in: SOH where
+ * every member can and there are clusters to split over, else Clustering. */
+static tiling_strategy_t region_strategy(const strat_problem_t *p, int first, int n_ops) {
+  bool soh = p->model->arch->tiles > 1;
+  for (int i = 0; i < n_ops && soh; i++)
+    soh = tiling_strategy_legal(p->model->arch, p->g, p->layers[first + i].op, STRAT_SOH, NULL);
+  return soh ? STRAT_SOH : STRAT_CLUSTERING;
+}
+
+static bool has_region(const strat_problem_t *p, const tiling_region_t *r) {
+  for (int i = 0; i < p->n_regions; i++) {
+    const tiling_region_t *q = &p->regions[i];
+    if (q->first == r->first && q->n_ops == r->n_ops && q->strategy == r->strategy &&
+        q->tiles == r->tiles)
+      return true;
+  }
+  return false;
+}
+
+int strat_problem_add_region_slicing(strat_problem_t *p, int first, int n_ops,
+                                     tiling_strategy_t strategy, int32_t tiles,
+                                     sched_diag_t *diag) {
+  if (n_ops < 2 || n_ops > TILING_REGION_MAX || first + n_ops > p->n_layers || tiles < 2)
+    return SCHED_ERR_INFEASIBLE;
+  for (int i = 0; i < n_ops - 1; i++)
+    if (!streams_into_next(p, first + i))
+      return SCHED_ERR_INFEASIBLE;
+  tiling_region_t r = {.first = first, .n_ops = n_ops, .strategy = strategy, .tiles = tiles};
+  const ir_graph_t *g = p->g;
+  int64_t budget =
+      (int64_t)(p->model->arch->fit_pipelined * (double)p->model->arch->cmx_workspace_bytes);
+  if (region_strategy(p, first, n_ops) != strategy ||
+      tiles > g->tensors[g->ops[p->layers[first + n_ops - 1].op].output].shape.h ||
+      tiling_region_footprint(p->model->arch, g, &r) > budget)
+    return SCHED_ERR_INFEASIBLE;
+  if (has_region(p, &r))
+    return SCHED_OK;
+  int cap = p->n_regions; /* sched_grow needs no more than the count */
+  return add_region_sliced(p, r, &cap, diag);
+}
+
 /* Every window of 2..TILING_REGION_MAX streamable layers with a member
  * that needs slicing becomes a region. */
 static int find_regions(strat_problem_t *p, sched_diag_t *diag) {
@@ -429,11 +475,7 @@ static int find_regions(strat_problem_t *p, sched_diag_t *diag) {
       sliced |= needs_slicing(p, first + n - 1);
       if (!sliced)
         continue;
-      bool soh = p->model->arch->tiles > 1;
-      for (int i = 0; i < n && soh; i++)
-        soh = tiling_strategy_legal(p->model->arch, p->g, p->layers[first + i].op, STRAT_SOH, NULL);
-      tiling_region_t r = {
-          .first = first, .n_ops = n, .strategy = soh ? STRAT_SOH : STRAT_CLUSTERING};
+      tiling_region_t r = {.first = first, .n_ops = n, .strategy = region_strategy(p, first, n)};
       int rc = add_region(p, r, &cap, diag);
       if (rc != SCHED_OK)
         return rc;

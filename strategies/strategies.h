@@ -409,5 +409,12 @@ int strat_problem_force_json(strat_problem_t *p, const char *path, sched_diag_t 
  * not. Appends: existing plans' indices stay valid. */
 int strat_problem_add_slicing(strat_problem_t *p, int layer, tiling_choice_t want,
                               sched_diag_t *diag);
+/* The same for a streaming region: layers first .. first + n_ops - 1
+ * streamed in `strategy`, sliced into `tiles`, added (with its candidate on
+ * every member) when the layers stream into each other, the strategy is
+ * the one such a region takes here and it fits; SCHED_OK when it is there
+ * already, SCHED_ERR_INFEASIBLE when it cannot be. */
+int strat_problem_add_region_slicing(strat_problem_t *p, int first, int n_ops,
+                                     tiling_strategy_t strategy, int32_t tiles, sched_diag_t *diag);
 
 #endif

@@ -118,25 +118,33 @@ Test(pipeline, a_smaller_rungs_plan_schedules_no_slower_at_a_larger_rung) {
 }
 
 /* Off the 256KB ladder a budget chooses slice counts a larger one does not
- * offer (FSRCNN's greedy plan at 1152KB: HKSwitch on shrink.prelu with a
- * count 1280KB's candidates lack); the replay adds them where they fit, so
- * the plan moves up and schedules no slower. */
+ * offer: FSRCNN's greedy plan at 1152KB runs shrink.prelu in HKSwitch with
+ * a count 1280KB's candidates lack, WDSR's dp plan streams a region from
+ * body.0.conv1 in a count 1280KB slices otherwise. The replay adds them
+ * where they fit, so the plan moves up and schedules no slower. */
 Test(pipeline, an_off_ladder_budgets_plan_replays_at_a_larger_budget) {
   static const char *const path = "/tmp/sched_test_pipeline_off_ladder.json";
-  pipeline_options_t o = unlimited_options("fsrcnn", "1152KB");
-  o.solver = "greedy";
-  pipeline_t *p = run_or_fail(&o);
-  sched_diag_t d = {{0}};
-  int64_t smaller_cycles = report_run_latency_cycles(pipeline_chosen(p));
-  cr_assert_eq(strat_plan_write_json(&p->problem, pipeline_chosen(p)->plan, o.net, path, &d),
-               SCHED_OK, "%s", d.msg);
-  pipeline_free(p);
-  o.cmx = "1280KB";
-  o.strategy_file = path;
-  cr_assert_eq(pipeline_run(&o, p, &d), SCHED_OK, "%s", d.msg);
-  cr_expect_leq(report_run_latency_cycles(pipeline_chosen(p)), smaller_cycles);
-  pipeline_free(p);
-  free(p);
+  static const struct {
+    const char *net, *solver;
+  } cases[] = {{"fsrcnn", "greedy"}, {"wdsr:blocks=2", "dp"}};
+  for (int i = 0; i < SCHED_ARRAY_LEN(cases); i++) {
+    pipeline_options_t o = unlimited_options(cases[i].net, "1152KB");
+    o.solver = cases[i].solver;
+    pipeline_t *p = run_or_fail(&o);
+    sched_diag_t d = {{0}};
+    int64_t smaller_cycles = report_run_latency_cycles(pipeline_chosen(p));
+    cr_assert_eq(strat_plan_write_json(&p->problem, pipeline_chosen(p)->plan, o.net, path, &d),
+                 SCHED_OK, "%s", d.msg);
+    pipeline_free(p);
+    o.cmx = "1280KB";
+    o.solver = "greedy";
+    o.strategy_file = path;
+    cr_assert_eq(pipeline_run(&o, p, &d), SCHED_OK, "%s: %s", cases[i].net, d.msg);
+    cr_expect_leq(report_run_latency_cycles(pipeline_chosen(p)), smaller_cycles, "%s",
+                  cases[i].net);
+    pipeline_free(p);
+    free(p);
+  }
   remove(path);
 }
 
