@@ -64,6 +64,8 @@ Test(cli, bad_input_is_one_clear_line_and_exit_2) {
   expect_error("--net fsrcnn --solver best", 2, "unknown solver 'best'");
   expect_error("--net fsrcnn --arch vpu99", 2, "vpu99");
   expect_error("--net fsrcnn:d=0", 2, "'d'");
+  expect_error("--net fsrcnn --ladder-step 1000", 2, "--ladder-step: 1000 bytes");
+  expect_error("--net fsrcnn --ladder-step 8KB", 2, "at most 64");
   expect_error("--cmx 2MB", 2, "--net is required");
   expect_error("frobnicate", 2, "unknown subcommand 'frobnicate'");
 }

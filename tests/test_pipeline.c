@@ -31,10 +31,13 @@ static pipeline_t *run_or_fail(const pipeline_options_t *o) {
   return p;
 }
 
-static int64_t latency_cycles(const char *net, const char *cmx, const char *solver, bool ladder) {
+/* ladder_step: --ladder-step, or NULL for the 256KB rungs */
+static int64_t latency_cycles(const char *net, const char *cmx, const char *solver, bool ladder,
+                              const char *ladder_step) {
   pipeline_options_t o = unlimited_options(net, cmx);
   o.solver = solver;
   o.ladder = ladder;
+  o.ladder_step = ladder_step;
   pipeline_t *p = run_or_fail(&o);
   int64_t cycles = report_run_latency_cycles(pipeline_chosen(p));
   for (int i = 0; ladder && i < p->n_ladder; i++) { /* the rungs the report lists */
@@ -52,11 +55,11 @@ static int64_t latency_cycles(const char *net, const char *cmx, const char *solv
 }
 
 static int64_t solver_latency_cycles(const char *net, const char *cmx, const char *solver) {
-  return latency_cycles(net, cmx, solver, false);
+  return latency_cycles(net, cmx, solver, false, NULL);
 }
 
 static int64_t ladder_latency_cycles(const char *net, const char *cmx) {
-  return latency_cycles(net, cmx, pipeline_defaults().solver, true);
+  return latency_cycles(net, cmx, pipeline_defaults().solver, true, NULL);
 }
 
 static int64_t scheduled_latency_cycles(const char *net, const char *cmx) {
@@ -146,6 +149,18 @@ Test(pipeline, an_off_ladder_budgets_plan_replays_at_a_larger_budget) {
     free(p);
   }
   remove(path);
+}
+
+/* With 128KB rungs the ladder also carries up what the budgets between
+ * the 256KB rungs find: dp on 2-block WDSR schedules slower at 1280KB
+ * (its own plan) than at 1152KB; --ladder-step 128KB keeps 1152KB's plan
+ * there, and its rungs never rise (checked in latency_cycles). */
+Test(pipeline, a_128kb_ladder_carries_up_the_budgets_between_256kb_rungs) {
+  int64_t at_1152 = solver_latency_cycles("wdsr:blocks=2", "1152KB", "dp");
+  int64_t own_1280 = solver_latency_cycles("wdsr:blocks=2", "1280KB", "dp");
+  cr_assert_gt(own_1280, at_1152, "dp no longer steps up here: pick another case");
+  int64_t ladder_1280 = latency_cycles("wdsr:blocks=2", "1280KB", "dp", true, "128KB");
+  cr_expect_leq(ladder_1280, at_1152);
 }
 
 /* Each solver run on its own, as a user compares them: the ILP's plan

@@ -41,6 +41,7 @@ typedef struct {
   int64_t barriers;
   int64_t prefetch;
   bool ladder;
+  const char *ladder_step;
   bool no_timing;
   bool verbose;
   bool list_nets;
@@ -134,6 +135,9 @@ static const cli_option_t run_flags[] = {
     CLI_OPT("--ladder", CLI_ARG_FLAG, RUN_FIELD(ladder), NULL,
             "also plan every 256KB rung below --cmx and keep the rung below's plan where it "
             "schedules faster: more CMX never schedules slower (one solve per rung)"),
+    CLI_OPT("--ladder-step", CLI_ARG_STRING, RUN_FIELD(ladder_step), "SIZE",
+            "--ladder: the rungs' spacing (default 256KB; 128KB also carries up what the budgets "
+            "between 256KB rungs find); implies --ladder"),
     CLI_OPT("--no-timing", CLI_ARG_FLAG, RUN_FIELD(no_timing), NULL,
             "print solve times as 0 / '-' so reports are byte-identical across runs"),
     CLI_OPT(
@@ -357,7 +361,8 @@ static pipeline_options_t pipeline_options(const run_options_t *o) {
   po.dump_ir = o->dump_ir;
   po.schedule.barriers = (int32_t)o->barriers; /* ranges checked by the option table */
   po.prefetch_cap = o->prefetch < 0 ? -1 : (int32_t)o->prefetch;
-  po.ladder = o->ladder;
+  po.ladder = o->ladder || o->ladder_step;
+  po.ladder_step = o->ladder_step;
   po.alloc.allocator = o->allocator;
   po.alloc.time_limit_s = o->alloc_time_limit_s;
   po.alloc.search_nodes = o->alloc_nodes;

@@ -332,23 +332,40 @@ static void climb_rung(const pipeline_options_t *o, pipeline_t *p, const pipelin
 
 static int pipeline_run_one(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag);
 
-/* Plans the rungs 256KB, 512KB, ... below p's budget in order, each keeping
- * the plan of the rung below when faster, then p itself. A rung the net
- * does not fit is skipped. */
+/* The ladder's spacing in bytes: o->ladder_step, a whole number of KB, or
+ * the candidates' 256KB. */
+static int ladder_step_bytes(const pipeline_options_t *o, int64_t *step, sched_diag_t *diag) {
+  *step = STRAT_CMX_RUNG_BYTES;
+  if (!o->ladder_step)
+    return SCHED_OK;
+  int rc = arch_parse_size(o->ladder_step, step, diag);
+  if (rc == SCHED_OK && (*step <= 0 || *step % 1024 != 0))
+    rc = sched_diag_set(diag, SCHED_ERR_INPUT,
+                        "--ladder-step: %lld bytes is not a whole number of KB above 0",
+                        (long long)*step);
+  return rc;
+}
+
+/* Plans the rungs step, 2 x step, ... below p's budget in order, each
+ * keeping the plan of the rung below when faster, then p itself. A rung the
+ * net does not fit is skipped. */
 static int climb_ladder(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag) {
-  int64_t rungs = (p->problem.capacity_bytes - 1) / STRAT_CMX_RUNG_BYTES;
+  int64_t step;
+  int rc = ladder_step_bytes(o, &step, diag);
+  if (rc != SCHED_OK)
+    return rc;
+  int64_t rungs = (p->problem.capacity_bytes - 1) / step;
   if (rungs > PIPELINE_LADDER_MAX_RUNGS)
     return sched_diag_set(diag, SCHED_ERR_INPUT,
-                          "--ladder: %lld rungs of 256KB below a %lld-byte budget, at most %d "
+                          "--ladder: %lld rungs of %lldKB below a %lld-byte budget, at most %d "
                           "(one solve each)",
-                          (long long)rungs, (long long)p->problem.capacity_bytes,
-                          PIPELINE_LADDER_MAX_RUNGS);
+                          (long long)rungs, (long long)(step >> 10),
+                          (long long)p->problem.capacity_bytes, PIPELINE_LADDER_MAX_RUNGS);
   pipeline_options_t rung_o = *o;
   rung_o.ladder = false;
   rung_o.dump_ir = rung_o.lp_path = NULL;
   pipeline_t *below = NULL;
-  for (int64_t bytes = STRAT_CMX_RUNG_BYTES; bytes < p->problem.capacity_bytes;
-       bytes += STRAT_CMX_RUNG_BYTES) {
+  for (int64_t bytes = step; bytes < p->problem.capacity_bytes; bytes += step) {
     char cmx[32];
     snprintf(cmx, sizeof cmx, "%lldKB", (long long)(bytes >> 10));
     rung_o.cmx = cmx;
@@ -377,7 +394,13 @@ static int climb_ladder(const pipeline_options_t *o, pipeline_t *p, sched_diag_t
 }
 
 int pipeline_run(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag) {
-  int rc = pipeline_run_one(o, p, diag);
+  int64_t step; /* a bad --ladder-step is an error before any solve */
+  int rc = o->ladder ? ladder_step_bytes(o, &step, diag) : SCHED_OK;
+  if (rc != SCHED_OK) {
+    memset(p, 0, sizeof *p);
+    return rc;
+  }
+  rc = pipeline_run_one(o, p, diag);
   return rc == SCHED_OK && o->ladder ? climb_ladder(o, p, diag) : rc;
 }
 

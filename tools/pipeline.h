@@ -35,6 +35,7 @@ typedef struct {
    * below's plan when that schedules faster: more CMX never schedules
    * slower along the ladder, at one solve per rung */
   bool ladder;
+  const char *ladder_step; /* the rungs' spacing ("128KB"), or NULL for 256KB */
 } pipeline_options_t;
 
 /* Defaults: vpu27, analytic cost, solver ilp, latency, 10 s, seed 1. */
