@@ -1,22 +1,27 @@
 #!/usr/bin/env bash
-# Prints, per net, the scheduled latency along the 256KB CMX ladder up to
-# the usable CMX on vpu27 (`sched --ladder`): the default solver's own plan
-# at each rung, the plan --ladder keeps (the rung below's where faster) and
-# whose it is, and per net how often the default alone gets slower with
-# more CMX, the largest such step, and the wall time of the whole ladder.
+# Prints, per net, the scheduled latency along the CMX ladder (256KB rungs,
+# or --step's) up to the usable CMX on vpu27 (`sched --ladder-step`): the
+# default solver's own plan at each rung, the plan the ladder keeps (the
+# rung below's where faster) and whose it is, and per net how often the
+# default alone gets slower with more CMX, the largest such step, and the
+# wall time of the whole ladder.
 # Modelled figures are deterministic; times are wall time of this machine.
-#   scripts/bench_ladder.sh [--cmx SIZE] [NET...]
+#   scripts/bench_ladder.sh [--cmx SIZE] [--step SIZE] [NET...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmx=1936KB
+step=256KB
 nets=()
 while [ $# -gt 0 ]; do
   case $1 in
   -h | --help)
-    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
     exit 0 ;;
   --cmx)
     cmx=$2
+    shift 2 ;;
+  --step)
+    step=$2
     shift 2 ;;
   *)
     nets+=("$1")
@@ -31,7 +36,7 @@ trap 'rm -rf "$work"' EXIT
 printf '| net | cmx | default us | --ladder us | plan of |\n|---|---|---:|---:|---|\n'
 for net in "${nets[@]}"; do
   start=$(date +%s.%N)
-  build/sched --net "$net" --cmx "$cmx" --ladder --format json >"$work/out.json"
+  build/sched --net "$net" --cmx "$cmx" --ladder-step "$step" --format json >"$work/out.json"
   seconds=$(echo "$(date +%s.%N) - $start" | bc)
   python3 - "$work/out.json" "$net" "$seconds" "$work/summary" <<'PY'
 import json, sys
