@@ -64,7 +64,7 @@ static int add_pipelined(const strat_problem_t *p, const arch_t *arch, int layer
   tiling_choice_t base = {.strategy = s, .pipelined = true};
   if (tiling_choose_tiles(arch, p->g, op, &base, NULL) != SCHED_OK)
     return SCHED_OK; /* no pipelined slicing fits: isolated only */
-  int64_t budget = (int64_t)(arch->fit_pipelined * (double)arch->cmx_workspace_bytes);
+  int64_t budget = tiling_fit_budget_bytes(arch, true);
   for (int i = 0; i < SCHED_ARRAY_LEN(slice_ladder); i++) {
     tiling_choice_t c = base;
     c.tiles = SCHED_MAX(slice_ladder[i], base.tiles);
@@ -141,7 +141,7 @@ static int no_fit_error(const strat_problem_t *p, int layer, const char *first_e
   }
   if (smallest == INT64_MAX)
     return sched_diag_set(diag, SCHED_ERR_INFEASIBLE, "%s", first_error);
-  int64_t budget = (int64_t)(arch->fit_isolated * (double)arch->cmx_workspace_bytes);
+  int64_t budget = tiling_fit_budget_bytes(arch, false);
   return sched_diag_set(diag, SCHED_ERR_INFEASIBLE,
                         "layer '%s' fits no strategy in the CMX budget: its smallest slice needs "
                         "%lld bytes per cluster (%s), the budget is %lld bytes (%.0f%% of %lld)",
@@ -185,9 +185,8 @@ int strat_problem_add_slicing(strat_problem_t *p, int layer, tiling_choice_t wan
       want.tiles > slice_limit(p->g, op, c.axis))
     return SCHED_ERR_INFEASIBLE;
   c.tiles = want.tiles;
-  double fit = c.pipelined ? arch->fit_pipelined : arch->fit_isolated;
   if (tiling_layer_footprint(arch, p->g, op, &c).total_bytes >
-      (int64_t)(fit * (double)arch->cmx_workspace_bytes))
+      tiling_fit_budget_bytes(arch, c.pipelined))
     return SCHED_ERR_INFEASIBLE;
   return add_candidate(p, layer, c, diag);
 }
@@ -453,8 +452,7 @@ int strat_problem_add_region_slicing(strat_problem_t *p, int first, int n_ops,
       return SCHED_ERR_INFEASIBLE;
   tiling_region_t r = {.first = first, .n_ops = n_ops, .strategy = strategy, .tiles = tiles};
   const ir_graph_t *g = p->g;
-  int64_t budget =
-      (int64_t)(p->model->arch->fit_pipelined * (double)p->model->arch->cmx_workspace_bytes);
+  int64_t budget = tiling_fit_budget_bytes(p->model->arch, true);
   if (region_strategy(p, first, n_ops) != strategy ||
       tiles > g->tensors[g->ops[p->layers[first + n_ops - 1].op].output].shape.h ||
       tiling_region_footprint(p->model->arch, g, &r) > budget)

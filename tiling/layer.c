@@ -288,7 +288,7 @@ int tiling_layer_cost(const cost_model_t *model, const ir_graph_t *g, int op,
   return SCHED_OK;
 }
 
-static int64_t fit_budget(const arch_t *arch, bool pipelined) {
+int64_t tiling_fit_budget_bytes(const arch_t *arch, bool pipelined) {
   double fit = pipelined ? arch->fit_pipelined : arch->fit_isolated;
   return (int64_t)(fit * (double)arch->cmx_workspace_bytes);
 }
@@ -361,7 +361,7 @@ int tiling_choose_tiles(const arch_t *arch, const ir_graph_t *g, int op, tiling_
     return sched_diag_set(diag, SCHED_ERR_INFEASIBLE, "layer '%s' runs on %s: it is not sliced",
                           g->ops[op].name,
                           geom.engine == COST_ENGINE_CPU ? "the CPU" : "SHAVEs working in DDR");
-  int64_t budget = fit_budget(arch, choice->pipelined), smallest;
+  int64_t budget = tiling_fit_budget_bytes(arch, choice->pipelined), smallest;
   if (search_tiles(arch, g, op, choice, budget, &smallest))
     return SCHED_OK;
   return sched_diag_set(diag, SCHED_ERR_INFEASIBLE,

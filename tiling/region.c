@@ -99,7 +99,7 @@ int64_t tiling_region_footprint(const arch_t *arch, const ir_graph_t *g, const t
 int tiling_region_choose_tiles(const arch_t *arch, const ir_graph_t *g, tiling_region_t *r) {
   int last = r->first + r->n_ops - 1;
   int32_t max_tiles = (int32_t)g->tensors[g->ops[last].output].shape.h;
-  int64_t budget = (int64_t)(arch->fit_pipelined * (double)arch->cmx_workspace_bytes);
+  int64_t budget = tiling_fit_budget_bytes(arch, true);
   for (r->tiles = 2; r->tiles <= max_tiles; r->tiles++)
     if (tiling_region_footprint(arch, g, r) <= budget)
       return SCHED_OK;

@@ -85,6 +85,9 @@ const char *tiling_mode_label(const tiling_layer_cost_t *cost, char *buf, size_t
 /* Costs a layer under a choice. Errors (from the cost model) name the layer. */
 int tiling_layer_cost(const cost_model_t *model, const ir_graph_t *g, int op,
                       const tiling_choice_t *choice, tiling_layer_cost_t *out, sched_diag_t *diag);
+/* The bytes a slicing may take per cluster: the fit margin (isolated or
+ * pipelined) of the CMX workspace. */
+int64_t tiling_fit_budget_bytes(const arch_t *arch, bool pipelined);
 /* The fewest slices for which the footprint fits the fit margin of CMX
  * (isolated or pipelined per choice->pipelined); fills choice->tiles and
  * choice->axis. SCHED_ERR_INFEASIBLE naming the layer and the smallest
