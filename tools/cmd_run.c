@@ -133,7 +133,8 @@ static const cli_option_t run_flags[] = {
             "room allows; 0 = none)",
             0, 1 << 20),
     CLI_OPT("--ladder", CLI_ARG_FLAG, RUN_FIELD(ladder), NULL,
-            "also plan every 256KB rung below --cmx and keep the rung below's plan where it "
+            "also plan every 256KB rung (or --ladder-step's) below --cmx and keep the rung below's "
+            "plan where it "
             "schedules faster: more CMX never schedules slower (one solve per rung)"),
     CLI_OPT("--ladder-step", CLI_ARG_STRING, RUN_FIELD(ladder_step), "SIZE",
             "--ladder: the rungs' spacing (default 256KB; 128KB also carries up what the budgets "

@@ -339,10 +339,9 @@ static int ladder_step_bytes(const pipeline_options_t *o, int64_t *step, sched_d
   if (!o->ladder_step)
     return SCHED_OK;
   int rc = arch_parse_size(o->ladder_step, step, diag);
-  if (rc == SCHED_OK && (*step <= 0 || *step % 1024 != 0))
+  if (rc == SCHED_OK && *step % 1024 != 0) /* arch_parse_size refuses 0 and below */
     rc = sched_diag_set(diag, SCHED_ERR_INPUT,
-                        "--ladder-step: %lld bytes is not a whole number of KB above 0",
-                        (long long)*step);
+                        "--ladder-step: %lld bytes is not a whole number of KB", (long long)*step);
   return rc;
 }
 
