@@ -306,7 +306,7 @@ static int32_t climb_rung(const strat_problem_t *view, const strat_params_t *qui
  * clock and its layout still need repairs that an earlier search's capped
  * plan does not (ResNet-101 at 1536KB: the climb's cap-4 plan scheduled
  * at 2525.1 us after 4 repairs, the MIP's own search's at 2438.8). */
-static void keep_faster_capped(strat_plan_t *kept, strat_plan_t *other) {
+void strat_plan_keep_faster(strat_plan_t *kept, strat_plan_t *other) {
   if (other->cand && (!kept->cand || other->latency_cycles < kept->latency_cycles)) {
     strat_plan_free(kept);
     *kept = *other;
@@ -318,11 +318,14 @@ static void keep_faster_capped(strat_plan_t *kept, strat_plan_t *other) {
  * params->capped_out, the capped plans the caller allocates, take its
  * capped plans where faster. */
 static int32_t climb_from(const strat_problem_t *p, const strat_params_t *params,
-                          const strat_params_t *quick, int64_t first, strat_plan_t *plan) {
+                          const strat_params_t *quick, int64_t first, strat_plan_t *plan,
+                          const atomic_bool *stop) {
   strat_plan_t carried = {0};
   bool have = false;
   int32_t moves = 0;
   for (int64_t r = first; r < p->capacity_bytes; r += STRAT_CMX_RUNG_BYTES) {
+    if (stop && atomic_load(stop))
+      break;
     strat_problem_t view = *p; /* the same candidates, a smaller budget */
     view.capacity_bytes = r;
     moves += climb_rung(&view, quick, &carried, &have);
@@ -333,30 +336,25 @@ static int32_t climb_from(const strat_problem_t *p, const strat_params_t *params
   strat_plan_t capped[STRAT_WINDOW_CAPS] = {{0}};
   moves += strat_plan_clock_search(p, &carried, STRAT_TUNE_CANDIDATES_MAX_WORK, true,
                                    params->capped_out ? capped : NULL);
-  bool faster = carried.latency_cycles < plan->latency_cycles;
-  if (faster) {
-    strat_plan_free(plan);
-    *plan = carried;
-  } else
-    strat_plan_free(&carried);
+  strat_plan_keep_faster(plan, &carried);
   for (int i = 0; params->capped_out && i < STRAT_WINDOW_CAPS; i++)
-    keep_faster_capped(&params->capped_out[i], &capped[i]);
+    strat_plan_keep_faster(&params->capped_out[i], &capped[i]);
   return moves;
 }
 
-int32_t strat_plan_climb(const strat_problem_t *p, const strat_params_t *params,
-                         strat_plan_t *plan) {
+int32_t strat_plan_climb(const strat_problem_t *p, const strat_params_t *params, strat_plan_t *plan,
+                         const atomic_bool *stop) {
   strat_params_t quick = *params;
   quick.incumbent = NULL; /* each rung starts from the heuristics' best there */
   quick.fixed = NULL;
   quick.capped_out = NULL;
-  int32_t moves = climb_from(p, params, &quick, STRAT_CMX_RUNG_BYTES, plan);
+  int32_t moves = climb_from(p, params, &quick, STRAT_CMX_RUNG_BYTES, plan, stop);
   /* A plan carried from far below can lead the searches into a slower
    * local optimum than the heuristics' own plan at the rung just below
    * (ResNet-34 at 1MB: 1338.1 us carried from 256KB, 1251.9 from 768KB
    * alone), so the climb also starts there. */
   int64_t top_rung = (p->capacity_bytes - 1) / STRAT_CMX_RUNG_BYTES * STRAT_CMX_RUNG_BYTES;
   if (top_rung > STRAT_CMX_RUNG_BYTES)
-    moves += climb_from(p, params, &quick, top_rung, plan);
+    moves += climb_from(p, params, &quick, top_rung, plan, stop);
   return moves;
 }

@@ -35,6 +35,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <threads.h>
 #include <unistd.h>
 
 /* The continuous column of kept value v's excess at its reader t. */
@@ -1077,11 +1078,7 @@ static int ilp_glpk_part(void *ctx) {
 }
 
 /* The MIP holds its incumbent's windows; the clock search then tries the
- * candidates and spills that need other windows (strat_plan_tune_candidates),
- * and the climb brings up what smaller budgets find (a plan that fits one
- * fits this one; the MIP's node limit can miss it here). Above the full
- * model's size the climb's rungs would cost each a search of the whole
- * chain, so the rolling horizon goes without it. */
+ * candidates and spills that need other windows (strat_plan_tune_candidates). */
 static void clock_search(const strat_problem_t *p, const strat_params_t *params, strat_plan_t *out,
                          strat_stats_t *stats) {
   if (p->objective != STRAT_OBJECTIVE_LATENCY)
@@ -1090,8 +1087,67 @@ static void clock_search(const strat_problem_t *p, const strat_params_t *params,
   stats->mip_latency_cycles = out->latency_cycles;
   stats->clock_moves =
       strat_plan_clock_search(p, out, STRAT_TUNE_CANDIDATES_MAX_WORK, true, params->capped_out);
-  if (p->n_layers <= STRAT_ILP_FULL_MAX_LAYERS)
-    stats->clock_moves += strat_plan_climb(p, params, out);
+}
+
+/* The climb brings up what smaller budgets find (a plan that fits one fits
+ * this one; the MIP's node limit can miss it here). It needs the problem and
+ * the heuristics only, not the MIP's plan, so it runs on a second thread
+ * beside the first MIP (GLPK stays on the calling thread); its plans are
+ * merged after the MIP's clock search, in the order a serial run would
+ * take them, so results do not depend on which thread ends first. Above the
+ * full model's size the climb's rungs would cost each a search of the whole
+ * chain, so the rolling horizon goes without it. */
+typedef struct {
+  const strat_problem_t *p;
+  strat_params_t params; /* capped_out: the job's own */
+  strat_plan_t plan;     /* the climb's best (empty when no rung fits) */
+  strat_plan_t capped[STRAT_WINDOW_CAPS];
+  int32_t moves;
+  atomic_bool stop; /* the MIP's limits struck: its plan is not searched further */
+  thrd_t thread;
+  bool threaded;
+} ilp_climb_t;
+
+static int climb_main(void *arg) {
+  ilp_climb_t *c = arg;
+  c->moves = strat_plan_climb(c->p, &c->params, &c->plan, &c->stop);
+  return 0;
+}
+
+static bool climbs(const strat_problem_t *p, const strat_params_t *params) {
+  return p->objective == STRAT_OBJECTIVE_LATENCY && !params->mip_only &&
+         p->n_layers <= STRAT_ILP_FULL_MAX_LAYERS;
+}
+
+/* Starts the climb on its own thread, or leaves it to climb_end on this one. */
+static void climb_begin(ilp_climb_t *c, const strat_problem_t *p, const strat_params_t *params) {
+  *c = (ilp_climb_t){.p = p, .params = *params};
+  c->params.capped_out = params->capped_out ? c->capped : NULL;
+  atomic_init(&c->stop, false);
+  c->threaded = thrd_create(&c->thread, climb_main, c) == thrd_success;
+}
+
+/* Ends the climb; with `use`, merges it into out and params->capped_out
+ * (each kept where faster), else stops and drops it. */
+static void climb_end(ilp_climb_t *c, bool use, const strat_params_t *params, strat_plan_t *out,
+                      strat_stats_t *stats) {
+  if (!use)
+    atomic_store(&c->stop, true);
+  if (c->threaded)
+    thrd_join(c->thread, NULL);
+  else if (use)
+    climb_main(c);
+  if (use) {
+    stats->clock_moves += c->moves;
+    strat_plan_keep_faster(out, &c->plan);
+  } else
+    strat_plan_free(&c->plan);
+  for (int i = 0; i < STRAT_WINDOW_CAPS; i++) {
+    if (use && params->capped_out)
+      strat_plan_keep_faster(&params->capped_out[i], &c->capped[i]);
+    else
+      strat_plan_free(&c->capped[i]);
+  }
 }
 
 /* One MIP over the whole problem. */
@@ -1184,6 +1240,9 @@ static int ilp_solve(const strat_problem_t *p, const strat_params_t *params, str
   for (int i = 0; params->capped_out && i < STRAT_WINDOW_CAPS; i++)
     params->capped_out[i] = (strat_plan_t){0};
   double start = glp_time();
+  ilp_climb_t climb;
+  if (climbs(p, params))
+    climb_begin(&climb, p, params);
   int rc =
       p->n_layers > STRAT_ILP_FULL_MAX_LAYERS
           ? strat_ilp_horizon(p, params, STRAT_HORIZON_WINDOW, STRAT_HORIZON_STEP, out, stats, diag)
@@ -1192,10 +1251,13 @@ static int ilp_solve(const strat_problem_t *p, const strat_params_t *params, str
    * stats->fallback, and the limit is kept */
   bool in_time =
       params->time_limit_s <= 0 || glp_difftime(glp_time(), start) < params->time_limit_s;
-  if (rc == SCHED_OK && !params->mip_only && !stats->fallback && in_time) {
+  bool search = rc == SCHED_OK && !params->mip_only && !stats->fallback && in_time;
+  if (search)
     clock_search(p, params, out, stats);
+  if (climbs(p, params))
+    climb_end(&climb, search, params, out, stats);
+  if (search)
     resolve_at_windows(p, params, out, stats);
-  }
   return rc;
 }
 

@@ -21,6 +21,8 @@
 
 #include "tiling/tiling.h"
 
+#include <stdatomic.h>
+
 typedef struct {
   tiling_choice_t choice;
   tiling_layer_cost_t cost;
@@ -329,9 +331,13 @@ int32_t strat_plan_clock_search(const strat_problem_t *p, strat_plan_t *plan, in
  * that fits a smaller budget fits a larger one, so what the rungs below found is not lost at the
  * top, whatever the MIP's node limit left out there. params: the heuristics' (incumbent and fixed
  * are ignored); params->capped_out (if set) takes, under each cap, the climb's capped plan where it
- * is faster on the clock than the one there. Returns the moves kept. */
-int32_t strat_plan_climb(const strat_problem_t *p, const strat_params_t *params,
-                         strat_plan_t *plan);
+ * is faster on the clock than the one there. stop: NULL, or a flag another thread sets to end
+ * the climb at the next rung (the ILP runs it beside its MIP). Returns the moves kept. */
+int32_t strat_plan_climb(const strat_problem_t *p, const strat_params_t *params, strat_plan_t *plan,
+                         const atomic_bool *stop);
+/* *kept becomes *other when other is a plan and kept is empty or slower on
+ * the clock (ties keep kept); the one not kept is freed. */
+void strat_plan_keep_faster(strat_plan_t *kept, strat_plan_t *other);
 
 /* Bytes of later layers' prefetched weights in CMX at `step`. */
 int64_t strat_step_prefetch_bytes(const strat_problem_t *p, const strat_plan_t *plan, int step);

@@ -351,7 +351,7 @@ Test(timeline, the_climb_brings_up_what_smaller_budgets_find) {
   cr_assert_eq(strat_ilp_incumbent(&s.p, &params, &plan, &d), SCHED_OK, "%s", d.msg);
   strat_plan_clock_search(&s.p, &plan, STRAT_TUNE_CANDIDATES_MAX_WORK, true, NULL);
   int64_t searched_cycles = plan.latency_cycles;
-  cr_expect_gt(strat_plan_climb(&s.p, &params, &plan), 0);
+  cr_expect_gt(strat_plan_climb(&s.p, &params, &plan, NULL), 0);
   cr_expect_eq(strat_plan_verify(&s.p, &plan, &d), SCHED_OK, "%s", d.msg);
   cr_expect_eq(strat_plan_latency_cycles(&s.p, &plan, NULL), plan.latency_cycles);
   cr_expect_lt(plan.latency_cycles, searched_cycles, "climbed %lld, searched %lld",
