@@ -360,6 +360,47 @@ Test(timeline, the_climb_brings_up_what_smaller_budgets_find) {
   teardown(&s);
 }
 
+/* The ILP runs the climb beside its MIP and stops it when the MIP's limits
+ * strike: a climb stopped before its first rung changes nothing. */
+Test(timeline, a_stopped_climb_leaves_the_plan_as_it_was) {
+  setup_t s = {0};
+  setup_zoo(&s, "resnet18", 1536 << 10);
+  strat_params_t params = {.time_limit_s = 10};
+  strat_plan_t plan;
+  sched_diag_t d = {{0}};
+  cr_assert_eq(strat_ilp_incumbent(&s.p, &params, &plan, &d), SCHED_OK, "%s", d.msg);
+  int64_t before_cycles = plan.latency_cycles;
+  atomic_bool stop;
+  atomic_init(&stop, true);
+  cr_expect_eq(strat_plan_climb(&s.p, &params, &plan, &stop), 0);
+  cr_expect_eq(plan.latency_cycles, before_cycles);
+  strat_plan_free(&plan);
+  teardown(&s);
+}
+
+/* Merging the climb's plans after the MIP's: the faster is kept, a tie
+ * keeps the plan already there, and an empty plan takes any plan. */
+Test(timeline, keep_faster_keeps_the_faster_plan_and_the_earlier_on_a_tie) {
+  strat_plan_t kept = {0}, other = {0};
+  strat_plan_init(&other, 2);
+  other.latency_cycles = 500;
+  strat_plan_keep_faster(&kept, &other);
+  cr_assert_not_null(kept.cand);
+  cr_expect_eq(kept.latency_cycles, 500);
+  strat_plan_init(&other, 2);
+  other.latency_cycles = 500;
+  other.cand[0] = 1;
+  strat_plan_keep_faster(&kept, &other);
+  cr_expect_eq(kept.cand[0], 0, "a tie keeps the plan already there");
+  strat_plan_init(&other, 2);
+  other.latency_cycles = 499;
+  other.cand[0] = 1;
+  strat_plan_keep_faster(&kept, &other);
+  cr_expect_eq(kept.latency_cycles, 499);
+  cr_expect_eq(kept.cand[0], 1);
+  strat_plan_free(&kept);
+}
+
 /* On zoo nets the schedule follows the plan model within 3%: grid points
  * of the README's table, among them those where sliced layers, spills and
  * deep prefetch dominate (512KB). */
