@@ -877,28 +877,20 @@ static int write_lp(glp_prob *lp, const char *path, sched_diag_t *diag) {
   return rc;
 }
 
-/* The root LP. The primal simplex can stall on the clock's degenerate rows
- * (a rolling horizon window did; EDSR on vpu20 ran 150,000 iterations in
- * 13.5 s, where the dual one then took 0.1 s): past twice as many
- * iterations as rows and columns the dual one goes on. Where the primal
- * converges on the zoo it takes 0.28-0.55 times as many. Either can fail
- * numerically on one set of prefetch windows and not on another (edsr at
- * 1280KB, GLP_EFAIL): once, the other method then starts again from an
+/* The root LP, by the dual simplex: the primal one took 3-4 times as long
+ * on the zoo (ResNet-50 at 1936KB 1.3 s, the dual 0.3-0.4 s; ResNet-101
+ * 4.8 s and 1.6 s) and could stall on the clock's degenerate rows (EDSR on
+ * vpu20 ran 150,000 primal iterations in 13.5 s, the dual 0.1 s). Either
+ * can fail numerically on one set of prefetch windows and not on another
+ * (edsr at 1280KB, GLP_EFAIL): once, the other then starts again from an
  * advanced basis. */
 static int ilp_root_lp(ilp_t *m, const strat_params_t *params, double start, glp_smcp *smcp) {
   glp_scale_prob(m->lp, GLP_SF_AUTO);
-  smcp->it_lim = 2 * (glp_get_num_rows(m->lp) + glp_get_num_cols(m->lp));
+  smcp->meth = GLP_DUALP;
   int rc = glp_simplex(m->lp, smcp);
-  if (rc == GLP_EITLIM) {
-    smcp->meth = GLP_DUALP;
-    smcp->it_lim = INT_MAX;
-    smcp->tm_lim = glpk_time_left_ms(params->time_limit_s, start);
-    rc = glp_simplex(m->lp, smcp);
-  }
   if (rc != 0 && rc != GLP_ETMLIM) {
     glp_adv_basis(m->lp, 0);
-    smcp->meth = smcp->meth == GLP_DUALP ? GLP_PRIMAL : GLP_DUALP;
-    smcp->it_lim = INT_MAX;
+    smcp->meth = GLP_PRIMAL;
     smcp->tm_lim = glpk_time_left_ms(params->time_limit_s, start);
     rc = glp_simplex(m->lp, smcp);
   }
