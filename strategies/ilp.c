@@ -68,15 +68,21 @@ typedef struct {
   double big_m; /* bounds the channel's backlog: every item's longest duration */
 } ilp_t;
 
+/* The climb beside the MIPs (below). */
+typedef struct ilp_climb ilp_climb_t;
+static bool climb_beats(const ilp_climb_t *c, int64_t latency_cycles);
+
 /* What the branch-and-cut callback needs: no globals. */
 typedef struct {
   const double *incumbent; /* column values, 1-based, or NULL */
   bool offered;
-  double bound;       /* root LP bound (0, trivially, before it is solved) */
-  double gap;         /* best relative gap seen */
-  int64_t nodes;      /* branch-and-bound nodes generated */
-  int64_t node_limit; /* stop after this many (0: none) */
-  const ilp_t *model; /* for branching on spills first, else NULL */
+  double bound;             /* root LP bound (0, trivially, before it is solved) */
+  double gap;               /* best relative gap seen */
+  int64_t nodes;            /* branch-and-bound nodes generated */
+  int64_t node_limit;       /* stop after this many (0: none) */
+  const ilp_t *model;       /* for branching on spills first, else NULL */
+  const ilp_climb_t *climb; /* stop once it has ended faster than ... */
+  int64_t climb_must_beat;  /* ... this, the incumbent's latency (NULL climb: never) */
 } ilp_search_t;
 
 static bool sliced(const strat_problem_t *p, int layer, int cand) {
@@ -836,6 +842,8 @@ static void ilp_callback(glp_tree *tree, void *info) {
   glp_ios_tree_size(tree, NULL, NULL, &generated);
   if (s->node_limit > 0 && generated >= s->node_limit)
     glp_ios_terminate(tree); /* deterministic, unlike the time limit */
+  if (s->climb && climb_beats(s->climb, s->climb_must_beat))
+    glp_ios_terminate(tree); /* its result is dropped whenever it would end */
   if (glp_ios_reason(tree) == GLP_IHEUR && s->incumbent && !s->offered) {
     s->offered = true;
     glp_ios_heur_sol(tree, s->incumbent);
@@ -1011,8 +1019,9 @@ typedef struct {
   sched_diag_t *diag;
   ilp_t m;
   double *cols;
-  double start_time; /* glp_time at the solve's start */
-  bool spills_first; /* branch on spill columns before GLPK's own rule */
+  double start_time;        /* glp_time at the solve's start */
+  bool spills_first;        /* branch on spill columns before GLPK's own rule */
+  const ilp_climb_t *climb; /* for ilp_search_t */
 } ilp_call_t;
 
 /* Holds the layers params->fixed names at the start plan's candidate and
@@ -1045,7 +1054,9 @@ static int ilp_glpk_part(void *ctx) {
   ilp_search_t search = {.incumbent = c->cols,
                          .gap = DBL_MAX,
                          .node_limit = params->ilp_nodes,
-                         .model = c->spills_first ? &c->m : NULL};
+                         .model = c->spills_first ? &c->m : NULL,
+                         .climb = c->climb,
+                         .climb_must_beat = c->start.latency_cycles};
   rc = ilp_search(&c->m, params, c->start_time, &search, diag);
   ilp_t m = c->m;
   strat_plan_t start = c->start;
@@ -1084,26 +1095,34 @@ static void clock_search(const strat_problem_t *p, const strat_params_t *params,
 /* The climb brings up what smaller budgets find (a plan that fits one fits
  * this one; the MIP's node limit can miss it here). It needs the problem and
  * the heuristics only, not the MIP's plan, so it runs on a second thread
- * beside the first MIP (GLPK stays on the calling thread); its plans are
- * merged after the MIP's clock search, in the order a serial run would
- * take them, so results do not depend on which thread ends first. Above the
+ * beside the MIPs (GLPK stays on the calling thread); its plans are merged
+ * after the second MIP, always at that point, so results do not depend on
+ * which thread ends first. Above the
  * full model's size the climb's rungs would cost each a search of the whole
  * chain, so the rolling horizon goes without it. */
-typedef struct {
+struct ilp_climb {
   const strat_problem_t *p;
   strat_params_t params; /* capped_out: the job's own */
   strat_plan_t plan;     /* the climb's best (empty when no rung fits) */
   strat_plan_t capped[STRAT_WINDOW_CAPS];
   int32_t moves;
   atomic_bool stop; /* the MIP's limits struck: its plan is not searched further */
+  atomic_bool done; /* plan and moves are final */
   thrd_t thread;
   bool threaded;
-} ilp_climb_t;
+};
 
 static int climb_main(void *arg) {
   ilp_climb_t *c = arg;
   c->moves = strat_plan_climb(c->p, &c->params, &c->plan, &c->stop);
+  atomic_store(&c->done, true);
   return 0;
+}
+
+/* Whether the climb has ended with a plan faster than latency_cycles (read
+ * from another thread: plan is final once done is). */
+static bool climb_beats(const ilp_climb_t *c, int64_t latency_cycles) {
+  return atomic_load(&c->done) && c->plan.cand && c->plan.latency_cycles < latency_cycles;
 }
 
 static bool climbs(const strat_problem_t *p, const strat_params_t *params) {
@@ -1116,12 +1135,14 @@ static void climb_begin(ilp_climb_t *c, const strat_problem_t *p, const strat_pa
   *c = (ilp_climb_t){.p = p, .params = *params};
   c->params.capped_out = params->capped_out ? c->capped : NULL;
   atomic_init(&c->stop, false);
+  atomic_init(&c->done, false);
   c->threaded = thrd_create(&c->thread, climb_main, c) == thrd_success;
 }
 
 /* Ends the climb; with `use`, merges it into out and params->capped_out
- * (each kept where faster), else stops and drops it. */
-static void climb_end(ilp_climb_t *c, bool use, const strat_params_t *params, strat_plan_t *out,
+ * (each kept where faster), else stops and drops it. Returns whether the
+ * climb's plan replaced out. */
+static bool climb_end(ilp_climb_t *c, bool use, const strat_params_t *params, strat_plan_t *out,
                       strat_stats_t *stats) {
   if (!use)
     atomic_store(&c->stop, true);
@@ -1129,6 +1150,7 @@ static void climb_end(ilp_climb_t *c, bool use, const strat_params_t *params, st
     thrd_join(c->thread, NULL);
   else if (use)
     climb_main(c);
+  bool faster = use && climb_beats(c, out->latency_cycles);
   if (use) {
     stats->clock_moves += c->moves;
     strat_plan_keep_faster(out, &c->plan);
@@ -1140,11 +1162,13 @@ static void climb_end(ilp_climb_t *c, bool use, const strat_params_t *params, st
     else
       strat_plan_free(&c->capped[i]);
   }
+  return faster;
 }
 
 /* One MIP over the whole problem. */
 static int ilp_solve_mip(const strat_problem_t *p, const strat_params_t *params, bool spills_first,
-                         strat_plan_t *out, strat_stats_t *stats, sched_diag_t *diag) {
+                         const ilp_climb_t *climb, strat_plan_t *out, strat_stats_t *stats,
+                         sched_diag_t *diag) {
   *out = (strat_plan_t){0};
   if (p->n_layers == 0) { /* GLPK refuses an empty problem */
     strat_plan_init(out, 0);
@@ -1157,7 +1181,8 @@ static int ilp_solve_mip(const strat_problem_t *p, const strat_params_t *params,
                   .stats = stats,
                   .diag = diag,
                   .start_time = glp_time(),
-                  .spills_first = spills_first};
+                  .spills_first = spills_first,
+                  .climb = climb};
   int rc = strat_ilp_incumbent(p, params, &c.start, diag);
   if (rc == SCHED_OK) {
     bool glpk_failed;
@@ -1196,7 +1221,7 @@ static bool same_choices(const strat_plan_t *a, const strat_plan_t *b, int n_lay
  * node limit, not what the first part left, stops it; optimal and gap are
  * then this MIP's. */
 static void resolve_at_windows(const strat_problem_t *p, const strat_params_t *params,
-                               strat_plan_t *out, strat_stats_t *stats) {
+                               const ilp_climb_t *climb, strat_plan_t *out, strat_stats_t *stats) {
   if (p->objective != STRAT_OBJECTIVE_LATENCY || p->n_layers > ILP_RESOLVE_MAX_LAYERS)
     return; /* the DDR-bytes objective has no windows: its one MIP was the whole model */
   strat_params_t again = *params;
@@ -1205,7 +1230,8 @@ static void resolve_at_windows(const strat_problem_t *p, const strat_params_t *p
   strat_plan_t plan;
   strat_stats_t st = {0};
   sched_diag_t ignored = {{0}}; /* a failed re-solve leaves the searched plan */
-  if (ilp_solve_mip(p, &again, true, &plan, &st, &ignored) != SCHED_OK || st.fallback) {
+  if (ilp_solve_mip(p, &again, true, climb, &plan, &st, &ignored) != SCHED_OK || st.fallback ||
+      (climb && climb_beats(climb, out->latency_cycles))) {
     strat_plan_free(&plan);
     return;
   }
@@ -1225,10 +1251,39 @@ static void resolve_at_windows(const strat_problem_t *p, const strat_params_t *p
   }
 }
 
+/* The second MIP starts from the searched plan (out) beside the rest of
+ * the climb (on ResNet-50 the climb takes longer than the first MIP). When
+ * the climb's plan is faster than that start, the MIP's result is dropped
+ * (and the MIP stopped once the climb has ended) and it runs again from the
+ * climb's plan: the same MIPs as run one after the other. Without `search`
+ * the climb is stopped and dropped. */
+static void resolve_beside_climb(const strat_problem_t *p, const strat_params_t *params,
+                                 bool search, ilp_climb_t *climb, strat_plan_t *out,
+                                 strat_stats_t *stats) {
+  strat_plan_t again = {0};
+  strat_stats_t again_stats = *stats;
+  if (search) {
+    strat_plan_copy(out, &again);
+    resolve_at_windows(p, params, climb, &again, &again_stats);
+  }
+  int32_t moves_before = stats->clock_moves;
+  bool climb_won = climb_end(climb, search, params, out, stats);
+  if (search && climb_won) {
+    resolve_at_windows(p, params, NULL, out, stats);
+  } else if (search) {
+    again_stats.clock_moves += stats->clock_moves - moves_before;
+    *stats = again_stats;
+    strat_plan_free(out);
+    *out = again;
+    again = (strat_plan_t){0};
+  }
+  strat_plan_free(&again);
+}
+
 static int ilp_solve(const strat_problem_t *p, const strat_params_t *params, strat_plan_t *out,
                      strat_stats_t *stats, sched_diag_t *diag) {
   if (params->fixed) /* a rolling horizon's window */
-    return ilp_solve_mip(p, params, false, out, stats, diag);
+    return ilp_solve_mip(p, params, false, NULL, out, stats, diag);
   for (int i = 0; params->capped_out && i < STRAT_WINDOW_CAPS; i++)
     params->capped_out[i] = (strat_plan_t){0};
   double start = glp_time();
@@ -1238,7 +1293,7 @@ static int ilp_solve(const strat_problem_t *p, const strat_params_t *params, str
   int rc =
       p->n_layers > STRAT_ILP_FULL_MAX_LAYERS
           ? strat_ilp_horizon(p, params, STRAT_HORIZON_WINDOW, STRAT_HORIZON_STEP, out, stats, diag)
-          : ilp_solve_mip(p, params, false, out, stats, diag);
+          : ilp_solve_mip(p, params, false, NULL, out, stats, diag);
   /* not once the time limit struck: the plan is then the one named in
    * stats->fallback, and the limit is kept */
   bool in_time =
@@ -1247,9 +1302,9 @@ static int ilp_solve(const strat_problem_t *p, const strat_params_t *params, str
   if (search)
     clock_search(p, params, out, stats);
   if (climbs(p, params))
-    climb_end(&climb, search, params, out, stats);
-  if (search)
-    resolve_at_windows(p, params, out, stats);
+    resolve_beside_climb(p, params, search, &climb, out, stats);
+  else if (search)
+    resolve_at_windows(p, params, NULL, out, stats);
   return rc;
 }
 

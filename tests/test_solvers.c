@@ -537,6 +537,27 @@ Test(solvers, ilp_proves_the_reported_plan_optimal_at_its_windows) {
   teardown(&s);
 }
 
+/* The climb runs beside the MIPs; when its plan is faster than the one the
+ * second MIP started from (ResNet-18 at 1536KB), that MIP's result is
+ * dropped and it runs again from the climb's plan, which it proves optimal
+ * at its windows. So the ILP is never above the climb alone. */
+Test(solvers, ilp_is_never_above_the_climb_that_runs_beside_it) {
+  setup_t s = {0};
+  setup_zoo(&s, "resnet18", 1536 << 10);
+  strat_params_t params = solver_params_default();
+  strat_stats_t st;
+  strat_plan_t plan = solve_named(&s.p, "ilp", &params, &st);
+  strat_plan_t climbed = {0};
+  strat_plan_climb(&s.p, &params, &climbed, NULL);
+  cr_assert_not_null(climbed.cand, "no rung below 1536KB fits");
+  cr_expect_leq(plan.latency_cycles, climbed.latency_cycles, "ilp %lld, climb alone %lld",
+                (long long)plan.latency_cycles, (long long)climbed.latency_cycles);
+  cr_expect(st.optimal);
+  strat_plan_free(&climbed);
+  strat_plan_free(&plan);
+  teardown(&s);
+}
+
 Test(solvers, ilp_rejects_an_invalid_incumbent) {
   setup_t s = {0};
   sched_diag_t d = {{0}};
