@@ -1097,9 +1097,9 @@ static void clock_search(const strat_problem_t *p, const strat_params_t *params,
  * the heuristics only, not the MIP's plan, so it runs on a second thread
  * beside the MIPs (GLPK stays on the calling thread); its plans are merged
  * after the second MIP, always at that point, so results do not depend on
- * which thread ends first. Above the
- * full model's size the climb's rungs would cost each a search of the whole
- * chain, so the rolling horizon goes without it. */
+ * which thread ends first. Above the full model's size the climb's rungs
+ * would cost each a search of the whole chain, so the rolling horizon goes
+ * without it. */
 struct ilp_climb {
   const strat_problem_t *p;
   strat_params_t params; /* capped_out: the job's own */
