@@ -152,6 +152,20 @@ int64_t strat_read_share_bytes(const strat_problem_t *p, int l, int c, int v) {
   return slots * (p->layers[l].cands[c].cost.footprint.input_bytes / SCHED_MAX(op->n_inputs, 1));
 }
 
+/* The values a step's scan visits: the problem's live list, or in a
+ * hand-built problem every v from first_live (or 0) to the step. */
+static int live_first(const strat_problem_t *p, int step) {
+  return p->live_start ? p->live_start[step] : p->first_live ? p->first_live[step] : 0;
+}
+
+static int live_end(const strat_problem_t *p, int step) {
+  return p->live_start ? p->live_start[step + 1] : step + 1;
+}
+
+static int live_value(const strat_problem_t *p, int i) {
+  return p->live_start ? p->live_values[i] : i;
+}
+
 /* Bytes kept value v adds at `step`, beyond the step's own footprint. */
 static int64_t kept_value_bytes(const strat_problem_t *p, const strat_plan_t *plan, int v,
                                 int step) {
@@ -192,10 +206,10 @@ int64_t strat_step_prefetch_bytes(const strat_problem_t *p, const strat_plan_t *
 static int64_t step_cmx_bytes(const strat_problem_t *p, const strat_plan_t *plan, int step,
                               int64_t prefetch_bytes) {
   int64_t bytes = chosen(p, plan->cand, step)->cost.footprint.total_bytes + prefetch_bytes;
-  for (int v = p->first_live ? p->first_live[step] : 0; v <= step; v++) {
-    const strat_value_t *val = &p->values[v];
-    bool live = v == step ? val->n_consumers > 0 : val->last_use >= step;
-    if (!live || plan->spilled[v] || strat_value_in_region(p, plan->cand, v))
+  for (int i = live_first(p, step); i < live_end(p, step); i++) {
+    int v = live_value(p, i);
+    if (!strat_value_live_at(p, v, step) || plan->spilled[v] ||
+        strat_value_in_region(p, plan->cand, v))
       continue;
     bytes += kept_value_bytes(p, plan, v, step);
   }
@@ -427,10 +441,10 @@ int strat_plan_verify(const strat_problem_t *p, const strat_plan_t *plan, sched_
 static int largest_kept_at(const strat_problem_t *p, const strat_plan_t *plan, int step) {
   int best = -1;
   int64_t best_bytes = 0;
-  for (int v = p->first_live ? p->first_live[step] : 0; v <= step; v++) {
-    const strat_value_t *val = &p->values[v];
-    bool live = v == step ? val->n_consumers > 0 : val->last_use >= step;
-    if (!live || plan->spilled[v] || strat_value_in_region(p, plan->cand, v))
+  for (int i = live_first(p, step); i < live_end(p, step); i++) {
+    int v = live_value(p, i);
+    if (!strat_value_live_at(p, v, step) || plan->spilled[v] ||
+        strat_value_in_region(p, plan->cand, v))
       continue;
     int64_t bytes = kept_value_bytes(p, plan, v, step);
     if (bytes > best_bytes) {
@@ -443,7 +457,9 @@ static int largest_kept_at(const strat_problem_t *p, const strat_plan_t *plan, i
 
 void strat_plan_repair_capacity(const strat_problem_t *p, strat_plan_t *plan) {
   for (int step = 0; step < p->n_layers; step++) {
-    while (strat_step_cmx_bytes(p, plan, step) > p->capacity_bytes) {
+    /* spills leave the windows as they are: their bytes are asked once */
+    int64_t prefetch_bytes = strat_step_prefetch_bytes(p, plan, step);
+    while (step_cmx_bytes(p, plan, step, prefetch_bytes) > p->capacity_bytes) {
       int v = largest_kept_at(p, plan, step);
       if (v < 0)
         break; /* the layer alone overflows: cannot happen, tiles were chosen to fit */

@@ -511,6 +511,27 @@ static void first_live_init(strat_problem_t *p) {
   }
 }
 
+bool strat_value_live_at(const strat_problem_t *p, int v, int step) {
+  const strat_value_t *val = &p->values[v];
+  return v == step ? val->n_consumers > 0 : v < step && val->last_use >= step;
+}
+
+/* live_start / live_values: a count per step, then the values in order. */
+static void live_values_init(strat_problem_t *p) {
+  int n = p->n_layers;
+  p->live_start = sched_xcalloc((size_t)n + 2, sizeof *p->live_start);
+  for (int v = 0; v < n; v++)
+    for (int step = v; step <= p->values[v].last_use && step < n; step++)
+      p->live_start[step + 2] += strat_value_live_at(p, v, step);
+  for (int step = 0; step < n; step++)
+    p->live_start[step + 2] += p->live_start[step + 1];
+  p->live_values = sched_xcalloc((size_t)SCHED_MAX(p->live_start[n + 1], 1), sizeof(int));
+  for (int v = 0; v < n; v++) /* live_start[step + 1] is step's fill point */
+    for (int step = v; step <= p->values[v].last_use && step < n; step++)
+      if (strat_value_live_at(p, v, step))
+        p->live_values[p->live_start[step + 1]++] = v;
+}
+
 int strat_problem_init(strat_problem_t *p, const ir_graph_t *g, const cost_model_t *model,
                        strat_objective_t objective, sched_diag_t *diag) {
   *p = (strat_problem_t){.g = g, .model = model, .objective = objective, .prefetch_cap = -1};
@@ -527,6 +548,7 @@ int strat_problem_init(strat_problem_t *p, const ir_graph_t *g, const cost_model
     value_init(p, i, &readers);
   }
   first_live_init(p);
+  live_values_init(p);
   ir_consumers_free(&readers);
   int rc = all_layer_candidates(p, diag);
   if (rc == SCHED_OK)
@@ -545,6 +567,8 @@ void strat_problem_free(strat_problem_t *p) {
   free(p->values);
   free(p->regions);
   free(p->first_live);
+  free(p->live_start);
+  free(p->live_values);
   *p = (strat_problem_t){0};
 }
 

@@ -67,6 +67,11 @@ typedef struct {
    * at or after the step), so per-step scans skip the dead prefix; NULL in
    * a hand-built problem (scans then start at 0) */
   int *first_live;
+  /* per step, the values live there (kept values that may add bytes: v's
+   * own step when it has readers, later steps up to its last use), in
+   * index order: live_values[live_start[step] .. live_start[step + 1]);
+   * NULL in a hand-built problem (scans then test every v <= step) */
+  int *live_start, *live_values;
 } strat_problem_t;
 
 /* A solution: one candidate per layer and, per layer, whether its output
@@ -150,6 +155,9 @@ void strat_plan_copy(const strat_plan_t *src, strat_plan_t *dst);
 /* Whether layer v's output stays inside a chosen streaming region (its
  * producer and its one consumer chose the same region candidate). */
 bool strat_value_in_region(const strat_problem_t *p, const int *cand, int v);
+/* Whether value v may hold CMX at `step`: its producer's step when it has
+ * readers, and every later step up to its last use. */
+bool strat_value_live_at(const strat_problem_t *p, int v, int step);
 /* Whether layer v's output must go through DDR under the chosen candidates. */
 bool strat_value_spill_forced(const strat_problem_t *p, const int *cand, int v);
 /* Sets spilled[] to exactly the forced spills of plan->cand. */

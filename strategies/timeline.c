@@ -293,11 +293,9 @@ void strat_plan_set_prefetch(const strat_problem_t *p, strat_plan_t *plan) {
 void strat_plan_set_prefetch_within(const strat_problem_t *p, strat_plan_t *plan,
                                     int64_t room_bytes) {
   int n = p->n_layers;
-  int64_t *used = sched_xmalloc((size_t)SCHED_MAX(n, 1) * sizeof *used);
   memset(plan->prefetch, 0, (size_t)SCHED_MAX(n, 1) * sizeof *plan->prefetch);
-  for (int t = 0; t < n; t++)
-    used[t] = strat_step_cmx_bytes(p, plan, t); /* no prefetch counted yet */
-  int gate = -1;                                /* the previous layer's release */
+  int64_t *used = strat_plan_cmx_bytes_per_step(p, plan); /* no prefetch counted yet */
+  int gate = -1;                                          /* the previous layer's release */
   int64_t cap = p->prefetch_cap < 0 ? INT32_MAX : p->prefetch_cap;
   for (int l = 0; l < n; l++) {
     int64_t bytes = strat_prefetch_bytes(p, l, plan->cand[l]);
