@@ -197,18 +197,23 @@ Test(barriers, the_checker_passes_on_every_zoo_net_at_1mb) {
 
 /* Four ids: the program still verifies, at most 4 ids are used, and some
  * net needs serialisation (added dependencies, and their cost reported as
- * the latency above the unserialised schedule). */
+ * the latency above the unserialised schedule). The zoo but EDSR: its
+ * program (4,903 barriers serialised 11,794 times down to 4 ids) took 74 s
+ * of CI's sanitized run; WDSR, of the same family, stays. */
 Test(barriers, four_barriers_serialise_and_still_validate) {
+  static const char *const nets[] = {"fsrcnn",   "wdsr",     "mobilenetv2",
+                                     "resnet18", "resnet50", "yolov3-tiny"};
   int serialised = 0;
-  for (int i = 0; i < SCHED_ARRAY_LEN(zoo); i++) {
+  for (int i = 0; i < SCHED_ARRAY_LEN(nets); i++) {
+    const char *net = nets[i];
     pipeline_t x = {0};
-    pipeline_run(&x, zoo[i], "2MB", 4);
+    pipeline_run(&x, net, "2MB", 4);
     sched_diag_t d = {{0}};
-    cr_expect_eq(schedule_barriers_verify(&x.tasks, &x.s, &x.b, &d), SCHED_OK, "%s: %s", zoo[i],
+    cr_expect_eq(schedule_barriers_verify(&x.tasks, &x.s, &x.b, &d), SCHED_OK, "%s: %s", net,
                  d.msg);
-    cr_expect_eq(schedule_verify(&x.tasks, &x.s, &d), SCHED_OK, "%s: %s", zoo[i], d.msg);
+    cr_expect_eq(schedule_verify(&x.tasks, &x.s, &d), SCHED_OK, "%s: %s", net, d.msg);
     cr_expect_leq(x.b.ids_used, 4);
-    cr_expect_leq(x.b.peak_live, 4, "%s: ids live at once", zoo[i]);
+    cr_expect_leq(x.b.peak_live, 4, "%s: ids live at once", net);
     cr_expect_eq(x.b.barriers_max, 4);
     cr_expect_eq(x.b.stall_cycles, x.s.latency_cycles - x.b.unserialised_latency_cycles);
     serialised += x.b.n_serial > 0;

@@ -640,16 +640,25 @@ Test(study, transformer_shave_share_grows_with_sequence) {
   remove_dir(dir);
 }
 
-/* On every 2-layer transformer the ILP (seeded with the best of greedy,
- * rollback, dp and anneal, on the plan model's clock) schedules no slower
- * than dp: makespan bounds are weak, so its gap after the default 100 nodes
- * is reported, not asserted (it proved 5 of the 8 optimal when last
- * recorded). */
+/* On the 2-layer transformers of experiments/sweeps/transformers_ilp.json
+ * the ILP (seeded with the best of greedy, rollback, dp and anneal, on the
+ * plan model's clock) schedules no slower than dp: makespan bounds are
+ * weak, so its gap after the default 100 nodes is reported, not asserted
+ * (it proved 5 of the 8 optimal when last recorded). The study's points
+ * but llm:layers=2 in prefill, whose two ILP runs took half the sweep's
+ * time (21 s of 41 s of CPU in a release build); tests/test_transformers.c
+ * holds the ILP to every heuristic on a narrower prefill decoder. */
 Test(study, transformer_ilp_never_slower_than_dp_on_two_layer_nets) {
   char *dir = make_tmp_dir();
+  char path[512];
+  snprintf(path, sizeof path, "%s/transformers_ilp_test.json", dir);
+  write_file(path, "{\"name\": \"transformers_ilp_test\", \"nets\": [\"vit:depth=2\", "
+                   "\"bert:layers=2\", \"llm:layers=2,phase=decode\"], \"archs\": [\"vpu27\", "
+                   "\"vpu40\"], \"solvers\": [\"dp\", \"ilp\"], \"options\": [[\"--time-limit\", "
+                   "\"120\"]]}");
   exp_table_t t;
-  run_sweep("experiments/sweeps/transformers_ilp.json", dir, "transformers_ilp", &t);
-  cr_assert_eq(t.n_rows, 16);
+  run_sweep(path, dir, "transformers_ilp_test", &t);
+  cr_assert_eq(t.n_rows, 12);
   for (int r = 0; r < t.n_rows; r++) {
     cr_expect_str_eq(text(&t, r, "status"), "ok", "%s", text(&t, r, "error"));
     if (strcmp(text(&t, r, "solver"), "ilp") != 0)
