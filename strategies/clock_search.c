@@ -282,17 +282,21 @@ int32_t strat_plan_clock_search(const strat_problem_t *p, strat_plan_t *plan, in
  * the plan carried up from the rung below when that is faster here, with
  * the whole clock search on this view's clock (the candidate search alone
  * left ResNet-18 at 1536KB at 685.1 us, 658.8 with it). Returns the moves
- * kept; *have: a plan was made. */
+ * kept; *have: a plan was made; *from_heuristics: this rung searched from
+ * the heuristics' plan, not the carried one. */
 static int32_t climb_rung(const strat_problem_t *view, const strat_params_t *quick,
-                          strat_plan_t *carried, bool *have) {
+                          strat_plan_t *carried, bool *have, bool *from_heuristics) {
   strat_plan_t start;
+  *from_heuristics = false;
   if (strat_ilp_incumbent(view, quick, &start, NULL) != SCHED_OK)
     return 0; /* nothing fits this rung: the carried plan (if any) waits */
+  *from_heuristics = true;
   if (*have) {
     strat_plan_best_prefetch(view, carried);
     if (carried->latency_cycles < start.latency_cycles) {
       strat_plan_free(&start);
       start = *carried;
+      *from_heuristics = false;
     } else
       strat_plan_free(carried);
   }
@@ -316,19 +320,21 @@ void strat_plan_keep_faster(strat_plan_t *kept, strat_plan_t *other) {
 
 /* The climb from rung `first` up: *plan takes its result when faster;
  * params->capped_out, the capped plans the caller allocates, take its
- * capped plans where faster. */
+ * capped plans where faster. *top_from_heuristics: the rung just below
+ * the budget searched from the heuristics' plan there. */
 static int32_t climb_from(const strat_problem_t *p, const strat_params_t *params,
                           const strat_params_t *quick, int64_t first, strat_plan_t *plan,
-                          const atomic_bool *stop) {
+                          const atomic_bool *stop, bool *top_from_heuristics) {
   strat_plan_t carried = {0};
   bool have = false;
   int32_t moves = 0;
+  *top_from_heuristics = false;
   for (int64_t r = first; r < p->capacity_bytes; r += STRAT_CMX_RUNG_BYTES) {
     if (stop && atomic_load(stop))
       break;
     strat_problem_t view = *p; /* the same candidates, a smaller budget */
     view.capacity_bytes = r;
-    moves += climb_rung(&view, quick, &carried, &have);
+    moves += climb_rung(&view, quick, &carried, &have, top_from_heuristics);
   }
   if (!have)
     return 0;
@@ -348,13 +354,17 @@ int32_t strat_plan_climb(const strat_problem_t *p, const strat_params_t *params,
   quick.incumbent = NULL; /* each rung starts from the heuristics' best there */
   quick.fixed = NULL;
   quick.capped_out = NULL;
-  int32_t moves = climb_from(p, params, &quick, STRAT_CMX_RUNG_BYTES, plan, stop);
+  bool top_from_heuristics;
+  int32_t moves =
+      climb_from(p, params, &quick, STRAT_CMX_RUNG_BYTES, plan, stop, &top_from_heuristics);
   /* A plan carried from far below can lead the searches into a slower
    * local optimum than the heuristics' own plan at the rung just below
    * (ResNet-34 at 1MB: 1338.1 us carried from 256KB, 1251.9 from 768KB
-   * alone), so the climb also starts there. */
+   * alone), so the climb also starts there; unless the carried plan
+   * already lost to that plan there, when a second climb would repeat the
+   * first move for move (8 of 12 zoo points at 1MB and above). */
   int64_t top_rung = (p->capacity_bytes - 1) / STRAT_CMX_RUNG_BYTES * STRAT_CMX_RUNG_BYTES;
-  if (top_rung > STRAT_CMX_RUNG_BYTES)
-    moves += climb_from(p, params, &quick, top_rung, plan, stop);
+  if (top_rung > STRAT_CMX_RUNG_BYTES && !top_from_heuristics)
+    moves += climb_from(p, params, &quick, top_rung, plan, stop, &top_from_heuristics);
   return moves;
 }
