@@ -116,8 +116,8 @@ static bool try_move(const strat_problem_t *p, strat_plan_t *plan, strat_plan_t 
                      int64_t *work_left, int64_t *trial_cycles) {
   *work_left -= trial_work(p, trial);
   bool fits = strat_plan_verify(p, trial, NULL) == SCHED_OK;
-  if (fits)
-    strat_plan_evaluate(p, trial);
+  if (fits) /* the clock alone: a kept trial is evaluated whole once its windows are tuned */
+    trial->latency_cycles = strat_plan_latency_cycles(p, trial, NULL);
   if (trial_cycles)
     *trial_cycles = fits ? trial->latency_cycles : INT64_MAX;
   bool better = fits && trial->latency_cycles < plan->latency_cycles;
@@ -164,7 +164,7 @@ static bool try_compound(const strat_problem_t *p, strat_plan_t *plan, int l, in
     strat_plan_free(&trial);
     return false;
   }
-  strat_plan_evaluate(p, &trial);
+  trial.latency_cycles = strat_plan_latency_cycles(p, &trial, NULL); /* as try_move's */
   for (int v = SCHED_MAX(0, l - COMPOUND_SPILL_REACH); v <= l && *work_left > 0; v++) {
     if (!spill_free(p, &trial, v) || p->values[v].n_consumers == 0)
       continue;
