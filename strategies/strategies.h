@@ -146,6 +146,9 @@ void strat_problem_free(strat_problem_t *p);
 /* Restricts every layer to candidates of one strategy where it has any
  * (others keep Clustering): for what-if comparisons. */
 void strat_problem_restrict(strat_problem_t *p, tiling_strategy_t only);
+/* Whether value v may hold CMX at `step`: its producer's step when it has
+ * readers, and every later step up to its last use. */
+bool strat_value_live_at(const strat_problem_t *p, int v, int step);
 
 /* ---- plan.c: evaluation and checking ---- */
 
@@ -155,9 +158,6 @@ void strat_plan_copy(const strat_plan_t *src, strat_plan_t *dst);
 /* Whether layer v's output stays inside a chosen streaming region (its
  * producer and its one consumer chose the same region candidate). */
 bool strat_value_in_region(const strat_problem_t *p, const int *cand, int v);
-/* Whether value v may hold CMX at `step`: its producer's step when it has
- * readers, and every later step up to its last use. */
-bool strat_value_live_at(const strat_problem_t *p, int v, int step);
 /* Whether layer v's output must go through DDR under the chosen candidates. */
 bool strat_value_spill_forced(const strat_problem_t *p, const int *cand, int v);
 /* Sets spilled[] to exactly the forced spills of plan->cand. */
