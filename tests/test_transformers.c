@@ -14,8 +14,8 @@
 static const char *const small_nets[] = {
     "vit:depth=2",
     "bert:layers=2,seq=64,hidden=256,heads=4,vocab=1000",
-    /* one layer: at two the ILP's clock searches took 29 of the 47 s of
-       CPU the ten nets took in a release build */
+    /* one layer: at two its runs with every solver took 29 of the 47 s
+       of CPU the ten nets took in a release build */
     "llm:layers=1,hidden=512,heads=8,ffn=1408,vocab=4096,seq=64",
     "llm:phase=decode,layers=2,hidden=512,heads=8,ffn=1408,vocab=4096,kv=256",
     "llm:phase=decode,layers=1,hidden=256,heads=4,ffn=688,vocab=1000,kv=64,dtype=fp16",
