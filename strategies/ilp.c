@@ -11,6 +11,8 @@
  *   r[l][i][c]   x[l][c] * s[u]       (input slot i of l, from u, read from DDR)
  * Products use the reformulation-linearisation form: sum_a w[v][a] = s[v],
  * w[v][a] <= x[v][a] (tighter than w >= x + s - 1, and exact for binaries).
+ * Candidates whose products enter every row alike share one product column
+ * (a class K: w[v][K] <= sum_{a in K} x[v][a]; add_product_rows).
  * Forced spills, per value v: s[v] >= sum of v's sliced candidates; and for
  * each consumer k and each output distribution d of v's unsliced candidates,
  * s[v] >= sum_{a: out(a) = d} x[v][a] + sum_{b of k: sliced or needs what d
@@ -35,8 +37,17 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <threads.h>
 #include <unistd.h>
+
+/* A layer's candidates that no row the product columns enter can tell
+ * apart share one product column (see add_product_rows). */
+typedef struct {
+  int *of;    /* candidate -> its class */
+  int *first; /* class -> its first candidate, whose coefficients it takes */
+  int n;
+} ilp_classes_t;
 
 /* The continuous column of kept value v's excess at its reader t. */
 typedef struct {
@@ -48,9 +59,10 @@ typedef struct {
   glp_prob *lp;
   int *x0;  /* first x column of each layer */
   int s0;   /* s column of value 0 */
-  int *w0;  /* first w column of each value */
-  int **r0; /* [layer][slot]: first r column, 0 for graph inputs */
-  int *ind; /* row scratch, 1-based as GLPK wants */
+  int *w0;  /* first w column of each value, one per class of wk */
+  int **r0; /* [layer][slot]: first r column (one per class of rk), 0 for graph inputs */
+  ilp_classes_t *wk, *rk; /* per layer: the classes of its w and r columns */
+  int *ind;               /* row scratch, 1-based as GLPK wants */
   double *val;
   int row_len, row_cap;
   ilp_excess_t *excess; /* excess columns, for the incumbent's values */
@@ -156,6 +168,14 @@ static int64_t write_delta(const strat_problem_t *p, int layer, int cand) {
          strat_layer_objective(p, layer, cand, 0, false);
 }
 
+static bool writes_output(const strat_problem_t *p, int l, int c) {
+  return !sliced(p, l, c) && p->layers[l].cands[c].cost.output_dma_cycles > 0;
+}
+
+/* Whether candidate c is the first of its class: the one that adds the
+ * class's column to a row built candidate by candidate. */
+static bool first_of_class(const ilp_classes_t *k, int c) { return k->first[k->of[c]] == c; }
+
 static void add_columns(ilp_t *m) {
   const strat_problem_t *p = m->p;
   for (int l = 0; l < p->n_layers; l++) {
@@ -170,36 +190,44 @@ static void add_columns(ilp_t *m) {
   for (int v = 0; v < p->n_layers; v++) {
     if (p->values[v].graph_output)
       glp_set_col_bnds(m->lp, m->s0 + v, GLP_FX, 1, 1);
-    m->w0[v] = add_binaries(m, p->layers[v].n_cands, "w", v, -1);
-    for (int a = 0; a < p->layers[v].n_cands; a++)
-      glp_set_obj_coef(m->lp, m->w0[v] + a, (double)write_delta(p, v, a));
+    const ilp_classes_t *k = &m->wk[v];
+    m->w0[v] = add_binaries(m, k->n, "w", v, -1);
+    for (int a = 0; a < k->n; a++)
+      glp_set_obj_coef(m->lp, m->w0[v] + a, (double)write_delta(p, v, k->first[a]));
   }
   for (int l = 0; l < p->n_layers; l++) {
     const ir_op_t *op = &p->g->ops[p->layers[l].op];
     for (int i = 0; i < op->n_inputs; i++) {
       if (p->g->tensors[op->inputs[i]].producer < 0)
         continue;
-      m->r0[l][i] = add_binaries(m, p->layers[l].n_cands, "r", l, i);
-      for (int c = 0; c < p->layers[l].n_cands; c++)
-        glp_set_obj_coef(m->lp, m->r0[l][i] + c, (double)read_delta(p, l, c));
+      const ilp_classes_t *k = &m->rk[l];
+      m->r0[l][i] = add_binaries(m, k->n, "r", l, i);
+      for (int c = 0; c < k->n; c++)
+        glp_set_obj_coef(m->lp, m->r0[l][i] + c, (double)read_delta(p, l, k->first[c]));
     }
   }
 }
 
 /* ---- rows ---- */
 
-/* sum_c prod[c] = s, prod[c] <= x[c]: prod = x * s for binaries. */
-static void add_product_rows(ilp_t *m, int prod0, int x0, int n, int s, const char *name) {
+/* sum_K prod[K] = s, prod[K] <= sum_{c in K} x[c]: prod[K] = s * (x in K)
+ * for binaries. Its LP relaxation is that of a column per candidate
+ * (prod[c] <= x[c]; split prod[K] over K in proportion to x) with far fewer
+ * rows and columns: ResNet-50's 2227 candidates make 306 w classes. */
+static void add_product_rows(ilp_t *m, int prod0, const ilp_classes_t *k, int x0, int n_cands,
+                             int s, const char *name) {
   char buf[64];
   row_begin(m);
-  for (int c = 0; c < n; c++)
+  for (int c = 0; c < k->n; c++)
     row_add(m, prod0 + c, 1);
   row_add(m, s, -1);
   row_end(m, GLP_FX, 0, 0, name);
-  for (int c = 0; c < n; c++) {
+  for (int c = 0; c < k->n; c++) {
     row_begin(m);
     row_add(m, prod0 + c, 1);
-    row_add(m, x0 + c, -1);
+    for (int a = 0; a < n_cands; a++)
+      if (k->of[a] == c)
+        row_add(m, x0 + a, -1);
     snprintf(buf, sizeof buf, "%s_le_x_%d", name, c);
     row_end(m, GLP_UP, 0, 0, buf);
   }
@@ -215,14 +243,14 @@ static void add_link_rows(ilp_t *m) {
     snprintf(name, sizeof name, "one_%d", l);
     row_end(m, GLP_FX, 1, 1, name);
     snprintf(name, sizeof name, "w_%d", l);
-    add_product_rows(m, m->w0[l], m->x0[l], p->layers[l].n_cands, m->s0 + l, name);
+    add_product_rows(m, m->w0[l], &m->wk[l], m->x0[l], p->layers[l].n_cands, m->s0 + l, name);
     const ir_op_t *op = &p->g->ops[p->layers[l].op];
     for (int i = 0; i < op->n_inputs; i++) {
       int u = p->g->tensors[op->inputs[i]].producer;
       if (u < 0)
         continue;
       snprintf(name, sizeof name, "r_%d_%d", l, i);
-      add_product_rows(m, m->r0[l][i], m->x0[l], p->layers[l].n_cands, m->s0 + u, name);
+      add_product_rows(m, m->r0[l][i], &m->rk[l], m->x0[l], p->layers[l].n_cands, m->s0 + u, name);
     }
   }
 }
@@ -292,7 +320,8 @@ static int64_t add_kept_terms(ilp_t *m, int v, double scale) {
   for (int a = 0; a < m->p->layers[v].n_cands; a++) {
     int64_t bytes = hold_bytes(m->p, v, a);
     row_add(m, m->x0[v] + a, scale * (double)bytes);
-    row_add(m, m->w0[v] + a, -scale * (double)bytes);
+    if (first_of_class(&m->wk[v], a))
+      row_add(m, m->w0[v] + m->wk[v].of[a], -scale * (double)bytes);
     largest = SCHED_MAX(largest, bytes);
   }
   return largest;
@@ -349,8 +378,8 @@ static void add_capacity_row(ilp_t *m, int t) {
     int64_t beyond = kept_output ? strat_value_hold_bytes(p, t, c) - f->output_bytes : 0;
     beyond = SCHED_MAX(beyond, 0);
     row_add(m, m->x0[t] + c, (double)(f->total_bytes + beyond));
-    if (beyond > 0) /* only while the output is kept: minus w[t][c] = x * s */
-      row_add(m, m->w0[t] + c, -(double)beyond);
+    if (beyond > 0 && first_of_class(&m->wk[t], c)) /* only while kept: minus w = x * s */
+      row_add(m, m->w0[t] + m->wk[t].of[c], -(double)beyond);
     largest = SCHED_MAX(largest, f->total_bytes + beyond);
   }
   most += largest;
@@ -467,17 +496,16 @@ static void add_duration(ilp_t *m, const strat_dma_item_t *it, double sign, bool
     ilp_terms_t t = cand_terms(p, l, c);
     if (it->kind == STRAT_DMA_WEIGHTS && t.has_weights)
       row_add(m, m->x0[l] + c, sign * ((double)t.weight_xfer + lat));
-    bool writes = !sliced(p, l, c) && p->layers[l].cands[c].cost.output_dma_cycles > 0;
-    if (it->kind == STRAT_DMA_OUTPUT && writes)
-      row_add(m, m->w0[l] + c, sign * ((double)t.output_xfer + lat));
+    if (it->kind == STRAT_DMA_OUTPUT && writes_output(p, l, c) && first_of_class(&m->wk[l], c))
+      row_add(m, m->w0[l] + m->wk[l].of[c], sign * ((double)t.output_xfer + lat));
     if (it->kind != STRAT_DMA_INPUT)
       continue;
     double graph = (double)p->layers[l].n_inputs_from_graph * (double)t.input_xfer;
     if (t.body + graph != 0)
       row_add(m, m->x0[l] + c, sign * ((double)t.body + graph));
-    for (int i = 0; i < op->n_inputs && t.input_xfer; i++)
+    for (int i = 0; i < op->n_inputs && t.input_xfer && first_of_class(&m->rk[l], c); i++)
       if (m->r0[l][i])
-        row_add(m, m->r0[l][i] + c, sign * (double)t.input_xfer);
+        row_add(m, m->r0[l][i] + m->rk[l].of[c], sign * (double)t.input_xfer);
   }
 }
 
@@ -558,8 +586,8 @@ static void add_spill_read_rows(ilp_t *m, int l, const int *output_item) {
     row_add(m, m->f0 + output_item[u], -1);
     add_duration(m, input, -1, false);
     for (int a = 0; a < p->layers[u].n_cands; a++)
-      if (!sliced(p, u, a) && p->layers[u].cands[a].cost.output_dma_cycles > 0)
-        row_add(m, m->w0[u] + a, -(double)strat_dma_latency_cycles(p));
+      if (writes_output(p, u, a) && first_of_class(&m->wk[u], a))
+        row_add(m, m->w0[u] + m->wk[u].of[a], -(double)strat_dma_latency_cycles(p));
     row_add(m, m->b0 + l, -m->big_m);
     row_done(m, -m->big_m, "spill_read", 16 * l + i);
   }
@@ -587,7 +615,7 @@ static void add_reads_rows(ilp_t *m, int l) {
       continue;
     row_begin(m);
     row_add(m, m->a0 + l, 1);
-    for (int c = 0; c < p->layers[l].n_cands; c++)
+    for (int c = 0; c < m->rk[l].n; c++)
       row_add(m, m->r0[l][i] + c, -1);
     snprintf(name, sizeof name, "reads_%d_%d", l, i);
     row_end(m, GLP_LO, 0, 0, name);
@@ -667,14 +695,56 @@ static void add_clock(ilp_t *m) {
 
 /* ---- model lifetime ---- */
 
+/* A write (reading, for r) needs its own column only where its
+ * coefficients differ: the bytes it frees in capacity and excess rows, its
+ * DMA's duration and latency, its objective delta. */
+enum { ILP_KEY_LEN = 5 };
+
+static void write_key(const strat_problem_t *p, int v, int a, int64_t key[ILP_KEY_LEN]) {
+  key[0] = hold_bytes(p, v, a);
+  key[1] = strat_value_hold_bytes(p, v, a) - p->layers[v].cands[a].cost.footprint.output_bytes;
+  key[2] = cand_terms(p, v, a).output_xfer;
+  key[3] = writes_output(p, v, a);
+  key[4] = write_delta(p, v, a);
+}
+
+static void read_key(const strat_problem_t *p, int l, int c, int64_t key[ILP_KEY_LEN]) {
+  key[0] = cand_terms(p, l, c).input_xfer;
+  key[1] = read_delta(p, l, c);
+  key[2] = key[3] = key[4] = 0;
+}
+
+static void classes_init(ilp_classes_t *k, const strat_problem_t *p, int l,
+                         void (*key_of)(const strat_problem_t *, int, int, int64_t *)) {
+  int n = p->layers[l].n_cands;
+  int64_t(*key)[ILP_KEY_LEN] = sched_xcalloc((size_t)SCHED_MAX(n, 1), sizeof *key);
+  *k = (ilp_classes_t){.of = sched_xcalloc((size_t)SCHED_MAX(n, 1), sizeof *k->of),
+                       .first = sched_xcalloc((size_t)SCHED_MAX(n, 1), sizeof *k->first)};
+  for (int a = 0; a < n; a++) {
+    key_of(p, l, a, key[a]);
+    int c = 0;
+    while (c < k->n && memcmp(key[k->first[c]], key[a], sizeof key[a]) != 0)
+      c++;
+    if (c == k->n)
+      k->first[k->n++] = a;
+    k->of[a] = c;
+  }
+  free(key);
+}
+
 static void ilp_init(ilp_t *m, const strat_problem_t *p, const int32_t *prefetch) {
   *m = (ilp_t){.p = p, .prefetch = prefetch};
   int n = SCHED_MAX(p->n_layers, 1);
   m->x0 = sched_xcalloc((size_t)n, sizeof *m->x0);
   m->w0 = sched_xcalloc((size_t)n, sizeof *m->w0);
   m->r0 = sched_xcalloc((size_t)n, sizeof *m->r0);
-  for (int l = 0; l < p->n_layers; l++)
+  m->wk = sched_xcalloc((size_t)n, sizeof *m->wk);
+  m->rk = sched_xcalloc((size_t)n, sizeof *m->rk);
+  for (int l = 0; l < p->n_layers; l++) {
     m->r0[l] = sched_xcalloc(IR_MAX_INPUTS, sizeof **m->r0);
+    classes_init(&m->wk[l], p, l, write_key);
+    classes_init(&m->rk[l], p, l, read_key);
+  }
   m->lp = glp_create_prob();
   char name[SCHED_GLPK_NAME_MAX + 1]; /* a net's name may hold anything */
   sched_glpk_name(p->g->name ? p->g->name : "plan", name);
@@ -701,8 +771,15 @@ static void ilp_init(ilp_t *m, const strat_problem_t *p, const int32_t *prefetch
 static void ilp_free(ilp_t *m) {
   if (m->lp)
     glp_delete_prob(m->lp);
-  for (int l = 0; m->r0 && l < m->p->n_layers; l++)
+  for (int l = 0; m->r0 && l < m->p->n_layers; l++) {
     free(m->r0[l]);
+    free(m->wk[l].of);
+    free(m->wk[l].first);
+    free(m->rk[l].of);
+    free(m->rk[l].first);
+  }
+  free(m->wk);
+  free(m->rk);
   free(m->r0);
   free(m->x0);
   free(m->w0);
@@ -722,12 +799,12 @@ static double *plan_columns(const ilp_t *m, const strat_plan_t *plan) {
     int c = plan->cand[l];
     cols[m->x0[l] + c] = 1;
     cols[m->s0 + l] = plan->spilled[l];
-    cols[m->w0[l] + c] = plan->spilled[l];
+    cols[m->w0[l] + m->wk[l].of[c]] = plan->spilled[l];
     const ir_op_t *op = &p->g->ops[p->layers[l].op];
     for (int i = 0; i < op->n_inputs; i++) {
       int u = p->g->tensors[op->inputs[i]].producer;
       if (u >= 0)
-        cols[m->r0[l][i] + c] = plan->spilled[u];
+        cols[m->r0[l][i] + m->rk[l].of[c]] = plan->spilled[u];
     }
   }
   for (int i = 0; i < m->n_excess; i++) {
