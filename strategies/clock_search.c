@@ -110,12 +110,13 @@ static int64_t trial_work(const strat_problem_t *p, const strat_plan_t *trial) {
 
 /* A trial move is kept when the clock, with windows as room allows, beats
  * the plan's own tuned windows; the kept plan's windows are tuned again.
+ * fits: whether the trial verifies, as strat_plan_retile and respill tell
+ * (strat_plan_verify on every trial was a quarter of ResNet-50's climb).
  * *trial_cycles (when not NULL): the trial's latency (INT64_MAX when it
  * does not fit). */
-static bool try_move(const strat_problem_t *p, strat_plan_t *plan, strat_plan_t *trial,
+static bool try_move(const strat_problem_t *p, strat_plan_t *plan, strat_plan_t *trial, bool fits,
                      int64_t *work_left, int64_t *trial_cycles) {
   *work_left -= trial_work(p, trial);
-  bool fits = strat_plan_verify(p, trial, NULL) == SCHED_OK;
   if (fits) /* the clock alone: a kept trial is evaluated whole once its windows are tuned */
     trial->latency_cycles = strat_plan_latency_cycles(p, trial, NULL);
   if (trial_cycles)
@@ -130,12 +131,14 @@ static bool try_move(const strat_problem_t *p, strat_plan_t *plan, strat_plan_t 
   return better;
 }
 
-/* The plan with value v's spill turned over; windows as room allows. */
-static void respill(const strat_problem_t *p, const strat_plan_t *plan, int v, strat_plan_t *out) {
+/* The plan with value v's spill turned over; windows as room allows.
+ * Returns whether it verifies: v's spill is free (spill_free), so regions
+ * and forced spills hold, and capacity is what the windows' pass tells. */
+static bool respill(const strat_problem_t *p, const strat_plan_t *plan, int v, strat_plan_t *out) {
   strat_plan_copy(plan, out);
   out->spilled[v] = !out->spilled[v];
   memset(out->prefetch, 0, (size_t)p->n_layers * sizeof *out->prefetch);
-  strat_plan_set_prefetch(p, out);
+  return strat_plan_set_prefetch(p, out);
 }
 
 /* Whether the solver may choose v's spill: not forced, not inside a chosen
@@ -158,9 +161,9 @@ static bool try_compound(const strat_problem_t *p, strat_plan_t *plan, int l, in
                          int64_t *work_left) {
   strat_plan_t trial;
   strat_plan_copy(plan, &trial);
-  strat_plan_retile(p, &trial, l, c);
+  bool fits = strat_plan_retile(p, &trial, l, c);
   *work_left -= trial_work(p, &trial);
-  if (strat_plan_verify(p, &trial, NULL) != SCHED_OK) {
+  if (!fits) {
     strat_plan_free(&trial);
     return false;
   }
@@ -169,10 +172,10 @@ static bool try_compound(const strat_problem_t *p, strat_plan_t *plan, int l, in
     if (!spill_free(p, &trial, v) || p->values[v].n_consumers == 0)
       continue;
     strat_plan_t turned;
-    respill(p, &trial, v, &turned);
-    try_move(p, &trial, &turned, work_left, NULL);
+    bool turned_fits = respill(p, &trial, v, &turned);
+    try_move(p, &trial, &turned, turned_fits, work_left, NULL);
   }
-  return try_move(p, plan, &trial, work_left, NULL);
+  return try_move(p, plan, &trial, true, work_left, NULL);
 }
 
 /* Layer l's candidates one by one; with `compound`, for each other
@@ -190,9 +193,9 @@ static int32_t tune_layer(const strat_problem_t *p, strat_plan_t *plan, int l, b
       continue;
     strat_plan_t trial;
     strat_plan_copy(plan, &trial);
-    strat_plan_retile(p, &trial, l, c);
+    bool fits = strat_plan_retile(p, &trial, l, c);
     int64_t cycles;
-    if (try_move(p, plan, &trial, work_left, &cycles))
+    if (try_move(p, plan, &trial, fits, work_left, &cycles))
       moves++;
     int s = p->layers[l].cands[c].choice.strategy;
     if (cycles < best_cycles[s])
@@ -222,8 +225,8 @@ int32_t strat_plan_tune_candidates(const strat_problem_t *p, strat_plan_t *plan,
       moves += tune_layer(p, plan, l, compound, &work_left);
       if (work_left > 0 && spill_free(p, plan, l)) {
         strat_plan_t trial;
-        respill(p, plan, l, &trial);
-        moves += try_move(p, plan, &trial, &work_left, NULL);
+        bool fits = respill(p, plan, l, &trial);
+        moves += try_move(p, plan, &trial, fits, &work_left, NULL);
       }
     }
     if (moves == before && (compound || !compound_moves))

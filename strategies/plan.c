@@ -468,7 +468,7 @@ void strat_plan_repair_capacity(const strat_problem_t *p, strat_plan_t *plan) {
   }
 }
 
-void strat_plan_retile(const strat_problem_t *p, strat_plan_t *plan, int layer, int cand) {
+bool strat_plan_retile(const strat_problem_t *p, strat_plan_t *plan, int layer, int cand) {
   memset(plan->prefetch, 0, (size_t)p->n_layers * sizeof *plan->prefetch);
   plan->cand[layer] = cand;
   strat_plan_fix_regions(p, plan);
@@ -476,7 +476,7 @@ void strat_plan_retile(const strat_problem_t *p, strat_plan_t *plan, int layer, 
     plan->spilled[v] = strat_value_spill_forced(p, plan->cand, v) ||
                        (plan->spilled[v] && !strat_value_in_region(p, plan->cand, v));
   strat_plan_repair_capacity(p, plan);
-  strat_plan_set_prefetch(p, plan);
+  return strat_plan_set_prefetch(p, plan);
 }
 
 static bool same_region(const strat_problem_t *a, int ra, const strat_problem_t *b, int rb) {

@@ -226,8 +226,11 @@ int strat_plan_broken_regions(const strat_problem_t *p, const strat_plan_t *plan
  * steps, largest first. Used by heuristics that ignore capacity. */
 void strat_plan_repair_capacity(const strat_problem_t *p, strat_plan_t *plan);
 /* Layer `layer` takes candidate `cand`; regions, spills, CMX fit and
- * prefetch windows follow (the plan is not evaluated). */
-void strat_plan_retile(const strat_problem_t *p, strat_plan_t *plan, int layer, int cand);
+ * prefetch windows follow (the plan is not evaluated). Returns whether the
+ * plan verifies (strat_plan_verify): regions and spills hold by
+ * construction, and the repair leaves a step over capacity only when its
+ * layer alone overflows. */
+bool strat_plan_retile(const strat_problem_t *p, strat_plan_t *plan, int layer, int cand);
 
 /* ---- timeline.c: the plan model's clock ---- */
 
@@ -276,11 +279,15 @@ int64_t strat_plan_latency_cycles(const strat_problem_t *p, const strat_plan_t *
 int64_t strat_prefetch_bytes(const strat_problem_t *p, int layer, int cand);
 /* Sets plan->prefetch: each layer's weights as early as CMX room allows (the
  * steps' bytes plus earlier prefetches within capacity), no earlier than the
- * layer before's, at most p->prefetch_cap steps. O(layers x window). */
-void strat_plan_set_prefetch(const strat_problem_t *p, strat_plan_t *plan);
+ * layer before's, at most p->prefetch_cap steps. O(layers x window).
+ * Returns whether every step then fits the capacity: windows take only room
+ * there is, so whether the steps without them do (the capacity part of
+ * strat_plan_verify, at the cost of one pass the windows need anyway). */
+bool strat_plan_set_prefetch(const strat_problem_t *p, strat_plan_t *plan);
 /* The same with the windows' room capped at room_bytes (<= capacity): the
- * windows the plan would get under a smaller budget. */
-void strat_plan_set_prefetch_within(const strat_problem_t *p, strat_plan_t *plan,
+ * windows the plan would get under a smaller budget; returns whether every
+ * step fits room_bytes. */
+bool strat_plan_set_prefetch_within(const strat_problem_t *p, strat_plan_t *plan,
                                     int64_t room_bytes);
 /* Prefetch windows of a solver's plan: its own where they fit and are no
  * slower, else strat_plan_set_prefetch's, else those it would get at a

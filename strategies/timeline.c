@@ -286,17 +286,20 @@ int64_t strat_prefetch_bytes(const strat_problem_t *p, int layer, int cand) {
   return c->cost.footprint.weight_bytes;
 }
 
-void strat_plan_set_prefetch(const strat_problem_t *p, strat_plan_t *plan) {
-  strat_plan_set_prefetch_within(p, plan, p->capacity_bytes);
+bool strat_plan_set_prefetch(const strat_problem_t *p, strat_plan_t *plan) {
+  return strat_plan_set_prefetch_within(p, plan, p->capacity_bytes);
 }
 
-void strat_plan_set_prefetch_within(const strat_problem_t *p, strat_plan_t *plan,
+bool strat_plan_set_prefetch_within(const strat_problem_t *p, strat_plan_t *plan,
                                     int64_t room_bytes) {
   int n = p->n_layers;
   memset(plan->prefetch, 0, (size_t)SCHED_MAX(n, 1) * sizeof *plan->prefetch);
   int64_t *used = strat_plan_cmx_bytes_per_step(p, plan); /* no prefetch counted yet */
   int gate = -1;                                          /* the previous layer's release */
   int64_t cap = p->prefetch_cap < 0 ? INT32_MAX : p->prefetch_cap;
+  bool fits = true; /* windows only take room there is, so the steps alone decide */
+  for (int t = 0; t < n; t++)
+    fits = fits && used[t] <= room_bytes;
   for (int l = 0; l < n; l++) {
     int64_t bytes = strat_prefetch_bytes(p, l, plan->cand[l]);
     int first = l; /* earliest step the weights are live */
@@ -312,4 +315,5 @@ void strat_plan_set_prefetch_within(const strat_problem_t *p, strat_plan_t *plan
       gate = SCHED_MAX(gate, first - 1);
   }
   free(used);
+  return fits;
 }

@@ -318,6 +318,50 @@ Test(timeline, the_clock_search_ends_where_no_candidate_move_is_faster) {
   teardown(&s);
 }
 
+/* The clock search trusts what strat_plan_retile and strat_plan_set_prefetch
+ * say of a trial instead of verifying it: on every candidate of every
+ * layer, and every spill the solver may turn over, they agree with
+ * strat_plan_verify. dp's plans made at 1MB are tried at 768KB, where a
+ * few candidates made for 1MB no longer fit alone, so both answers occur
+ * (19 of 2787 trials do not fit; MobileNetV2 has streaming regions). */
+Test(timeline, retile_and_prefetch_tell_whether_the_plan_verifies) {
+  const char *nets[] = {"mobilenetv2", "resnet18"};
+  int verdicts[2] = {0};
+  for (int i = 0; i < 2; i++) {
+    setup_t s = {0};
+    strat_plan_t plan = zoo_plan(&s, nets[i], 1 << 20, "dp");
+    strat_problem_t view = s.p;
+    view.capacity_bytes = 768 << 10;
+    for (int l = 0; l < view.n_layers; l++) {
+      for (int c = 0; c < view.layers[l].n_cands; c++) {
+        strat_plan_t trial;
+        strat_plan_copy(&plan, &trial);
+        bool fits = strat_plan_retile(&view, &trial, l, c);
+        cr_expect_eq(fits, strat_plan_verify(&view, &trial, NULL) == SCHED_OK,
+                     "%s layer %d candidate %d", nets[i], l, c);
+        verdicts[fits]++;
+        strat_plan_free(&trial);
+      }
+      if (view.values[l].graph_output || strat_value_spill_forced(&view, plan.cand, l) ||
+          strat_value_in_region(&view, plan.cand, l))
+        continue;
+      strat_plan_t turned;
+      strat_plan_copy(&plan, &turned);
+      turned.spilled[l] = !turned.spilled[l];
+      memset(turned.prefetch, 0, (size_t)view.n_layers * sizeof *turned.prefetch);
+      bool fits = strat_plan_set_prefetch(&view, &turned);
+      cr_expect_eq(fits, strat_plan_verify(&view, &turned, NULL) == SCHED_OK,
+                   "%s value %d spill turned over", nets[i], l);
+      verdicts[fits]++;
+      strat_plan_free(&turned);
+    }
+    strat_plan_free(&plan);
+    teardown(&s);
+  }
+  cr_expect_gt(verdicts[0], 0, "no trial failed to fit");
+  cr_expect_gt(verdicts[1], 0, "no trial fit");
+}
+
 /* The clock search under capped windows (strat_plan_clock_search) starts
  * where the uncapped one ends and keeps only what is faster, so it is never
  * behind it; on ResNet-34 at 1280KB, where windows as room allows hide
