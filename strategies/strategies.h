@@ -333,7 +333,8 @@ extern const int32_t strat_window_caps[STRAT_WINDOW_CAPS];
  * shared by the capped ones; compound_moves for all. Returns the moves
  * kept. capped_out: NULL, or STRAT_WINDOW_CAPS plans, each capped search's
  * plan with its capped windows (empty where the problem's cap is no
- * larger). */
+ * larger). The capped searches run two on a second thread; results do not
+ * depend on it. */
 int32_t strat_plan_clock_search(const strat_problem_t *p, strat_plan_t *plan, int64_t max_work,
                                 bool compound_moves, strat_plan_t *capped_out);
 
