@@ -213,7 +213,7 @@ static void add_columns(ilp_t *m) {
 /* sum_K prod[K] = s, prod[K] <= sum_{c in K} x[c]: prod[K] = s * (x in K)
  * for binaries. Its LP relaxation is that of a column per candidate
  * (prod[c] <= x[c]; split prod[K] over K in proportion to x) with far fewer
- * rows and columns: ResNet-50's 2227 candidates make 306 w classes. */
+ * rows and columns: ResNet-50 at 1MB: 2227 candidates, 1143 w classes. */
 static void add_product_rows(ilp_t *m, int prod0, const ilp_classes_t *k, int x0, int n_cands,
                              int s, const char *name) {
   char buf[64];
