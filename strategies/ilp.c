@@ -172,9 +172,12 @@ static bool writes_output(const strat_problem_t *p, int l, int c) {
   return !sliced(p, l, c) && p->layers[l].cands[c].cost.output_dma_cycles > 0;
 }
 
-/* Whether candidate c is the first of its class: the one that adds the
- * class's column to a row built candidate by candidate. */
-static bool first_of_class(const ilp_classes_t *k, int c) { return k->first[k->of[c]] == c; }
+/* The column of candidate c's class (its family starting at col0) when c
+ * is the first of that class, else 0: rows built candidate by candidate
+ * add each class's column once. */
+static int class_col(const ilp_classes_t *k, int col0, int c) {
+  return k->first[k->of[c]] == c ? col0 + k->of[c] : 0;
+}
 
 static void add_columns(ilp_t *m) {
   const strat_problem_t *p = m->p;
@@ -320,8 +323,9 @@ static int64_t add_kept_terms(ilp_t *m, int v, double scale) {
   for (int a = 0; a < m->p->layers[v].n_cands; a++) {
     int64_t bytes = hold_bytes(m->p, v, a);
     row_add(m, m->x0[v] + a, scale * (double)bytes);
-    if (first_of_class(&m->wk[v], a))
-      row_add(m, m->w0[v] + m->wk[v].of[a], -scale * (double)bytes);
+    int w = class_col(&m->wk[v], m->w0[v], a);
+    if (w)
+      row_add(m, w, -scale * (double)bytes);
     largest = SCHED_MAX(largest, bytes);
   }
   return largest;
@@ -378,8 +382,9 @@ static void add_capacity_row(ilp_t *m, int t) {
     int64_t beyond = kept_output ? strat_value_hold_bytes(p, t, c) - f->output_bytes : 0;
     beyond = SCHED_MAX(beyond, 0);
     row_add(m, m->x0[t] + c, (double)(f->total_bytes + beyond));
-    if (beyond > 0 && first_of_class(&m->wk[t], c)) /* only while kept: minus w = x * s */
-      row_add(m, m->w0[t] + m->wk[t].of[c], -(double)beyond);
+    int w = class_col(&m->wk[t], m->w0[t], c);
+    if (beyond > 0 && w) /* only while the output is kept: minus w = x * s */
+      row_add(m, w, -(double)beyond);
     largest = SCHED_MAX(largest, f->total_bytes + beyond);
   }
   most += largest;
@@ -496,16 +501,19 @@ static void add_duration(ilp_t *m, const strat_dma_item_t *it, double sign, bool
     ilp_terms_t t = cand_terms(p, l, c);
     if (it->kind == STRAT_DMA_WEIGHTS && t.has_weights)
       row_add(m, m->x0[l] + c, sign * ((double)t.weight_xfer + lat));
-    if (it->kind == STRAT_DMA_OUTPUT && writes_output(p, l, c) && first_of_class(&m->wk[l], c))
-      row_add(m, m->w0[l] + m->wk[l].of[c], sign * ((double)t.output_xfer + lat));
+    int w = class_col(&m->wk[l], m->w0[l], c);
+    if (it->kind == STRAT_DMA_OUTPUT && writes_output(p, l, c) && w)
+      row_add(m, w, sign * ((double)t.output_xfer + lat));
     if (it->kind != STRAT_DMA_INPUT)
       continue;
     double graph = (double)p->layers[l].n_inputs_from_graph * (double)t.input_xfer;
     if (t.body + graph != 0)
       row_add(m, m->x0[l] + c, sign * ((double)t.body + graph));
-    for (int i = 0; i < op->n_inputs && t.input_xfer && first_of_class(&m->rk[l], c); i++)
-      if (m->r0[l][i])
-        row_add(m, m->r0[l][i] + m->rk[l].of[c], sign * (double)t.input_xfer);
+    for (int i = 0; i < op->n_inputs && t.input_xfer; i++) {
+      int r = m->r0[l][i] ? class_col(&m->rk[l], m->r0[l][i], c) : 0;
+      if (r)
+        row_add(m, r, sign * (double)t.input_xfer);
+    }
   }
 }
 
@@ -585,9 +593,11 @@ static void add_spill_read_rows(ilp_t *m, int l, const int *output_item) {
     row_add(m, m->d0 + l, 1);
     row_add(m, m->f0 + output_item[u], -1);
     add_duration(m, input, -1, false);
-    for (int a = 0; a < p->layers[u].n_cands; a++)
-      if (writes_output(p, u, a) && first_of_class(&m->wk[u], a))
-        row_add(m, m->w0[u] + m->wk[u].of[a], -(double)strat_dma_latency_cycles(p));
+    for (int a = 0; a < p->layers[u].n_cands; a++) {
+      int w = class_col(&m->wk[u], m->w0[u], a);
+      if (writes_output(p, u, a) && w)
+        row_add(m, w, -(double)strat_dma_latency_cycles(p));
+    }
     row_add(m, m->b0 + l, -m->big_m);
     row_done(m, -m->big_m, "spill_read", 16 * l + i);
   }
@@ -768,15 +778,18 @@ static void ilp_init(ilp_t *m, const strat_problem_t *p, const int32_t *prefetch
   }
 }
 
+static void classes_free(ilp_classes_t *k) {
+  free(k->of);
+  free(k->first);
+}
+
 static void ilp_free(ilp_t *m) {
   if (m->lp)
     glp_delete_prob(m->lp);
   for (int l = 0; m->r0 && l < m->p->n_layers; l++) {
     free(m->r0[l]);
-    free(m->wk[l].of);
-    free(m->wk[l].first);
-    free(m->rk[l].of);
-    free(m->rk[l].first);
+    classes_free(&m->wk[l]);
+    classes_free(&m->rk[l]);
   }
   free(m->wk);
   free(m->rk);
