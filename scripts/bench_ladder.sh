@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Prints, per net, the scheduled latency along the CMX ladder (256KB rungs,
-# or --step's) up to the usable CMX on vpu27 (`sched --ladder-step`): the
+# or --step's) up to the arch's usable CMX (`sched --ladder-step`): the
 # default solver's own plan at each rung, the plan the ladder keeps (the
 # rung below's where faster) and whose it is, and per net how often the
 # default alone gets slower with more CMX, the largest such step, and the
 # wall time of the whole ladder.
 # Modelled figures are deterministic; times are wall time of this machine.
-#   scripts/bench_ladder.sh [--cmx SIZE] [--step SIZE] [NET...]
+#   scripts/bench_ladder.sh [--arch NAME] [--cmx SIZE] [--step SIZE] [NET...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmx=1936KB
+arch=vpu27
+cmx=
 step=256KB
 nets=()
 while [ $# -gt 0 ]; do
@@ -17,6 +18,9 @@ while [ $# -gt 0 ]; do
   -h | --help)
     sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
     exit 0 ;;
+  --arch)
+    arch=$2
+    shift 2 ;;
   --cmx)
     cmx=$2
     shift 2 ;;
@@ -36,7 +40,9 @@ trap 'rm -rf "$work"' EXIT
 printf '| net | cmx | default us | --ladder us | plan of |\n|---|---|---:|---:|---|\n'
 for net in "${nets[@]}"; do
   start=$(date +%s.%N)
-  build/sched --net "$net" --cmx "$cmx" --ladder-step "$step" --format json >"$work/out.json"
+  args=(--net "$net" --arch "$arch" --ladder-step "$step" --format json)
+  [ -z "$cmx" ] || args+=(--cmx "$cmx")
+  build/sched "${args[@]}" >"$work/out.json"
   seconds=$(echo "$(date +%s.%N) - $start" | bc)
   python3 - "$work/out.json" "$net" "$seconds" "$work/summary" <<'PY'
 import json, sys
