@@ -66,8 +66,8 @@ static int64_t scheduled_latency_cycles(const char *net, const char *cmx) {
   return solver_latency_cycles(net, cmx, pipeline_defaults().solver);
 }
 
-/* Rungs on arch (NULL: the default) in ascending order, NULL-terminated;
- * a NULL rung is the arch's usable CMX, so it ends the list only first. */
+/* n rungs on arch (NULL: the default arch) in ascending order; a NULL
+ * rung is the arch's usable CMX. */
 static void check_ladder_on(const char *arch, const char *net, const char *const *rungs, int n) {
   int64_t prev_cycles = INT64_MAX;
   const char *prev_rung = "none";
