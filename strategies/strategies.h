@@ -317,8 +317,8 @@ int64_t strat_plan_tune_windows(const strat_problem_t *p, strat_plan_t *plan, in
  * layer-evaluations are spent. With compound_moves, when a pass keeps
  * nothing the next also tries compound moves: a layer's fastest candidate
  * of each other strategy with the spills of the values just before it
- * turned over where faster (they cost about a quarter more solve time; the climb's
- * rungs go without). The ILP runs it on its answer: its model holds the
+ * turned over where faster (they cost about a quarter more solve time).
+ * The ILP runs it on its answer: its model holds the
  * incumbent's windows, so a candidate that needs other windows is outside
  * it. Returns the moves kept. */
 int32_t strat_plan_tune_candidates(const strat_problem_t *p, strat_plan_t *plan, int64_t max_work,
@@ -342,8 +342,9 @@ int32_t strat_plan_clock_search(const strat_problem_t *p, strat_plan_t *plan, in
  * STRAT_CMX_RUNG_BYTES below its capacity (the same candidates, a smaller
  * budget), from the smallest up. At each rung the best quick heuristic's
  * plan there, or the plan carried up from the rung below when faster, is
- * given strat_plan_clock_search on that rung's clock (single moves) and
- * carried up, and again at the capacity (compound moves too); *plan takes it when faster. A plan
+ * given strat_plan_clock_search on that rung's clock (compound moves too,
+ * as a run at that budget searches its last step) and carried up, and
+ * again at the capacity; *plan takes it when faster. A plan
  * that fits a smaller budget fits a larger one, so what the rungs below found is not lost at the
  * top, whatever the MIP's node limit left out there. params: the heuristics' (incumbent and fixed
  * are ignored); params->capped_out (if set) takes, under each cap, the climb's capped plan where it
