@@ -179,10 +179,39 @@ static bool try_compound(const strat_problem_t *p, strat_plan_t *plan, int l, in
   return try_move(p, plan, &trial, true, work_left, NULL);
 }
 
-/* Layer l's candidates one by one; with `compound`, for each other
- * strategy its fastest candidate as a compound move after them. */
+/* What a pass's single trials found, per candidate of each layer (at
+ * first[l] + c) and per spill trial: the latency (INT64_MAX: it did not
+ * fit) and the work charged. A compound pass follows a pass that kept
+ * nothing, so until it keeps a move its plan is that pass's, and its
+ * single trials would find the same: they are replayed from here, the
+ * same work charged, so plans are those of trials run again. */
+typedef struct {
+  int *first;
+  int64_t *cand_cycles, *cand_work;
+  int64_t *spill_work;
+} single_trials_t;
+
+static void single_trials_init(single_trials_t *t, const strat_problem_t *p) {
+  t->first = sched_xcalloc((size_t)p->n_layers + 1, sizeof *t->first);
+  for (int l = 0; l < p->n_layers; l++)
+    t->first[l + 1] = t->first[l] + p->layers[l].n_cands;
+  t->cand_cycles = sched_xcalloc((size_t)t->first[p->n_layers] + 1, sizeof *t->cand_cycles);
+  t->cand_work = sched_xcalloc((size_t)t->first[p->n_layers] + 1, sizeof *t->cand_work);
+  t->spill_work = sched_xcalloc((size_t)p->n_layers + 1, sizeof *t->spill_work);
+}
+
+static void single_trials_free(single_trials_t *t) {
+  free(t->first);
+  free(t->cand_cycles);
+  free(t->cand_work);
+  free(t->spill_work);
+}
+
+/* Layer l's candidates one by one (replayed from t, or tried and recorded
+ * there); with `compound`, for each other strategy its fastest candidate
+ * as a compound move after them. */
 static int32_t tune_layer(const strat_problem_t *p, strat_plan_t *plan, int l, bool compound,
-                          int64_t *work_left) {
+                          bool replay, single_trials_t *t, int64_t *work_left) {
   int32_t moves = 0;
   int best_cand[STRAT_COUNT];
   int64_t best_cycles[STRAT_COUNT];
@@ -192,21 +221,42 @@ static int32_t tune_layer(const strat_problem_t *p, strat_plan_t *plan, int l, b
   for (int c = 0; *work_left > 0 && c < n_cands; c++) {
     if (c == plan->cand[l])
       continue;
-    strat_plan_t trial;
-    strat_plan_copy(plan, &trial);
-    bool fits = strat_plan_retile(p, &trial, l, c);
-    int64_t cycles;
-    if (try_move(p, plan, &trial, fits, work_left, &cycles))
-      moves++;
+    int i = t->first[l] + c;
+    if (replay) {
+      *work_left -= t->cand_work[i];
+    } else {
+      int64_t before = *work_left;
+      strat_plan_t trial;
+      strat_plan_copy(plan, &trial);
+      bool fits = strat_plan_retile(p, &trial, l, c);
+      if (try_move(p, plan, &trial, fits, work_left, &t->cand_cycles[i]))
+        moves++;
+      t->cand_work[i] = before - *work_left;
+    }
     int s = p->layers[l].cands[c].choice.strategy;
-    if (cycles < best_cycles[s])
-      best_cand[s] = c, best_cycles[s] = cycles;
+    if (t->cand_cycles[i] < best_cycles[s])
+      best_cand[s] = c, best_cycles[s] = t->cand_cycles[i];
   }
   for (int s = 0; compound && *work_left > 0 && s < STRAT_COUNT; s++) {
     if (best_cand[s] < 0 || (int)p->layers[l].cands[plan->cand[l]].choice.strategy == s)
       continue;
     moves += try_compound(p, plan, l, best_cand[s], work_left);
   }
+  return moves;
+}
+
+/* Value l's spill turned over (replayed from t, or tried and recorded). */
+static int32_t tune_spill(const strat_problem_t *p, strat_plan_t *plan, int l, bool replay,
+                          single_trials_t *t, int64_t *work_left) {
+  if (replay) {
+    *work_left -= t->spill_work[l];
+    return 0;
+  }
+  int64_t before = *work_left;
+  strat_plan_t trial;
+  bool fits = respill(p, plan, l, &trial);
+  int32_t moves = try_move(p, plan, &trial, fits, work_left, NULL);
+  t->spill_work[l] = before - *work_left;
   return moves;
 }
 
@@ -217,23 +267,25 @@ int32_t strat_plan_tune_candidates(const strat_problem_t *p, strat_plan_t *plan,
                                    bool compound_moves) {
   if (p->objective != STRAT_OBJECTIVE_LATENCY)
     return 0;
+  single_trials_t t;
+  single_trials_init(&t, p);
   int64_t work_left = max_work;
   int32_t moves = 0;
   bool compound = false;
   for (int pass = 0; pass < CANDIDATE_PASSES && work_left > 0; pass++) {
     int32_t before = moves;
     for (int l = 0; l < p->n_layers && work_left > 0; l++) {
-      moves += tune_layer(p, plan, l, compound, &work_left);
-      if (work_left > 0 && spill_free(p, plan, l)) {
-        strat_plan_t trial;
-        bool fits = respill(p, plan, l, &trial);
-        moves += try_move(p, plan, &trial, fits, &work_left, NULL);
-      }
+      bool replay = compound && moves == before; /* the plan is the last pass's */
+      moves += tune_layer(p, plan, l, compound, replay, &t, &work_left);
+      replay = compound && moves == before;
+      if (work_left > 0 && spill_free(p, plan, l))
+        moves += tune_spill(p, plan, l, replay, &t, &work_left);
     }
     if (moves == before && (compound || !compound_moves))
       break;
     compound = moves == before;
   }
+  single_trials_free(&t);
   return moves;
 }
 
