@@ -317,8 +317,9 @@ int64_t strat_plan_tune_windows(const strat_problem_t *p, strat_plan_t *plan, in
  * layer-evaluations are spent. With compound_moves, when a pass keeps
  * nothing the next also tries compound moves: a layer's fastest candidate
  * of each other strategy with the spills of the values just before it
- * turned over where faster (they cost about a quarter more solve time).
- * The ILP runs it on its answer: its model holds the
+ * turned over where faster (they cost about a quarter more solve time;
+ * until it keeps a move, that pass replays the single trials of the pass
+ * before, whose plan it has). The ILP runs it on its answer: its model holds the
  * incumbent's windows, so a candidate that needs other windows is outside
  * it. Returns the moves kept. */
 int32_t strat_plan_tune_candidates(const strat_problem_t *p, strat_plan_t *plan, int64_t max_work,
