@@ -89,6 +89,11 @@ static void clock_search_json(const report_input_t *in, const report_solver_run_
     cJSON_AddNumberToObject(j, "window_cap_steps", r->window_cap_steps);
     cJSON_AddNumberToObject(j, "uncapped_latency_us", us3(in, r->uncapped_latency_cycles));
   }
+  if (r->barrier_capped) {
+    cJSON_AddNumberToObject(j, "barrier_cap_steps", r->barrier_cap_steps);
+    cJSON_AddNumberToObject(j, "barrier_uncapped_latency_us",
+                            us3(in, r->barrier_uncapped_latency_cycles));
+  }
   if (r->stats->mip_latency_cycles <= 0 || r->kept_plan_of)
     return;
   cJSON_AddNumberToObject(j, "mip_plan_latency_us", us3(in, r->stats->mip_latency_cycles));

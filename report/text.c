@@ -314,6 +314,13 @@ static void print_totals(const report_input_t *in, FILE *out) {
             "  window_cap       %d steps (the plan's prefetch windows are capped; with windows "
             "as room allows its layout scheduled at %.2f us)\n",
             (int)in->chosen->window_cap_steps, us(in, in->chosen->uncapped_latency_cycles));
+  if (in->chosen->barrier_capped)
+    fprintf(out,
+            "  barrier_cap      %d steps (with windows as room allows the barrier program "
+            "serialised tasks; every solver ran again with windows capped here; the plan "
+            "without the cap scheduled at %.2f us)\n",
+            (int)in->chosen->barrier_cap_steps,
+            us(in, in->chosen->barrier_uncapped_latency_cycles));
   fprintf(out, "  spill_bytes      %lld\n", (long long)plan->spill_bytes);
   fprintf(out, "  ddr_bytes        %lld\n", (long long)plan->ddr_bytes);
   fprintf(out, "  peak_cmx_bytes   %lld (per tile%s)\n",
@@ -343,6 +350,9 @@ static void print_comparison(const report_input_t *in, FILE *out) {
     char capped[48] = "";
     if (r->window_cap_steps > 0)
       snprintf(capped, sizeof capped, ", windows capped at %d steps", (int)r->window_cap_steps);
+    else if (r->barrier_capped)
+      snprintf(capped, sizeof capped, ", windows capped at %d steps for barriers",
+               (int)r->barrier_cap_steps);
     fprintf(out, "  %-10s %12.2f %12.2f %12lld %12lld %14lld %10s %7.2f%% %s%s%s%s\n", r->solver,
             us(in, report_run_latency_cycles(r)), us(in, r->plan->latency_cycles),
             (long long)r->plan->spill_bytes, (long long)r->plan->ddr_bytes,
