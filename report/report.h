@@ -34,11 +34,11 @@ typedef struct {
    * allows (which then scheduled at uncapped_latency_cycles); 0: none */
   int32_t window_cap_steps;
   int64_t uncapped_latency_cycles;
-  /* The plan model has no barriers: when the chosen plan's barrier program
-   * serialised tasks, every solver ran again with prefetch windows capped
-   * at barrier_cap_steps (tools/pipeline.c). barrier_capped: this run's
-   * plan is from that solve, which scheduled faster than its plan without
-   * the cap (at barrier_uncapped_latency_cycles). */
+  /* The plan model has no barriers: when barrier serialisation put a
+   * run's schedule more than 3% off its plan, every solver ran again with
+   * prefetch windows capped at barrier_cap_steps (tools/pipeline.c).
+   * barrier_capped: this run's windows are within that cap; its plan from
+   * before the cap scheduled at barrier_uncapped_latency_cycles. */
   bool barrier_capped;
   int32_t barrier_cap_steps;
   int64_t barrier_uncapped_latency_cycles;
