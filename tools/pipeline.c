@@ -532,7 +532,7 @@ static int solve_capped(const pipeline_options_t *o, pipeline_t *p, int32_t cap,
     strat_plan_set_prefetch(&p->problem, &before[i]); /* own windows may exceed the cap */
     strat_plan_best_prefetch(&p->problem, &before[i]);
     if (keep_if_faster(o, p, i, &before[i])) {
-      r->kept_plan_of = "its own plan before the barrier cap";
+      r->kept_plan_of = "its plan before the barrier cap";
       r->window_cap_steps = 0;
     }
   }
