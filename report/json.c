@@ -91,8 +91,9 @@ static void clock_search_json(const report_input_t *in, const report_solver_run_
   }
   if (r->barrier_capped) {
     cJSON_AddNumberToObject(j, "barrier_cap_steps", r->barrier_cap_steps);
-    cJSON_AddNumberToObject(j, "barrier_uncapped_latency_us",
-                            us3(in, r->barrier_uncapped_latency_cycles));
+    if (r->barrier_uncapped_latency_cycles > 0) /* 0: no barrier program without the cap */
+      cJSON_AddNumberToObject(j, "barrier_uncapped_latency_us",
+                              us3(in, r->barrier_uncapped_latency_cycles));
   }
   if (r->stats->mip_latency_cycles <= 0 || r->kept_plan_of)
     return;

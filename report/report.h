@@ -38,7 +38,8 @@ typedef struct {
    * run's schedule more than 3% off its plan, every solver ran again with
    * prefetch windows capped at barrier_cap_steps (tools/pipeline.c).
    * barrier_capped: this run's windows are within that cap; its plan from
-   * before the cap scheduled at barrier_uncapped_latency_cycles. */
+   * before the cap scheduled at barrier_uncapped_latency_cycles (0: the
+   * barriers did not suffice for it at all). */
   bool barrier_capped;
   int32_t barrier_cap_steps;
   int64_t barrier_uncapped_latency_cycles;

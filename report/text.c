@@ -314,13 +314,18 @@ static void print_totals(const report_input_t *in, FILE *out) {
             "  window_cap       %d steps (the plan's prefetch windows are capped; with windows "
             "as room allows its layout scheduled at %.2f us)\n",
             (int)in->chosen->window_cap_steps, us(in, in->chosen->uncapped_latency_cycles));
-  if (in->chosen->barrier_capped)
+  if (in->chosen->barrier_capped && in->chosen->barrier_uncapped_latency_cycles > 0)
     fprintf(out,
             "  barrier_cap      %d steps (with windows as room allows the barrier program "
             "serialised tasks; every solver ran again with windows capped here; the plan "
             "without the cap scheduled at %.2f us)\n",
             (int)in->chosen->barrier_cap_steps,
             us(in, in->chosen->barrier_uncapped_latency_cycles));
+  else if (in->chosen->barrier_capped)
+    fprintf(out,
+            "  barrier_cap      %d steps (with windows as room allows the barriers did not "
+            "suffice for a barrier program; every solver ran again with windows capped here)\n",
+            (int)in->chosen->barrier_cap_steps);
   fprintf(out, "  spill_bytes      %lld\n", (long long)plan->spill_bytes);
   fprintf(out, "  ddr_bytes        %lld\n", (long long)plan->ddr_bytes);
   fprintf(out, "  peak_cmx_bytes   %lld (per tile%s)\n",

@@ -270,3 +270,20 @@ Test(pipeline, with_too_few_barriers_no_heuristic_schedules_faster_than_the_ilp)
   pipeline_free(p);
   free(p);
 }
+
+/* With 8 barriers, dp's plan of MobileNetV2 at 512KB has windows the
+ * barrier program finds no ids for (an error before); the solvers run
+ * again under a cap, and the plan schedules, its clocks within 3%. */
+Test(pipeline, windows_the_barriers_cannot_serve_are_capped_not_fatal) {
+  pipeline_options_t o = unlimited_options("mobilenetv2", "512KB");
+  o.solver = "dp";
+  o.schedule.barriers = 8;
+  pipeline_t *p = run_or_fail(&o);
+  const report_solver_run_t *run = pipeline_chosen(p);
+  int64_t scheduled = report_run_latency_cycles(run);
+  cr_expect(run->barrier_capped);
+  cr_expect_eq(run->barrier_uncapped_latency_cycles, 0, "no schedule without the cap");
+  cr_expect_leq(llabs(run->plan->latency_cycles - scheduled) * 100, scheduled * 3);
+  pipeline_free(p);
+  free(p);
+}

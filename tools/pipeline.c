@@ -169,17 +169,21 @@ static int allocate_runs(const pipeline_options_t *o, pipeline_t *p, sched_diag_
   return SCHED_OK;
 }
 
-/* Tasks -> timeline -> barriers for every plan found. */
-static int schedule_runs(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag) {
+/* Tasks -> timeline -> barriers for every plan found; *barriers_short:
+ * a barrier program found too few ids for a plan. */
+static int schedule_runs(const pipeline_options_t *o, pipeline_t *p, bool *barriers_short,
+                         sched_diag_t *diag) {
   for (int i = 0; i < p->n_runs; i++) {
     if (p->runs[i].status != SCHED_OK)
       continue;
     int rc = schedule_graph_build(&p->problem, &p->plans[i], &o->schedule, &p->tasks[i], diag);
     if (rc == SCHED_OK)
       rc = schedule_simulate(&p->tasks[i], &p->arch, &p->schedules[i], diag);
-    if (rc == SCHED_OK)
+    if (rc == SCHED_OK) {
       rc = schedule_barriers_plan(&p->tasks[i], &p->arch, &o->schedule, &p->schedules[i],
                                   &p->barriers[i], diag);
+      *barriers_short = rc == SCHED_ERR_INFEASIBLE;
+    }
     if (rc != SCHED_OK)
       return rc;
     p->runs[i].schedule = &p->schedules[i];
@@ -416,11 +420,13 @@ int pipeline_run(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag)
 
 /* Solves p->problem with every solver asked for, then allocates and
  * schedules each plan found. */
-static int plan_runs(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *diag) {
+static int plan_runs(const pipeline_options_t *o, pipeline_t *p, bool *barriers_short,
+                     sched_diag_t *diag) {
   int rc;
+  *barriers_short = false;
   if ((rc = solve(o, p, diag)) != SCHED_OK || (rc = allocate_runs(o, p, diag)) != SCHED_OK)
     return rc;
-  if ((rc = schedule_runs(o, p, diag)) != SCHED_OK)
+  if ((rc = schedule_runs(o, p, barriers_short, diag)) != SCHED_OK)
     return rc;
   if (p->n_runs < PIPELINE_MAX_RUNS)
     keep_capped_plans(o, p);
@@ -470,6 +476,56 @@ static int64_t capped_latency(const pipeline_options_t *o, pipeline_t *p, const 
   return latency;
 }
 
+/* Frees every run (their plans included) for the solvers to run again. */
+static void clear_runs(pipeline_t *p) {
+  for (int i = 0; i < p->n_runs; i++) {
+    free_slot(p, i);
+    memset(&p->runs[i], 0, sizeof p->runs[i]);
+  }
+  for (int k = 0; k < STRAT_WINDOW_CAPS; k++)
+    strat_plan_free(&p->capped[k]);
+  p->n_runs = 0;
+}
+
+/* Whether every plan found schedules, barriers included, once its
+ * windows are dropped (checked before solving again under a cap). */
+static bool schedules_without_windows(const pipeline_options_t *o, pipeline_t *p) {
+  for (int i = 0; i < p->n_runs; i++) {
+    bool agree;
+    if (p->runs[i].status == SCHED_OK && capped_latency(o, p, &p->plans[i], 0, &agree) == INT64_MAX)
+      return false;
+  }
+  return true;
+}
+
+/* Where the barrier program of a plan finds no id to wait for (too few
+ * barriers for its windows: MobileNetV2 at 512KB with 8), the solvers run
+ * again with windows capped at half the widest any plan had, down to none
+ * (there dp's plan schedules at 300.7 us with windows capped at 8 steps). */
+static int plan_runs_within_barriers(const pipeline_options_t *o, pipeline_t *p,
+                                     sched_diag_t *diag) {
+  bool short_of_ids;
+  int rc = plan_runs(o, p, &short_of_ids, diag);
+  while (rc != SCHED_OK && short_of_ids) {
+    int32_t widest = 0;
+    for (int i = 0; i < p->n_runs; i++)
+      if (p->runs[i].status == SCHED_OK)
+        widest = SCHED_MAX(widest, widest_window(&p->problem, &p->plans[i]));
+    if (widest == 0 || !schedules_without_windows(o, p))
+      return rc; /* the ids do not suffice without windows either */
+    clear_runs(p);
+    p->problem.prefetch_cap = widest / 2;
+    *diag = (sched_diag_t){{0}};
+    rc = plan_runs(o, p, &short_of_ids, diag);
+    for (int i = 0; rc == SCHED_OK && i < p->n_runs; i++) {
+      p->runs[i].barrier_capped = p->runs[i].status == SCHED_OK;
+      p->runs[i].barrier_cap_steps = p->problem.prefetch_cap;
+      p->runs[i].barrier_uncapped_latency_cycles = 0; /* no schedule without the cap */
+    }
+  }
+  return rc;
+}
+
 /* The window cap below `above` at which `plan` schedules fastest, the
  * wider among equals, among the caps where its two clocks agree, else
  * among all. Caps 0 to 3, then each about half again the last (4, 6, 9,
@@ -509,14 +565,11 @@ static int solve_capped(const pipeline_options_t *o, pipeline_t *p, int32_t cap,
     solve_ms[i] = p->stats[i].solve_ms;
     if (r->status == SCHED_OK)
       strat_plan_copy(&p->plans[i], &before[i]);
-    free_slot(p, i);
-    memset(&p->runs[i], 0, sizeof p->runs[i]);
   }
-  for (int k = 0; k < STRAT_WINDOW_CAPS; k++)
-    strat_plan_free(&p->capped[k]);
-  p->n_runs = 0;
+  clear_runs(p);
   p->problem.prefetch_cap = cap;
-  int rc = plan_runs(o, p, diag);
+  bool short_of_ids; /* fewer windows than before: as many ids suffice */
+  int rc = plan_runs(o, p, &short_of_ids, diag);
   for (int i = 0; rc == SCHED_OK && i < n; i++) {
     if (p->n_runs != n)
       SCHED_UNREACHABLE(); /* the same solvers run in the same order */
@@ -598,6 +651,6 @@ static int pipeline_run_one(const pipeline_options_t *o, pipeline_t *p, sched_di
   p->problem.prefetch_cap = o->prefetch_cap;
   if (o->strategy_file && (rc = strat_problem_force_json(&p->problem, o->strategy_file, diag)))
     return rc;
-  rc = plan_runs(o, p, diag);
+  rc = plan_runs_within_barriers(o, p, diag);
   return rc == SCHED_OK ? fit_barriers(o, p, diag) : rc;
 }
