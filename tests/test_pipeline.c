@@ -221,6 +221,29 @@ Test(pipeline, a_capped_plan_is_kept_only_when_it_schedules_faster) {
   free(p);
 }
 
+/* The pipeline run with `barriers` physical barriers, time limits out of
+ * reach; pipeline_free and free it. */
+static pipeline_t *run_with_barriers(const char *net, const char *cmx, const char *solver,
+                                     int barriers) {
+  pipeline_options_t o = unlimited_options(net, cmx);
+  o.solver = solver;
+  o.schedule.barriers = barriers;
+  return run_or_fail(&o);
+}
+
+/* The run's plan clock is within 3% of its scheduled latency. */
+static void expect_clocks_agree(const report_solver_run_t *run, const char *what) {
+  int64_t scheduled = report_run_latency_cycles(run);
+  cr_expect_leq(llabs(run->plan->latency_cycles - scheduled) * 100, scheduled * 3,
+                "%s: plan %lld cycles, scheduled %lld", what, (long long)run->plan->latency_cycles,
+                (long long)scheduled);
+}
+
+static void pipeline_delete(pipeline_t *p) {
+  pipeline_free(p);
+  free(p);
+}
+
 /* The plan model has no barriers. With 8 barriers instead of vpu27's 64,
  * windows as room allows left the barrier program serialising tasks (dp's
  * plan of MobileNetV2 at 1MB: 238.9 us on the plan clock, 298.1
@@ -228,36 +251,25 @@ Test(pipeline, a_capped_plan_is_kept_only_when_it_schedules_faster) {
  * the two clocks agree within 3% and the schedule is faster than the
  * uncapped plan's. With the arch's own 64 barriers nothing is capped. */
 Test(pipeline, too_few_barriers_cap_the_windows_so_the_clocks_agree) {
-  pipeline_options_t o = unlimited_options("mobilenetv2", "1MB");
-  o.solver = "dp";
-  for (int barriers = 8; barriers <= 64; barriers += 56) {
-    o.schedule.barriers = barriers;
-    pipeline_t *p = run_or_fail(&o);
-    const report_solver_run_t *run = pipeline_chosen(p);
-    int64_t scheduled = report_run_latency_cycles(run);
-    if (barriers == 8) {
-      cr_expect(run->barrier_capped);
-      cr_expect_lt(scheduled, run->barrier_uncapped_latency_cycles);
-    } else {
-      cr_expect_not(run->barrier_capped);
-      cr_expect_eq(run->barriers->stall_cycles, 0);
-    }
-    int64_t apart = llabs(run->plan->latency_cycles - scheduled);
-    cr_expect_leq(apart * 100, scheduled * 3, "%d barriers: plan %lld cycles, scheduled %lld",
-                  barriers, (long long)run->plan->latency_cycles, (long long)scheduled);
-    pipeline_free(p);
-    free(p);
-  }
+  pipeline_t *p = run_with_barriers("mobilenetv2", "1MB", "dp", 8);
+  const report_solver_run_t *run = pipeline_chosen(p);
+  cr_expect(run->barrier_capped);
+  cr_expect_lt(report_run_latency_cycles(run), run->barrier_uncapped_latency_cycles);
+  expect_clocks_agree(run, "8 barriers");
+  pipeline_delete(p);
+  p = run_with_barriers("mobilenetv2", "1MB", "dp", 64);
+  run = pipeline_chosen(p);
+  cr_expect_not(run->barrier_capped);
+  cr_expect_eq(run->barriers->stall_cycles, 0);
+  expect_clocks_agree(run, "64 barriers");
+  pipeline_delete(p);
 }
 
 /* With 4 barriers every solver runs again under the barrier cap (3 steps
  * on ResNet-18 at 1MB), and the ILP still leads every heuristic on the
  * schedule. */
 Test(pipeline, with_too_few_barriers_no_heuristic_schedules_faster_than_the_ilp) {
-  pipeline_options_t o = unlimited_options("resnet18", "1MB");
-  o.solver = "all";
-  o.schedule.barriers = 4;
-  pipeline_t *p = run_or_fail(&o);
+  pipeline_t *p = run_with_barriers("resnet18", "1MB", "all", 4);
   const report_solver_run_t *ilp = &p->runs[p->n_runs - 1];
   cr_assert_str_eq(ilp->solver, "ilp");
   cr_expect(ilp->barrier_capped);
@@ -267,23 +279,17 @@ Test(pipeline, with_too_few_barriers_no_heuristic_schedules_faster_than_the_ilp)
     cr_expect_leq(ilp_cycles, cycles + cycles / 1000, "ilp %lld cycles, %s %lld",
                   (long long)ilp_cycles, p->runs[i].solver, (long long)cycles);
   }
-  pipeline_free(p);
-  free(p);
+  pipeline_delete(p);
 }
 
 /* With 8 barriers, dp's plan of MobileNetV2 at 512KB has windows the
  * barrier program finds no ids for (an error before); the solvers run
  * again under a cap, and the plan schedules, its clocks within 3%. */
 Test(pipeline, windows_the_barriers_cannot_serve_are_capped_not_fatal) {
-  pipeline_options_t o = unlimited_options("mobilenetv2", "512KB");
-  o.solver = "dp";
-  o.schedule.barriers = 8;
-  pipeline_t *p = run_or_fail(&o);
+  pipeline_t *p = run_with_barriers("mobilenetv2", "512KB", "dp", 8);
   const report_solver_run_t *run = pipeline_chosen(p);
-  int64_t scheduled = report_run_latency_cycles(run);
   cr_expect(run->barrier_capped);
   cr_expect_eq(run->barrier_uncapped_latency_cycles, 0, "no schedule without the cap");
-  cr_expect_leq(llabs(run->plan->latency_cycles - scheduled) * 100, scheduled * 3);
-  pipeline_free(p);
-  free(p);
+  expect_clocks_agree(run, "8 barriers at 512KB");
+  pipeline_delete(p);
 }

@@ -243,16 +243,21 @@ static int polish_ilp(const pipeline_options_t *o, pipeline_t *p, sched_diag_t *
 
 static int chosen_index(const pipeline_t *p) { return (int)(pipeline_chosen(p) - p->runs); }
 
-/* Frees the spare slot after the runs and zeroes it for the next use. */
-static void clear_spare(pipeline_t *p) {
+/* Zeroes the spare slot after the runs, whose contents have been freed
+ * or moved, for its next use. */
+static void forget_spare(pipeline_t *p) {
   int spare = p->n_runs;
-  free_slot(p, spare);
   memset(&p->runs[spare], 0, sizeof p->runs[spare]);
   memset(&p->plans[spare], 0, sizeof p->plans[spare]);
   memset(&p->allocs[spare], 0, sizeof p->allocs[spare]);
   memset(&p->tasks[spare], 0, sizeof p->tasks[spare]);
   memset(&p->schedules[spare], 0, sizeof p->schedules[spare]);
   memset(&p->barriers[spare], 0, sizeof p->barriers[spare]);
+}
+
+static void clear_spare(pipeline_t *p) {
+  free_slot(p, p->n_runs);
+  forget_spare(p);
 }
 
 /* Run i takes `plan` when that schedules faster (moves fewer DDR bytes,
@@ -268,21 +273,18 @@ static bool keep_if_faster(const pipeline_options_t *o, pipeline_t *p, int i,
   p->runs[spare] =
       (report_solver_run_t){.plan = &p->plans[spare], .schedule = &p->schedules[spare]};
   bool faster = rc == SCHED_OK && rank_of(p, spare) < rank_of(p, i);
-  if (faster) {
-    free_slot(p, i);
-    p->plans[i] = p->plans[spare];
-    p->allocs[i] = p->allocs[spare];
-    p->tasks[i] = p->tasks[spare];
-    p->schedules[i] = p->schedules[spare];
-    p->barriers[i] = p->barriers[spare];
-    memset(&p->plans[spare], 0, sizeof p->plans[spare]);
-    memset(&p->allocs[spare], 0, sizeof p->allocs[spare]);
-    memset(&p->tasks[spare], 0, sizeof p->tasks[spare]);
-    memset(&p->schedules[spare], 0, sizeof p->schedules[spare]);
-    memset(&p->barriers[spare], 0, sizeof p->barriers[spare]);
+  if (!faster) {
+    clear_spare(p);
+    return false;
   }
-  clear_spare(p);
-  return faster;
+  free_slot(p, i);
+  p->plans[i] = p->plans[spare];
+  p->allocs[i] = p->allocs[spare];
+  p->tasks[i] = p->tasks[spare];
+  p->schedules[i] = p->schedules[spare];
+  p->barriers[i] = p->barriers[spare];
+  forget_spare(p);
+  return true;
 }
 
 /* The ILP chose its plan on the plan clock, where windows as room allows
@@ -433,7 +435,8 @@ static int plan_runs(const pipeline_options_t *o, pipeline_t *p, bool *barriers_
   return p->problem.objective == STRAT_OBJECTIVE_LATENCY ? polish_ilp(o, p, diag) : SCHED_OK;
 }
 
-static int32_t widest_window(const strat_problem_t *problem, const strat_plan_t *plan) {
+/* The widest prefetch window of a plan, in steps. */
+static int32_t widest_prefetch(const strat_problem_t *problem, const strat_plan_t *plan) {
   int32_t widest = 0;
   for (int l = 0; l < problem->n_layers; l++)
     widest = SCHED_MAX(widest, plan->prefetch[l]);
@@ -510,7 +513,7 @@ static int plan_runs_within_barriers(const pipeline_options_t *o, pipeline_t *p,
     int32_t widest = 0;
     for (int i = 0; i < p->n_runs; i++)
       if (p->runs[i].status == SCHED_OK)
-        widest = SCHED_MAX(widest, widest_window(&p->problem, &p->plans[i]));
+        widest = SCHED_MAX(widest, widest_prefetch(&p->problem, &p->plans[i]));
     if (widest == 0 || !schedules_without_windows(o, p))
       return rc; /* the ids do not suffice without windows either */
     clear_runs(p);
@@ -624,7 +627,7 @@ static int fit_barriers(const pipeline_options_t *o, pipeline_t *p, sched_diag_t
   if (p->problem.objective != STRAT_OBJECTIVE_LATENCY || p->n_runs >= PIPELINE_MAX_RUNS)
     return SCHED_OK;
   for (const report_solver_run_t *run; (run = serialised_run(p));) {
-    int32_t widest = widest_window(&p->problem, run->plan);
+    int32_t widest = widest_prefetch(&p->problem, run->plan);
     if (widest == 0)
       return SCHED_OK; /* serialisation a cap cannot avoid */
     int rc = solve_capped(o, p, fastest_cap(o, p, run->plan, widest), diag);
